@@ -1,0 +1,80 @@
+"""jwtguard: JWT authentication in front of existing Python web apps.
+
+The core (this package) is framework-agnostic; adapters for ASGI, WSGI and
+Flask live in :mod:`jwtguard.adapters`.
+"""
+
+from jwtguard.algorithms import SUPPORTED_ALGORITHMS
+from jwtguard.claims import Claims
+from jwtguard.errors import (
+    AlgorithmNotAllowedError,
+    ClaimError,
+    ConfigError,
+    ExpiredTokenError,
+    InsufficientScopeError,
+    InvalidAudienceError,
+    InvalidClaimError,
+    InvalidIssuerError,
+    InvalidRequestError,
+    InvalidSignatureError,
+    InvalidTypeError,
+    IssuedInFutureError,
+    JWTGuardError,
+    KeyLoadError,
+    MalformedTokenError,
+    MissingClaimError,
+    NotYetValidError,
+    RevokedTokenError,
+    TokenError,
+    TokenTooLargeError,
+    UnknownKeyError,
+    UnsupportedHeaderError,
+)
+from jwtguard.guard import Guard, GuardStats
+from jwtguard.issuer import TokenIssuer
+from jwtguard.keys import Key, KeySet
+from jwtguard.policy import Policy
+from jwtguard.protocols import AsyncKeySource, Clock, KeySource, RevocationChecker
+from jwtguard.settings import Secret, Settings
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "SUPPORTED_ALGORITHMS",
+    "AlgorithmNotAllowedError",
+    "AsyncKeySource",
+    "ClaimError",
+    "Claims",
+    "Clock",
+    "ConfigError",
+    "ExpiredTokenError",
+    "Guard",
+    "GuardStats",
+    "InsufficientScopeError",
+    "InvalidAudienceError",
+    "InvalidClaimError",
+    "InvalidIssuerError",
+    "InvalidRequestError",
+    "InvalidSignatureError",
+    "InvalidTypeError",
+    "IssuedInFutureError",
+    "JWTGuardError",
+    "Key",
+    "KeyLoadError",
+    "KeySet",
+    "KeySource",
+    "MalformedTokenError",
+    "MissingClaimError",
+    "NotYetValidError",
+    "Policy",
+    "RevocationChecker",
+    "RevokedTokenError",
+    "Secret",
+    "Settings",
+    "TokenError",
+    "TokenIssuer",
+    "TokenTooLargeError",
+    "UnknownKeyError",
+    "UnsupportedHeaderError",
+    "__version__",
+]

@@ -1,0 +1,238 @@
+"""Errors raised by jwtguard.
+
+Every failure to verify a token is a :class:`TokenError` with a stable ``code``
+(safe to log, to count and to match on) and the RFC 6750 ``error`` it maps to::
+
+    JWTGuardError
+    +-- TokenError                  code               RFC 6750 error
+    |   +-- MalformedTokenError     malformed          invalid_token
+    |   +-- TokenTooLargeError      token_too_large    invalid_token
+    |   +-- InvalidSignatureError   invalid_signature  invalid_token
+    |   +-- AlgorithmNotAllowedError algorithm_not_allowed invalid_token
+    |   +-- UnknownKeyError         unknown_key        invalid_token
+    |   +-- UnsupportedHeaderError  unsupported_header invalid_token
+    |   +-- ClaimError              (claim, reason)    invalid_token
+    |   |   +-- ExpiredTokenError   expired
+    |   |   +-- NotYetValidError    not_yet_valid
+    |   |   +-- IssuedInFutureError issued_in_future
+    |   |   +-- InvalidAudienceError invalid_audience
+    |   |   +-- InvalidIssuerError  invalid_issuer
+    |   |   +-- MissingClaimError   missing_claim
+    |   |   +-- InvalidClaimError   invalid_claim
+    |   |   +-- InvalidTypeError    invalid_type
+    |   +-- RevokedTokenError       revoked            invalid_token
+    |   +-- InsufficientScopeError  insufficient_scope insufficient_scope
+    |   +-- InvalidRequestError     invalid_request    invalid_request
+    +-- ConfigError                 bad configuration, raised at start-up
+    +-- KeyLoadError                a key that cannot be loaded or is unsafe
+
+Messages are fixed strings chosen here. They never contain the token, key
+material, a header value chosen by the sender (such as ``kid``), or a claim set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar, Final
+
+__all__ = [
+    "AlgorithmNotAllowedError",
+    "ClaimError",
+    "ConfigError",
+    "ExpiredTokenError",
+    "InsufficientScopeError",
+    "InvalidAudienceError",
+    "InvalidClaimError",
+    "InvalidIssuerError",
+    "InvalidRequestError",
+    "InvalidSignatureError",
+    "InvalidTypeError",
+    "IssuedInFutureError",
+    "JWTGuardError",
+    "KeyLoadError",
+    "MalformedTokenError",
+    "MissingClaimError",
+    "NotYetValidError",
+    "RevokedTokenError",
+    "TokenError",
+    "TokenTooLargeError",
+    "UnknownKeyError",
+    "UnsupportedHeaderError",
+]
+
+INVALID_TOKEN: Final = "invalid_token"  # noqa: S105 - an RFC 6750 error code
+INVALID_REQUEST: Final = "invalid_request"
+INSUFFICIENT_SCOPE: Final = "insufficient_scope"
+
+
+class JWTGuardError(Exception):
+    """Base class of every exception jwtguard raises on purpose."""
+
+
+class TokenError(JWTGuardError):
+    """A token was not accepted. ``code`` is stable; ``description`` is fixed text."""
+
+    code: ClassVar[str] = "invalid_token"
+    rfc6750_error: ClassVar[str] = INVALID_TOKEN
+    default_description: ClassVar[str] = "The access token is invalid."
+
+    def __init__(self, description: str | None = None) -> None:
+        self.description = description or self.default_description
+        super().__init__(self.description)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code!r}, description={self.description!r})"
+
+
+class MalformedTokenError(TokenError):
+    """The token is not a well-formed compact JWS (structure, base64url, JSON)."""
+
+    code = "malformed"
+    default_description = "The access token is malformed."
+
+
+class TokenTooLargeError(TokenError):
+    """The token is longer than the configured maximum; nothing of it was decoded."""
+
+    code = "token_too_large"
+    default_description = "The access token is too large."
+
+
+class InvalidSignatureError(TokenError):
+    """The signature does not verify with the selected key."""
+
+    code = "invalid_signature"
+    default_description = "The access token signature is invalid."
+
+
+class AlgorithmNotAllowedError(TokenError):
+    """The header's ``alg`` is not allowed for the selected key (or is ``none``)."""
+
+    code = "algorithm_not_allowed"
+    default_description = "The access token algorithm is not allowed."
+
+
+class UnknownKeyError(TokenError):
+    """No configured key matches the token's ``kid`` (or no key could be chosen)."""
+
+    code = "unknown_key"
+    default_description = "The access token was signed with an unknown key."
+
+
+class UnsupportedHeaderError(TokenError):
+    """The header asks for something jwtguard refuses: unknown ``crit``, ``b64: false``."""
+
+    code = "unsupported_header"
+    default_description = "The access token header is not supported."
+
+
+class ClaimError(TokenError):
+    """A registered or required claim failed its check; ``claim`` names it."""
+
+    code = "invalid_claim"
+    default_description = "The access token has an invalid claim."
+
+    def __init__(self, claim: str, reason: str, description: str | None = None) -> None:
+        self.claim = claim
+        self.reason = reason
+        super().__init__(description)
+
+
+class ExpiredTokenError(ClaimError):
+    """``exp`` (plus leeway) is in the past."""
+
+    code = "expired"
+    default_description = "The access token expired."
+
+
+class NotYetValidError(ClaimError):
+    """``nbf`` (minus leeway) is in the future."""
+
+    code = "not_yet_valid"
+    default_description = "The access token is not valid yet."
+
+
+class IssuedInFutureError(ClaimError):
+    """``iat`` (minus leeway) is in the future."""
+
+    code = "issued_in_future"
+    default_description = "The access token was issued in the future."
+
+
+class InvalidAudienceError(ClaimError):
+    """``aud`` does not name an accepted audience."""
+
+    code = "invalid_audience"
+    default_description = "The access token is not meant for this audience."
+
+
+class InvalidIssuerError(ClaimError):
+    """``iss`` is not exactly the accepted issuer."""
+
+    code = "invalid_issuer"
+    default_description = "The access token issuer is not accepted."
+
+
+class MissingClaimError(ClaimError):
+    """A required claim is absent."""
+
+    code = "missing_claim"
+    default_description = "The access token lacks a required claim."
+
+
+class InvalidClaimError(ClaimError):
+    """A claim has the wrong JSON type or an out-of-range value."""
+
+    code = "invalid_claim"
+
+
+class InvalidTypeError(ClaimError):
+    """The header ``typ`` is not the one the policy requires (e.g. ``at+jwt``)."""
+
+    code = "invalid_type"
+    default_description = "The access token type is not accepted."
+
+
+class RevokedTokenError(TokenError):
+    """The token, its family or its subject was revoked."""
+
+    code = "revoked"
+    default_description = "The access token was revoked."
+
+
+class InsufficientScopeError(TokenError):
+    """The token is valid but lacks a scope, role or claim the resource requires."""
+
+    code = "insufficient_scope"
+    rfc6750_error = INSUFFICIENT_SCOPE
+    default_description = "The access token lacks the required scope."
+
+    def __init__(self, required: Iterable[str] = (), description: str | None = None) -> None:
+        self.required = tuple(required)
+        super().__init__(description)
+
+
+class InvalidRequestError(TokenError):
+    """The request carrying the token is malformed (e.g. two credentials)."""
+
+    code = "invalid_request"
+    rfc6750_error = INVALID_REQUEST
+    default_description = "The request is malformed."
+
+
+class ConfigError(JWTGuardError, ValueError):
+    """Configuration is invalid. ``problems`` lists each problem, one line each."""
+
+    def __init__(self, problems: str | Iterable[str]) -> None:
+        self.problems = (problems,) if isinstance(problems, str) else tuple(problems)
+        if len(self.problems) == 1:
+            message = self.problems[0]
+        else:
+            message = "invalid jwtguard configuration:\n" + "\n".join(
+                f"  - {p}" for p in self.problems
+            )
+        super().__init__(message)
+
+
+class KeyLoadError(ConfigError):
+    """A key could not be loaded, is too weak, or does not fit its algorithm."""

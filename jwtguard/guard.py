@@ -1,0 +1,340 @@
+"""The Guard: verifies tokens against keys and a policy, with a verified-token cache."""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable, Mapping, MutableMapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from jwtguard._jws import JWSReader, Signed, check_signature, read_payload
+from jwtguard._validate import validate_claims
+from jwtguard.algorithms import ALGORITHM_FAMILY
+from jwtguard.cache import VerifiedTokenCache
+from jwtguard.claims import Claims
+from jwtguard.errors import (
+    ConfigError,
+    MalformedTokenError,
+    RevokedTokenError,
+    TokenError,
+)
+from jwtguard.issuer import TokenIssuer
+from jwtguard.keys import Key, KeySet
+from jwtguard.policy import Policy
+from jwtguard.protocols import AsyncKeySource, Clock, KeySource, RevocationChecker
+
+if TYPE_CHECKING:
+    from jwtguard.settings import Settings
+
+__all__ = ["Guard", "GuardStats", "KeyInput"]
+
+logger = logging.getLogger("jwtguard")
+
+KeyInput = str | bytes | Key | KeySet | Mapping[str, Any] | KeySource | Any
+"""What ``Guard(key=...)`` accepts: an HMAC secret, a PEM, a JWK or JWKS dict,
+a :class:`Key`, a :class:`KeySet`, any :class:`KeySource`, or a ``cryptography`` key."""
+
+DEFAULT_CACHE_SIZE = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class GuardStats:
+    """A snapshot of a Guard's counters (monotonic since start-up).
+
+    ``hits``: verifications answered from the cache. ``misses``: full
+    verifications (accepted or not). ``rejected``: refusals by error code,
+    including those adapters report through :meth:`Guard.record_reject`.
+    """
+
+    hits: int
+    misses: int
+    rejected: Mapping[str, int] = field(default_factory=dict)
+    cache_size: int = 0
+
+
+def as_key_source(key: KeyInput, algorithms: tuple[str, ...]) -> KeySource:
+    """Turn whatever the user passed as ``key`` into a key source bound to ``algorithms``."""
+    if isinstance(key, KeySource):
+        return key
+    if isinstance(key, Key):
+        return KeySet([key])
+    families = {ALGORITHM_FAMILY.get(a) for a in algorithms} - {None}
+    if isinstance(key, Mapping):
+        if "keys" in key:
+            return KeySet.from_jwks(key, algorithms)
+        return KeySet([Key.from_jwk(key, _fitting(algorithms, key.get("kty")))])
+    if isinstance(key, (str, bytes)):
+        text = key.encode("utf-8") if isinstance(key, str) else key
+        if b"-----BEGIN" in text:
+            if "oct" in families:
+                raise ConfigError(
+                    "key: a PEM key cannot be used with HMAC algorithms "
+                    "(HS256/384/512); a public key is never an HMAC secret"
+                )
+            return KeySet([Key.from_pem(text, algorithms)])
+        if families - {"oct"}:
+            raise ConfigError(
+                "key: a secret can only be used with HMAC algorithms; "
+                "HMAC and public-key algorithms are mixed for one key"
+            )
+        return KeySet([Key.from_secret(text, algorithms)])
+    return KeySet([Key.from_crypto(key, algorithms)])
+
+
+def _fitting(algorithms: tuple[str, ...], kty: Any) -> tuple[str, ...]:
+    return tuple(a for a in algorithms if ALGORITHM_FAMILY.get(a) == kty)
+
+
+class Guard:
+    """Verifies JWTs: signature with an allow-listed algorithm bound to the key,
+    then the registered claims, then revocation; caches what it accepted.
+
+    Thread-safe. ``verify`` is synchronous CPU work; ``averify`` differs only
+    when the key source must be refreshed over the network.
+
+    Args:
+        key: verification key(s), see :data:`KeyInput`.
+        algorithms: the mandatory allow-list, e.g. ``["RS256"]``. A key only
+            ever verifies the algorithms both it and this list allow.
+        audience, issuer, leeway, require, typ, max_age, max_token_bytes: see
+            :class:`Policy`.
+        cache_size: verified tokens kept (0 disables the cache).
+        cache_ttl: optional upper bound, in seconds, on how long one entry is
+            served; ``exp`` always bounds it.
+        clock: returns the current Unix time; pin it in tests.
+        revocation: consulted on every verification, cache hits included.
+        signing_key: what :meth:`issue` signs with when ``key`` cannot (e.g.
+            ``key`` is a public key or a JWKS and this is the private key).
+        access_ttl: default lifetime of issued tokens, in seconds.
+    """
+
+    def __init__(
+        self,
+        key: KeyInput,
+        *,
+        algorithms: str | Iterable[str],
+        audience: str | Iterable[str] | None = None,
+        issuer: str | Iterable[str] | None = None,
+        leeway: float = 0,
+        require: Iterable[str] = ("exp",),
+        typ: str | None = None,
+        max_age: float | None = None,
+        max_token_bytes: int = 8192,
+        cache_size: int = DEFAULT_CACHE_SIZE,
+        cache_ttl: float | None = None,
+        clock: Clock = time.time,
+        revocation: RevocationChecker | None = None,
+        signing_key: KeyInput | None = None,
+        access_ttl: float = 900,
+    ) -> None:
+        self.policy = Policy.build(
+            algorithms=algorithms,
+            audience=audience,
+            issuer=issuer,
+            leeway=leeway,
+            require=require,
+            typ=typ,
+            max_age=max_age,
+            max_token_bytes=max_token_bytes,
+        )
+        problems = []
+        if not isinstance(cache_size, int) or isinstance(cache_size, bool) or cache_size < 0:
+            problems.append("cache_size: must be a non-negative integer")
+        if cache_ttl is not None and (
+            not isinstance(cache_ttl, (int, float)) or not 0 < cache_ttl < math.inf
+        ):
+            problems.append("cache_ttl: must be a positive number of seconds")
+        if not callable(clock):
+            problems.append("clock: must be a callable returning Unix time")
+        if problems:
+            raise ConfigError(problems)
+        self.keys = as_key_source(key, self.policy.algorithms)
+        self._clock = clock
+        self._revocation = revocation
+        self._reader = JWSReader(
+            self.policy.algorithms, self.policy.max_token_bytes, self.policy.typ
+        )
+        self._cache = VerifiedTokenCache(cache_size)
+        self._cache_get = self._cache.entries.get
+        self._cache_ttl = cache_ttl
+        self.keys.subscribe(self._cache.clear)
+        self.hits = 0
+        self.misses = 0
+        self._rejected: Counter[str] = Counter()
+        self._rejected_lock = threading.Lock()
+        self._issuer: TokenIssuer | None = None
+        self._signing_key = signing_key
+        self._access_ttl = access_ttl
+        if isinstance(self.keys, KeySet) and not any(
+            a in k.algorithms for k in self.keys for a in self.policy.algorithms
+        ):
+            raise ConfigError("key: no configured key can verify any allowed algorithm")
+
+    def __repr__(self) -> str:
+        return f"Guard(algorithms={list(self.policy.algorithms)!r}, keys={self.keys!r})"
+
+    # -- verification ------------------------------------------------------------------
+
+    def verify(self, token: str | bytes) -> Claims:
+        """Verify ``token`` and return its claims, or raise a :class:`TokenError`.
+
+        Any input whatsoever ends in claims or a ``TokenError``.
+        """
+        try:
+            entry = self._cache_get(token)  # type: ignore[arg-type]
+            if entry is not None:
+                claims, valid_until, stamp = entry
+                if self._clock() < valid_until and (
+                    self._revocation is None or not self._revocation.is_revoked(claims)
+                ):
+                    self.hits += 1
+                    if self._cache.is_stale(stamp):
+                        self._cache.promote(token)  # type: ignore[arg-type]
+                    return claims
+            elif type(token) is not str:
+                text = self._reader.as_text(token)
+                if self._cache_get(text) is not None:
+                    return self.verify(text)
+            signed = self._reader.split(token)
+            keys = self.keys.find(signed.header.kid, signed.header.alg)
+            return self._finish(signed, keys)
+        except TokenError as exc:
+            self._count(exc)
+            raise
+        except TypeError:
+            if isinstance(token, (str, bytes, bytearray, memoryview)):
+                raise self._internal_error(TypeError()) from None
+            err = MalformedTokenError()  # not a string at all (e.g. an unhashable object)
+            self._count(err)
+            raise err from None
+        except Exception as exc:  # noqa: BLE001 - the contract: only TokenError escapes
+            raise self._internal_error(exc) from None
+
+    async def averify(self, token: str | bytes) -> Claims:
+        """:meth:`verify` for async code; awaits a key-set refresh when one is needed."""
+        source = self.keys
+        if not isinstance(source, AsyncKeySource):
+            return self.verify(token)
+        entry = self._cache_get(token)  # type: ignore[arg-type]
+        if entry is not None:
+            return self.verify(token)
+        try:
+            signed = self._reader.split(token)
+            keys = await source.afind(signed.header.kid, signed.header.alg)
+            return self._finish(signed, keys)
+        except TokenError as exc:
+            self._count(exc)
+            raise
+        except Exception as exc:  # noqa: BLE001 - the contract: only TokenError escapes
+            raise self._internal_error(exc) from None
+
+    def _finish(self, signed: Signed, keys: Any) -> Claims:
+        self.misses += 1
+        check_signature(signed, keys)
+        payload = read_payload(signed)
+        now = self._clock()
+        valid_until = validate_claims(payload, self.policy, now)
+        claims = Claims(payload)
+        if self._revocation is not None and self._revocation.is_revoked(claims):
+            self._cache.discard(signed.token)
+            raise RevokedTokenError
+        if self._cache_ttl is not None:
+            valid_until = min(valid_until, now + self._cache_ttl)
+        self._cache.put(signed.token, claims, valid_until)
+        return claims
+
+    def _count(self, exc: TokenError) -> None:
+        with self._rejected_lock:
+            self._rejected[exc.code] += 1
+
+    def _internal_error(self, exc: Exception) -> TokenError:
+        # Only the exception type is logged: its message could quote the input.
+        logger.error("jwtguard: unexpected %s while verifying a token", type(exc).__name__)
+        err = MalformedTokenError()
+        self._count(err)
+        return err
+
+    # -- observability -----------------------------------------------------------------
+
+    def record_reject(self, code: str) -> None:
+        """Count a refusal decided outside :meth:`verify` (adapters: scopes, bad requests)."""
+        with self._rejected_lock:
+            self._rejected[code] += 1
+
+    def stats(self) -> GuardStats:
+        """Counters: cache hits and misses, refusals by code, entries cached."""
+        with self._rejected_lock:
+            rejected = dict(self._rejected)
+        return GuardStats(self.hits, self.misses, rejected, len(self._cache))
+
+    # -- cache control -----------------------------------------------------------------
+
+    def forget(self, token: str) -> None:
+        """Drop one token from the cache (e.g. right after revoking it)."""
+        self._cache.discard(token)
+
+    def forget_where(self, predicate: Any) -> int:
+        """Drop every cached token whose claims satisfy ``predicate(claims)``."""
+        return self._cache.discard_where(predicate)
+
+    def clear_cache(self) -> None:
+        """Drop every cached verification."""
+        self._cache.clear()
+
+    @property
+    def clock(self) -> Clock:
+        """The time source this guard uses."""
+        return self._clock
+
+    @property
+    def revocation(self) -> RevocationChecker | None:
+        """The revocation checker consulted on every verification."""
+        return self._revocation
+
+    # -- issuance ----------------------------------------------------------------------
+
+    @property
+    def issuer(self) -> TokenIssuer:
+        """The :class:`TokenIssuer` matching this guard's policy (built on first use)."""
+        if self._issuer is None:
+            self._issuer = TokenIssuer.for_guard(self, self._signing_key, self._access_ttl)
+        return self._issuer
+
+    def issue(
+        self,
+        claims: Mapping[str, Any] | None = None,
+        *,
+        ttl: float | None = None,
+        headers: Mapping[str, Any] | None = None,
+    ) -> str:
+        """Issue a signed token: ``claims`` plus ``exp``, ``iat``, ``nbf``, a random ``jti``,
+        and ``aud``/``iss`` from the policy. See :meth:`TokenIssuer.issue`."""
+        return self.issuer.issue(claims, ttl=ttl, headers=headers)
+
+    # -- configuration -----------------------------------------------------------------
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: Any) -> Guard:
+        """A Guard built from a :class:`jwtguard.Settings`."""
+        return cls(**{**settings.guard_kwargs(), **overrides})
+
+    @classmethod
+    def from_env(
+        cls,
+        environ: MutableMapping[str, str] | Mapping[str, str] | None = None,
+        *,
+        dotenv: bool = True,
+        **overrides: Any,
+    ) -> Guard:
+        """A Guard configured from ``JWTGUARD_*`` environment variables.
+
+        See docs/configuration.md. Every problem is reported at once in one
+        :class:`ConfigError`, a line each.
+        """
+        from jwtguard.settings import Settings
+
+        return cls.from_settings(Settings.from_env(environ, dotenv=dotenv), **overrides)

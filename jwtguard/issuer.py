@@ -1,0 +1,129 @@
+"""Token issuance: signed JWTs whose registered claims match a verification policy."""
+
+from __future__ import annotations
+
+import json
+import math
+import secrets
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from jwtguard._b64 import b64url_encode
+from jwtguard.errors import ConfigError
+from jwtguard.keys import Key, KeySet
+from jwtguard.protocols import Clock
+
+if TYPE_CHECKING:
+    from jwtguard.guard import Guard, KeyInput
+
+__all__ = ["TokenIssuer"]
+
+
+def _compact_json(value: Mapping[str, Any]) -> bytes:
+    return json.dumps(value, separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
+class TokenIssuer:
+    """Signs tokens with one key and algorithm.
+
+    Each token gets ``iat`` and ``nbf`` (now), ``exp`` (now + ttl), a random
+    128-bit ``jti``, and the configured ``aud`` and ``iss``; claims passed to
+    :meth:`issue` are added on top and win over these defaults.
+    """
+
+    def __init__(
+        self,
+        key: Key,
+        algorithm: str,
+        *,
+        audience: str | tuple[str, ...] | None = None,
+        issuer: str | None = None,
+        ttl: float = 900,
+        typ: str = "JWT",
+        clock: Clock = time.time,
+    ) -> None:
+        problems = []
+        if not key.can_sign:
+            problems.append("signing key: a public key cannot sign; give the private key")
+        if algorithm not in key.algorithms:
+            problems.append(f"signing key: not bound to {algorithm}")
+        if not isinstance(ttl, (int, float)) or isinstance(ttl, bool) or not 0 < ttl < math.inf:
+            problems.append("ttl: must be a positive number of seconds")
+        if problems:
+            raise ConfigError(problems)
+        self.key = key
+        self.algorithm = algorithm
+        self.audience = (
+            audience[0] if isinstance(audience, tuple) and len(audience) == 1 else audience
+        )
+        self.issuer = issuer
+        self.ttl = ttl
+        self.clock = clock
+        header: dict[str, Any] = {"alg": algorithm, "typ": typ}
+        if key.kid is not None:
+            header["kid"] = key.kid
+        self._header = header
+        self._header_segment = b64url_encode(_compact_json(header))
+
+    @classmethod
+    def for_guard(cls, guard: Guard, signing_key: KeyInput | None, ttl: float) -> TokenIssuer:
+        """An issuer whose tokens ``guard`` accepts."""
+        from jwtguard.guard import as_key_source
+
+        source = (
+            guard.keys
+            if signing_key is None
+            else as_key_source(signing_key, guard.policy.algorithms)
+        )
+        key = source.signing_key() if isinstance(source, KeySet) else None
+        if key is None:
+            raise ConfigError(
+                "signing key: this guard has no key that can sign; pass signing_key= "
+                "(an HMAC secret or a private key)"
+            )
+        algorithm = next((a for a in guard.policy.algorithms if a in key.algorithms), None)
+        if algorithm is None:
+            raise ConfigError("signing key: no allowed algorithm fits the signing key")
+        policy = guard.policy
+        return cls(
+            key,
+            algorithm,
+            audience=policy.audience or None,
+            issuer=policy.issuer[0] if policy.issuer else None,
+            ttl=ttl,
+            typ=policy.typ or "JWT",
+            clock=guard.clock,
+        )
+
+    def issue(
+        self,
+        claims: Mapping[str, Any] | None = None,
+        *,
+        ttl: float | None = None,
+        headers: Mapping[str, Any] | None = None,
+    ) -> str:
+        """Return a compact JWS. ``headers`` may add members; ``alg`` and ``kid`` are fixed."""
+        now = int(self.clock())
+        lifetime = self.ttl if ttl is None else ttl
+        payload: dict[str, Any] = {
+            "iat": now,
+            "nbf": now,
+            "exp": now + int(lifetime),
+            "jti": secrets.token_urlsafe(16),
+        }
+        if self.issuer is not None:
+            payload["iss"] = self.issuer
+        if self.audience is not None:
+            payload["aud"] = (
+                list(self.audience) if isinstance(self.audience, tuple) else self.audience
+            )
+        if claims:
+            payload.update(claims)
+        header_segment = self._header_segment
+        if headers:
+            extra = {k: v for k, v in headers.items() if k not in ("alg", "kid")}
+            header_segment = b64url_encode(_compact_json({**self._header, **extra}))
+        signing_input = f"{header_segment}.{b64url_encode(_compact_json(payload))}"
+        signature = self.key.sign(self.algorithm, signing_input.encode("ascii"))
+        return f"{signing_input}.{b64url_encode(signature)}"

@@ -1,0 +1,279 @@
+"""Configuration from environment variables (and a ``.env`` file when python-dotenv is installed).
+
+Every problem is collected and reported at once, one line each, so a bad
+deployment fails at start-up with everything it must fix.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from jwtguard.algorithms import ALGORITHM_FAMILY, HMAC_MIN_KEY_BYTES, SUPPORTED_ALGORITHMS
+from jwtguard.errors import ConfigError, KeyLoadError
+from jwtguard.keys import Key
+
+__all__ = ["Secret", "Settings", "parse_duration"]
+
+PREFIX: Final = "JWTGUARD_"
+_DURATION: Final = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*")
+_UNIT_SECONDS: Final = {None: 1.0, "ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+class Secret:
+    """A string that does not show itself in ``repr``, ``str`` or tracebacks' locals."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def reveal(self) -> str:
+        """The secret itself. Never log it."""
+        return self._value
+
+
+def parse_duration(text: str) -> float:
+    """Seconds from ``"900"``, ``"15m"``, ``"1.5h"``, ``"7d"`` or ``"250ms"``."""
+    match = _DURATION.fullmatch(text)
+    if match is None:
+        raise ValueError("not a duration")
+    value = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    if not math.isfinite(value):
+        raise ValueError("not a duration")
+    return value
+
+
+def _split_list(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in re.split(r"[,\s]+", text) if part.strip())
+
+
+def _load_dotenv(path: str | os.PathLike[str]) -> dict[str, str]:
+    try:
+        from dotenv import dotenv_values
+    except ImportError:
+        return {}
+    if not Path(path).is_file():
+        return {}
+    return {k: v for k, v in dotenv_values(path).items() if v is not None}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything ``Guard.from_env`` reads, validated. Secrets are :class:`Secret`."""
+
+    algorithms: tuple[str, ...]
+    secret_key: Secret | None = None
+    public_key: str | None = None
+    private_key: Secret | None = None
+    audience: tuple[str, ...] = ()
+    issuer: str | None = None
+    leeway: float = 0.0
+    access_ttl: float = 900.0
+    cache_size: int = 10_000
+    cache_ttl: float | None = None
+    max_token_bytes: int = 8192
+    require: tuple[str, ...] = ("exp",)
+    typ: str | None = None
+
+    @classmethod
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        dotenv: bool | str | os.PathLike[str] = True,
+    ) -> Settings:
+        """Read ``JWTGUARD_*`` (and ``JWT_SECRET_KEY``) from ``environ`` (default ``os.environ``).
+
+        ``dotenv``: ``True`` reads ``./.env`` when python-dotenv is installed, a
+        path reads that file; the real environment wins over the file.
+        """
+        env: dict[str, str] = {}
+        if dotenv:
+            env.update(_load_dotenv(".env" if dotenv is True else dotenv))
+        env.update(os.environ if environ is None else environ)
+        reader = _Reader(env)
+        settings = reader.read()
+        if reader.problems:
+            raise ConfigError(reader.problems)
+        return settings
+
+    def guard_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for :class:`jwtguard.Guard`."""
+        key: Any
+        if self.public_key is not None:
+            key = self.public_key
+        elif self.secret_key is not None:
+            key = self.secret_key.reveal()
+        else:  # pragma: no cover - from_env refuses this
+            raise ConfigError("no key configured")
+        return {
+            "key": key,
+            "algorithms": self.algorithms,
+            "audience": self.audience or None,
+            "issuer": self.issuer,
+            "leeway": self.leeway,
+            "require": self.require,
+            "typ": self.typ,
+            "cache_size": self.cache_size,
+            "cache_ttl": self.cache_ttl,
+            "max_token_bytes": self.max_token_bytes,
+            "access_ttl": self.access_ttl,
+            "signing_key": None if self.private_key is None else self.private_key.reveal(),
+        }
+
+
+class _Reader:
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+        self.problems: list[str] = []
+
+    def get(self, name: str) -> str | None:
+        value = self.env.get(PREFIX + name)
+        return value if value is not None and value.strip() != "" else None
+
+    def number(self, name: str, default: float, *, minimum: float = 0) -> float:
+        raw = self.get(name)
+        if raw is None:
+            return default
+        try:
+            value = parse_duration(raw)
+        except ValueError:
+            self.problems.append(
+                f"{PREFIX}{name}: expected a number of seconds (e.g. 900 or 15m), got {raw[:20]!r}"
+            )
+            return default
+        if value < minimum:
+            self.problems.append(f"{PREFIX}{name}: must be at least {minimum:g}")
+        return value
+
+    def integer(self, name: str, default: int, *, minimum: int = 0) -> int:
+        raw = self.get(name)
+        if raw is None:
+            return default
+        try:
+            value = int(raw.strip().replace("_", ""))
+        except ValueError:
+            self.problems.append(f"{PREFIX}{name}: expected a whole number, got {raw[:20]!r}")
+            return default
+        if value < minimum:
+            self.problems.append(f"{PREFIX}{name}: must be at least {minimum}")
+        return value
+
+    def file_or_value(self, name: str) -> str | None:
+        value = self.get(name)
+        path = self.get(name + "_FILE")
+        if value is not None and path is not None:
+            self.problems.append(f"{PREFIX}{name} and {PREFIX}{name}_FILE: set only one")
+        if path is not None:
+            try:
+                return Path(path).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                self.problems.append(f"{PREFIX}{name}_FILE: cannot read {path!r}")
+                return None
+        return value
+
+    def read(self) -> Settings:
+        secret = self.get("SECRET_KEY") or (self.env.get("JWT_SECRET_KEY") or None)
+        public = self.file_or_value("PUBLIC_KEY")
+        private = self.file_or_value("PRIVATE_KEY")
+        if secret is None and public is None and private is None:
+            self.problems.append(
+                f"{PREFIX}SECRET_KEY (or JWT_SECRET_KEY) or {PREFIX}PUBLIC_KEY[_FILE]: "
+                "no key configured"
+            )
+        if secret is not None and (public is not None or private is not None):
+            self.problems.append(
+                f"{PREFIX}SECRET_KEY and {PREFIX}PUBLIC_KEY/PRIVATE_KEY: set an HMAC secret "
+                "or a key pair, not both"
+            )
+        algorithms = self.algorithms(secret, public or private)
+        leeway = self.number("LEEWAY", 0.0)
+        if leeway > 300:
+            self.problems.append(f"{PREFIX}LEEWAY: at most 300 seconds")
+        cache_ttl_raw = self.get("CACHE_TTL")
+        require_raw = self.get("REQUIRE")
+        audience_raw = self.get("AUDIENCE")
+        return Settings(
+            algorithms=algorithms,
+            secret_key=None if secret is None else Secret(secret),
+            public_key=public,
+            private_key=None if private is None else Secret(private),
+            audience=() if audience_raw is None else _split_list(audience_raw),
+            issuer=self.get("ISSUER"),
+            leeway=leeway,
+            access_ttl=self.number("ACCESS_TTL", 900.0, minimum=1),
+            cache_size=self.integer("CACHE_SIZE", 10_000),
+            cache_ttl=None if cache_ttl_raw is None else self.number("CACHE_TTL", 0, minimum=1),
+            max_token_bytes=self.integer("MAX_TOKEN_BYTES", 8192, minimum=64),
+            require=("exp",) if require_raw is None else _split_list(require_raw),
+            typ=self.get("TYP"),
+        )
+
+    def algorithms(self, secret: str | None, pem: str | None) -> tuple[str, ...]:
+        raw = self.get("ALGORITHMS")
+        if raw is None:
+            algs = self._infer_from_pem(pem) if secret is None and pem is not None else ("HS256",)
+        else:
+            algs = _split_list(raw)
+        ok = True
+        for alg in algs:
+            if alg.lower() == "none":
+                self.problems.append(f"{PREFIX}ALGORITHMS: 'none' is never allowed")
+                ok = False
+            elif alg not in SUPPORTED_ALGORITHMS:
+                self.problems.append(
+                    f"{PREFIX}ALGORITHMS: unknown algorithm {alg[:20]!r} "
+                    f"(supported: {', '.join(sorted(SUPPORTED_ALGORITHMS))})"
+                )
+                ok = False
+        if not ok:
+            return algs
+        families = {ALGORITHM_FAMILY[a] for a in algs}
+        if "oct" in families and len(families) > 1:
+            self.problems.append(
+                f"{PREFIX}ALGORITHMS: HMAC and public-key algorithms are mixed for one key"
+            )
+        elif "oct" in families and secret is not None:
+            need = max(HMAC_MIN_KEY_BYTES[a] for a in algs)
+            if len(secret.encode("utf-8")) < need:
+                self.problems.append(
+                    f"{PREFIX}SECRET_KEY: {len(secret.encode('utf-8'))} bytes is too short for "
+                    f"{', '.join(algs)}; at least {need} bytes (RFC 7518 section 3.2)"
+                )
+        elif "oct" in families and secret is None and pem is not None:
+            self.problems.append(
+                f"{PREFIX}ALGORITHMS: HMAC algorithms need {PREFIX}SECRET_KEY, not a PEM key"
+            )
+        elif "oct" not in families and secret is not None:
+            self.problems.append(
+                f"{PREFIX}ALGORITHMS: {', '.join(algs)} need a public key; "
+                f"{PREFIX}SECRET_KEY only works with HS256/384/512"
+            )
+        return algs
+
+    def _infer_from_pem(self, pem: str) -> tuple[str, ...]:
+        try:
+            key = Key.from_pem(pem, None)
+        except KeyLoadError as exc:
+            if "RSA key needs its algorithms" in str(exc):
+                return ("RS256",)
+            self.problems.append(f"{PREFIX}PUBLIC_KEY: {exc}")
+            return ("RS256",)
+        return tuple(sorted(key.algorithms))
