@@ -1,0 +1,167 @@
+"""Helpers for testing apps that use jwtguard: a frozen clock, ephemeral keys, a token factory.
+
+Nothing here touches the network or the real clock::
+
+    from jwtguard.testing import FrozenClock, TokenFactory
+
+    clock = FrozenClock(1_700_000_000)
+    factory = TokenFactory.hs256(clock=clock)
+    guard = factory.guard(audience="api")
+    token = factory.issue(sub="42", aud="api", scope="read")
+    assert guard.verify(token)["sub"] == "42"
+    clock.advance(3600)          # now the token is expired
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+from jwtguard._b64 import b64url_encode
+from jwtguard.guard import Guard
+from jwtguard.issuer import TokenIssuer
+from jwtguard.keys import Key
+
+__all__ = [
+    "FrozenClock",
+    "TokenFactory",
+    "encode_unchecked",
+    "generate_key",
+    "private_pem",
+    "public_pem",
+]
+
+
+class FrozenClock:
+    """A clock for ``Guard(clock=...)`` that only moves when told to."""
+
+    def __init__(self, now: float = 1_700_000_000.0) -> None:
+        self.now = float(now)
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Move time forward (or back, with a negative number)."""
+        self.now += seconds
+
+    def set(self, now: float) -> None:
+        """Jump to ``now``."""
+        self.now = float(now)
+
+
+def generate_key(algorithm: str = "HS256", *, kid: str | None = None) -> Key:
+    """A fresh key for ``algorithm`` (HS*, RS*, PS*, ES256/384/512, EdDSA) that can sign."""
+    if algorithm.startswith("HS"):
+        size = {"HS256": 32, "HS384": 48, "HS512": 64}[algorithm]
+        return Key.from_secret(secrets.token_bytes(size), algorithm, kid=kid)
+    key_object: Any
+    if algorithm[:2] in ("RS", "PS"):
+        key_object = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    elif algorithm.startswith("ES"):
+        curves: dict[str, ec.EllipticCurve] = {
+            "ES256": ec.SECP256R1(),
+            "ES384": ec.SECP384R1(),
+            "ES512": ec.SECP521R1(),
+        }
+        key_object = ec.generate_private_key(curves[algorithm])
+    elif algorithm == "EdDSA":
+        key_object = ed25519.Ed25519PrivateKey.generate()
+    else:
+        raise ValueError(f"no generator for {algorithm}")
+    return Key.from_crypto(key_object, algorithm, kid=kid)
+
+
+def private_pem(key: Key) -> str:
+    """The PKCS#8 PEM of a private key made by :func:`generate_key`."""
+    signing = key._signing_key
+    if signing is None or isinstance(signing, bytes):
+        raise ValueError("not an asymmetric private key")
+    pem: bytes = signing.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return pem.decode("ascii")
+
+
+def public_pem(key: Key) -> str:
+    """The SubjectPublicKeyInfo PEM of an asymmetric key."""
+    verify_key = next(iter(key._verifiers.values()))[1]
+    if isinstance(verify_key, bytes):
+        raise ValueError("an HMAC secret has no public half")
+    pem: bytes = verify_key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return pem.decode("ascii")
+
+
+def encode_unchecked(
+    header: Mapping[str, Any] | bytes,
+    payload: Mapping[str, Any] | bytes,
+    key: Key | None = None,
+    *,
+    algorithm: str | None = None,
+    signature: bytes | None = None,
+) -> str:
+    """Build any compact JWS, valid or hostile: raw header/payload bytes are used as given.
+
+    The signature is computed with ``key`` under ``algorithm`` (default: the
+    header's ``alg``) unless ``signature`` is given. For tests only.
+    """
+    raw_header = header if isinstance(header, bytes) else json.dumps(dict(header)).encode()
+    raw_payload = payload if isinstance(payload, bytes) else json.dumps(dict(payload)).encode()
+    signing_input = f"{b64url_encode(raw_header)}.{b64url_encode(raw_payload)}"
+    if signature is None:
+        if key is None:
+            signature = b""
+        else:
+            alg = algorithm or (header.get("alg") if isinstance(header, Mapping) else None)
+            if not isinstance(alg, str):
+                raise ValueError("algorithm needed")
+            signature = key.sign(alg, signing_input.encode("ascii"))
+    return f"{signing_input}.{b64url_encode(signature)}"
+
+
+class TokenFactory:
+    """Issues tokens with one signing key, and builds Guards that accept them."""
+
+    def __init__(self, key: Key, algorithm: str, *, clock: FrozenClock | None = None) -> None:
+        self.key = key
+        self.algorithm = algorithm
+        self.clock = clock or FrozenClock()
+        self._issuer = TokenIssuer(key, algorithm, clock=self.clock, ttl=900)
+
+    @classmethod
+    def hs256(cls, *, clock: FrozenClock | None = None, kid: str | None = None) -> TokenFactory:
+        """A factory with a fresh random HS256 secret."""
+        return cls(generate_key("HS256", kid=kid), "HS256", clock=clock)
+
+    @classmethod
+    def for_algorithm(
+        cls, algorithm: str, *, clock: FrozenClock | None = None, kid: str | None = None
+    ) -> TokenFactory:
+        """A factory with a fresh key for ``algorithm``."""
+        return cls(generate_key(algorithm, kid=kid), algorithm, clock=clock)
+
+    def guard(self, **options: Any) -> Guard:
+        """A :class:`Guard` that accepts this factory's tokens (same key, algorithm and clock)."""
+        options.setdefault("algorithms", [self.algorithm])
+        options.setdefault("clock", self.clock)
+        return Guard(self.key, **options)
+
+    def issue(
+        self,
+        claims: Mapping[str, Any] | None = None,
+        *,
+        ttl: float = 900,
+        headers: Mapping[str, Any] | None = None,
+        **more_claims: Any,
+    ) -> str:
+        """A signed token with ``exp``/``iat``/``nbf``/``jti`` plus the given claims."""
+        return self._issuer.issue({**(claims or {}), **more_claims}, ttl=ttl, headers=headers)
