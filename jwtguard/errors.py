@@ -74,6 +74,8 @@ class TokenError(JWTGuardError):
 
     code: ClassVar[str] = "invalid_token"
     rfc6750_error: ClassVar[str] = INVALID_TOKEN
+    status_code: ClassVar[int] = 401
+    """The HTTP status adapters answer with (RFC 6750 section 3.1)."""
     default_description: ClassVar[str] = "The access token is invalid."
 
     def __init__(self, description: str | None = None) -> None:
@@ -205,6 +207,7 @@ class InsufficientScopeError(TokenError):
 
     code = "insufficient_scope"
     rfc6750_error = INSUFFICIENT_SCOPE
+    status_code = 403
     default_description = "The access token lacks the required scope."
 
     def __init__(self, required: Iterable[str] = (), description: str | None = None) -> None:
@@ -217,6 +220,7 @@ class InvalidRequestError(TokenError):
 
     code = "invalid_request"
     rfc6750_error = INVALID_REQUEST
+    status_code = 400
     default_description = "The request is malformed."
 
 
