@@ -232,30 +232,26 @@ class _Reader:
             algs = self._infer_from_pem(pem) if secret is None and pem is not None else ("HS256",)
         else:
             algs = _split_list(raw)
-        ok = True
         for alg in algs:
             if alg.lower() == "none":
                 self.problems.append(f"{PREFIX}ALGORITHMS: 'none' is never allowed")
-                ok = False
             elif alg not in SUPPORTED_ALGORITHMS:
                 self.problems.append(
                     f"{PREFIX}ALGORITHMS: unknown algorithm {alg[:20]!r} "
                     f"(supported: {', '.join(sorted(SUPPORTED_ALGORITHMS))})"
                 )
-                ok = False
-        if not ok:
-            return algs
-        families = {ALGORITHM_FAMILY[a] for a in algs}
+        known = tuple(a for a in algs if a in SUPPORTED_ALGORITHMS)
+        families = {ALGORITHM_FAMILY[a] for a in known}
         if "oct" in families and len(families) > 1:
             self.problems.append(
                 f"{PREFIX}ALGORITHMS: HMAC and public-key algorithms are mixed for one key"
             )
         elif "oct" in families and secret is not None:
-            need = max(HMAC_MIN_KEY_BYTES[a] for a in algs)
+            need = max(HMAC_MIN_KEY_BYTES[a] for a in known)
             if len(secret.encode("utf-8")) < need:
                 self.problems.append(
                     f"{PREFIX}SECRET_KEY: {len(secret.encode('utf-8'))} bytes is too short for "
-                    f"{', '.join(algs)}; at least {need} bytes (RFC 7518 section 3.2)"
+                    f"{', '.join(known)}; at least {need} bytes (RFC 7518 section 3.2)"
                 )
         elif "oct" in families and secret is None and pem is not None:
             self.problems.append(
@@ -263,7 +259,7 @@ class _Reader:
             )
         elif "oct" not in families and secret is not None:
             self.problems.append(
-                f"{PREFIX}ALGORITHMS: {', '.join(algs)} need a public key; "
+                f"{PREFIX}ALGORITHMS: {', '.join(known)} need a public key; "
                 f"{PREFIX}SECRET_KEY only works with HS256/384/512"
             )
         return algs

@@ -1,0 +1,214 @@
+"""The ``jwtguard`` command: keygen, issue, verify, inspect, demo.
+
+``issue`` and ``verify`` read the same ``JWTGUARD_*`` environment as
+``Guard.from_env``. Exit status: 0 success, 1 token refused, 2 usage or
+configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import secrets
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
+
+from jwtguard._b64 import b64url_encode
+from jwtguard._jws import parse_json_object
+from jwtguard.errors import ConfigError, MalformedTokenError, TokenError
+from jwtguard.guard import Guard
+from jwtguard.settings import parse_duration
+from jwtguard.testing import generate_key, private_pem, public_pem
+
+__all__ = ["main"]
+
+_KEYGEN_ALGORITHMS = (
+    "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
+    "ES256", "ES384", "ES512", "EdDSA",
+)  # fmt: skip
+
+
+def _public_jwk(key_object: Any, alg: str, kid: str) -> dict[str, Any]:
+    public = key_object.public_key() if hasattr(key_object, "private_bytes") else key_object
+    if isinstance(public, rsa.RSAPublicKey):
+        jwk = RSAAlgorithm.to_jwk(public, as_dict=True)
+    elif isinstance(public, ec.EllipticCurvePublicKey):
+        jwk = ECAlgorithm.to_jwk(public, as_dict=True)
+    elif isinstance(public, ed25519.Ed25519PublicKey):
+        jwk = OKPAlgorithm.to_jwk(public, as_dict=True)
+    else:  # pragma: no cover - generate_key only makes the types above
+        raise ConfigError("unsupported key type")
+    jwk.pop("key_ops", None)
+    return {**jwk, "kid": kid, "alg": alg, "use": "sig"}
+
+
+def _cmd_keygen(args: argparse.Namespace) -> int:
+    kid = args.kid or secrets.token_hex(8)
+    alg = args.alg
+    if alg.startswith("HS"):
+        key = generate_key(alg, kid=kid)
+        secret: bytes = key._signing_key
+        if args.format == "jwk":
+            print(json.dumps({"kty": "oct", "k": b64url_encode(secret), "alg": alg, "kid": kid}))
+        else:
+            print(b64url_encode(secret))
+        return 0
+    key = generate_key(alg, kid=kid)
+    if args.format == "pem":
+        print(private_pem(key), end="")
+        print(public_pem(key), end="")
+        return 0
+    public = _public_jwk(key._signing_key, alg, kid)
+    if args.format == "jwks":
+        print(json.dumps({"keys": [public]}, indent=2))
+        return 0
+    private = {**_private_jwk(key._signing_key), "kid": kid, "alg": alg, "use": "sig"}
+    print(json.dumps({"private": private, "public": public}, indent=2))
+    return 0
+
+
+def _private_jwk(key_object: Any) -> dict[str, Any]:
+    for algorithm in (RSAAlgorithm, ECAlgorithm, OKPAlgorithm):
+        try:
+            jwk: dict[str, Any] = algorithm.to_jwk(key_object, as_dict=True)
+        except Exception:  # noqa: BLE001, S112 - try the next family
+            continue
+        jwk.pop("key_ops", None)
+        return jwk
+    raise ConfigError("unsupported key type")  # pragma: no cover
+
+
+def _parse_claim(text: str) -> tuple[str, Any]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise ConfigError(f"--claim expects NAME=VALUE, got {text[:40]!r}")
+    try:
+        return name, json.loads(value)
+    except ValueError:
+        return name, value
+
+
+def _cmd_issue(args: argparse.Namespace) -> int:
+    guard = Guard.from_env()
+    claims: dict[str, Any] = dict(_parse_claim(c) for c in args.claim)
+    if args.sub is not None:
+        claims["sub"] = args.sub
+    if args.scope:
+        claims["scope"] = " ".join(args.scope)
+    ttl = None if args.ttl is None else parse_duration(args.ttl)
+    print(guard.issue(claims, ttl=ttl))
+    return 0
+
+
+def _read_token(value: str) -> str:
+    return sys.stdin.readline().strip() if value == "-" else value.strip()
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    guard = Guard.from_env()
+    try:
+        claims = guard.verify(_read_token(args.token))
+    except TokenError as exc:
+        print(json.dumps({"valid": False, "code": exc.code, "error": exc.description}))
+        return 1
+    print(json.dumps({"valid": True, "claims": claims.to_dict()}, indent=2, sort_keys=True))
+    return 0
+
+
+def _cmd_inspect(args: argparse.Namespace) -> int:
+    from jwtguard._b64 import b64url_decode
+
+    token = _read_token(args.token)
+    parts = token.split(".")
+    try:
+        if len(parts) != 3:
+            raise MalformedTokenError
+        header = parse_json_object(b64url_decode(parts[0]))
+        payload = parse_json_object(b64url_decode(parts[1]))
+    except (ValueError, TokenError):
+        print("malformed: not a compact JWS with JSON header and payload", file=sys.stderr)
+        return 1
+    print("UNVERIFIED: the signature and claims below have NOT been checked.")
+    print(json.dumps({"header": header, "payload": payload}, indent=2, sort_keys=True))
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    try:
+        demo = importlib.import_module("jwtguard.demo")
+    except ImportError:  # the demo's web extras are not installed
+        return _round_trip_demo()
+    code: int = demo.main(args.demo_args)
+    return code
+
+
+def _round_trip_demo() -> int:
+    """Issue and verify with an ephemeral key: what jwtguard does, without a server."""
+    guard = Guard(secrets.token_bytes(32), algorithms=["HS256"], audience="demo")
+    token = guard.issue({"sub": "demo-user", "scope": "read"})
+    print("ephemeral HS256 key; issued token:\n  " + token)
+    print("verified claims:", json.dumps(guard.verify(token).to_dict(), sort_keys=True))
+    tampered = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    try:
+        guard.verify(tampered)
+    except TokenError as exc:
+        print(f"tampered token refused: code={exc.code}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="jwtguard", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    keygen = sub.add_parser("keygen", help="generate a key (secret, PEM, JWK or JWKS)")
+    keygen.add_argument("--alg", choices=_KEYGEN_ALGORITHMS, default="HS256")
+    keygen.add_argument("--kid", help="key id (default: random)")
+    keygen.add_argument(
+        "--format",
+        choices=("pem", "jwk", "jwks", "secret"),
+        default=None,
+        help="HS*: secret (default) or jwk; others: pem (default), jwk (private+public) or jwks",
+    )
+    keygen.set_defaults(func=_cmd_keygen)
+
+    issue = sub.add_parser("issue", help="issue a token with the JWTGUARD_* configuration")
+    issue.add_argument("--sub", help="subject")
+    issue.add_argument("--ttl", help="lifetime, e.g. 900, 15m, 1h (default JWTGUARD_ACCESS_TTL)")
+    issue.add_argument("--scope", action="append", default=[], help="a scope (repeatable)")
+    issue.add_argument("--claim", action="append", default=[], help="NAME=VALUE (JSON or text)")
+    issue.set_defaults(func=_cmd_issue)
+
+    verify = sub.add_parser("verify", help="verify a token; exit 1 when refused")
+    verify.add_argument("token", help="the token, or - to read it from standard input")
+    verify.set_defaults(func=_cmd_verify)
+
+    inspect = sub.add_parser("inspect", help="show header and payload, UNVERIFIED")
+    inspect.add_argument("token", help="the token, or - to read it from standard input")
+    inspect.set_defaults(func=_cmd_inspect)
+
+    demo = sub.add_parser("demo", help="run the demo (no configuration needed)")
+    demo.add_argument("demo_args", nargs=argparse.REMAINDER, help="passed to the demo")
+    demo.set_defaults(func=_cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``jwtguard`` console script."""
+    args = _parser().parse_args(argv)
+    if getattr(args, "format", "x") is None:
+        args.format = "secret" if args.alg.startswith("HS") else "pem"
+    try:
+        code: int = args.func(args)
+    except ConfigError as exc:
+        print(f"jwtguard: {exc}", file=sys.stderr)
+        return 2
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
