@@ -52,7 +52,9 @@ def _cmd_keygen(args: argparse.Namespace) -> int:
     alg = args.alg
     if alg.startswith("HS"):
         key = generate_key(alg, kid=kid)
-        secret: bytes = key._signing_key
+        secret = key._signing_key
+        if not isinstance(secret, bytes):  # pragma: no cover - generate_key makes bytes
+            raise ConfigError("unexpected HMAC key type")
         if args.format == "jwk":
             print(json.dumps({"kty": "oct", "k": b64url_encode(secret), "alg": alg, "kid": kid}))
         else:
