@@ -206,7 +206,9 @@ class Guard:
             self._count(exc)
             raise
         except TypeError:
-            if isinstance(token, (str, bytes, bytearray, memoryview)):
+            if isinstance(token, (bytearray, memoryview)):  # unhashable, so not a cache key
+                return self.verify(bytes(token))
+            if isinstance(token, (str, bytes)):
                 raise self._internal_error(TypeError()) from None
             err = MalformedTokenError()  # not a string at all (e.g. an unhashable object)
             self._count(err)
