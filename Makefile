@@ -24,7 +24,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check jwtguard tests benchmarks
 
 typecheck: $(STAMP)
-	$(BIN)/mypy --strict jwtguard
+	$(BIN)/mypy --strict jwtguard tests/typing
 
 test: lint typecheck
 	$(BIN)/python -m pytest

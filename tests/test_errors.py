@@ -38,7 +38,7 @@ REQUIRED_CODES = {
 
 def test_every_required_code_exists_once() -> None:
     codes = [cls.code for cls in TOKEN_ERRORS]
-    assert REQUIRED_CODES <= set(codes)
+    assert set(codes) >= REQUIRED_CODES
     assert len(codes) == len(set(codes)), "two classes share a code"
 
 

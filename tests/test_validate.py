@@ -117,8 +117,7 @@ def test_issuer_is_compared_whole(factory: TokenFactory, iss: Any, code: str | N
 
 def test_issuer_missing_when_configured(factory: TokenFactory) -> None:
     assert (
-        verify_payload(factory, {"exp": NOW + 100}, issuer="https://idp.example")
-        == "missing_claim"
+        verify_payload(factory, {"exp": NOW + 100}, issuer="https://idp.example") == "missing_claim"
     )
 
 
