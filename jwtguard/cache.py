@@ -50,21 +50,23 @@ class VerifiedTokenCache:
         self._promote_after = max(maxsize // 2, 1)
         self.tick = 0
         """Count of insertions and refreshes; an entry's stamp is the tick it was last moved at."""
+        self.promote_below = 0
+        """A hit on an entry stamped below this refreshes its recency (tick - maxsize // 2)."""
 
     def __len__(self) -> int:
         return len(self.entries)
 
-    def is_stale(self, stamp: int) -> bool:
-        """True when a hit on an entry with this stamp should refresh its recency."""
-        return self.tick - stamp > self._promote_after
+    def _advance(self) -> int:
+        self.tick += 1
+        self.promote_below = self.tick - self._promote_after
+        return self.tick
 
     def put(self, token: str, claims: Claims, valid_until: float) -> None:
         """Store a verified token until ``valid_until`` (Unix time)."""
         if self.maxsize <= 0:
             return
         with self._lock:
-            self.tick += 1
-            entry = (claims, valid_until, self.tick)
+            entry = (claims, valid_until, self._advance())
             self._lru[token] = entry
             self.entries[token] = entry
 
@@ -74,8 +76,7 @@ class VerifiedTokenCache:
             entry = self._lru.get(token)
             if entry is None:
                 return
-            self.tick += 1
-            entry = (entry[0], entry[1], self.tick)
+            entry = (entry[0], entry[1], self._advance())
             self._lru[token] = entry
             self.entries[token] = entry
 

@@ -17,6 +17,14 @@ def _freeze(value: Any) -> Any:
     return value
 
 
+def _freeze_values(payload: dict[str, Any]) -> dict[str, Any]:
+    """Freeze containers in place; most claims are scalars and are left as they are."""
+    for name, value in payload.items():
+        if type(value) is dict or type(value) is list:
+            payload[name] = _freeze(value)
+    return payload
+
+
 def _thaw(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {k: _thaw(v) for k, v in value.items()}
@@ -37,10 +45,16 @@ class Claims(Mapping[str, Any]):
     __slots__ = ("_data", "_scopes")
 
     def __init__(self, payload: Mapping[str, Any]) -> None:
-        self._data: Mapping[str, Any] = MappingProxyType(
-            {k: _freeze(v) for k, v in payload.items()}
-        )
+        self._data: Mapping[str, Any] = MappingProxyType(_freeze_values(dict(payload)))
         self._scopes: frozenset[str] | None = None
+
+    @classmethod
+    def _adopt(cls, payload: dict[str, Any]) -> Claims:
+        """Wrap a freshly parsed payload that nothing else references (no copy)."""
+        claims = cls.__new__(cls)
+        claims._data = MappingProxyType(_freeze_values(payload))
+        claims._scopes = None
+        return claims
 
     def __getitem__(self, name: str) -> Any:
         return self._data[name]

@@ -192,7 +192,7 @@ class Guard:
                     self._revocation is None or not self._revocation.is_revoked(claims)
                 ):
                     self.hits += 1
-                    if self._cache.is_stale(stamp):
+                    if stamp < self._cache.promote_below:
                         self._cache.promote(token)  # type: ignore[arg-type]
                     return claims
             elif type(token) is not str:
@@ -240,7 +240,7 @@ class Guard:
         payload = read_payload(signed)
         now = self._clock()
         valid_until = validate_claims(payload, self.policy, now)
-        claims = Claims(payload)
+        claims = Claims._adopt(payload)
         if self._revocation is not None and self._revocation.is_revoked(claims):
             self._cache.discard(signed.token)
             raise RevokedTokenError
