@@ -20,8 +20,8 @@ demo: $(STAMP)
 	$(BIN)/jwtguard demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check jwtguard tests benchmarks
-	$(BIN)/ruff format --check jwtguard tests benchmarks
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict jwtguard tests/typing
