@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -32,6 +32,9 @@ from jwtguard.algorithms import (
     SUPPORTED_ALGORITHMS,
 )
 from jwtguard.errors import KeyLoadError
+
+if TYPE_CHECKING:
+    from jwtguard.jwks import RemoteKeySet
 
 __all__ = ["Key", "KeySet"]
 
@@ -436,6 +439,24 @@ class KeySet:
                 continue  # a valid key that no allowed algorithm can use
             keys.append(Key.from_jwk(jwk, narrowed))
         return cls(keys)
+
+    @classmethod
+    def from_jwks_url(
+        cls, url: str, algorithms: str | Sequence[str], **options: Any
+    ) -> RemoteKeySet:
+        """A :class:`jwtguard.jwks.RemoteKeySet` reading the JWKS at ``url`` (needs httpx)."""
+        from jwtguard.jwks import RemoteKeySet
+
+        return RemoteKeySet(url, algorithms=algorithms, **options)
+
+    @classmethod
+    def from_oidc_issuer(
+        cls, issuer: str, algorithms: str | Sequence[str], **options: Any
+    ) -> RemoteKeySet:
+        """A :class:`jwtguard.jwks.RemoteKeySet` found by OpenID Connect discovery of ``issuer``."""
+        from jwtguard.jwks import RemoteKeySet
+
+        return RemoteKeySet(issuer=issuer, algorithms=algorithms, **options)
 
 
 def _usable_for_signatures(jwk: Any) -> bool:

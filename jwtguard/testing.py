@@ -23,11 +23,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from jwtguard._b64 import b64url_encode
+from jwtguard._fake_idp import FakeIdentityProvider
 from jwtguard.guard import Guard
 from jwtguard.issuer import TokenIssuer
 from jwtguard.keys import Key
 
 __all__ = [
+    "FakeIdentityProvider",
     "FrozenClock",
     "TokenFactory",
     "encode_unchecked",

@@ -1,0 +1,558 @@
+"""Remote key sets: a JWKS fetched over HTTPS (directly or by OpenID Connect discovery).
+
+:class:`RemoteKeySet` is a :class:`jwtguard.KeySource` and
+:class:`jwtguard.AsyncKeySource`. A known ``kid`` costs one dict look-up (no
+lock, no clock); only an unknown ``kid`` can cause a fetch, at most once per
+cooldown, single-flight across threads and coroutines, with a small negative
+cache of kids a fetch did not have. Keys expire after their ``Cache-Control``
+max-age (clamped to configured bounds) and are refreshed by a background
+thread; when the provider fails, the last good set keeps serving for a
+bounded time (stale-if-error). A document that fails to parse or load never
+replaces a good set. See docs/keys.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import math
+import threading
+import time
+import weakref
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, fields
+from typing import Any
+
+from jwtguard._http import Fetched, FetchError, HttpLimits, afetch_json, check_url, fetch_json
+from jwtguard._http import require_httpx as _require_httpx
+from jwtguard.errors import ConfigError, JWTGuardError, KeyLoadError
+from jwtguard.keys import Key, KeySet
+from jwtguard.protocols import Clock
+
+__all__ = ["JWKSFetchError", "JWKSHealth", "JWKSOptions", "RemoteKeySet"]
+
+logger = logging.getLogger("jwtguard.jwks")
+_DISCOVERY_PATH = "/.well-known/openid-configuration"
+
+
+class JWKSFetchError(JWTGuardError):
+    """The key set could not be loaded (raised by :meth:`RemoteKeySet.preload`).
+
+    ``kind`` is a fixed label such as ``timeout``, ``http_503``, ``too_large``,
+    ``invalid_json``, ``invalid_keys`` or ``issuer_mismatch``.
+    """
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        super().__init__(f"could not load the JWKS: {kind}")
+
+
+@dataclass(frozen=True, slots=True)
+class JWKSOptions:
+    """Limits and timings of a :class:`RemoteKeySet` (seconds and bytes).
+
+    ``cooldown``: least time between two fetches caused by unknown kids.
+    ``default_max_age`` applies when the response has no ``Cache-Control``
+    max-age; any max-age is clamped to ``[min_max_age, max_max_age]``.
+    ``stale_if_error``: how long past expiry the last good keys keep serving
+    while refreshes fail; after that the set is emptied (every token is then
+    refused with ``unknown_key``). ``negative_ttl``/``negative_size``: how long
+    and how many kids missing from a fresh fetch are remembered. Failed fetches
+    back off exponentially from ``cooldown`` up to ``max_backoff``.
+    ``allow_insecure_http`` permits ``http://`` (for loopback tests only).
+    """
+
+    cooldown: float = 30.0
+    default_max_age: float = 600.0
+    min_max_age: float = 60.0
+    max_max_age: float = 86_400.0
+    stale_if_error: float = 86_400.0
+    negative_ttl: float = 60.0
+    negative_size: int = 1024
+    max_backoff: float = 300.0
+    connect_timeout: float = 3.0
+    read_timeout: float = 5.0
+    total_timeout: float = 10.0
+    max_bytes: int = 256 * 1024
+    max_keys: int = 100
+    allow_insecure_http: bool = False
+
+    def __post_init__(self) -> None:
+        problems = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "allow_insecure_http":
+                if not isinstance(value, bool):
+                    problems.append(f"{f.name}: must be True or False")
+            elif (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not 0 <= value < math.inf
+            ):
+                problems.append(f"{f.name}: must be a non-negative finite number")
+        if not problems and self.min_max_age > self.max_max_age:
+            problems.append("min_max_age: must not exceed max_max_age")
+        if not problems and min(self.total_timeout, self.max_bytes, self.max_keys) <= 0:
+            problems.append("total_timeout, max_bytes, max_keys: must be positive")
+        if problems:
+            raise ConfigError(problems)
+
+    @property
+    def limits(self) -> HttpLimits:
+        """The HTTP limits of one fetch."""
+        return HttpLimits(
+            self.connect_timeout,
+            self.read_timeout,
+            self.total_timeout,
+            self.max_bytes,
+            self.allow_insecure_http,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class JWKSHealth:
+    """A snapshot of a remote key set's state, for health endpoints and logs.
+
+    ``last_error`` is a fixed label (see :class:`JWKSFetchError`), never a
+    response body or a secret. Times are from the key set's clock.
+    """
+
+    url: str
+    kids: tuple[str, ...]
+    last_success: float | None
+    last_error: str | None
+    last_error_at: float | None
+    expires_at: float | None
+    fetches: int
+    failures: int
+
+    @property
+    def ready(self) -> bool:
+        """True once a set has been loaded and is held."""
+        return self.last_success is not None and bool(self.kids or self.expires_at)
+
+
+class RemoteKeySet:
+    """Verification keys published at a JWKS URL, or found by OIDC discovery.
+
+    Give exactly one of ``url`` (the JWKS) or ``issuer`` (the discovery
+    document at ``issuer + "/.well-known/openid-configuration"`` names the JWKS;
+    its ``issuer`` member must equal ``issuer`` exactly). ``algorithms`` binds
+    every fetched key (as :meth:`KeySet.from_jwks` does). Nothing is fetched
+    until :meth:`preload`/:meth:`apreload` or the first look-up. ``clock`` is
+    the time used for expiry, cooldown and backoff. ``background_refresh``
+    starts a daemon thread after the first fetch that refreshes expiring keys;
+    without it, call :meth:`refresh_if_due` yourself. Use :meth:`close` (or
+    ``with``) to stop it.
+
+    In async code use ``Guard.averify``: ``verify`` (sync) fetches in the
+    calling thread when a kid is unknown.
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        issuer: str | None = None,
+        algorithms: str | Sequence[str],
+        options: JWKSOptions | None = None,
+        clock: Clock = time.time,
+        background_refresh: bool = True,
+    ) -> None:
+        _require_httpx()
+        self.options = opts = options or JWKSOptions()
+        insecure = opts.allow_insecure_http
+        if (url is None) == (issuer is None):
+            raise ConfigError("RemoteKeySet: give exactly one of url= or issuer=")
+        self._jwks_url = (
+            None if url is None else check_url(url, allow_insecure_http=insecure, what="JWKS URL")
+        )
+        self.issuer = (
+            None
+            if issuer is None
+            else check_url(issuer, allow_insecure_http=insecure, what="OIDC issuer")
+        )
+        self.algorithms = (algorithms,) if isinstance(algorithms, str) else tuple(algorithms)
+        KeySet.from_jwks({"keys": []}, self.algorithms)  # validates the names
+        self._clock = clock
+        self._background = background_refresh
+        self._keys = KeySet()
+        self._find = self._keys.find
+        self._fingerprints: frozenset[tuple[str | None, str]] = frozenset()
+        self._listeners: list[Callable[[], None]] = []
+        self._lock = threading.Lock()
+        self._flight: Future[bool] | None = None
+        self._next_allowed = -math.inf
+        self._due = -math.inf
+        self._negative: dict[str | None, float] = {}
+        self._last_success: float | None = None
+        self._expires_at: float | None = None
+        self._last_error: str | None = None
+        self._last_error_at: float | None = None
+        self._fetches = 0
+        self._failures = 0
+        self._consecutive_failures = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __repr__(self) -> str:
+        where = self._jwks_url if self.issuer is None else f"issuer={self.issuer}"
+        return f"RemoteKeySet({where!r}, kids={list(self._keys.kids)!r})"
+
+    def __enter__(self) -> RemoteKeySet:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- KeySource ------------------------------------------------------------------
+
+    def find(self, kid: str | None, algorithm: str) -> Sequence[Key]:
+        """Candidate keys; an unknown ``kid`` may fetch the set (blocking), within the cooldown."""
+        found = self._find(kid, algorithm)
+        if found:
+            return found
+        flight = self._admit(kid)
+        if flight is None:
+            return ()
+        future, owner = flight
+        if owner:
+            self._run(future)
+        try:
+            fresh = future.result(timeout=self._wait_bound())
+        except FutureTimeout:
+            return ()
+        return self._after_fetch(kid, algorithm, fresh)
+
+    async def afind(self, kid: str | None, algorithm: str) -> Sequence[Key]:
+        """:meth:`find` for coroutines: the fetch is awaited, never blocking the loop."""
+        found = self._find(kid, algorithm)
+        if found:
+            return found
+        flight = self._admit(kid)
+        if flight is None:
+            return ()
+        future, owner = flight
+        if owner:
+            task = asyncio.ensure_future(self._arun(future))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        try:
+            fresh = await self._await(future)
+        except asyncio.TimeoutError:
+            return ()
+        return self._after_fetch(kid, algorithm, fresh)
+
+    def subscribe(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` when a key held before is removed or changed by a refresh."""
+        with self._lock:
+            self._listeners.append(listener)
+
+    # -- explicit loading -------------------------------------------------------------
+
+    def preload(self) -> None:
+        """Fetch now (before serving); raise :class:`JWKSFetchError` if no key set is held."""
+        self.refresh()
+        if self._last_success is None:
+            raise JWKSFetchError(self._last_error or "unknown")
+
+    async def apreload(self) -> None:
+        """:meth:`preload` for coroutines."""
+        await self.arefresh()
+        if self._last_success is None:
+            raise JWKSFetchError(self._last_error or "unknown")
+
+    def refresh(self) -> None:
+        """Fetch now, ignoring the cooldown (joins a fetch already running)."""
+        future, owner = self._start()
+        if owner:
+            self._run(future)
+        else:
+            future.result(timeout=self._wait_bound())
+
+    async def arefresh(self) -> None:
+        """:meth:`refresh` for coroutines."""
+        future, owner = self._start()
+        if owner:
+            await self._arun(future)
+        else:
+            await self._await(future)
+
+    def refresh_if_due(self) -> bool:
+        """Refresh when the keys have expired (or a retry after a failure is due).
+
+        Also empties the set once it is older than expiry plus ``stale_if_error``.
+        Returns True when a fetch was made. The background thread calls this.
+        """
+        now = self._clock()
+        if now < self._due:
+            return False
+        future, owner = self._start()
+        if owner:
+            self._run(future)
+        return owner
+
+    def close(self) -> None:
+        """Stop the background refresh thread (the keys stay usable)."""
+        self._stop.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=self._wait_bound())
+
+    # -- state ----------------------------------------------------------------------
+
+    @property
+    def kids(self) -> tuple[str, ...]:
+        """The key ids currently held."""
+        return self._keys.kids
+
+    @property
+    def keys(self) -> tuple[Key, ...]:
+        """The keys currently held."""
+        return self._keys.keys
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __iter__(self) -> Any:
+        return iter(self._keys)
+
+    def health(self) -> JWKSHealth:
+        """Last successful fetch, last error (a label), key ids held, counters."""
+        return JWKSHealth(
+            url=self._jwks_url or f"{self.issuer} (discovery)",
+            kids=self._keys.kids,
+            last_success=self._last_success,
+            last_error=self._last_error,
+            last_error_at=self._last_error_at,
+            expires_at=self._expires_at,
+            fetches=self._fetches,
+            failures=self._failures,
+        )
+
+    # -- single flight ----------------------------------------------------------------
+
+    def _wait_bound(self) -> float:
+        # discovery plus JWKS, each bounded by total + read timeout, and a margin
+        opts = self.options
+        return 2 * (opts.total_timeout + opts.read_timeout + opts.connect_timeout) + 1
+
+    async def _await(self, future: Future[bool]) -> bool:
+        # shield: a cancelled request must not cancel the fetch others wait for
+        wrapped = asyncio.shield(asyncio.wrap_future(future))
+        return await asyncio.wait_for(wrapped, self._wait_bound())
+
+    def _admit(self, kid: str | None) -> tuple[Future[bool], bool] | None:
+        """A flight to wait for, or None when the kid is known-missing or in cooldown."""
+        now = self._clock()
+        until = self._negative.get(kid)
+        if until is not None and now < until:
+            return None
+        if self._flight is None and now < self._next_allowed:
+            return None
+        with self._lock:
+            if self._flight is not None:
+                return self._flight, False
+            if now < self._next_allowed:
+                return None
+            self._flight = Future()
+            return self._flight, True
+
+    def _start(self) -> tuple[Future[bool], bool]:
+        """Join the running fetch, or start one regardless of the cooldown."""
+        with self._lock:
+            if self._flight is not None:
+                return self._flight, False
+            self._flight = Future()
+            return self._flight, True
+
+    def _after_fetch(self, kid: str | None, algorithm: str, fresh: bool) -> Sequence[Key]:
+        found = self._find(kid, algorithm)
+        if not found and fresh:  # a fetch just confirmed the kid is absent
+            now = self._clock()
+            with self._lock:
+                negative = self._negative
+                if len(negative) >= self.options.negative_size:
+                    del negative[next(iter(negative))]
+                negative[kid] = now + self.options.negative_ttl
+        return found
+
+    def _run(self, future: Future[bool]) -> None:
+        ok = False
+        try:
+            url = self._jwks_url or self._discover(
+                fetch_json(self._discovery_url(), self.options.limits)
+            )
+            self._accept(fetch_json(url, self.options.limits))
+            ok = True
+        except FetchError as exc:
+            self._fail(exc.kind)
+        except Exception as exc:  # noqa: BLE001 - never let a fetch break verification
+            self._fail(type(exc).__name__)
+        finally:
+            self._land(future, ok)
+
+    async def _arun(self, future: Future[bool]) -> None:
+        ok = False
+        try:
+            limits = self.options.limits
+            url = self._jwks_url or self._discover(await afetch_json(self._discovery_url(), limits))
+            self._accept(await afetch_json(url, limits))
+            ok = True
+        except FetchError as exc:
+            self._fail(exc.kind)
+        except Exception as exc:  # noqa: BLE001 - never let a fetch break verification
+            self._fail(type(exc).__name__)
+        finally:
+            self._land(future, ok)
+
+    def _land(self, future: Future[bool], ok: bool) -> None:
+        now = self._clock()
+        with self._lock:
+            self._flight = None
+            backoff = self.options.cooldown
+            if self._consecutive_failures:
+                backoff = min(
+                    backoff * 2 ** min(self._consecutive_failures - 1, 32),
+                    max(self.options.max_backoff, self.options.cooldown),
+                )
+                self._due = max(self._due, now + backoff)
+            self._next_allowed = now + backoff
+        if not future.done():
+            future.set_result(ok)
+        if self._background:
+            self._start_refresher()
+
+    # -- documents ----------------------------------------------------------------------
+
+    def _discovery_url(self) -> str:
+        assert self.issuer is not None
+        return self.issuer.rstrip("/") + _DISCOVERY_PATH
+
+    def _discover(self, fetched: Fetched) -> str:
+        document = fetched.document
+        if document.get("issuer") != self.issuer:
+            raise FetchError("issuer_mismatch")
+        try:
+            url = check_url(
+                document.get("jwks_uri"),
+                allow_insecure_http=self.options.allow_insecure_http,
+                what="jwks_uri",
+            )
+        except ConfigError:
+            raise FetchError("invalid_jwks_uri") from None
+        self._jwks_url = url
+        return url
+
+    def _accept(self, fetched: Fetched) -> None:
+        document = fetched.document
+        raw_keys = document.get("keys")
+        if not isinstance(raw_keys, list):
+            raise FetchError("invalid_keys")
+        if len(raw_keys) > self.options.max_keys:
+            raise FetchError("too_many_keys")
+        try:
+            keyset = KeySet.from_jwks(document, self.algorithms)
+        except KeyLoadError:
+            raise FetchError("invalid_keys") from None
+        if not len(keyset):
+            raise FetchError("no_usable_keys")
+        fingerprints = frozenset(_fingerprints(raw_keys, keyset))
+        opts = self.options
+        max_age = opts.default_max_age if fetched.max_age is None else fetched.max_age
+        max_age = min(max(max_age, opts.min_max_age), opts.max_max_age)
+        now = self._clock()
+        with self._lock:
+            removed = bool(self._fingerprints - fingerprints)
+            self._keys = keyset
+            self._find = keyset.find
+            self._fingerprints = fingerprints
+            self._negative = {}
+            self._last_success = now
+            self._expires_at = now + max_age
+            self._due = now + max_age
+            self._fetches += 1
+            self._consecutive_failures = 0
+            listeners = tuple(self._listeners) if removed else ()
+        for listener in listeners:
+            listener()
+
+    def _fail(self, kind: str) -> None:
+        now = self._clock()
+        logger.warning("jwtguard: JWKS fetch failed (%s); keeping the last good keys", kind)
+        with self._lock:
+            self._fetches += 1
+            self._failures += 1
+            self._consecutive_failures += 1
+            self._last_error = kind
+            self._last_error_at = now
+            expires = self._expires_at
+            too_old = expires is not None and now >= expires + self.options.stale_if_error
+            listeners = tuple(self._listeners) if too_old and len(self._keys) else ()
+            if too_old:
+                self._keys = KeySet()
+                self._find = self._keys.find
+                self._fingerprints = frozenset()
+        if listeners:
+            logger.error("jwtguard: JWKS stale beyond stale_if_error; all keys dropped")
+        for listener in listeners:
+            listener()
+
+    # -- background refresh -----------------------------------------------------------
+
+    def _start_refresher(self) -> None:
+        with self._lock:
+            if self._thread is not None or self._stop.is_set():
+                return
+            self._thread = threading.Thread(
+                target=_refresh_loop,
+                args=(weakref.ref(self), self._stop),
+                name="jwtguard-jwks-refresh",
+                daemon=True,
+            )
+        self._thread.start()
+
+    def _seconds_until_due(self) -> float:
+        return min(max(self._due - self._clock(), 0.05), 60.0)
+
+
+def _refresh_loop(ref: weakref.ReferenceType[RemoteKeySet], stop: threading.Event) -> None:
+    """Wake when the keys are due, refresh, repeat; ends with close() or when the set is gone."""
+    while True:
+        keyset = ref()
+        if keyset is None:
+            return
+        wait = keyset._seconds_until_due()
+        del keyset
+        if stop.wait(wait):
+            return
+        keyset = ref()
+        if keyset is None:
+            return
+        try:
+            keyset.refresh_if_due()
+        except Exception as exc:  # noqa: BLE001 - the thread must survive anything
+            logger.error("jwtguard: JWKS refresh thread error: %s", type(exc).__name__)
+        del keyset
+
+
+def _fingerprints(raw_keys: list[Any], keyset: KeySet) -> set[tuple[str | None, str]]:
+    """(kid, public members) of each loaded key: a change or removal drops verified caches."""
+    loaded = set(keyset.kids)
+    prints = set()
+    for jwk in raw_keys:
+        if not isinstance(jwk, dict):
+            continue
+        kid = jwk.get("kid")
+        if kid is not None and kid not in loaded:
+            continue
+        material = "|".join(
+            f"{m}={jwk[m]}" for m in ("kty", "crv", "alg", "n", "e", "x", "y", "k") if m in jwk
+        )
+        digest = hashlib.sha256(material.encode("utf-8", "replace")).hexdigest()
+        prints.add((kid if isinstance(kid, str) else None, digest))
+    return prints
