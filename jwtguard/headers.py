@@ -1,0 +1,278 @@
+"""Security response headers, framework-agnostic: the defaults of the OWASP Secure Headers Project.
+
+A :class:`SecurityHeaders` policy is checked and encoded once; on each response
+:meth:`~SecurityHeaders.asgi_headers` / :meth:`~SecurityHeaders.wsgi_headers`
+return the app's headers plus the policy's, in one pass over the few headers
+the app set. A header the app set itself wins unless its name is in
+``override``; ``Vary`` is merged, never replaced. See ``docs/headers.md``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Final
+
+from jwtguard.errors import ConfigError
+
+__all__ = [
+    "CLEAR_SITE_DATA_TYPES",
+    "DEFAULT_PERMISSIONS_POLICY",
+    "SecurityHeaders",
+    "clear_site_data",
+]
+
+DEFAULT_PERMISSIONS_POLICY: Final = (
+    "accelerometer=(), autoplay=(), camera=(), cross-origin-isolated=(), display-capture=(), "
+    "encrypted-media=(), fullscreen=(), geolocation=(), gyroscope=(), keyboard-map=(), "
+    "magnetometer=(), microphone=(), midi=(), payment=(), picture-in-picture=(), "
+    "publickey-credentials-get=(), screen-wake-lock=(), sync-xhr=(self), usb=(), web-share=(), "
+    "xr-spatial-tracking=(), clipboard-read=(), clipboard-write=(), gamepad=(), hid=(), "
+    "idle-detection=(), interest-cohort=(), serial=(), unload=()"
+)
+"""Every powerful browser feature off (the OWASP Secure Headers Project's recommended value)."""
+
+CLEAR_SITE_DATA_TYPES: Final = frozenset(
+    {"cache", "cookies", "storage", "executionContexts", "clientHints", "prefetchCache",
+     "prerenderCache", "*"}
+)  # fmt: skip
+"""The directives ``Clear-Site-Data`` accepts (W3C Clear Site Data)."""
+
+_TOKEN: Final = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+")
+_BAD_VALUE: Final = re.compile(r"[^\t\x20-\x7e]")
+_MAX_HSTS_FOR_PRELOAD: Final = 31_536_000
+
+Pairs = list[tuple[bytes, bytes]]
+
+
+def clear_site_data(*types: str) -> str:
+    """The ``Clear-Site-Data`` value for a logout response: by default cache, cookies, storage.
+
+    Sent on the response that ends a session, it tells the browser to drop what
+    the site stored for this origin (the auth cookie included), so nothing of the
+    session survives on a shared machine. Raises ConfigError for an unknown type.
+    """
+    chosen = types or ("cache", "cookies", "storage")
+    unknown = [t for t in chosen if t not in CLEAR_SITE_DATA_TYPES]
+    if unknown:
+        raise ConfigError(f"clear_site_data: unknown type(s) {', '.join(sorted(unknown))}")
+    return ", ".join(f'"{t}"' for t in chosen)
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityHeaders:
+    """Response headers that harden every response, and extra ones for authenticated responses.
+
+    Each field is a header value; ``None`` removes that header. Defaults follow
+    the OWASP Secure Headers Project and suit a JSON API (the CSP forbids every
+    resource: an app serving HTML must set its own ``content_security_policy``).
+
+    Args:
+        hsts_max_age: ``Strict-Transport-Security`` max-age in seconds (one year);
+            ``None`` removes the header (e.g. a service that is never served over HTTPS).
+        hsts_include_subdomains: add ``includeSubDomains``.
+        hsts_preload: add ``preload`` (opt-in: submitting a domain to the browsers'
+            preload list is hard to undo); needs includeSubDomains and one year or more.
+        xss_protection: ``X-XSS-Protection: 0`` turns off the legacy XSS filter of old
+            browsers, whose ``1; mode=block`` enabled cross-site leaks; CSP is the defence.
+        cache_control: sent on authenticated responses only, so no shared or browser
+            cache keeps a personal answer.
+        vary: names merged into ``Vary`` on authenticated responses (add ``"Cookie"``
+            when the token may come from a cookie).
+        extra: further ``(name, value)`` headers added to every response.
+        override: lower- or mixed-case names whose value replaces the one the app set
+            (``"*"``: all of them). By default the app's own header is kept.
+    """
+
+    content_type_options: str | None = "nosniff"
+    frame_options: str | None = "DENY"
+    content_security_policy: str | None = "default-src 'none'; frame-ancestors 'none'"
+    referrer_policy: str | None = "no-referrer"
+    hsts_max_age: int | None = 31_536_000
+    hsts_include_subdomains: bool = True
+    hsts_preload: bool = False
+    cross_origin_opener_policy: str | None = "same-origin"
+    cross_origin_resource_policy: str | None = "same-origin"
+    cross_origin_embedder_policy: str | None = None
+    permissions_policy: str | None = DEFAULT_PERMISSIONS_POLICY
+    permitted_cross_domain_policies: str | None = "none"
+    xss_protection: str | None = "0"
+    cache_control: str | None = "no-store"
+    vary: tuple[str, ...] = ("Authorization",)
+    extra: tuple[tuple[str, str], ...] = ()
+    override: frozenset[str] | tuple[str, ...] = frozenset()
+    _always: tuple[tuple[str, str], ...] = field(init=False, repr=False, compare=False)
+    _authenticated: tuple[tuple[str, str], ...] = field(init=False, repr=False, compare=False)
+    _asgi: tuple[tuple[bytes, bytes], ...] = field(init=False, repr=False, compare=False)
+    _asgi_auth: tuple[tuple[bytes, bytes], ...] = field(init=False, repr=False, compare=False)
+    _names: frozenset[str] = field(init=False, repr=False, compare=False)
+    _names_auth: frozenset[str] = field(init=False, repr=False, compare=False)
+    _override: frozenset[str] = field(init=False, repr=False, compare=False)
+    _override_all: bool = field(init=False, repr=False, compare=False)
+    _vary: frozenset[str] = field(init=False, repr=False, compare=False)
+    _vary_value: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        problems: list[str] = []
+        always = [
+            ("X-Content-Type-Options", self.content_type_options),
+            ("X-Frame-Options", self.frame_options),
+            ("Content-Security-Policy", self.content_security_policy),
+            ("Referrer-Policy", self.referrer_policy),
+            ("Strict-Transport-Security", self._hsts(problems)),
+            ("Cross-Origin-Opener-Policy", self.cross_origin_opener_policy),
+            ("Cross-Origin-Resource-Policy", self.cross_origin_resource_policy),
+            ("Cross-Origin-Embedder-Policy", self.cross_origin_embedder_policy),
+            ("Permissions-Policy", self.permissions_policy),
+            ("X-Permitted-Cross-Domain-Policies", self.permitted_cross_domain_policies),
+            ("X-XSS-Protection", self.xss_protection),
+            *self.extra,
+        ]
+        pairs = [(n, v) for n, v in always if v is not None]
+        auth_only = [("Cache-Control", self.cache_control)] if self.cache_control else []
+        for name, value in [*pairs, *auth_only]:
+            _check(name, value, problems)
+        for name in self.vary:
+            if not isinstance(name, str) or not _TOKEN.fullmatch(name):
+                problems.append(f"vary: {name!r} is not a header name")
+        if isinstance(self.override, str) or not all(isinstance(n, str) for n in self.override):
+            problems.append("override: a collection of header names (or {'*'})")
+        override = frozenset(n.lower() for n in self.override if isinstance(n, str))
+        lowered = [n.lower() for n, _ in [*pairs, *auth_only]]
+        if "vary" in lowered:
+            problems.append("extra: Vary is merged from the vary option, not set in extra")
+        if len(set(lowered)) != len(lowered):
+            problems.append("extra: a header is given twice")
+        if problems:
+            raise ConfigError(problems)
+        authenticated = tuple(pairs + auth_only)
+        setattr_ = object.__setattr__
+        setattr_(self, "_always", tuple(pairs))
+        setattr_(self, "_authenticated", authenticated)
+        setattr_(self, "_asgi", tuple(_encode(n, v) for n, v in pairs))
+        setattr_(self, "_asgi_auth", tuple(_encode(n, v) for n, v in authenticated))
+        setattr_(self, "_names", frozenset(n.lower() for n, _ in pairs))
+        setattr_(self, "_names_auth", frozenset(n.lower() for n, _ in authenticated))
+        setattr_(self, "_override_all", "*" in override)
+        setattr_(self, "_override", override)
+        setattr_(self, "_vary", frozenset(n.lower() for n in self.vary))
+        setattr_(self, "_vary_value", ", ".join(self.vary))
+        setattr_(self, "override", override)
+
+    def _hsts(self, problems: list[str]) -> str | None:
+        age = self.hsts_max_age
+        if age is None:
+            return None
+        if not isinstance(age, int) or isinstance(age, bool) or age < 0:
+            problems.append("hsts_max_age: must be a non-negative number of seconds, or None")
+            return None
+        if self.hsts_preload and (age < _MAX_HSTS_FOR_PRELOAD or not self.hsts_include_subdomains):
+            problems.append("hsts_preload: needs hsts_max_age >= 31536000 and includeSubDomains")
+        value = f"max-age={age}"
+        if self.hsts_include_subdomains:
+            value += "; includeSubDomains"
+        if self.hsts_preload:
+            value += "; preload"
+        return value
+
+    @property
+    def headers(self) -> tuple[tuple[str, str], ...]:
+        """The ``(name, value)`` pairs added to every response (before merging)."""
+        return self._always
+
+    @property
+    def authenticated_headers(self) -> tuple[tuple[str, str], ...]:
+        """The pairs added to an authenticated response (``Vary`` merged separately)."""
+        return self._authenticated
+
+    def asgi_headers(
+        self, existing: list[tuple[bytes, bytes]], *, authenticated: bool
+    ) -> list[tuple[bytes, bytes]]:
+        """The full header list for an ASGI ``http.response.start`` message."""
+        pairs = self._asgi_auth if authenticated else self._asgi
+        names = self._names_auth if authenticated else self._names
+        vary = authenticated and bool(self._vary)
+        if not existing:
+            out = list(pairs)
+            if vary:
+                out.append((b"vary", self._vary_value.encode("latin-1")))
+            return out
+        present = {name.lower().decode("latin-1") for name, _ in existing}
+        clash = names & present
+        if clash and (self._override_all or clash & self._override):
+            replaced = clash if self._override_all else clash & self._override
+            out = [h for h in existing if h[0].lower().decode("latin-1") not in replaced]
+            clash -= replaced
+        else:
+            out = list(existing)
+        if clash:
+            out.extend(p for p in pairs if p[0].decode("latin-1") not in clash)
+        else:
+            out.extend(pairs)
+        if vary:
+            missing = self._missing_vary(
+                [v.decode("latin-1") for n, v in existing if n.lower() == b"vary"]
+            )
+            if missing is not None:
+                _merge_vary_bytes(out, missing)
+        return out
+
+    def wsgi_headers(
+        self, existing: list[tuple[str, str]], *, authenticated: bool
+    ) -> list[tuple[str, str]]:
+        """The full header list for a WSGI ``start_response`` call."""
+        pairs = self._authenticated if authenticated else self._always
+        names = self._names_auth if authenticated else self._names
+        vary = authenticated and bool(self._vary)
+        present = {name.lower() for name, _ in existing}
+        clash = names & present
+        if clash and (self._override_all or clash & self._override):
+            replaced = clash if self._override_all else clash & self._override
+            out = [h for h in existing if h[0].lower() not in replaced]
+            clash -= replaced
+        else:
+            out = list(existing)
+        if clash:
+            out.extend(p for p in pairs if p[0].lower() not in clash)
+        else:
+            out.extend(pairs)
+        if vary:
+            missing = self._missing_vary([v for n, v in existing if n.lower() == "vary"])
+            if missing is not None:
+                for index, (name, value) in enumerate(out):
+                    if name.lower() == "vary":
+                        out[index] = (name, f"{value}, {missing}" if value.strip() else missing)
+                        break
+                else:
+                    out.append(("Vary", missing))
+        return out
+
+    def _missing_vary(self, values: list[str]) -> str | None:
+        """What to add to ``Vary`` given the app's values; None when nothing is missing."""
+        if not values:
+            return self._vary_value
+        have = {part.strip().lower() for value in values for part in value.split(",")}
+        if "*" in have:  # already varies on everything
+            return None
+        missing = [n for n in self.vary if n.lower() not in have]
+        return ", ".join(missing) if missing else None
+
+
+def _merge_vary_bytes(out: Pairs, missing: str) -> None:
+    extra = missing.encode("latin-1")
+    for index, (name, value) in enumerate(out):
+        if name.lower() == b"vary":
+            out[index] = (name, value + b", " + extra if value.strip() else extra)
+            return
+    out.append((b"vary", extra))  # pragma: no cover - only called when a Vary exists
+
+
+def _check(name: str, value: object, problems: list[str]) -> None:
+    if not isinstance(name, str) or not _TOKEN.fullmatch(name):
+        problems.append(f"{name!r}: not a valid header name")
+    elif not isinstance(value, str) or _BAD_VALUE.search(value) or value != value.strip():
+        problems.append(f"{name}: value must be printable ASCII without line breaks")
+
+
+def _encode(name: str, value: str) -> tuple[bytes, bytes]:
+    return name.lower().encode("latin-1"), value.encode("latin-1")
