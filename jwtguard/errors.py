@@ -21,6 +21,7 @@ Every failure to verify a token is a :class:`TokenError` with a stable ``code``
     |   |   +-- InvalidClaimError   invalid_claim
     |   |   +-- InvalidTypeError    invalid_type
     |   +-- RevokedTokenError       revoked            invalid_token
+    |   +-- RevocationUnavailableError revocation_unavailable (503, retry_after)
     |   +-- InsufficientScopeError  insufficient_scope insufficient_scope
     |   +-- InvalidRequestError     invalid_request    invalid_request
     +-- ConfigError                 bad configuration, raised at start-up
@@ -53,6 +54,7 @@ __all__ = [
     "MalformedTokenError",
     "MissingClaimError",
     "NotYetValidError",
+    "RevocationUnavailableError",
     "RevokedTokenError",
     "TokenError",
     "TokenTooLargeError",
@@ -200,6 +202,21 @@ class RevokedTokenError(TokenError):
 
     code = "revoked"
     default_description = "The access token was revoked."
+
+
+class RevocationUnavailableError(TokenError):
+    """The revocation store cannot answer (e.g. Redis unreachable) and fails closed.
+
+    Not the client's fault: adapters answer 503 with ``Retry-After: retry_after``.
+    """
+
+    code = "revocation_unavailable"
+    status_code = 503
+    default_description = "Token revocation cannot be checked right now; retry later."
+
+    def __init__(self, retry_after: int = 1, description: str | None = None) -> None:
+        self.retry_after = retry_after
+        super().__init__(description)
 
 
 class InsufficientScopeError(TokenError):

@@ -12,7 +12,14 @@ if TYPE_CHECKING:
     from jwtguard.claims import Claims
     from jwtguard.keys import Key
 
-__all__ = ["AsyncKeySource", "Clock", "KeySource", "RevocationChecker"]
+__all__ = [
+    "AsyncKeySource",
+    "AsyncRevocationStore",
+    "Clock",
+    "KeySource",
+    "RevocationChecker",
+    "RevocationStore",
+]
 
 Clock = Callable[[], float]
 """Returns the current Unix time in seconds. ``time.time`` by default; pin it in tests."""
@@ -51,4 +58,68 @@ class RevocationChecker(Protocol):
 
     def is_revoked(self, claims: Claims) -> bool:
         """True when the token (by ``jti``), its family or its subject was revoked."""
+        ...
+
+
+@runtime_checkable
+class RevocationStore(RevocationChecker, Protocol):
+    """Records revocations; ``is_revoked`` (inherited) answers the hot path from memory.
+
+    Every entry expires on its own (``expires_at``, Unix time), so the store only
+    holds what can still matter. The other methods may do I/O and raise
+    :class:`jwtguard.errors.RevocationUnavailableError` when the backend is
+    unreachable: a revocation is never reported as done when it was not.
+    """
+
+    def revoke(self, jti: str, expires_at: float) -> bool:
+        """Revoke one token by ``jti`` until ``expires_at`` (its ``exp``).
+
+        Returns True when this call revoked it, False when it already was
+        (atomic: refresh rotation uses it to detect reuse).
+        """
+        ...
+
+    def is_jti_revoked(self, jti: str) -> bool:
+        """Whether ``jti`` is revoked, asking the backend itself (no local copy)."""
+        ...
+
+    def check(self, claims: Claims) -> bool:
+        """:meth:`is_revoked` asked of the backend itself (no local copy, may do I/O)."""
+        ...
+
+    def revoke_subject(
+        self, subject: str, *, issued_before: float | None = None, expires_at: float | None = None
+    ) -> None:
+        """Revoke every token of ``subject`` issued before ``issued_before`` (default: now)."""
+        ...
+
+    def revoke_family(self, family: str, expires_at: float) -> None:
+        """Revoke every token carrying ``fam == family`` (a refresh-token family)."""
+        ...
+
+
+@runtime_checkable
+class AsyncRevocationStore(RevocationChecker, Protocol):
+    """:class:`RevocationStore` for async code: the same operations, awaited."""
+
+    async def arevoke(self, jti: str, expires_at: float) -> bool:
+        """See :meth:`RevocationStore.revoke`."""
+        ...
+
+    async def ais_jti_revoked(self, jti: str) -> bool:
+        """See :meth:`RevocationStore.is_jti_revoked`."""
+        ...
+
+    async def acheck(self, claims: Claims) -> bool:
+        """See :meth:`RevocationStore.check`."""
+        ...
+
+    async def arevoke_subject(
+        self, subject: str, *, issued_before: float | None = None, expires_at: float | None = None
+    ) -> None:
+        """See :meth:`RevocationStore.revoke_subject`."""
+        ...
+
+    async def arevoke_family(self, family: str, expires_at: float) -> None:
+        """See :meth:`RevocationStore.revoke_family`."""
         ...
