@@ -28,6 +28,7 @@ from typing import Any
 
 from jwtguard._http import Fetched, FetchError, HttpLimits, afetch_json, check_url, fetch_json
 from jwtguard._http import require_httpx as _require_httpx
+from jwtguard.algorithms import SUPPORTED_ALGORITHMS
 from jwtguard.errors import ConfigError, JWTGuardError, KeyLoadError
 from jwtguard.keys import Key, KeySet
 from jwtguard.protocols import Clock
@@ -176,7 +177,13 @@ class RemoteKeySet:
             else check_url(issuer, allow_insecure_http=insecure, what="OIDC issuer")
         )
         self.algorithms = (algorithms,) if isinstance(algorithms, str) else tuple(algorithms)
-        KeySet.from_jwks({"keys": []}, self.algorithms)  # validates the names
+        unknown = [a for a in self.algorithms if a not in SUPPORTED_ALGORITHMS]
+        if unknown or not self.algorithms:
+            raise ConfigError(
+                f"algorithms: unsupported algorithm(s) {', '.join(a[:20] for a in unknown)}"
+                if unknown
+                else "algorithms: name at least one (e.g. RS256)"
+            )
         self._clock = clock
         self._background = background_refresh
         self._keys = KeySet()
