@@ -1,0 +1,11 @@
+"""Adapters that put a :class:`jwtguard.Guard` in front of web apps.
+
+``jwtguard.adapters.asgi`` (Starlette, FastAPI, any ASGI app), ``.fastapi`` (a
+per-route dependency), ``.wsgi`` (any WSGI app) and ``.flask`` (an extension).
+They share one decision (:class:`Pipeline`) and so behave the same.
+Importing this package imports no web framework.
+"""
+
+from jwtguard.adapters._pipeline import Denial, Pipeline, Requirement
+
+__all__ = ["Denial", "Pipeline", "Requirement"]

@@ -1,0 +1,122 @@
+"""A FastAPI dependency: per-route protection, for those who prefer it to the middleware.
+
+::
+
+    bearer = JWTBearer(guard)
+    bearer.install(app)   # answers refusals with the RFC 6750 JSON body
+
+    @app.get("/items")
+    async def items(claims: Claims = Depends(bearer.requires("items:read"))): ...
+
+It is a FastAPI security scheme, so OpenAPI documents an HTTP bearer (JWT)
+scheme and ``Security(bearer, scopes=[...])`` works too. Refusals raise
+:class:`JWTGuardHTTPException` (an ``HTTPException`` carrying the status and the
+``WWW-Authenticate`` header); :meth:`JWTBearer.install` registers the handler
+that sends the ``{"error", "error_description"}`` body instead of FastAPI's
+``{"detail": ...}``. The decision is the same one the middleware makes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from fastapi import FastAPI, HTTPException
+from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
+from fastapi.security import SecurityScopes
+from fastapi.security.base import SecurityBase
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import Response
+
+from jwtguard.adapters._pipeline import Denial, Pipeline, Predicate, Requirement
+from jwtguard.claims import Claims
+from jwtguard.guard import Guard
+
+__all__ = ["JWTBearer", "JWTGuardHTTPException", "denial_handler"]
+
+_BODY_HEADERS = frozenset({"content-type", "content-length"})
+
+
+class JWTGuardHTTPException(HTTPException):
+    """A refusal: ``status_code``, ``headers`` (``WWW-Authenticate``) and the :class:`Denial`."""
+
+    def __init__(self, denial: Denial) -> None:
+        self.denial = denial
+        headers = {k: v for k, v in denial.headers if k.lower() not in _BODY_HEADERS}
+        super().__init__(denial.status, json.loads(denial.body), headers)
+
+
+async def denial_handler(request: Request, exc: Exception) -> Response:
+    """Answer a :class:`JWTGuardHTTPException` with the RFC 6750 JSON body."""
+    if not isinstance(exc, JWTGuardHTTPException):  # pragma: no cover - registered for it only
+        raise exc
+    denial = exc.denial
+    return Response(denial.body, denial.status, dict(denial.headers))
+
+
+class JWTBearer(SecurityBase):
+    """``Depends(JWTBearer(guard))`` returns the verified :class:`Claims` (``None`` when anonymous).
+
+    Used app-wide (``FastAPI(dependencies=[Depends(bearer)])``) it honours the
+    ``exempt`` paths, preflight exemption and ``rules``; :meth:`requires` (or
+    ``Security(bearer, scopes=[...])``) protects one route with its own requirement.
+    The claims are also set as ``request.state.claims``.
+
+    Args:
+        guard: verifies tokens.
+        scheme_name: the OpenAPI security scheme name.
+        description: the OpenAPI description.
+        **options: see :class:`jwtguard.adapters.Pipeline`.
+    """
+
+    def __init__(
+        self,
+        guard: Guard,
+        *,
+        scheme_name: str = "JWTBearer",
+        description: str | None = None,
+        **options: Any,
+    ) -> None:
+        self.pipeline = Pipeline(guard, **options)
+        self.model = HTTPBearerModel(bearerFormat="JWT", description=description)
+        self.scheme_name = scheme_name
+        self.requirement: Requirement | None = None
+
+    def requires(
+        self,
+        scopes: str | Iterable[str] = (),
+        *,
+        roles: str | Iterable[str] = (),
+        predicate: Predicate | None = None,
+        optional: bool = False,
+    ) -> JWTBearer:
+        """A dependency for one route: these scopes, roles, predicate, or anonymous access."""
+        route = object.__new__(JWTBearer)
+        route.pipeline = self.pipeline
+        route.model = self.model
+        route.scheme_name = self.scheme_name
+        route.requirement = Requirement.build(scopes, roles, predicate, optional)
+        return route
+
+    def install(self, app: FastAPI) -> None:
+        """Register :func:`denial_handler` on ``app`` (RFC 6750 bodies instead of ``detail``)."""
+        app.add_exception_handler(JWTGuardHTTPException, denial_handler)
+
+    async def __call__(
+        self, connection: HTTPConnection, security_scopes: SecurityScopes
+    ) -> Claims | None:
+        requirement = self.requirement
+        if security_scopes.scopes:
+            base = requirement or self.pipeline.default
+            requirement = Requirement(
+                base.scopes | frozenset(security_scopes.scopes),
+                base.roles,
+                base.predicate,
+                base.optional,
+            )
+        result = self.pipeline.decide_asgi(connection.scope, requirement)
+        if type(result) is Denial:
+            raise JWTGuardHTTPException(result)
+        connection.state.claims = result
+        return result  # type: ignore[no-any-return]
