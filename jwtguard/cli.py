@@ -201,6 +201,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``jwtguard`` console script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["demo"]:  # argparse's REMAINDER would reject a leading option (--check)
+        return _cmd_demo(argparse.Namespace(demo_args=argv[1:]))
     args = _parser().parse_args(argv)
     if getattr(args, "format", "x") is None:
         args.format = "secret" if args.alg.startswith("HS") else "pem"
