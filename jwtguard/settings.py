@@ -6,6 +6,7 @@ deployment fails at start-up with everything it must fix.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import os
 import re
@@ -91,6 +92,11 @@ class Settings:
     max_token_bytes: int = 8192
     require: tuple[str, ...] = ("exp",)
     typ: str | None = None
+    jwks_url: str | None = None
+    oidc_issuer: str | None = None
+    jwks_timeout: float = 5.0
+    jwks_cooldown: float = 30.0
+    jwks_allow_insecure_http: bool = False
 
     @classmethod
     def from_env(
@@ -117,7 +123,19 @@ class Settings:
     def guard_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for :class:`jwtguard.Guard`."""
         key: Any
-        if self.public_key is not None:
+        if self.jwks_url is not None or self.oidc_issuer is not None:
+            from jwtguard.jwks import JWKSOptions, RemoteKeySet
+
+            options = JWKSOptions(
+                cooldown=self.jwks_cooldown,
+                read_timeout=self.jwks_timeout,
+                total_timeout=2 * self.jwks_timeout,
+                allow_insecure_http=self.jwks_allow_insecure_http,
+            )
+            key = RemoteKeySet(
+                self.jwks_url, issuer=self.oidc_issuer, algorithms=self.algorithms, options=options
+            )
+        elif self.public_key is not None:
             key = self.public_key
         elif self.secret_key is not None:
             key = self.secret_key.reveal()
@@ -193,17 +211,18 @@ class _Reader:
         secret = self.get("SECRET_KEY") or (self.env.get("JWT_SECRET_KEY") or None)
         public = self.file_or_value("PUBLIC_KEY")
         private = self.file_or_value("PRIVATE_KEY")
-        if secret is None and public is None and private is None:
+        remote = self.remote_keys(secret is not None or public is not None)
+        if secret is None and public is None and private is None and not remote:
             self.problems.append(
-                f"{PREFIX}SECRET_KEY (or JWT_SECRET_KEY) or {PREFIX}PUBLIC_KEY[_FILE]: "
-                "no key configured"
+                f"{PREFIX}SECRET_KEY (or JWT_SECRET_KEY), {PREFIX}PUBLIC_KEY[_FILE], "
+                f"{PREFIX}JWKS_URL or {PREFIX}OIDC_ISSUER: no key configured"
             )
         if secret is not None and (public is not None or private is not None):
             self.problems.append(
                 f"{PREFIX}SECRET_KEY and {PREFIX}PUBLIC_KEY/PRIVATE_KEY: set an HMAC secret "
                 "or a key pair, not both"
             )
-        algorithms = self.algorithms(secret, public or private)
+        algorithms = self.algorithms(secret, public or private, bool(remote))
         leeway = self.number("LEEWAY", 0.0)
         if leeway > 300:
             self.problems.append(f"{PREFIX}LEEWAY: at most 300 seconds")
@@ -216,7 +235,7 @@ class _Reader:
             public_key=public,
             private_key=None if private is None else Secret(private),
             audience=() if audience_raw is None else _split_list(audience_raw),
-            issuer=self.get("ISSUER"),
+            issuer=self.get("ISSUER") or remote.get("oidc_issuer"),
             leeway=leeway,
             access_ttl=self.number("ACCESS_TTL", 900.0, minimum=1),
             cache_size=self.integer("CACHE_SIZE", 10_000),
@@ -224,11 +243,48 @@ class _Reader:
             max_token_bytes=self.integer("MAX_TOKEN_BYTES", 8192, minimum=64),
             require=("exp",) if require_raw is None else _split_list(require_raw),
             typ=self.get("TYP"),
+            **remote,
         )
 
-    def algorithms(self, secret: str | None, pem: str | None) -> tuple[str, ...]:
+    def remote_keys(self, local_key: bool) -> dict[str, Any]:
+        """``JWKS_URL`` / ``OIDC_ISSUER`` and their options (see jwtguard.jwks)."""
+        url, issuer = self.get("JWKS_URL"), self.get("OIDC_ISSUER")
+        if url is None and issuer is None:
+            return {}
+        from jwtguard._http import check_url
+
+        flag = (self.get("JWKS_ALLOW_INSECURE_HTTP") or "false").strip().lower()
+        if flag not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            self.problems.append(f"{PREFIX}JWKS_ALLOW_INSECURE_HTTP: expected true or false")
+        insecure = flag in ("1", "true", "yes", "on")
+        if url is not None and issuer is not None:
+            self.problems.append(f"{PREFIX}JWKS_URL and {PREFIX}OIDC_ISSUER: set only one")
+        if local_key:
+            self.problems.append(
+                f"{PREFIX}JWKS_URL/OIDC_ISSUER and {PREFIX}SECRET_KEY/PUBLIC_KEY: "
+                "set one key source"
+            )
+        for name, value in (("JWKS_URL", url), ("OIDC_ISSUER", issuer)):
+            try:
+                check_url(value, allow_insecure_http=insecure, what=PREFIX + name)
+            except ConfigError as exc:
+                if value is not None:
+                    self.problems.extend(exc.problems)
+        if importlib.util.find_spec("httpx") is None:
+            self.problems.append(f"{PREFIX}JWKS_URL/OIDC_ISSUER: pip install 'jwtguard[jwks]'")
+        return {
+            "jwks_url": url,
+            "oidc_issuer": issuer,
+            "jwks_timeout": self.number("JWKS_TIMEOUT", 5.0, minimum=0.1),
+            "jwks_cooldown": self.number("JWKS_COOLDOWN", 30.0),
+            "jwks_allow_insecure_http": insecure,
+        }
+
+    def algorithms(self, secret: str | None, pem: str | None, remote: bool) -> tuple[str, ...]:
         raw = self.get("ALGORITHMS")
-        if raw is None:
+        if raw is None and remote:
+            algs: tuple[str, ...] = ("RS256",)
+        elif raw is None:
             algs = self._infer_from_pem(pem) if secret is None and pem is not None else ("HS256",)
         else:
             algs = _split_list(raw)
@@ -253,6 +309,10 @@ class _Reader:
                     f"{PREFIX}SECRET_KEY: {len(secret.encode('utf-8'))} bytes is too short for "
                     f"{', '.join(known)}; at least {need} bytes (RFC 7518 section 3.2)"
                 )
+        elif "oct" in families and remote:
+            self.problems.append(
+                f"{PREFIX}ALGORITHMS: a remote JWKS is for public-key algorithms, not HMAC"
+            )
         elif "oct" in families and secret is None and pem is not None:
             self.problems.append(
                 f"{PREFIX}ALGORITHMS: HMAC algorithms need {PREFIX}SECRET_KEY, not a PEM key"
