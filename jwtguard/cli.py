@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import secrets
 import sys
 from collections.abc import Sequence
@@ -111,8 +112,35 @@ def _read_token(value: str) -> str:
     return sys.stdin.readline().strip() if value == "-" else value.strip()
 
 
+def _remote_env(args: argparse.Namespace) -> dict[str, str] | None:
+    """The configuration with ``--jwks-url``/``--oidc-issuer`` in place of any local key."""
+    if args.jwks_url is None and args.oidc_issuer is None:
+        return None
+    from jwtguard.settings import _load_dotenv
+
+    env = {**_load_dotenv(".env"), **os.environ}
+    for name in ("SECRET_KEY", "PUBLIC_KEY", "PUBLIC_KEY_FILE", "JWKS_URL", "OIDC_ISSUER"):
+        env.pop("JWTGUARD_" + name, None)
+    env.pop("JWT_SECRET_KEY", None)
+    env["JWTGUARD_JWKS_URL" if args.jwks_url else "JWTGUARD_OIDC_ISSUER"] = (
+        args.jwks_url or args.oidc_issuer
+    )
+    if args.allow_insecure_http:
+        env["JWTGUARD_JWKS_ALLOW_INSECURE_HTTP"] = "true"
+    return env
+
+
 def _cmd_verify(args: argparse.Namespace) -> int:
-    guard = Guard.from_env()
+    environ = _remote_env(args)
+    guard = Guard.from_env(environ, dotenv=environ is None)
+    if environ is not None:
+        from jwtguard.jwks import JWKSFetchError
+
+        try:
+            guard.keys.preload()  # type: ignore[attr-defined]
+        except JWKSFetchError as exc:
+            print(f"jwtguard: {exc}", file=sys.stderr)
+            return 2
     try:
         claims = guard.verify(_read_token(args.token))
     except TokenError as exc:
@@ -187,6 +215,12 @@ def _parser() -> argparse.ArgumentParser:
 
     verify = sub.add_parser("verify", help="verify a token; exit 1 when refused")
     verify.add_argument("token", help="the token, or - to read it from standard input")
+    remote = verify.add_mutually_exclusive_group()
+    remote.add_argument("--jwks-url", help="verify with the JWKS at this https URL")
+    remote.add_argument("--oidc-issuer", help="verify with the keys this OIDC issuer publishes")
+    verify.add_argument(
+        "--allow-insecure-http", action="store_true", help="allow http:// (loopback tests only)"
+    )
     verify.set_defaults(func=_cmd_verify)
 
     inspect = sub.add_parser("inspect", help="show header and payload, UNVERIFIED")
