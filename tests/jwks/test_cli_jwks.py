@@ -57,7 +57,8 @@ def test_verify_with_oidc_issuer_checks_iss(live_idp: FakeIdentityProvider) -> N
 
 
 def test_verify_refuses_a_token_from_another_key(live_idp: FakeIdentityProvider) -> None:
-    stranger_kid_token = FakeIdentityProvider("ES256").issue(sub="x")  # kid key-1, other key
+    with FakeIdentityProvider("ES256") as stranger:
+        stranger_kid_token = stranger.issue(sub="x", iss=live_idp.issuer)  # kid key-1, other key
     live_idp.remove_key("key-1")
     live_idp.add_key(kid="live")
     result = run(stranger_kid_token, "--jwks-url", live_idp.jwks_url, "--allow-insecure-http")
