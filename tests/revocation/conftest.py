@@ -14,6 +14,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -99,3 +100,23 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
         yield server
     finally:
         server.kill()
+
+
+@pytest.fixture
+def redis_store_factory(redis_server: RedisServer) -> Iterator[Any]:
+    """Builds started sync Redis stores on the test server; closes them all at the end."""
+    from jwtguard.revocation.redis import RedisConfig, RedisRevocationStore
+
+    stores: list[RedisRevocationStore] = []
+
+    def make(**options: Any) -> RedisRevocationStore:
+        clock = options.pop("clock", time.time)
+        store = RedisRevocationStore(RedisConfig(url=redis_server.url, **options), clock=clock)
+        if store.config.mode == "push":
+            assert store.start(wait=10)
+        stores.append(store)
+        return store
+
+    yield make
+    for store in stores:
+        store.close()
