@@ -32,6 +32,7 @@ from jwtguard.errors import (
 )
 from jwtguard.guard import Guard, GuardStats
 from jwtguard.issuer import TokenIssuer
+from jwtguard.jwks import JWKSFetchError, JWKSHealth, JWKSOptions, RemoteKeySet
 from jwtguard.keys import Key, KeySet
 from jwtguard.policy import Policy
 from jwtguard.protocols import AsyncKeySource, Clock, KeySource, RevocationChecker
@@ -58,6 +59,9 @@ __all__ = [
     "InvalidSignatureError",
     "InvalidTypeError",
     "IssuedInFutureError",
+    "JWKSFetchError",
+    "JWKSHealth",
+    "JWKSOptions",
     "JWTGuardError",
     "Key",
     "KeyLoadError",
@@ -67,6 +71,7 @@ __all__ = [
     "MissingClaimError",
     "NotYetValidError",
     "Policy",
+    "RemoteKeySet",
     "RevocationChecker",
     "RevokedTokenError",
     "Secret",
