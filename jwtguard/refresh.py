@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import math
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from jwtguard.errors import ConfigError, ExpiredTokenError, RevokedTokenError
 from jwtguard.guard import Guard
 from jwtguard.issuer import TokenIssuer
+from jwtguard.keys import Key
 from jwtguard.protocols import AsyncRevocationStore, RevocationStore
 from jwtguard.revocation import FAMILY_CLAIM, MemoryRevocationStore
 
@@ -93,6 +94,8 @@ class RefreshTokens:
             ``access.revocation`` when that is a store, else a new memory store.
         refresh_key: sign and verify refresh tokens with another key (default:
             the access signing key; the audience and ``typ`` keep them apart).
+        refresh_algorithms: the allow-list for ``refresh_key`` (default: its own
+            algorithms when it is a :class:`Key`, else the access Guard's).
         refresh_audience: ``aud`` of refresh tokens; must not be an access audience.
         refresh_ttl: refresh-token lifetime (seconds); each rotation starts a new one.
         max_session: optional cap (seconds since login) no rotation can extend.
@@ -108,6 +111,7 @@ class RefreshTokens:
         *,
         store: RevocationStore | AsyncRevocationStore | None = None,
         refresh_key: KeyInput | None = None,
+        refresh_algorithms: Iterable[str] | None = None,
         refresh_audience: str = DEFAULT_REFRESH_AUDIENCE,
         refresh_ttl: float = 14 * 86400,
         max_session: float | None = None,
@@ -143,7 +147,7 @@ class RefreshTokens:
         self.clock = access.clock
         self.verifier = Guard(
             access.keys if refresh_key is None else refresh_key,
-            algorithms=policy.algorithms,
+            algorithms=_refresh_algorithms(refresh_key, refresh_algorithms, policy.algorithms),
             audience=refresh_audience,
             issuer=policy.issuer or None,
             leeway=policy.leeway,
@@ -302,3 +306,13 @@ def _thaw(value: Any) -> Any:
     if isinstance(value, tuple):
         return [_thaw(v) for v in value]
     return value
+
+
+def _refresh_algorithms(
+    key: Any, chosen: Iterable[str] | None, access: tuple[str, ...]
+) -> tuple[str, ...]:
+    if chosen is not None:
+        return tuple(chosen)
+    if isinstance(key, Key):
+        return tuple(key.algorithms)
+    return access

@@ -300,3 +300,49 @@ def test_configuration_from_the_environment() -> None:
     assert len(caught.value.problems) == 2
     with pytest.raises(ConfigError, match="namespace"):
         RedisConfig(namespace="{x}")
+
+
+def test_refresh_reuse_on_another_worker_revokes_the_family_everywhere(
+    redis_store_factory: Any,
+) -> None:
+    from jwtguard import Guard
+    from jwtguard.refresh import RefreshTokenReusedError, RefreshTokens
+
+    def worker() -> tuple[Guard, RefreshTokens]:
+        guard = Guard("k" * 32, algorithms=["HS256"], revocation=redis_store_factory())
+        return guard, RefreshTokens(guard)
+
+    (guard_a, sessions_a), (guard_b, sessions_b) = worker(), worker()
+    first = sessions_a.issue({"sub": "42"})
+    second = sessions_a.refresh(first.refresh_token)
+    guard_a.verify(second.access_token)
+    with pytest.raises(RefreshTokenReusedError):
+        sessions_b.refresh(first.refresh_token)  # reuse seen by the other worker
+    with pytest.raises(RevokedTokenError):
+        sessions_a.refresh(second.refresh_token)
+    assert _eventually(lambda: _revoked(guard_a, second.access_token))
+
+
+def test_logout_everywhere_through_redis(redis_store_factory: Any) -> None:
+    from jwtguard import Guard
+    from jwtguard.refresh import RefreshTokens
+
+    guard = Guard("k" * 32, algorithms=["HS256"], revocation=redis_store_factory())
+    other = Guard("k" * 32, algorithms=["HS256"], revocation=redis_store_factory())
+    sessions = RefreshTokens(guard)
+    pair = sessions.issue({"sub": "42"})
+    other.verify(pair.access_token)
+    sessions.logout_everywhere("42")
+    with pytest.raises(RevokedTokenError):
+        guard.verify(pair.access_token)
+    with pytest.raises(RevokedTokenError):
+        sessions.refresh(pair.refresh_token)
+    assert _eventually(lambda: _revoked(other, pair.access_token))
+
+
+def _revoked(guard: Any, token: str) -> bool:
+    try:
+        guard.verify(token)
+    except RevokedTokenError:
+        return True
+    return False
