@@ -313,6 +313,7 @@ def test_refresh_reuse_on_another_worker_revokes_the_family_everywhere(
         return guard, RefreshTokens(guard)
 
     (guard_a, sessions_a), (guard_b, sessions_b) = worker(), worker()
+    guard_b.verify(sessions_b.issue({"sub": "1"}).access_token)
     first = sessions_a.issue({"sub": "42"})
     second = sessions_a.refresh(first.refresh_token)
     guard_a.verify(second.access_token)
