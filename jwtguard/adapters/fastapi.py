@@ -44,7 +44,11 @@ class JWTGuardHTTPException(HTTPException):
     def __init__(self, denial: Denial) -> None:
         self.denial = denial
         headers = {k: v for k, v in denial.headers if k.lower() not in _BODY_HEADERS}
-        super().__init__(denial.status, json.loads(denial.body), headers)
+        try:
+            detail: Any = json.loads(denial.body)
+        except ValueError:  # an on_deny hook chose another body
+            detail = denial.code
+        super().__init__(denial.status, detail, headers)
 
 
 async def denial_handler(request: Request, exc: Exception) -> Response:

@@ -1,0 +1,191 @@
+"""One ``adapter`` fixture, parametrised over every adapter, for the shared conformance suite.
+
+Each adapter builds the same tiny app (a catch-all route answering
+``{"sub": ..., "authenticated": ...}``) from the same Pipeline options, and is
+driven through its framework's real test client: Starlette's TestClient (httpx)
+for ASGI and FastAPI, werkzeug's Client for WSGI and Flask.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi import Depends, FastAPI, Request
+from flask import Flask
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+from jwtguard.adapters.asgi import JWTGuardMiddleware
+
+with warnings.catch_warnings():  # Starlette 1.x prefers httpx2; httpx (in the dev extra) works
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    from starlette.testclient import TestClient
+from jwtguard.adapters.fastapi import JWTBearer
+from jwtguard.adapters.flask import JWTGuard, current_claims
+from jwtguard.adapters.wsgi import CLAIMS_KEY, JWTGuardWSGIMiddleware
+from jwtguard.guard import Guard
+
+METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+Headers = Iterable[tuple[str, str]]
+
+
+@dataclass
+class Answer:
+    """A response, the same shape for every client."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        values = self.all(name)
+        assert len(values) <= 1, f"{name} sent {len(values)} times"
+        return values[0] if values else None
+
+    def all(self, name: str) -> list[str]:
+        return [v for k, v in self.headers if k.lower() == name.lower()]
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def _payload(claims: Any) -> dict[str, Any]:
+    return {"sub": None if claims is None else claims.get("sub"), "authenticated": bool(claims)}
+
+
+class Adapter:
+    """Builds an app behind one adapter and sends requests to it."""
+
+    name: str
+    sets_security_headers = True
+
+    def __init__(self, guard_factory: Callable[..., Guard]) -> None:
+        self.guard_factory = guard_factory
+
+    def build(self, guard: Guard, **options: Any) -> Any:
+        raise NotImplementedError
+
+    def client(self, guard: Guard | None = None, **options: Any) -> Callable[..., Answer]:
+        """``send(method, path, headers=[...], query="")`` against a fresh app."""
+        raise NotImplementedError
+
+
+class ASGIAdapter(Adapter):
+    name = "asgi"
+
+    def build(self, guard: Guard, **options: Any) -> Any:
+        async def endpoint(request: Any) -> JSONResponse:
+            assert request.user.is_authenticated == (request.state.claims is not None)
+            return JSONResponse(_payload(request.state.claims))
+
+        app = Starlette(routes=[Route("/{path:path}", endpoint, methods=METHODS)])
+        return JWTGuardMiddleware(app, guard=guard, **options)
+
+    def client(self, guard: Guard | None = None, **options: Any) -> Callable[..., Answer]:
+        app = self.build(guard or self.guard_factory(), **options)
+        return _httpx_sender(TestClient(app, base_url="http://testserver"))
+
+
+class FastAPIAdapter(Adapter):
+    name = "fastapi"
+    sets_security_headers = False  # a dependency cannot: use the middleware for headers
+
+    def build(self, guard: Guard, **options: Any) -> Any:
+        options.pop("security_headers", None)
+        bearer = JWTBearer(guard, **options)
+        app = FastAPI(dependencies=[Depends(bearer)])
+        bearer.install(app)
+
+        @app.api_route("/{path:path}", methods=METHODS)
+        async def endpoint(request: Request) -> dict[str, Any]:
+            return _payload(request.state.claims)
+
+        return app
+
+    def client(self, guard: Guard | None = None, **options: Any) -> Callable[..., Answer]:
+        app = self.build(guard or self.guard_factory(), **options)
+        return _httpx_sender(TestClient(app, base_url="http://testserver"))
+
+
+class WSGIAdapter(Adapter):
+    name = "wsgi"
+
+    def build(self, guard: Guard, **options: Any) -> Any:
+        def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+            body = json.dumps(_payload(environ[CLAIMS_KEY])).encode()
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [body]
+
+        return JWTGuardWSGIMiddleware(app, guard=guard, **options)
+
+    def client(self, guard: Guard | None = None, **options: Any) -> Callable[..., Answer]:
+        return _werkzeug_sender(self.build(guard or self.guard_factory(), **options))
+
+
+class FlaskAdapter(Adapter):
+    name = "flask"
+
+    def build(self, guard: Guard, **options: Any) -> Any:
+        app = Flask(__name__)
+        app.testing = True
+        app.config["JWTGUARD_PROTECT_ALL"] = True
+        JWTGuard(app, guard=guard, **options)
+
+        @app.route("/", defaults={"path": ""}, methods=METHODS)
+        @app.route("/<path:path>", methods=METHODS)
+        def endpoint(path: str) -> Any:
+            return _payload(current_claims or None)
+
+        return app
+
+    def client(self, guard: Guard | None = None, **options: Any) -> Callable[..., Answer]:
+        return _werkzeug_sender(self.build(guard or self.guard_factory(), **options))
+
+
+def _httpx_sender(client: TestClient) -> Callable[..., Answer]:
+    def send(method: str, path: str, headers: Headers = (), query: str = "") -> Answer:
+        url = path + ("?" + query if query else "")
+        response = client.request(method, url, headers=list(headers))
+        return Answer(response.status_code, list(response.headers.multi_items()), response.content)
+
+    return send
+
+
+def _werkzeug_sender(app: Any) -> Callable[..., Answer]:
+    # werkzeug's Client keeps its own cookie jar and drops a raw Cookie header, so the
+    # environ is built with EnvironBuilder and the app run with run_wsgi_app.
+    def send(method: str, path: str, headers: Headers = (), query: str = "") -> Answer:
+        # A WSGI server joins repeated header lines with ", " (RFC 9110 section 5.3).
+        joined: dict[str, list[str]] = {}
+        for name, value in headers:
+            joined.setdefault(name.title(), []).append(value)
+        pairs = [(k, ", ".join(v) if k != "Cookie" else "; ".join(v)) for k, v in joined.items()]
+        environ = EnvironBuilder(path, method=method, headers=pairs, query_string=query or None)
+        body, status, response_headers = run_wsgi_app(app, environ.get_environ())
+        data = b"".join(body)
+        return Answer(int(status.split()[0]), list(response_headers.items()), data)
+
+    return send
+
+
+ADAPTERS = [ASGIAdapter, FastAPIAdapter, WSGIAdapter, FlaskAdapter]
+
+
+@pytest.fixture(params=ADAPTERS, ids=lambda cls: cls.name)
+def adapter(request: pytest.FixtureRequest, factory: Any) -> Adapter:
+    return request.param(lambda **kw: factory.guard(**kw))  # type: ignore[no-any-return]
+
+
+@pytest.fixture(
+    params=[cls for cls in ADAPTERS if cls.sets_security_headers], ids=lambda cls: cls.name
+)
+def hardened_adapter(request: pytest.FixtureRequest, factory: Any) -> Adapter:
+    """The adapters that set security headers themselves (not the FastAPI dependency)."""
+    return request.param(lambda **kw: factory.guard(**kw))  # type: ignore[no-any-return]
