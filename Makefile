@@ -34,7 +34,8 @@ test: lint typecheck redis-server
 redis-server:
 	@command -v redis-server >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server && \
+	    { systemctl disable --now redis-server >/dev/null 2>&1 || true; }; \
 	  else \
 	    echo "redis-server not found: Redis tests skip (and fail with CI=true); apt-get install redis-server"; \
 	  fi; }
