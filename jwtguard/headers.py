@@ -10,6 +10,7 @@ the app set. A header the app set itself wins unless its name is in
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -100,7 +101,7 @@ class SecurityHeaders:
     cache_control: str | None = "no-store"
     vary: tuple[str, ...] = ("Authorization",)
     extra: tuple[tuple[str, str], ...] = ()
-    override: frozenset[str] | tuple[str, ...] = frozenset()
+    override: Collection[str] = frozenset()
     _always: tuple[tuple[str, str], ...] = field(init=False, repr=False, compare=False)
     _authenticated: tuple[tuple[str, str], ...] = field(init=False, repr=False, compare=False)
     _asgi: tuple[tuple[bytes, bytes], ...] = field(init=False, repr=False, compare=False)

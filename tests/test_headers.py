@@ -343,3 +343,17 @@ def test_wsgi_middleware_passes_exc_info_through() -> None:
     # werkzeug's client re-raises the exc_info it is handed: proof that it was passed on
     with pytest.raises(RuntimeError, match="boom"):
         Client(SecurityHeadersWSGIMiddleware(failing)).get("/")
+
+
+# -- docs/headers.md -------------------------------------------------------------------------
+
+
+def test_the_examples_in_docs_headers_run() -> None:
+    import re
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[1] / "docs" / "headers.md"
+    blocks = re.findall(r"```python\n(.*?)```", page.read_text(), flags=re.DOTALL)
+    assert len(blocks) >= 6
+    for block in blocks:
+        exec(compile(block, str(page), "exec"), {"__name__": "docs_headers"})  # noqa: S102
