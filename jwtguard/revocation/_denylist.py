@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import heapq
 import threading
-from typing import TYPE_CHECKING, Final
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     from jwtguard.claims import Claims
@@ -40,25 +41,30 @@ class Denylist:
 
     # -- the hot path ------------------------------------------------------------------
 
-    def is_revoked(self, claims: Claims) -> bool:
+    def is_revoked(self, claims: Claims | Mapping[str, Any]) -> bool:
         """True when the token's ``jti``, family or subject (by ``iat``) is listed."""
-        if self._jti:
-            jti = claims.jti
-            if jti is not None and jti in self._jti:
+        try:
+            data = claims._data  # type: ignore[union-attr]  # the Claims' plain mapping: faster
+        except AttributeError:
+            data = claims
+        jtis, fams, subs = self._jti, self._fam, self._sub
+        if jtis:
+            jti = data.get("jti")
+            if type(jti) is str and jti in jtis:
                 return True
-        if self._fam:
-            fam = claims.get(FAMILY_CLAIM)
-            if isinstance(fam, str) and fam in self._fam:
+        if fams:
+            fam = data.get(FAMILY_CLAIM)
+            if type(fam) is str and fam in fams:
                 return True
-        if self._sub:
-            sub = claims.subject
-            entry = self._sub.get(sub) if sub is not None else None
+        if subs:
+            sub = data.get("sub")
+            entry = subs.get(sub) if type(sub) is str else None
             if entry is not None:
-                iat = claims.get("iat")
+                iat = data.get("iat")
                 # No usable iat: the token cannot show it is newer than the cut-off.
                 if not isinstance(iat, (int, float)) or isinstance(iat, bool):
                     return True
-                return iat < entry[0]
+                return bool(iat < entry[0])
         return False
 
     # -- exact look-ups (expired entries do not count) -----------------------------------

@@ -174,6 +174,7 @@ class RedisStoreBase:
         self.clock = clock
         self.keys = Keys(config.namespace)
         self.denylist = Denylist()
+        self._check_local = self.denylist.is_revoked
         self.healthy = False
         """True while the local denylist is known to be in sync (push) or Redis answered."""
         self._good_until = -math.inf  # monotonic time up to which fail-open may answer
@@ -182,9 +183,10 @@ class RedisStoreBase:
 
     def is_revoked(self, claims: Claims) -> bool:
         """The Guard's per-request check; pushed mode makes no Redis call."""
-        if not self.healthy:
-            self.unavailable()
-        return self.denylist.is_revoked(claims)
+        if self.healthy:
+            return self._check_local(claims)
+        self.unavailable()
+        return self._check_local(claims)
 
     def unavailable(self) -> None:
         """Raise :class:`RevocationUnavailableError` unless fail-open still covers us."""

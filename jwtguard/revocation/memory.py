@@ -62,6 +62,7 @@ class MemoryRevocationStore:
         self.leeway = float(leeway)
         self.max_token_lifetime = float(max_token_lifetime)
         self.denylist = Denylist()
+        self.is_revoked = self.denylist.is_revoked  # type: ignore[method-assign]  # one call less
 
     def __len__(self) -> int:
         return len(self.denylist)

@@ -83,6 +83,8 @@ class RedisRevocationStore(RedisStoreBase):
         self._stop = threading.Event()
         self._ready = threading.Event()
         self._start_lock = threading.Lock()
+        if config.mode == "roundtrip":
+            self.is_revoked = self._is_revoked_roundtrip  # type: ignore[method-assign]
 
     @classmethod
     def from_env(
@@ -142,12 +144,8 @@ class RedisRevocationStore(RedisStoreBase):
 
     # -- the checker -------------------------------------------------------------------
 
-    def is_revoked(self, claims: Claims) -> bool:
-        """The Guard's per-request check: local in push mode, one round trip otherwise."""
-        if self.config.mode == "push":
-            if not self.healthy:
-                self.unavailable()
-            return self.denylist.is_revoked(claims)
+    def _is_revoked_roundtrip(self, claims: Claims) -> bool:
+        """Round-trip mode's per-request check: one ``MGET`` per call."""
         try:
             answer = self._check_remote(claims)
         except _DOWN as exc:
