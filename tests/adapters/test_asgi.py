@@ -1,0 +1,208 @@
+"""What only the ASGI middleware does: websockets, lifespan, Starlette's user/auth/state."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from starlette.applications import Starlette
+from starlette.authentication import requires
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from jwtguard.adapters.asgi import JWTGuardMiddleware
+from jwtguard.testing import TokenFactory
+
+from .conftest import TestClient
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def whoami(request: Request) -> JSONResponse:
+    return JSONResponse(
+        {
+            "identity": request.user.identity,
+            "display_name": request.user.display_name,
+            "authenticated": request.user.is_authenticated,
+            "scopes": list(request.auth.scopes),
+            "claims_sub": None if request.state.claims is None else request.state.claims["sub"],
+        }
+    )
+
+
+@requires("admin")
+async def admin(request: Request) -> PlainTextResponse:
+    return PlainTextResponse("admin")
+
+
+async def socket(websocket: WebSocket) -> None:
+    await websocket.accept()
+    await websocket.send_json(
+        {"sub": websocket.user.identity, "scopes": list(websocket.auth.scopes)}
+    )
+    await websocket.close()
+
+
+def starlette_app(**options: Any) -> Any:
+    app = Starlette(
+        routes=[
+            Route("/me", whoami),
+            Route("/admin", admin),
+            WebSocketRoute("/ws", socket),
+        ]
+    )
+    return JWTGuardMiddleware(app, **options)
+
+
+def test_request_user_auth_and_state(factory: TokenFactory) -> None:
+    client = TestClient(starlette_app(guard=factory.guard()))
+    response = client.get("/me", headers=bearer(factory.issue(sub="ann", scope="b a")))
+    assert response.json() == {
+        "identity": "ann",
+        "display_name": "ann",
+        "authenticated": True,
+        "scopes": ["a", "b"],
+        "claims_sub": "ann",
+    }
+
+
+def test_anonymous_user_on_optional_routes(factory: TokenFactory) -> None:
+    client = TestClient(starlette_app(guard=factory.guard(), optional=True))
+    assert client.get("/me").json() == {
+        "identity": "",
+        "display_name": "",
+        "authenticated": False,
+        "scopes": [],
+        "claims_sub": None,
+    }
+
+
+def test_starlette_requires_decorator(factory: TokenFactory) -> None:
+    client = TestClient(starlette_app(guard=factory.guard()))
+    assert client.get("/admin", headers=bearer(factory.issue(scope="admin"))).text == "admin"
+    assert client.get("/admin", headers=bearer(factory.issue(scope="read"))).status_code == 403
+
+
+def test_websocket_handshake_authenticated(factory: TokenFactory) -> None:
+    client = TestClient(starlette_app(guard=factory.guard()))
+    token = factory.issue(sub="ws", scope="chat")
+    with client.websocket_connect("/ws", headers=bearer(token)) as ws:
+        assert ws.receive_json() == {"sub": "ws", "scopes": ["chat"]}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param({}, id="no-token"),
+        pytest.param({"Authorization": "Bearer junk"}, id="bad-token"),
+        pytest.param({"Authorization": "Bearer a b"}, id="malformed"),
+    ],
+)
+def test_websocket_refused_with_1008(factory: TokenFactory, headers: dict[str, str]) -> None:
+    client = TestClient(starlette_app(guard=factory.guard()))
+    with (
+        pytest.raises(WebSocketDisconnect) as caught,
+        client.websocket_connect("/ws", headers=headers),
+    ):
+        pass  # pragma: no cover - the handshake is refused
+    assert caught.value.code == 1008
+
+
+def test_websocket_cookie_needs_same_origin(factory: TokenFactory) -> None:
+    client = TestClient(starlette_app(guard=factory.guard(), cookie="at"))
+    cookie = {"Cookie": f"at={factory.issue(sub='c')}"}
+    same = {**cookie, "Origin": "http://testserver"}
+    with client.websocket_connect("/ws", headers=same) as ws:
+        assert ws.receive_json()["sub"] == "c"
+    for origin in ({"Origin": "https://evil.example"}, {}):
+        with (
+            pytest.raises(WebSocketDisconnect) as caught,
+            client.websocket_connect("/ws", headers={**cookie, **origin}),
+        ):
+            pass  # pragma: no cover - the handshake is refused
+        assert caught.value.code == 1008
+    trusted = TestClient(
+        starlette_app(guard=factory.guard(), cookie="at", trusted_origins=["https://app.example"])
+    )
+    with trusted.websocket_connect(
+        "/ws", headers={**cookie, "Origin": "https://app.example"}
+    ) as ws:
+        assert ws.receive_json()["sub"] == "c"
+
+
+def test_lifespan_passes_through_with_its_state(factory: TokenFactory) -> None:
+    events: list[str] = []
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        events.append("startup")
+        yield {"db": "connection"}
+        events.append("shutdown")
+
+    async def endpoint(request: Request) -> JSONResponse:
+        return JSONResponse({"db": request.state.db, "sub": request.state.claims["sub"]})
+
+    app = Starlette(routes=[Route("/", endpoint)], lifespan=lifespan)
+    with TestClient(JWTGuardMiddleware(app, guard=factory.guard())) as client:
+        assert events == ["startup"]
+        token = factory.issue(sub="l")
+        assert client.get("/", headers=bearer(token)).json() == {"db": "connection", "sub": "l"}
+        assert client.get("/").status_code == 401
+    assert events == ["startup", "shutdown"]
+
+
+def test_plain_asgi_app_without_starlette_objects(factory: TokenFactory) -> None:
+    seen: list[Any] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        seen.append((scope["user"].identity, scope["state"]["claims"]["sub"]))
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    client = TestClient(JWTGuardMiddleware(app, guard=factory.guard(), security_headers=None))
+    assert client.get("/", headers=bearer(factory.issue(sub="p"))).status_code == 204
+    assert seen == [("p", "p")]
+
+
+def test_unknown_scope_types_pass_through(factory: TokenFactory) -> None:
+    import asyncio
+
+    calls: list[str] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        calls.append(scope["type"])
+
+    middleware = JWTGuardMiddleware(app, guard=factory.guard())
+
+    async def nothing() -> dict[str, Any]:
+        return {}
+
+    async def ignore(message: Any) -> None:
+        raise AssertionError("nothing may be sent")
+
+    asyncio.run(middleware({"type": "custom.protocol"}, nothing, ignore))
+    assert calls == ["custom.protocol"]
+
+
+def test_user_objects_are_reused_for_one_token_and_not_shared(factory: TokenFactory) -> None:
+    users: list[Any] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        users.append((scope["user"], scope["auth"]))
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    client = TestClient(JWTGuardMiddleware(app, guard=factory.guard()))
+    first, second = factory.issue(sub="a", scope="x"), factory.issue(sub="b")
+    for token in (first, first, second):
+        client.get("/", headers=bearer(token))
+    assert users[0][0] is users[1][0]
+    assert users[2][0].identity == "b"
+    assert users[2][1].scopes == ()
+    assert isinstance(users[0][1].scopes, tuple)  # shared, so immutable

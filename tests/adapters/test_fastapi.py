@@ -1,0 +1,95 @@
+"""What only the FastAPI dependency does: per-route requirements, Security scopes, OpenAPI."""
+
+# No `from __future__ import annotations`: FastAPI reads these Annotated hints at run time.
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Security
+
+from jwtguard.adapters.fastapi import JWTBearer
+from jwtguard.claims import Claims
+from jwtguard.testing import TokenFactory
+
+from .conftest import TestClient
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def build(factory: TokenFactory, install: bool = True) -> tuple[FastAPI, JWTBearer]:
+    jwt = JWTBearer(factory.guard())
+    app = FastAPI()
+    if install:
+        jwt.install(app)
+
+    @app.get("/me")
+    async def me(claims: Annotated[Claims, Depends(jwt)]) -> dict[str, Any]:
+        return {"sub": claims["sub"]}
+
+    @app.get("/write")
+    async def write(
+        claims: Annotated[Claims, Depends(jwt.requires("write", roles="editor"))],
+    ) -> str:
+        return "written"
+
+    @app.get("/secure")
+    async def secure(claims: Annotated[Claims, Security(jwt, scopes=["read"])]) -> str:
+        return "read"
+
+    @app.get("/maybe")
+    async def maybe(claims: Annotated[Claims | None, Depends(jwt.requires(optional=True))]) -> Any:
+        return None if claims is None else claims["sub"]
+
+    return app, jwt
+
+
+def test_dependency_returns_claims(factory: TokenFactory) -> None:
+    client = TestClient(build(factory)[0])
+    assert client.get("/me", headers=bearer(factory.issue(sub="f"))).json() == {"sub": "f"}
+    assert client.get("/me").status_code == 401
+
+
+def test_requires_scopes_and_roles(factory: TokenFactory) -> None:
+    client = TestClient(build(factory)[0])
+    ok = factory.issue(scope="write", roles=["editor"])
+    assert client.get("/write", headers=bearer(ok)).json() == "written"
+    response = client.get("/write", headers=bearer(factory.issue(scope="read", roles=["editor"])))
+    assert response.status_code == 403
+    assert response.headers["www-authenticate"].endswith('scope="write"')
+    no_role = client.get("/write", headers=bearer(factory.issue(scope="write")))
+    assert no_role.status_code == 403
+
+
+def test_security_scopes(factory: TokenFactory) -> None:
+    client = TestClient(build(factory)[0])
+    assert client.get("/secure", headers=bearer(factory.issue(scope="read"))).status_code == 200
+    response = client.get("/secure", headers=bearer(factory.issue(scope="other")))
+    assert response.status_code == 403
+    assert response.json()["error"] == "insufficient_scope"
+
+
+def test_optional_route(factory: TokenFactory) -> None:
+    client = TestClient(build(factory)[0])
+    assert client.get("/maybe").json() is None
+    assert client.get("/maybe", headers=bearer(factory.issue(sub="m"))).json() == "m"
+    assert client.get("/maybe", headers=bearer("junk")).status_code == 401
+
+
+def test_without_install_fastapi_wraps_the_body_in_detail(factory: TokenFactory) -> None:
+    client = TestClient(build(factory, install=False)[0])
+    response = client.get("/me")
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == 'Bearer realm="api"'
+    assert response.json() == {
+        "detail": {"error": "missing_token", "error_description": "An access token is required."}
+    }
+
+
+def test_openapi_documents_a_bearer_scheme(factory: TokenFactory) -> None:
+    schema = TestClient(build(factory)[0]).get("/openapi.json").json()
+    assert schema["components"]["securitySchemes"]["JWTBearer"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+    }
+    assert schema["paths"]["/me"]["get"]["security"] == [{"JWTBearer": []}]
