@@ -89,8 +89,7 @@ class RemoteKeySet:
             )
         self._clock = clock
         self._background = background_refresh
-        self._keys = KeySet()
-        self._find = self._keys.find
+        self._use(KeySet())
         self._fingerprints: frozenset[tuple[str | None, str]] = frozenset()
         self._listeners: list[Callable[[], None]] = []
         self._lock = threading.Lock()
@@ -123,6 +122,10 @@ class RemoteKeySet:
 
     def find(self, kid: str | None, algorithm: str) -> Sequence[Key]:
         """Candidate keys; an unknown ``kid`` may fetch the set (blocking), within the cooldown."""
+        try:
+            return self._table[algorithm][kid]  # the hot path: two dict look-ups
+        except KeyError:
+            pass
         found = self._find(kid, algorithm)
         if found:
             return found
@@ -140,7 +143,7 @@ class RemoteKeySet:
 
     async def afind(self, kid: str | None, algorithm: str) -> Sequence[Key]:
         """:meth:`find` for coroutines: the fetch is awaited, never blocking the loop."""
-        found = self._find(kid, algorithm)
+        found = self._table.get(algorithm, {}).get(kid) or self._find(kid, algorithm)
         if found:
             return found
         flight = self._admit(kid)
@@ -243,6 +246,21 @@ class RemoteKeySet:
             fetches=self._fetches,
             failures=self._failures,
         )
+
+    def _use(self, keyset: KeySet) -> None:
+        """Swap in ``keyset`` and its alg -> kid -> candidates table, built once here."""
+        table: dict[str, dict[str | None, tuple[Key, ...]]] = {}
+        for key in keyset:
+            for alg in key.algorithms:
+                if key.kid is not None:
+                    table.setdefault(alg, {})[key.kid] = (key,)
+        for alg in SUPPORTED_ALGORITHMS:
+            anonymous = tuple(keyset.find(None, alg))
+            if anonymous:
+                table.setdefault(alg, {})[None] = anonymous
+        self._keys = keyset
+        self._find = keyset.find
+        self._table = table
 
     # -- single flight ----------------------------------------------------------------
 
@@ -378,8 +396,7 @@ class RemoteKeySet:
         now = self._clock()
         with self._lock:
             removed = bool(self._fingerprints - fingerprints)
-            self._keys = keyset
-            self._find = keyset.find
+            self._use(keyset)
             self._fingerprints = fingerprints
             self._negative = {}
             self._last_success = now
@@ -404,8 +421,7 @@ class RemoteKeySet:
             too_old = expires is not None and now >= expires + self.options.stale_if_error
             listeners = tuple(self._listeners) if too_old and len(self._keys) else ()
             if too_old:
-                self._keys = KeySet()
-                self._find = self._keys.find
+                self._use(KeySet())
                 self._fingerprints = frozenset()
         if listeners:
             logger.error("jwtguard: JWKS stale beyond stale_if_error; all keys dropped")
