@@ -10,9 +10,9 @@ the app set. A header the app set itself wins unless its name is in
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 from jwtguard.errors import ConfigError
 
@@ -42,8 +42,6 @@ CLEAR_SITE_DATA_TYPES: Final = frozenset(
 _TOKEN: Final = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+")
 _BAD_VALUE: Final = re.compile(r"[^\t\x20-\x7e]")
 _MAX_HSTS_FOR_PRELOAD: Final = 31_536_000
-
-Pairs = list[tuple[bytes, bytes]]
 
 
 def clear_site_data(*types: str) -> str:
@@ -108,9 +106,11 @@ class SecurityHeaders:
     _asgi_auth: tuple[tuple[bytes, bytes], ...] = field(init=False, repr=False, compare=False)
     _names: frozenset[str] = field(init=False, repr=False, compare=False)
     _names_auth: frozenset[str] = field(init=False, repr=False, compare=False)
+    _bnames: frozenset[bytes] = field(init=False, repr=False, compare=False)
+    _bnames_auth: frozenset[bytes] = field(init=False, repr=False, compare=False)
     _override: frozenset[str] = field(init=False, repr=False, compare=False)
+    _boverride: frozenset[bytes] = field(init=False, repr=False, compare=False)
     _override_all: bool = field(init=False, repr=False, compare=False)
-    _vary: frozenset[str] = field(init=False, repr=False, compare=False)
     _vary_value: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -154,9 +154,11 @@ class SecurityHeaders:
         setattr_(self, "_asgi_auth", tuple(_encode(n, v) for n, v in authenticated))
         setattr_(self, "_names", frozenset(n.lower() for n, _ in pairs))
         setattr_(self, "_names_auth", frozenset(n.lower() for n, _ in authenticated))
+        setattr_(self, "_bnames", frozenset(n for n, _ in self._asgi))
+        setattr_(self, "_bnames_auth", frozenset(n for n, _ in self._asgi_auth))
         setattr_(self, "_override_all", "*" in override)
         setattr_(self, "_override", override)
-        setattr_(self, "_vary", frozenset(n.lower() for n in self.vary))
+        setattr_(self, "_boverride", frozenset(n.encode("latin-1") for n in override))
         setattr_(self, "_vary_value", ", ".join(self.vary))
         setattr_(self, "override", override)
 
@@ -190,68 +192,58 @@ class SecurityHeaders:
         self, existing: list[tuple[bytes, bytes]], *, authenticated: bool
     ) -> list[tuple[bytes, bytes]]:
         """The full header list for an ASGI ``http.response.start`` message."""
-        pairs = self._asgi_auth if authenticated else self._asgi
-        names = self._names_auth if authenticated else self._names
-        vary = authenticated and bool(self._vary)
-        if not existing:
-            out = list(pairs)
-            if vary:
-                out.append((b"vary", self._vary_value.encode("latin-1")))
-            return out
-        present = {name.lower().decode("latin-1") for name, _ in existing}
+        if authenticated:
+            pairs, names = self._asgi_auth, self._bnames_auth
+        else:
+            pairs, names = self._asgi, self._bnames
+        present = {name.lower() for name, _ in existing}
         clash = names & present
-        if clash and (self._override_all or clash & self._override):
-            replaced = clash if self._override_all else clash & self._override
-            out = [h for h in existing if h[0].lower().decode("latin-1") not in replaced]
-            clash -= replaced
+        if not clash:
+            out = [*existing, *pairs]
         else:
-            out = list(existing)
-        if clash:
-            out.extend(p for p in pairs if p[0].decode("latin-1") not in clash)
-        else:
-            out.extend(pairs)
-        if vary:
-            missing = self._missing_vary(
-                [v.decode("latin-1") for n, v in existing if n.lower() == b"vary"]
-            )
-            if missing is not None:
-                _merge_vary_bytes(out, missing)
+            replaced = clash if self._override_all else clash & self._boverride
+            if replaced:
+                out = [h for h in existing if h[0].lower() not in replaced]
+                clash = clash - replaced
+            else:
+                out = list(existing)
+            out.extend(p for p in pairs if p[0] not in clash)
+        if authenticated and self._vary_value:
+            if b"vary" not in present:
+                out.append((b"vary", self._vary_value.encode("latin-1")))
+            else:
+                _merge_vary(out, len(existing), b"vary", self._missing_vary)
         return out
 
     def wsgi_headers(
         self, existing: list[tuple[str, str]], *, authenticated: bool
     ) -> list[tuple[str, str]]:
         """The full header list for a WSGI ``start_response`` call."""
-        pairs = self._authenticated if authenticated else self._always
-        names = self._names_auth if authenticated else self._names
-        vary = authenticated and bool(self._vary)
+        if authenticated:
+            pairs, names = self._authenticated, self._names_auth
+        else:
+            pairs, names = self._always, self._names
         present = {name.lower() for name, _ in existing}
         clash = names & present
-        if clash and (self._override_all or clash & self._override):
+        if not clash:
+            out = [*existing, *pairs]
+        else:
             replaced = clash if self._override_all else clash & self._override
-            out = [h for h in existing if h[0].lower() not in replaced]
-            clash -= replaced
-        else:
-            out = list(existing)
-        if clash:
+            if replaced:
+                out = [h for h in existing if h[0].lower() not in replaced]
+                clash = clash - replaced
+            else:
+                out = list(existing)
             out.extend(p for p in pairs if p[0].lower() not in clash)
-        else:
-            out.extend(pairs)
-        if vary:
-            missing = self._missing_vary([v for n, v in existing if n.lower() == "vary"])
-            if missing is not None:
-                for index, (name, value) in enumerate(out):
-                    if name.lower() == "vary":
-                        out[index] = (name, f"{value}, {missing}" if value.strip() else missing)
-                        break
-                else:
-                    out.append(("Vary", missing))
+        if authenticated and self._vary_value:
+            if "vary" not in present:
+                out.append(("Vary", self._vary_value))
+            else:
+                _merge_vary(out, len(existing), "vary", self._missing_vary)
         return out
 
     def _missing_vary(self, values: list[str]) -> str | None:
-        """What to add to ``Vary`` given the app's values; None when nothing is missing."""
-        if not values:
-            return self._vary_value
+        """What to add to the app's ``Vary`` values; None when nothing is missing."""
         have = {part.strip().lower() for value in values for part in value.split(",")}
         if "*" in have:  # already varies on everything
             return None
@@ -259,13 +251,20 @@ class SecurityHeaders:
         return ", ".join(missing) if missing else None
 
 
-def _merge_vary_bytes(out: Pairs, missing: str) -> None:
-    extra = missing.encode("latin-1")
-    for index, (name, value) in enumerate(out):
-        if name.lower() == b"vary":
-            out[index] = (name, value + b", " + extra if value.strip() else extra)
-            return
-    out.append((b"vary", extra))  # pragma: no cover - only called when a Vary exists
+def _merge_vary(
+    out: list[Any], limit: int, vary: Any, missing_for: Callable[[list[str]], str | None]
+) -> None:
+    """Add the missing names to the app's first ``Vary`` (among ``out[:limit]``)."""
+    raw = isinstance(vary, bytes)
+    found = [i for i in range(min(limit, len(out))) if out[i][0].lower() == vary]
+    values = [out[i][1].decode("latin-1") if raw else out[i][1] for i in found]
+    missing = missing_for(values)
+    if missing is None:
+        return
+    name = out[found[0]][0]
+    text = values[0]
+    merged = f"{text}, {missing}" if text.strip() else missing
+    out[found[0]] = (name, merged.encode("latin-1") if raw else merged)
 
 
 def _check(name: str, value: object, problems: list[str]) -> None:
