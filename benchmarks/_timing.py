@@ -1,0 +1,99 @@
+"""Side-by-side timing: contenders interleaved round by round, medians of many batches.
+
+The machine is shared and noisy, so no number is read in isolation: every
+round times one batch of each contender back to back (in a rotating order),
+and a ratio is the median over rounds of the per-round ratio, so a slow patch
+of the machine hits numerator and denominator alike.
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from itertools import repeat
+from typing import Any
+
+__all__ = ["Plan", "Result", "calibrate", "compare", "time_batch"]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """How long to measure: ``rounds`` batches per contender, each about ``batch_ms`` long."""
+
+    rounds: int
+    batch_ms: float
+
+    @classmethod
+    def for_mode(cls, quick: bool, *, tiny: bool = False) -> Plan:
+        if tiny:
+            return cls(rounds=3, batch_ms=0.2)
+        return cls(rounds=21, batch_ms=2.0) if quick else cls(rounds=101, batch_ms=10.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """Per-operation nanoseconds of one contender, one value per round."""
+
+    name: str
+    samples: tuple[float, ...]
+
+    @property
+    def median_ns(self) -> float:
+        return statistics.median(self.samples)
+
+    def ratio_to(self, base: Result) -> float:
+        """Median of per-round ratios against ``base`` (measured in the same rounds)."""
+        return statistics.median(a / b for a, b in zip(self.samples, base.samples, strict=True))
+
+    def spread(self) -> tuple[float, float]:
+        """The first and third quartiles of the per-operation time."""
+        if len(self.samples) < 2:
+            return self.median_ns, self.median_ns
+        q = statistics.quantiles(self.samples, n=4)
+        return q[0], q[2]
+
+
+def time_batch(fn: Callable[[Any], Any], arg: Any, n: int) -> float:
+    """Nanoseconds per call of ``fn(arg)`` over ``n`` calls, garbage collector paused."""
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        start = time.perf_counter_ns()
+        for _ in repeat(None, n):
+            fn(arg)
+        elapsed = time.perf_counter_ns() - start
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return elapsed / n
+
+
+def calibrate(fn: Callable[[Any], Any], arg: Any, batch_ms: float) -> int:
+    """How many calls make one batch of about ``batch_ms`` milliseconds (at least 1)."""
+    fn(arg)  # warm up: imports, lazily built tables
+    n = 1
+    while True:
+        per_call = time_batch(fn, arg, n)
+        if per_call * n >= 200_000 or n >= 1 << 22:  # 0.2 ms: long enough to extrapolate
+            return max(1, int(batch_ms * 1e6 / max(per_call, 1.0)))
+        n *= 4
+
+
+def compare(
+    contenders: Mapping[str, tuple[Callable[[Any], Any], Any]],
+    plan: Plan,
+) -> dict[str, Result]:
+    """Time every ``name -> (fn, arg)`` side by side, ``plan.rounds`` interleaved rounds."""
+    sizes = {name: calibrate(fn, arg, plan.batch_ms) for name, (fn, arg) in contenders.items()}
+    names = list(contenders)
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(plan.rounds):
+        gc.collect()
+        shift = r % len(names)
+        for name in names[shift:] + names[:shift]:
+            fn, arg = contenders[name]
+            samples[name].append(time_batch(fn, arg, sizes[name]))
+    return {name: Result(name, tuple(samples[name])) for name in names}
