@@ -63,7 +63,8 @@ class FakeIdentityProvider:
     the keys), ``extra_jwks`` (JWKs appended to the set as given),
     ``cache_control`` (header value or None), ``discovery_issuer`` (what
     discovery claims as issuer), ``content_length`` (False: no length header,
-    the body ends when the connection closes). ``requests`` counts requests by path.
+    the body ends when the connection closes), ``headers`` (extra JWKS response
+    headers). ``requests`` counts requests by path.
     """
 
     def __init__(
@@ -87,6 +88,7 @@ class FakeIdentityProvider:
         self.extra_jwks: list[Any] = []
         self.discovery_issuer: str | None = None
         self.content_length = True
+        self.headers: dict[str, str] = {}
         self.requests: Counter[str] = Counter()
         self._keys: list[tuple[Key, str]] = []
         self._lock = threading.Lock()
@@ -262,6 +264,7 @@ class FakeIdentityProvider:
         if path == self.issuer_path + JWKS_PATH:
             body = self.body if self.body is not None else json.dumps(self.jwks()).encode()
             headers = {} if self.cache_control is None else {"Cache-Control": self.cache_control}
+            headers.update(self.headers)
             return 200, headers, body
         return 404, {}, b'{"error":"not_found"}'
 

@@ -101,8 +101,10 @@ class JWKSHealth:
     expires_at: float | None
     fetches: int
     failures: int
+    size: int = 0
+    """Keys held (keys without a ``kid`` count too)."""
 
     @property
     def ready(self) -> bool:
-        """True once a set has been loaded and is held."""
-        return self.last_success is not None and bool(self.kids or self.expires_at)
+        """True while a loaded set is held (not before the first fetch, nor after stale expiry)."""
+        return self.last_success is not None and self.size > 0

@@ -239,6 +239,7 @@ class RemoteKeySet:
         return JWKSHealth(
             url=self._jwks_url or f"{self.issuer} (discovery)",
             kids=self._keys.kids,
+            size=len(self._keys),
             last_success=self._last_success,
             last_error=self._last_error,
             last_error_at=self._last_error_at,
