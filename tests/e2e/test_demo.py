@@ -8,9 +8,11 @@ subprocess for ``--check`` and for a clean stop on Ctrl-C (SIGINT).
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -151,40 +153,45 @@ def test_cli_refuses_a_non_loopback_host() -> None:
 
 
 def test_interactive_demo_prints_commands_and_stops_cleanly_on_ctrl_c() -> None:
-    process = subprocess.Popen(
+    with subprocess.Popen(  # closes the pipes and reaps the process on exit
         [sys.executable, "-m", "jwtguard.demo", "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=_environment(),
-    )
-    try:
-        assert process.stdout is not None
-        lines = []
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-            if line.startswith("Ready."):
-                break
-        output = "".join(lines)
-        assert "Ready. Press Ctrl-C to stop." in output, output
-        url = output.split("listening on ", 1)[1].split()[0]
-        token = output.split("export TOKEN=", 1)[1].split()[0]
-        assert output.count("curl -i") == len(checks())
-        with httpx.Client(base_url=url, timeout=5, trust_env=False) as client:
-            response = client.get("/me", headers={"Authorization": f"Bearer {token}"})
-            assert response.status_code == 200
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=30)
-        assert process.returncode == 0, err
-        assert "stopped." in out
-        assert "Traceback" not in err
-        with pytest.raises(httpx.ConnectError):
-            httpx.get(url + "/public", timeout=2, trust_env=False)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate(timeout=10)
+    ) as process:
+        try:
+            assert process.stdout is not None
+            lines: queue.Queue[str] = queue.Queue()
+            reader = threading.Thread(
+                target=lambda: [lines.put(line) for line in process.stdout or ()], daemon=True
+            )
+            reader.start()
+            seen: list[str] = []
+            deadline = time.monotonic() + 30
+            while not (seen and seen[-1].startswith("Ready.")):
+                try:
+                    seen.append(lines.get(timeout=max(0.0, deadline - time.monotonic())))
+                except queue.Empty:
+                    break
+            output = "".join(seen)
+            assert "Ready. Press Ctrl-C to stop." in output, output
+            url = output.split("listening on ", 1)[1].split()[0]
+            token = output.split("export TOKEN=", 1)[1].split()[0]
+            assert output.count("curl -i") == len(checks())
+            with httpx.Client(base_url=url, timeout=5, trust_env=False) as client:
+                response = client.get("/me", headers={"Authorization": f"Bearer {token}"})
+                assert response.status_code == 200
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=30)
+            reader.join(10)
+            err = process.stderr.read() if process.stderr else ""
+            assert process.returncode == 0, err
+            assert "stopped." in "".join(seen + list(lines.queue))
+            assert "Traceback" not in err
+            with pytest.raises(httpx.ConnectError):
+                httpx.get(url + "/public", timeout=2, trust_env=False)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=10)
