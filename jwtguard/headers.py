@@ -112,6 +112,7 @@ class SecurityHeaders:
     _boverride: frozenset[bytes] = field(init=False, repr=False, compare=False)
     _override_all: bool = field(init=False, repr=False, compare=False)
     _vary_value: str = field(init=False, repr=False, compare=False)
+    _asgi_vary: tuple[bytes, bytes] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -160,6 +161,7 @@ class SecurityHeaders:
         setattr_(self, "_override", override)
         setattr_(self, "_boverride", frozenset(n.encode("latin-1") for n in override))
         setattr_(self, "_vary_value", ", ".join(self.vary))
+        setattr_(self, "_asgi_vary", (b"vary", self._vary_value.encode("latin-1")))
         setattr_(self, "override", override)
 
     def _hsts(self, problems: list[str]) -> str | None:
@@ -210,7 +212,7 @@ class SecurityHeaders:
             out.extend(p for p in pairs if p[0] not in clash)
         if authenticated and self._vary_value:
             if b"vary" not in present:
-                out.append((b"vary", self._vary_value.encode("latin-1")))
+                out.append(self._asgi_vary)
             else:
                 _merge_vary(out, len(existing), b"vary", self._missing_vary)
         return out
