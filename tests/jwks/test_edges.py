@@ -105,3 +105,18 @@ def test_health_is_not_ready_after_stale_expiry(
     guard = Guard(remote, algorithms=["ES256"], audience="api", issuer=idp.issuer, clock=clock)
     with pytest.raises(UnknownKeyError):
         guard.verify(idp.issue(sub="x"))
+
+
+@pytest.mark.parametrize(
+    "token",
+    [bytearray(b"a.b.c"), memoryview(b"a.b.c"), ["x"], None, 42, b"\xff.\xff.\xff", "a.b.c"],
+    ids=["bytearray", "memoryview", "list", "none", "int", "bad-bytes", "junk"],
+)
+def test_averify_with_a_remote_set_ends_any_input_in_a_token_error(
+    idp: FakeIdentityProvider, token: object
+) -> None:
+    from jwtguard import TokenError
+
+    guard = idp.guard()
+    with pytest.raises(TokenError):
+        asyncio.run(guard.averify(token))  # type: ignore[arg-type]
