@@ -116,6 +116,10 @@ class SecurityHeaders:
 
     def __post_init__(self) -> None:
         problems: list[str] = []
+        extra = [e for e in self.extra if isinstance(e, tuple) and len(e) == 2]
+        if isinstance(self.extra, (str, bytes)) or len(extra) != len(self.extra):
+            problems.append("extra: a tuple of (name, value) pairs")
+            extra = []
         always = [
             ("X-Content-Type-Options", self.content_type_options),
             ("X-Frame-Options", self.frame_options),
@@ -128,7 +132,7 @@ class SecurityHeaders:
             ("Permissions-Policy", self.permissions_policy),
             ("X-Permitted-Cross-Domain-Policies", self.permitted_cross_domain_policies),
             ("X-XSS-Protection", self.xss_protection),
-            *self.extra,
+            *extra,
         ]
         pairs = [(n, v) for n, v in always if v is not None]
         auth_only = [("Cache-Control", self.cache_control)] if self.cache_control else []

@@ -213,6 +213,8 @@ def test_vary_untouched_on_anonymous_responses(apply: Apply) -> None:
             {"hsts_preload": True, "hsts_include_subdomains": False}, "hsts_preload", id="subdom"
         ),
         pytest.param({"override": "*"}, "override", id="override-string"),
+        pytest.param({"extra": ("X-A", "b")}, "pairs", id="extra-not-pairs"),
+        pytest.param({"extra": "X-A: b"}, "pairs", id="extra-string"),
     ],
 )
 def test_bad_configuration_is_refused(options: dict[str, Any], problem: str) -> None:
