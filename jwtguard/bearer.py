@@ -70,6 +70,15 @@ def parse_authorization(value: str) -> str | None:
     Several header lines joined with ``,`` (as WSGI servers do) or a bearer
     credential that is empty or has more than one part raise InvalidRequestError.
     """
+    scheme, _, token = value.partition(" ")
+    if (
+        (scheme == "Bearer" or scheme.lower() == "bearer")
+        and token
+        and " " not in token
+        and "," not in token
+        and "\t" not in token
+    ):
+        return token  # the common, well-formed case
     if value[:7].lower() == "bearer ":
         token = value[7:].strip(" \t")
         if not token or " " in token or "," in token or "\t" in token:

@@ -32,6 +32,7 @@ logger = logging.getLogger("jwtguard.adapters")
 Predicate = Callable[[Claims], bool]
 _DOT_SEGMENT: Final = re.compile(r"(?:^|/)\.\.?(?:/|$)")
 _DENIAL_CACHE_SIZE: Final = 256
+_PARSED_CACHE_SIZE: Final = 4096
 _TWO_TOKENS: Final = "The request carries more than one access token."
 DEFAULT: Any = object()
 """Sentinel: "use the default" (e.g. the default SecurityHeaders policy)."""
@@ -267,6 +268,7 @@ class Pipeline:
         self._simple = not (self._exempt or self._exempt_prefixes or self._exempt_methods)
         self._simple = self._simple and not (self._rules_exact or self._rules_prefixes)
         self._authorization_only = self.locations._fast
+        self._parsed: dict[bytes, str] = {}
 
     # -- routing -----------------------------------------------------------------------
 
@@ -318,7 +320,18 @@ class Pipeline:
                         if found is not None:
                             raise InvalidRequestError(_TWO_TOKENS)
                         found = value
-                token = None if found is None else parse_authorization(found.decode("latin-1"))
+                if found is None:
+                    token = None
+                else:
+                    # Parsing is a pure function of the header: remember recent results.
+                    # The cached str also keeps its hash, which makes the Guard's look-up cheaper.
+                    token = self._parsed.get(found)
+                    if token is None:
+                        token = parse_authorization(found.decode("latin-1"))
+                        if token is not None:
+                            if len(self._parsed) >= _PARSED_CACHE_SIZE:
+                                self._parsed.clear()
+                            self._parsed[found] = token
             else:
                 token = self.locations.from_asgi(headers, scope.get("query_string", b""), method)
             if token is None:

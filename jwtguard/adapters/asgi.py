@@ -112,7 +112,23 @@ class JWTGuardMiddleware:
             else:
                 await self._send_denial(result, send)
             return
-        self._set_principal(scope, result)
+        state = scope.get("state")
+        if state is None:
+            scope["state"] = {"claims": result}
+        else:
+            state["claims"] = result
+        if result is None:
+            if "user" not in scope:  # keep what an outer authentication layer set
+                scope["user"] = _ANONYMOUS
+                scope["auth"] = _NO_CREDENTIALS
+        else:
+            # The Guard hands out the same Claims object for every hit on one token:
+            # reuse the user objects built for it (keyed by identity, checked with ``is``).
+            found = self._principals.get(id(result))
+            if found is None or found[0] is not result:
+                found = self._principal(result)
+            scope["user"] = found[1]
+            scope["auth"] = found[2]
         if self.security_headers is None or kind == "websocket":
             await self.app(scope, receive, send)
             return
@@ -130,27 +146,12 @@ class JWTGuardMiddleware:
 
         await self.app(scope, receive, send_with_headers)
 
-    def _set_principal(self, scope: Scope, claims: Claims | None) -> None:
-        state = scope.get("state")
-        if state is None:
-            scope["state"] = {"claims": claims}
-        else:
-            state["claims"] = claims
-        if claims is None:
-            if "user" not in scope:  # keep what an outer authentication layer set
-                scope["user"] = _ANONYMOUS
-                scope["auth"] = _NO_CREDENTIALS
-            return
-        # The Guard hands out the same Claims object for every hit on one token:
-        # reuse the user objects built for it (keyed by identity, checked with ``is``).
-        found = self._principals.get(id(claims))
-        if found is None or found[0] is not claims:
-            if len(self._principals) >= 1024:
-                self._principals.clear()
-            found = (claims, JWTUser(claims), JWTAuthCredentials(claims))
-            self._principals[id(claims)] = found
-        scope["user"] = found[1]
-        scope["auth"] = found[2]
+    def _principal(self, claims: Claims) -> tuple[Claims, JWTUser, JWTAuthCredentials]:
+        if len(self._principals) >= 1024:
+            self._principals.clear()
+        found = (claims, JWTUser(claims), JWTAuthCredentials(claims))
+        self._principals[id(claims)] = found
+        return found
 
     async def _send_denial(self, denial: Denial, send: Send) -> None:
         headers = list(denial.raw_headers)
