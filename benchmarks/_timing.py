@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from itertools import repeat
 from typing import Any
 
-__all__ = ["Plan", "Result", "calibrate", "compare", "time_batch"]
+__all__ = ["Plan", "Result", "Runner", "calibrate", "calls", "compare", "time_batch"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,29 +71,44 @@ def time_batch(fn: Callable[[Any], Any], arg: Any, n: int) -> float:
     return elapsed / n
 
 
-def calibrate(fn: Callable[[Any], Any], arg: Any, batch_ms: float) -> int:
-    """How many calls make one batch of about ``batch_ms`` milliseconds (at least 1)."""
-    fn(arg)  # warm up: imports, lazily built tables
+Runner = Callable[[int], float]
+"""Runs ``n`` operations and returns nanoseconds per operation."""
+
+
+def calls(fn: Callable[[Any], Any], arg: Any) -> Runner:
+    """A runner calling ``fn(arg)`` once per operation."""
+    return lambda n: time_batch(fn, arg, n)
+
+
+def calibrate(runner: Runner, batch_ms: float) -> int:
+    """How many operations make one batch of about ``batch_ms`` milliseconds (at least 1)."""
+    runner(1)  # warm up: imports, lazily built tables
     n = 1
     while True:
-        per_call = time_batch(fn, arg, n)
-        if per_call * n >= 200_000 or n >= 1 << 22:  # 0.2 ms: long enough to extrapolate
-            return max(1, int(batch_ms * 1e6 / max(per_call, 1.0)))
+        per_op = runner(n)
+        if per_op * n >= 200_000 or n >= 1 << 22:  # 0.2 ms: long enough to extrapolate
+            return max(1, int(batch_ms * 1e6 / max(per_op, 1.0)))
         n *= 4
 
 
 def compare(
-    contenders: Mapping[str, tuple[Callable[[Any], Any], Any]],
+    contenders: Mapping[str, tuple[Callable[[Any], Any], Any] | Runner],
     plan: Plan,
+    progress: Callable[[], None] | None = None,
 ) -> dict[str, Result]:
-    """Time every ``name -> (fn, arg)`` side by side, ``plan.rounds`` interleaved rounds."""
-    sizes = {name: calibrate(fn, arg, plan.batch_ms) for name, (fn, arg) in contenders.items()}
-    names = list(contenders)
+    """Time every contender side by side in ``plan.rounds`` interleaved rounds.
+
+    A contender is ``(fn, arg)`` (one call per operation) or a :data:`Runner`.
+    """
+    runners = {name: c if not isinstance(c, tuple) else calls(*c) for name, c in contenders.items()}
+    sizes = {name: calibrate(runner, plan.batch_ms) for name, runner in runners.items()}
+    names = list(runners)
     samples: dict[str, list[float]] = {name: [] for name in names}
     for r in range(plan.rounds):
         gc.collect()
         shift = r % len(names)
         for name in names[shift:] + names[:shift]:
-            fn, arg = contenders[name]
-            samples[name].append(time_batch(fn, arg, sizes[name]))
+            samples[name].append(runners[name](sizes[name]))
+        if progress:
+            progress()
     return {name: Result(name, tuple(samples[name])) for name in names}
