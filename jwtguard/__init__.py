@@ -24,6 +24,7 @@ from jwtguard.errors import (
     MalformedTokenError,
     MissingClaimError,
     NotYetValidError,
+    RevocationUnavailableError,
     RevokedTokenError,
     TokenError,
     TokenTooLargeError,
@@ -35,7 +36,16 @@ from jwtguard.issuer import TokenIssuer
 from jwtguard.jwks import JWKSFetchError, JWKSHealth, JWKSOptions, RemoteKeySet
 from jwtguard.keys import Key, KeySet
 from jwtguard.policy import Policy
-from jwtguard.protocols import AsyncKeySource, Clock, KeySource, RevocationChecker
+from jwtguard.protocols import (
+    AsyncKeySource,
+    AsyncRevocationStore,
+    Clock,
+    KeySource,
+    RevocationChecker,
+    RevocationStore,
+)
+from jwtguard.refresh import RefreshTokenReusedError, RefreshTokens, TokenPair
+from jwtguard.revocation import MemoryRevocationStore
 from jwtguard.settings import Secret, Settings
 
 __version__ = "0.1.0"
@@ -44,6 +54,7 @@ __all__ = [
     "SUPPORTED_ALGORITHMS",
     "AlgorithmNotAllowedError",
     "AsyncKeySource",
+    "AsyncRevocationStore",
     "ClaimError",
     "Claims",
     "Clock",
@@ -68,16 +79,22 @@ __all__ = [
     "KeySet",
     "KeySource",
     "MalformedTokenError",
+    "MemoryRevocationStore",
     "MissingClaimError",
     "NotYetValidError",
     "Policy",
+    "RefreshTokenReusedError",
+    "RefreshTokens",
     "RemoteKeySet",
     "RevocationChecker",
+    "RevocationStore",
+    "RevocationUnavailableError",
     "RevokedTokenError",
     "Secret",
     "Settings",
     "TokenError",
     "TokenIssuer",
+    "TokenPair",
     "TokenTooLargeError",
     "UnknownKeyError",
     "UnsupportedHeaderError",
