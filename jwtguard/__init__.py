@@ -6,6 +6,7 @@ Flask live in :mod:`jwtguard.adapters`.
 
 from jwtguard.algorithms import SUPPORTED_ALGORITHMS
 from jwtguard.claims import Claims
+from jwtguard.cookies import AuthCookie, SignedCSRF, csrf_tokens_match, new_csrf_token
 from jwtguard.errors import (
     AlgorithmNotAllowedError,
     ClaimError,
@@ -32,6 +33,7 @@ from jwtguard.errors import (
     UnsupportedHeaderError,
 )
 from jwtguard.guard import Guard, GuardStats
+from jwtguard.headers import SecurityHeaders, clear_site_data
 from jwtguard.issuer import TokenIssuer
 from jwtguard.jwks import JWKSFetchError, JWKSHealth, JWKSOptions, RemoteKeySet
 from jwtguard.keys import Key, KeySet
@@ -55,6 +57,7 @@ __all__ = [
     "AlgorithmNotAllowedError",
     "AsyncKeySource",
     "AsyncRevocationStore",
+    "AuthCookie",
     "ClaimError",
     "Claims",
     "Clock",
@@ -91,12 +94,17 @@ __all__ = [
     "RevocationUnavailableError",
     "RevokedTokenError",
     "Secret",
+    "SecurityHeaders",
     "Settings",
+    "SignedCSRF",
     "TokenError",
     "TokenIssuer",
     "TokenPair",
     "TokenTooLargeError",
     "UnknownKeyError",
     "UnsupportedHeaderError",
+    "clear_site_data",
+    "csrf_tokens_match",
+    "new_csrf_token",
     "__version__",
 ]
