@@ -84,6 +84,15 @@ class RedisServer:
         self.kill()
         _unavailable("did not answer PING within 10 s")
 
+    def pause(self) -> None:
+        """SIGSTOP: connections stay open but nothing answers (like a network partition)."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
     def kill(self) -> None:
         """SIGKILL: no shutdown save; only what was fsynced survives."""
         if self.process is not None and self.process.poll() is None:

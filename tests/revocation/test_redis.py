@@ -347,3 +347,23 @@ def _revoked(guard: Any, token: str) -> bool:
     except RevokedTokenError:
         return True
     return False
+
+
+def test_a_silent_server_is_detected_and_calls_are_bounded(
+    redis_server: RedisServer, redis_store_factory: Any, tokens: TokenFactory
+) -> None:
+    store = redis_store_factory(heartbeat=0.1, timeout=0.2)
+    guard = tokens.guard(revocation=store)
+    token = tokens.issue(sub="u")
+    guard.verify(token)
+    redis_server.pause()  # the connection stays open; no reply ever comes
+    try:
+        with pytest.raises(RevocationUnavailableError):
+            store.revoke("during-partition", time.time() + 60)  # times out, raises
+        assert _eventually(lambda: not store.healthy)  # heartbeats stop coming back
+        with pytest.raises(RevocationUnavailableError):
+            guard.verify(token)
+    finally:
+        redis_server.resume()
+    assert _eventually(lambda: store.healthy)
+    assert guard.verify(token)["sub"] == "u"
