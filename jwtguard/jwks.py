@@ -1,7 +1,7 @@
 """Remote key sets: a JWKS fetched over HTTPS (directly or by OpenID Connect discovery).
 
 :class:`RemoteKeySet` is a :class:`jwtguard.KeySource` and
-:class:`jwtguard.AsyncKeySource`. A known ``kid`` costs one dict look-up (no
+:class:`jwtguard.AsyncKeySource`. A known ``kid`` costs two dict look-ups (no
 lock, no clock); only an unknown ``kid`` can cause a fetch, at most once per
 cooldown, single-flight across threads and coroutines, with a small negative
 cache of kids a fetch did not have. Keys expire after their ``Cache-Control``
@@ -14,7 +14,6 @@ replaces a good set. See docs/keys.md.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import math
 import threading
@@ -28,15 +27,15 @@ from typing import Any
 from jwtguard._http import Fetched, FetchError, afetch_json, check_url, fetch_json
 from jwtguard._http import require_httpx as _require_httpx
 from jwtguard._jwks_config import JWKSFetchError, JWKSHealth, JWKSOptions
+from jwtguard._jwks_docs import Fingerprints, discovery_url, jwks_uri, load_jwks, lookup_table
 from jwtguard.algorithms import SUPPORTED_ALGORITHMS
-from jwtguard.errors import ConfigError, KeyLoadError
+from jwtguard.errors import ConfigError
 from jwtguard.keys import Key, KeySet
 from jwtguard.protocols import Clock
 
 __all__ = ["JWKSFetchError", "JWKSHealth", "JWKSOptions", "RemoteKeySet"]
 
 logger = logging.getLogger("jwtguard.jwks")
-_DISCOVERY_PATH = "/.well-known/openid-configuration"
 
 
 class RemoteKeySet:
@@ -90,7 +89,7 @@ class RemoteKeySet:
         self._clock = clock
         self._background = background_refresh
         self._use(KeySet())
-        self._fingerprints: frozenset[tuple[str | None, str]] = frozenset()
+        self._fingerprints: Fingerprints = frozenset()
         self._listeners: list[Callable[[], None]] = []
         self._lock = threading.Lock()
         self._flight: Future[bool] | None = None
@@ -249,19 +248,9 @@ class RemoteKeySet:
         )
 
     def _use(self, keyset: KeySet) -> None:
-        """Swap in ``keyset`` and its alg -> kid -> candidates table, built once here."""
-        table: dict[str, dict[str | None, tuple[Key, ...]]] = {}
-        for key in keyset:
-            for alg in key.algorithms:
-                if key.kid is not None:
-                    table.setdefault(alg, {})[key.kid] = (key,)
-        for alg in SUPPORTED_ALGORITHMS:
-            anonymous = tuple(keyset.find(None, alg))
-            if anonymous:
-                table.setdefault(alg, {})[None] = anonymous
         self._keys = keyset
         self._find = keyset.find
-        self._table = table
+        self._table = lookup_table(keyset)
 
     # -- single flight ----------------------------------------------------------------
 
@@ -360,37 +349,17 @@ class RemoteKeySet:
 
     def _discovery_url(self) -> str:
         assert self.issuer is not None
-        return self.issuer.rstrip("/") + _DISCOVERY_PATH
+        return discovery_url(self.issuer)
 
     def _discover(self, fetched: Fetched) -> str:
-        document = fetched.document
-        if document.get("issuer") != self.issuer:
-            raise FetchError("issuer_mismatch")
-        try:
-            url = check_url(
-                document.get("jwks_uri"),
-                allow_insecure_http=self.options.allow_insecure_http,
-                what="jwks_uri",
-            )
-        except ConfigError:
-            raise FetchError("invalid_jwks_uri") from None
+        assert self.issuer is not None
+        insecure = self.options.allow_insecure_http
+        url = jwks_uri(fetched.document, self.issuer, allow_insecure_http=insecure)
         self._jwks_url = url
         return url
 
     def _accept(self, fetched: Fetched) -> None:
-        document = fetched.document
-        raw_keys = document.get("keys")
-        if not isinstance(raw_keys, list):
-            raise FetchError("invalid_keys")
-        if len(raw_keys) > self.options.max_keys:
-            raise FetchError("too_many_keys")
-        try:
-            keyset = KeySet.from_jwks(document, self.algorithms)
-        except KeyLoadError:
-            raise FetchError("invalid_keys") from None
-        if not len(keyset):
-            raise FetchError("no_usable_keys")
-        fingerprints = frozenset(_fingerprints(raw_keys, keyset))
+        keyset, fingerprints = load_jwks(fetched.document, self.algorithms, self.options.max_keys)
         opts = self.options
         max_age = opts.default_max_age if fetched.max_age is None else fetched.max_age
         max_age = min(max(max_age, opts.min_max_age), opts.max_max_age)
@@ -465,21 +434,3 @@ def _refresh_loop(ref: weakref.ReferenceType[RemoteKeySet], stop: threading.Even
         except Exception as exc:  # noqa: BLE001 - the thread must survive anything
             logger.error("jwtguard: JWKS refresh thread error: %s", type(exc).__name__)
         del keyset
-
-
-def _fingerprints(raw_keys: list[Any], keyset: KeySet) -> set[tuple[str | None, str]]:
-    """(kid, public members) of each loaded key: a change or removal drops verified caches."""
-    loaded = set(keyset.kids)
-    prints = set()
-    for jwk in raw_keys:
-        if not isinstance(jwk, dict):
-            continue
-        kid = jwk.get("kid")
-        if kid is not None and kid not in loaded:
-            continue
-        material = "|".join(
-            f"{m}={jwk[m]}" for m in ("kty", "crv", "alg", "n", "e", "x", "y", "k") if m in jwk
-        )
-        digest = hashlib.sha256(material.encode("utf-8", "replace")).hexdigest()
-        prints.add((kid if isinstance(kid, str) else None, digest))
-    return prints
