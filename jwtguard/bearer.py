@@ -352,8 +352,14 @@ def challenge(realm: str | None, error: TokenError | None = None) -> str:
 
 
 def error_body(error: TokenError) -> bytes:
-    """The JSON body ``{"error": ..., "error_description": ...}`` for a refusal."""
+    """The JSON body ``{"error": ..., "error_description": ...}`` for a refusal.
+
+    ``error`` is the RFC 6750 code, except for server-side failures (5xx, e.g. the
+    revocation store is down), where ``invalid_token`` would make a client throw
+    away a good token: those carry jwtguard's own code.
+    """
+    code = error.rfc6750_error if error.status_code < 500 else ""
     return json.dumps(
-        {"error": error.rfc6750_error or error.code, "error_description": error.description},
+        {"error": code or error.code, "error_description": error.description},
         separators=(",", ":"),
     ).encode("utf-8")

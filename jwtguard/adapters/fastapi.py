@@ -119,8 +119,13 @@ class JWTBearer(SecurityBase):
                 base.predicate,
                 base.optional,
             )
-        result = self.pipeline.decide_asgi(connection.scope, requirement)
+        scope = connection.scope
+        result = self.pipeline.decide_asgi(scope, requirement)
         if type(result) is Denial:
             raise JWTGuardHTTPException(result)
-        connection.state.claims = result
+        state = scope.get("state")  # request.state.claims, without building a State object
+        if state is None:
+            scope["state"] = {"claims": result}
+        else:
+            state["claims"] = result
         return result  # type: ignore[no-any-return]

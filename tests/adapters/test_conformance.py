@@ -392,3 +392,21 @@ def test_on_deny_hook_customises_refusals(adapter: Any) -> None:
 
     answer = adapter.client(on_deny=teapot)("GET", "/x")
     assert (answer.status, answer.body) == (418, b"no")
+
+
+def test_revocation_outage_is_503_with_retry_after(adapter: Any, factory: TokenFactory) -> None:
+    from jwtguard.errors import RevocationUnavailableError
+
+    class Down:
+        def is_revoked(self, claims: Any) -> bool:
+            raise RevocationUnavailableError(retry_after=5)
+
+    guard = factory.guard(revocation=Down())
+    token = factory.issue()
+    answer = adapter.client(guard)("GET", "/x", bearer(token))
+    assert answer.status == 503
+    assert answer.header("Retry-After") == "5"
+    assert answer.header("WWW-Authenticate") is None
+    assert answer.json()["error"] == "revocation_unavailable"
+    assert guard.stats().rejected == {"revocation_unavailable": 1}
+    assert_not_echoed(answer, token)
