@@ -24,7 +24,7 @@ from typing import Any
 from benchmarks._material import AUDIENCE, ISSUER, Material, claims_for, tamper
 from benchmarks._timing import Plan, Runner, compare
 
-__all__ = ["CONFIGURATION", "run"]
+__all__ = ["CONFIGURATION", "pyjwt_backend", "run"]
 
 CONFIGURATION = {
     "Starlette bare": "Starlette app, one route returning PlainTextResponse('ok')",
@@ -59,14 +59,7 @@ WSGI_BASE = "Flask bare"
 
 
 def _starlette_apps(guard: Any, secret: str) -> dict[str, Any]:
-    import jwt
     from starlette.applications import Starlette
-    from starlette.authentication import (
-        AuthCredentials,
-        AuthenticationBackend,
-        AuthenticationError,
-        SimpleUser,
-    )
     from starlette.middleware import Middleware
     from starlette.middleware.authentication import AuthenticationMiddleware
     from starlette.responses import PlainTextResponse
@@ -76,6 +69,40 @@ def _starlette_apps(guard: Any, secret: str) -> dict[str, Any]:
         return PlainTextResponse("ok")
 
     routes = [Route("/", endpoint)]
+
+    apps = {
+        "Starlette bare": Starlette(routes=routes),
+        "Starlette + AuthenticationMiddleware (PyJWT)": Starlette(
+            routes=routes,
+            middleware=[Middleware(AuthenticationMiddleware, backend=pyjwt_backend(secret))],
+        ),
+        "Starlette + raw dict middleware": Starlette(
+            routes=routes, middleware=[Middleware(_DictMiddleware, guard=guard)]
+        ),
+    }
+    try:
+        from jwtguard.adapters.asgi import JWTGuardMiddleware
+    except ImportError:
+        return apps
+    apps["Starlette + jwtguard"] = Starlette(
+        routes=routes,
+        middleware=[Middleware(JWTGuardMiddleware, guard=guard, security_headers=None)],
+    )
+    apps["Starlette + jwtguard + headers"] = Starlette(
+        routes=routes, middleware=[Middleware(JWTGuardMiddleware, guard=guard)]
+    )
+    return apps
+
+
+def pyjwt_backend(secret: str) -> Any:
+    """A Starlette AuthenticationBackend calling PyJWT, refusing missing or bad tokens."""
+    import jwt
+    from starlette.authentication import (
+        AuthCredentials,
+        AuthenticationBackend,
+        AuthenticationError,
+        SimpleUser,
+    )
 
     class PyJWTBackend(AuthenticationBackend):
         async def authenticate(self, conn: Any) -> Any:
@@ -98,27 +125,7 @@ def _starlette_apps(guard: Any, secret: str) -> dict[str, Any]:
                 raise AuthenticationError("invalid token") from exc
             return AuthCredentials(claims.get("scope", "").split()), SimpleUser(claims["sub"])
 
-    apps = {
-        "Starlette bare": Starlette(routes=routes),
-        "Starlette + AuthenticationMiddleware (PyJWT)": Starlette(
-            routes=routes, middleware=[Middleware(AuthenticationMiddleware, backend=PyJWTBackend())]
-        ),
-        "Starlette + raw dict middleware": Starlette(
-            routes=routes, middleware=[Middleware(_DictMiddleware, guard=guard)]
-        ),
-    }
-    try:
-        from jwtguard.adapters.asgi import JWTGuardMiddleware
-    except ImportError:
-        return apps
-    apps["Starlette + jwtguard"] = Starlette(
-        routes=routes,
-        middleware=[Middleware(JWTGuardMiddleware, guard=guard, security_headers=None)],
-    )
-    apps["Starlette + jwtguard + headers"] = Starlette(
-        routes=routes, middleware=[Middleware(JWTGuardMiddleware, guard=guard)]
-    )
-    return apps
+    return PyJWTBackend()
 
 
 class _DictMiddleware:

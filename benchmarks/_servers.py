@@ -1,0 +1,92 @@
+"""The apps that ``benchmarks.throughput`` serves over loopback (uvicorn and gunicorn).
+
+Configured from the environment (the runner sets ``JWTGUARD_BENCH_SECRET``). Each
+app has three routes: ``/public`` (no authentication), ``/protected`` (jwtguard)
+and ``/peer`` (the common alternative: PyJWT behind Starlette's
+AuthenticationMiddleware, or flask-jwt-extended).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from benchmarks._material import AUDIENCE, ISSUER
+
+__all__: list[str] = []  # servers import asgi_app / wsgi_app by name (see __getattr__)
+
+SECRET = os.environ.get("JWTGUARD_BENCH_SECRET", "")
+
+
+def _guard() -> Any:
+    from jwtguard import Guard
+
+    return Guard(SECRET, algorithms=["HS256"], audience=AUDIENCE, issuer=ISSUER)
+
+
+def _asgi_app() -> Any:
+    from starlette.applications import Starlette
+    from starlette.middleware.authentication import AuthenticationMiddleware
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Mount, Route
+
+    from benchmarks.middleware import pyjwt_backend
+    from jwtguard.adapters.asgi import JWTGuardMiddleware
+
+    async def endpoint(request: Any) -> Any:
+        return PlainTextResponse("ok")
+
+    def leaf() -> Any:
+        return Starlette(routes=[Route("/", endpoint)])
+
+    return Starlette(
+        routes=[
+            Route("/public", endpoint),
+            Mount(
+                "/protected",
+                app=JWTGuardMiddleware(leaf(), guard=_guard(), security_headers=None),
+            ),
+            Mount(
+                "/peer",
+                app=AuthenticationMiddleware(leaf(), backend=pyjwt_backend(SECRET)),
+            ),
+        ]
+    )
+
+
+def _wsgi_app() -> Any:
+    from flask import Flask
+    from flask_jwt_extended import JWTManager
+    from flask_jwt_extended import jwt_required as fjwt_required
+
+    from jwtguard.adapters.flask import JWTGuard, jwt_required
+
+    app = Flask("throughput")
+    app.config.update(
+        JWT_SECRET_KEY=SECRET,
+        JWT_ALGORITHM="HS256",
+        JWT_DECODE_ALGORITHMS=["HS256"],
+        JWT_DECODE_AUDIENCE=AUDIENCE,
+        JWT_DECODE_ISSUER=ISSUER,
+        JWT_TOKEN_LOCATION=["headers"],
+    )
+    JWTManager(app)
+    JWTGuard(app, guard=_guard(), security_headers=None)
+
+    def view() -> str:
+        return "ok"
+
+    app.add_url_rule("/public", "public", view)
+    app.add_url_rule("/protected/", "protected", jwt_required(view))
+    app.add_url_rule("/peer/", "peer", fjwt_required()(view))
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    # Built on first access so that importing this module for one server does not
+    # import the other's framework.
+    if name == "asgi_app":
+        return _asgi_app()
+    if name == "wsgi_app":
+        return _wsgi_app()
+    raise AttributeError(name)
