@@ -23,6 +23,7 @@ from jwt.algorithms import Algorithm, ECAlgorithm, HMACAlgorithm, OKPAlgorithm, 
 from jwt.algorithms import get_default_algorithms as _pyjwt_algorithms
 
 from jwtguard._b64 import b64url_decode
+from jwtguard._verifiers import SignatureCheck, make_check
 from jwtguard.algorithms import (
     ALGORITHM_FAMILY,
     EC_CURVE_ALGORITHM,
@@ -59,8 +60,6 @@ _JWK_LOADERS: dict[str, Callable[[Any], Any]] = {
     "EC": ECAlgorithm.from_jwk,
     "OKP": OKPAlgorithm.from_jwk,
 }
-
-Verifier = Callable[[bytes, Any, bytes], bool]
 
 
 def _describe(kid: str | None) -> str:
@@ -118,7 +117,7 @@ class Key:
     verifies.
     """
 
-    __slots__ = ("_signing_key", "_verifiers", "algorithms", "family", "kid")
+    __slots__ = ("_checks", "_signing_key", "_verify_key", "algorithms", "family", "kid")
 
     kid: str | None
     family: str
@@ -139,8 +138,9 @@ class Key:
         self.family = family
         self.algorithms = algorithms
         self._signing_key = signing_key
-        self._verifiers: dict[str, tuple[Verifier, Any]] = {
-            alg: (_PYJWT[alg].verify, verify_key) for alg in algorithms
+        self._verify_key = verify_key
+        self._checks: dict[str, SignatureCheck] = {
+            alg: make_check(alg, verify_key) for alg in algorithms
         }
 
     def __repr__(self) -> str:
@@ -154,12 +154,11 @@ class Key:
 
     def verify(self, algorithm: str, signing_input: bytes, signature: bytes) -> bool:
         """Check ``signature`` over ``signing_input``; ``False`` for an algorithm not bound here."""
-        entry = self._verifiers.get(algorithm)
-        if entry is None:
+        check = self._checks.get(algorithm)
+        if check is None:
             return False
-        verify, key = entry
         try:
-            return verify(signing_input, key, signature)
+            return check(signing_input, signature)
         except Exception:  # noqa: BLE001 - a backend error on hostile input is a failed check
             return False
 

@@ -94,7 +94,7 @@ def private_pem(key: Key) -> str:
 
 def public_pem(key: Key) -> str:
     """The SubjectPublicKeyInfo PEM of an asymmetric key."""
-    verify_key = next(iter(key._verifiers.values()))[1]
+    verify_key = key._verify_key
     if isinstance(verify_key, bytes):
         raise ValueError("an HMAC secret has no public half")
     pem: bytes = verify_key.public_bytes(
