@@ -149,14 +149,15 @@ def deny_for(error: TokenError, realm: str | None) -> Denial:
     return Denial.build(error.status_code, error.code, headers, body)
 
 
-def resolve_security_headers(value: Any) -> Any:
-    """``DEFAULT`` -> ``jwtguard.headers.SecurityHeaders()`` when that module exists; else as is."""
+def resolve_security_headers(value: Any, pipeline: Pipeline) -> Any:
+    """``DEFAULT`` -> the OWASP-default ``SecurityHeaders`` (``Vary`` also names ``Cookie``
+    when the token may come from a cookie); anything else is returned as is."""
     if value is not DEFAULT:
         return value
-    try:
-        from jwtguard.headers import SecurityHeaders
-    except ImportError:  # pragma: no cover - the headers module ships with jwtguard
-        return None
+    from jwtguard.headers import SecurityHeaders
+
+    if pipeline.locations.cookie is not None:
+        return SecurityHeaders(vary=("Authorization", "Cookie"))
     return SecurityHeaders()
 
 
@@ -397,7 +398,7 @@ class Pipeline:
                 self.log_level,
                 "jwtguard: %s %s %r: %d %s",
                 "would reject" if self.report_only else "rejected",
-                method[:16],
+                method[:16] if method.isalnum() else "?",
                 path[:200],
                 error.status_code,
                 error.code,

@@ -96,7 +96,7 @@ class JWTGuardMiddleware:
     ) -> None:
         self.app = app
         self.pipeline = Pipeline(guard, **options)
-        self.security_headers = resolve_security_headers(security_headers)
+        self.security_headers = resolve_security_headers(security_headers, self.pipeline)
         self._decide = self.pipeline.decide_asgi
         self._principals: dict[int, tuple[Claims, JWTUser, JWTAuthCredentials]] = {}
 

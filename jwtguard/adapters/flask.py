@@ -229,7 +229,7 @@ class JWTGuard:
                 problems.append(f"JWTGuard: {exc}")
         if problems:
             raise ConfigError(problems)
-        policy = resolve_security_headers(self._security_headers) if headers_on else None
+        policy = resolve_security_headers(self._security_headers, pipeline) if headers_on else None
         state = _State(pipeline, policy, self)
         app.extensions["jwtguard"] = state
         if protect_all:

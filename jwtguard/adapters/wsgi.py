@@ -63,7 +63,7 @@ class JWTGuardWSGIMiddleware:
     ) -> None:
         self.app = app
         self.pipeline = Pipeline(guard, **options)
-        self.security_headers = resolve_security_headers(security_headers)
+        self.security_headers = resolve_security_headers(security_headers, self.pipeline)
         self._decide = self.pipeline.decide_wsgi
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:

@@ -375,6 +375,13 @@ def test_security_headers_are_applied(hardened_adapter: Any, factory: TokenFacto
     assert off.header("X-Content-Type-Options") is None
 
 
+def test_cookie_tokens_vary_on_cookie(hardened_adapter: Any, factory: TokenFactory) -> None:
+    send = hardened_adapter.client(cookie="at")
+    answer = send("GET", "/x", [("Cookie", f"at={factory.issue()}")])
+    assert answer.status == 200
+    assert {v.strip() for v in answer.header("Vary").split(",")} >= {"Authorization", "Cookie"}
+
+
 def test_anonymous_responses_are_not_marked_private(hardened_adapter: Any) -> None:
     answer = hardened_adapter.client(exempt=["/health"])("GET", "/health")
     assert answer.header("X-Content-Type-Options") == "nosniff"
