@@ -10,143 +10,25 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, Final
 
-from jwtguard.bearer import (
-    WEBSOCKET,
-    MissingTokenError,
-    TokenLocations,
-    challenge,
-    error_body,
-    parse_authorization,
-)
+from jwtguard.adapters._denial import Denial, deny_for
+from jwtguard.adapters._requirement import Predicate, Requirement
+from jwtguard.bearer import WEBSOCKET, MissingTokenError, TokenLocations, parse_authorization
 from jwtguard.claims import Claims
-from jwtguard.errors import ConfigError, InsufficientScopeError, InvalidRequestError, TokenError
+from jwtguard.errors import ConfigError, InvalidRequestError, TokenError
 from jwtguard.guard import Guard
 
-__all__ = ["Denial", "Pipeline", "Requirement", "resolve_security_headers"]
+__all__ = ["DEFAULT", "Denial", "Pipeline", "Predicate", "Requirement", "resolve_security_headers"]
 
 logger = logging.getLogger("jwtguard.adapters")
 
-Predicate = Callable[[Claims], bool]
 _DOT_SEGMENT: Final = re.compile(r"(?:^|/)\.\.?(?:/|$)")
 _DENIAL_CACHE_SIZE: Final = 256
 _PARSED_CACHE_SIZE: Final = 4096
 _TWO_TOKENS: Final = "The request carries more than one access token."
 DEFAULT: Any = object()
 """Sentinel: "use the default" (e.g. the default SecurityHeaders policy)."""
-
-
-def _words(value: str | Iterable[str], what: str) -> frozenset[str]:
-    items = value.split() if isinstance(value, str) else list(value)
-    if not all(isinstance(v, str) and v and not any(c.isspace() for c in v) for v in items):
-        raise ConfigError(f"{what}: each entry must be a non-empty string without spaces")
-    return frozenset(items)
-
-
-@dataclass(frozen=True, slots=True)
-class Requirement:
-    """What a verified token must also satisfy for one route (or the whole app).
-
-    ``scopes``: all of them must be granted (``scope`` space-separated or ``scp``).
-    ``roles``: all of them must be in the roles claim. ``predicate(claims)``
-    must return True (an exception counts as False). ``optional``: a request
-    without any token is let through anonymously; a bad token is still refused.
-    """
-
-    scopes: frozenset[str] = frozenset()
-    roles: frozenset[str] = frozenset()
-    predicate: Predicate | None = None
-    optional: bool = False
-    checks_claims: bool = field(init=False, repr=False, compare=False)
-    """True when a verified token can still fail this requirement."""
-
-    def __post_init__(self) -> None:
-        checks = bool(self.scopes or self.roles or self.predicate is not None)
-        object.__setattr__(self, "checks_claims", checks)
-
-    @classmethod
-    def build(
-        cls,
-        scopes: str | Iterable[str] = (),
-        roles: str | Iterable[str] = (),
-        predicate: Predicate | None = None,
-        optional: bool = False,
-    ) -> Requirement:
-        """A Requirement from strings (space-separated) or iterables, validated."""
-        if predicate is not None and not callable(predicate):
-            raise ConfigError("predicate: must be callable")
-        return cls(_words(scopes, "scopes"), _words(roles, "roles"), predicate, bool(optional))
-
-    def check(self, claims: Claims, roles_claim: tuple[str, ...]) -> InsufficientScopeError | None:
-        """The refusal for ``claims``, or None when they satisfy this requirement."""
-        if self.scopes and not self.scopes <= claims.scopes:
-            return InsufficientScopeError(sorted(self.scopes))
-        if self.roles and not self.roles <= _roles(claims, roles_claim):
-            return InsufficientScopeError(
-                sorted(self.scopes), "The access token lacks the required role."
-            )
-        if self.predicate is not None:
-            try:
-                ok = self.predicate(claims) is True
-            except Exception as exc:  # noqa: BLE001 - hostile claims must not become a 500
-                logger.warning("jwtguard: claim predicate raised %s", type(exc).__name__)
-                ok = False
-            if not ok:
-                return InsufficientScopeError(
-                    sorted(self.scopes), "The access token does not grant access."
-                )
-        return None
-
-
-def _roles(claims: Claims, path: tuple[str, ...]) -> frozenset[str]:
-    value: Any = claims
-    for name in path:
-        if not isinstance(value, Mapping):
-            return frozenset()
-        value = value.get(name)
-    if isinstance(value, str):
-        return frozenset(value.split())
-    if isinstance(value, tuple):
-        return frozenset(v for v in value if isinstance(v, str))
-    return frozenset()
-
-
-@dataclass(frozen=True, slots=True)
-class Denial:
-    """A refusal, ready to send: status, headers (``str`` and ASGI bytes) and JSON body."""
-
-    status: int
-    code: str
-    headers: tuple[tuple[str, str], ...]
-    body: bytes
-    raw_headers: tuple[tuple[bytes, bytes], ...] = field(default=(), repr=False)
-
-    @classmethod
-    def build(
-        cls, status: int, code: str, headers: Iterable[tuple[str, str]], body: bytes
-    ) -> Denial:
-        """A Denial whose ASGI headers are derived from ``headers`` (latin-1)."""
-        pairs = tuple(headers)
-        raw = tuple((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in pairs)
-        return cls(status, code, pairs, body, raw)
-
-
-def deny_for(error: TokenError, realm: str | None) -> Denial:
-    """The RFC 6750 answer to ``error``: its status, a challenge, a JSON body, no-store."""
-    body = error_body(error)
-    headers = [
-        ("Content-Type", "application/json"),
-        ("Content-Length", str(len(body))),
-        ("Cache-Control", "no-store"),
-    ]
-    if error.status_code in (400, 401, 403):
-        headers.append(("WWW-Authenticate", challenge(realm, error)))
-    retry_after = getattr(error, "retry_after", None)
-    if isinstance(retry_after, (int, float)) and retry_after >= 0:
-        headers.append(("Retry-After", str(int(retry_after + 0.999))))
-    return Denial.build(error.status_code, error.code, headers, body)
 
 
 def resolve_security_headers(value: Any, pipeline: Pipeline) -> Any:

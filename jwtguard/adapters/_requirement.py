@@ -1,0 +1,92 @@
+"""Per-route requirements a verified token must also meet: scopes, roles, a predicate."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from jwtguard.claims import Claims
+from jwtguard.errors import ConfigError, InsufficientScopeError
+
+__all__ = ["Predicate", "Requirement"]
+
+logger = logging.getLogger("jwtguard.adapters")
+
+Predicate = Callable[[Claims], bool]
+
+
+def _words(value: str | Iterable[str], what: str) -> frozenset[str]:
+    items = value.split() if isinstance(value, str) else list(value)
+    if not all(isinstance(v, str) and v and not any(c.isspace() for c in v) for v in items):
+        raise ConfigError(f"{what}: each entry must be a non-empty string without spaces")
+    return frozenset(items)
+
+
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    """What a verified token must also satisfy for one route (or the whole app).
+
+    ``scopes``: all of them must be granted (``scope`` space-separated or ``scp``).
+    ``roles``: all of them must be in the roles claim. ``predicate(claims)``
+    must return True (an exception counts as False). ``optional``: a request
+    without any token is let through anonymously; a bad token is still refused.
+    """
+
+    scopes: frozenset[str] = frozenset()
+    roles: frozenset[str] = frozenset()
+    predicate: Predicate | None = None
+    optional: bool = False
+    checks_claims: bool = field(init=False, repr=False, compare=False)
+    """True when a verified token can still fail this requirement."""
+
+    def __post_init__(self) -> None:
+        checks = bool(self.scopes or self.roles or self.predicate is not None)
+        object.__setattr__(self, "checks_claims", checks)
+
+    @classmethod
+    def build(
+        cls,
+        scopes: str | Iterable[str] = (),
+        roles: str | Iterable[str] = (),
+        predicate: Predicate | None = None,
+        optional: bool = False,
+    ) -> Requirement:
+        """A Requirement from strings (space-separated) or iterables, validated."""
+        if predicate is not None and not callable(predicate):
+            raise ConfigError("predicate: must be callable")
+        return cls(_words(scopes, "scopes"), _words(roles, "roles"), predicate, bool(optional))
+
+    def check(self, claims: Claims, roles_claim: tuple[str, ...]) -> InsufficientScopeError | None:
+        """The refusal for ``claims``, or None when they satisfy this requirement."""
+        if self.scopes and not self.scopes <= claims.scopes:
+            return InsufficientScopeError(sorted(self.scopes))
+        if self.roles and not self.roles <= _roles(claims, roles_claim):
+            return InsufficientScopeError(
+                sorted(self.scopes), "The access token lacks the required role."
+            )
+        if self.predicate is not None:
+            try:
+                ok = self.predicate(claims) is True
+            except Exception as exc:  # noqa: BLE001 - hostile claims must not become a 500
+                logger.warning("jwtguard: claim predicate raised %s", type(exc).__name__)
+                ok = False
+            if not ok:
+                return InsufficientScopeError(
+                    sorted(self.scopes), "The access token does not grant access."
+                )
+        return None
+
+
+def _roles(claims: Claims, path: tuple[str, ...]) -> frozenset[str]:
+    value: Any = claims
+    for name in path:
+        if not isinstance(value, Mapping):
+            return frozenset()
+        value = value.get(name)
+    if isinstance(value, str):
+        return frozenset(value.split())
+    if isinstance(value, tuple):
+        return frozenset(v for v in value if isinstance(v, str))
+    return frozenset()
