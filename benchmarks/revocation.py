@@ -7,7 +7,7 @@ no-store case. Also: how long a revocation takes to reach another process
 (push mode), measured with wall-clock stamps on one host.
 
 ``run(quick)`` returns a dict; the Redis parts are marked skipped when no
-``redis-server`` can be started.
+``redis-server`` can be started. Alone: ``python -m benchmarks.revocation [--full]``.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from benchmarks._timing import Plan, compare
 from jwtguard import Guard
 from jwtguard.revocation import MemoryRevocationStore
 from jwtguard.testing import TokenFactory
@@ -30,23 +31,13 @@ from jwtguard.testing import TokenFactory
 SECRET = "b" * 32
 
 
-def _per_call_ns(fn: Callable[[], object], loops: int, repeats: int = 5) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter_ns()
-        for _ in range(loops):
-            fn()
-        best = min(best, (time.perf_counter_ns() - start) / loops)
-    return best
-
-
-def _cached_verify_ns(revocation: Any, loops: int) -> float:
+def _cached_guard(revocation: Any) -> tuple[Callable[[str], Any], str]:
     factory = TokenFactory.hs256()
     factory.clock.set(time.time())
     guard = Guard(factory.key, algorithms=["HS256"], revocation=revocation, clock=time.time)
     token = factory.issue(sub="42", fam="F0")
     guard.verify(token)
-    return _per_call_ns(lambda: guard.verify(token), loops)
+    return guard.verify, token
 
 
 def _filled(store: Any, n: int = 10_000) -> Any:
@@ -141,17 +132,18 @@ def _propagation_ms(url: str, samples: int) -> dict[str, float]:
     }
 
 
-def run(quick: bool = False) -> dict[str, Any]:
-    """Measure; ``quick`` uses fewer iterations (for CI smoke runs)."""
-    loops = 20_000 if quick else 200_000
-    results: dict[str, Any] = {}
-    base = _cached_verify_ns(None, loops)
-    cases: dict[str, float] = {
-        "no store": base,
-        "memory, empty": _cached_verify_ns(MemoryRevocationStore(), loops),
-        "memory, 10k entries": _cached_verify_ns(_filled(MemoryRevocationStore()), loops),
+def run(quick: bool = True, *, tiny: bool = False, progress: Any = None) -> dict[str, Any]:
+    """Measure side by side (interleaved rounds, see ``benchmarks._timing``); return
+    per-case nanoseconds, ratios to "no store", and the propagation delay."""
+    plan = Plan.for_mode(quick, tiny=tiny)
+    results: dict[str, Any] = {"plan": {"rounds": plan.rounds, "batch_ms": plan.batch_ms}}
+    contenders: dict[str, Any] = {
+        "no store": _cached_guard(None),
+        "memory, empty": _cached_guard(MemoryRevocationStore()),
+        "memory, 10k entries": _cached_guard(_filled(MemoryRevocationStore())),
     }
     with _redis_server() as url:
+        stores: list[Any] = []
         if url is None:
             results["redis"] = "skipped: redis-server not found"
         else:
@@ -160,21 +152,58 @@ def run(quick: bool = False) -> dict[str, Any]:
             push = RedisRevocationStore(RedisConfig(url=url))
             push.start(wait=10)
             roundtrip = RedisRevocationStore(RedisConfig(url=url, mode="roundtrip"))
-            try:
-                _filled(push, 2_000 if quick else 10_000)
-                cases["redis push (local denylist)"] = _cached_verify_ns(push, loops)
-                cases["redis round trip"] = _cached_verify_ns(roundtrip, max(loops // 50, 500))
-                results["propagation"] = _propagation_ms(url, 20 if quick else 200)
-            finally:
-                push.close()
-                roundtrip.close()
-    results["cached_verify_ns"] = {k: round(v, 1) for k, v in cases.items()}
-    results["ratio_to_no_store"] = {k: round(v / base, 3) for k, v in cases.items()}
-    results["added_ns"] = {k: round(v - base, 1) for k, v in cases.items()}
+            stores += [push, roundtrip]
+            _filled(push, 1_000 if tiny else 10_000)
+            contenders["redis push (local denylist)"] = _cached_guard(push)
+            contenders["redis round trip"] = _cached_guard(roundtrip)
+        try:
+            if progress:
+                progress("revocation: hot path")
+            measured = compare(contenders, plan)
+            if url is not None:
+                if progress:
+                    progress("revocation: propagation")
+                results["propagation"] = _propagation_ms(url, 10 if tiny else 50 if quick else 200)
+        finally:
+            for store in stores:
+                store.close()
+    base = measured["no store"]
+    results["cached_verify"] = {
+        name: {
+            "median_ns": round(r.median_ns, 1),
+            "quartiles_ns": tuple(round(q, 1) for q in r.spread()),
+            "added_ns": round(r.median_ns - base.median_ns, 1),
+            "vs_no_store": round(r.ratio_to(base), 3),
+        }
+        for name, r in measured.items()
+    }
     return results
 
 
-if __name__ == "__main__":
-    import json
+def table(results: dict[str, Any]) -> str:
+    """The results as a small text table."""
+    lines = [f"{'cached guard.verify':32} {'median ns':>10} {'added ns':>10} {'vs none':>8}"]
+    for name, row in results["cached_verify"].items():
+        lines.append(
+            f"{name:32} {row['median_ns']:>10.0f} {row['added_ns']:>10.0f} "
+            f"{row['vs_no_store']:>7.2f}x"
+        )
+    if "propagation" in results:
+        p = results["propagation"]
+        lines.append(
+            f"propagation to another process ({p['samples']} samples): "
+            f"p50 {p['p50_ms']} ms, p99 {p['p99_ms']} ms, max {p['max_ms']} ms (target < 100 ms)"
+        )
+    elif "redis" in results:
+        lines.append(f"redis: {results['redis']}")
+    return "\n".join(lines)
 
-    print(json.dumps(run(quick="--quick" in sys.argv), indent=2))
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    results = run(quick="--full" not in args, progress=lambda m: print(m, file=sys.stderr))
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main()

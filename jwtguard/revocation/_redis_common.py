@@ -182,11 +182,28 @@ class RedisStoreBase:
         self._was_down = False
 
     def is_revoked(self, claims: Claims) -> bool:
-        """The Guard's per-request check; pushed mode makes no Redis call."""
+        """The Guard's per-request check; pushed mode makes no Redis call.
+
+        While in sync, push mode rebinds ``is_revoked`` on the instance to the
+        denylist's own look-up, so the hot path costs what the memory store does.
+        """
         if self.healthy:
             return self._check_local(claims)
         self.unavailable()
         return self._check_local(claims)
+
+    def not_in_sync(self) -> None:
+        """Forget the sync state without logging (closing, or a new process after fork)."""
+        self.healthy = False
+        self._rebind()
+
+    def _rebind(self) -> None:
+        if self.config.mode != "push":
+            return
+        if self.healthy:
+            self.is_revoked = self._check_local  # type: ignore[method-assign]
+        else:
+            self.__dict__.pop("is_revoked", None)
 
     def unavailable(self) -> None:
         """Raise :class:`RevocationUnavailableError` unless fail-open still covers us."""
@@ -202,6 +219,7 @@ class RedisStoreBase:
         """The backend answered (round trip) or the denylist is in sync (push)."""
         if not self.healthy:
             self.healthy = True
+            self._rebind()
             self._retry_after = 1
             if self._was_down:
                 logger.warning("jwtguard: Redis revocation store reachable again; checks resume")
@@ -212,6 +230,7 @@ class RedisStoreBase:
         self._was_down = True
         if self.healthy:
             self.healthy = False
+            self._rebind()
             self._good_until = time.monotonic() + self.config.fail_open_for
             logger.error(
                 "jwtguard: Redis revocation store unreachable (%s); %s",

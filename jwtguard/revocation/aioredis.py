@@ -96,7 +96,7 @@ class AsyncRedisRevocationStore(RedisStoreBase):
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        self.healthy = False
+        self.not_in_sync()
         await self.client.aclose()
 
     async def __aenter__(self) -> AsyncRedisRevocationStore:

@@ -114,7 +114,7 @@ class RedisRevocationStore(RedisStoreBase):
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=self.config.heartbeat + self.config.timeout + 1)
-        self.healthy = False
+        self.not_in_sync()
         self.client.close()
 
     def __enter__(self) -> RedisRevocationStore:
@@ -133,7 +133,7 @@ class RedisRevocationStore(RedisStoreBase):
         with self._start_lock:
             if self._thread is not None and self._pid == os.getpid() and self._thread.is_alive():
                 return
-            self.healthy = False
+            self.not_in_sync()
             self._ready.clear()
             self._pid = os.getpid()
             self._thread = threading.Thread(
