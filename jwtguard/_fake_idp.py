@@ -11,9 +11,9 @@ import json
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
@@ -22,6 +22,9 @@ from jwtguard.guard import Guard
 from jwtguard.issuer import TokenIssuer
 from jwtguard.keys import Key
 from jwtguard.protocols import Clock
+
+if TYPE_CHECKING:
+    from jwtguard.jwks import JWKSOptions, RemoteKeySet
 
 __all__ = ["FakeIdentityProvider"]
 
@@ -229,16 +232,38 @@ class FakeIdentityProvider:
         )
         return issuer.issue({**(claims or {}), **more_claims}, headers=headers)
 
-    def guard(self, *, discovery: bool = False, **options: Any) -> Guard:
-        """A Guard for this provider's tokens, reading its JWKS (or discovery) over loopback."""
+    def key_set(
+        self,
+        algorithms: Sequence[str] | None = None,
+        *,
+        discovery: bool = False,
+        options: JWKSOptions | None = None,
+        clock: Clock | None = None,
+        background_refresh: bool = False,
+    ) -> RemoteKeySet:
+        """A :class:`RemoteKeySet` reading this provider (http allowed; no refresh thread)."""
         from jwtguard.jwks import JWKSOptions, RemoteKeySet
 
-        algorithms = options.pop("algorithms", [self.algorithm])
-        remote = RemoteKeySet(
+        return RemoteKeySet(
             None if discovery else self.jwks_url,
             issuer=self.issuer if discovery else None,
-            algorithms=algorithms,
-            options=options.pop("jwks_options", None) or JWKSOptions(allow_insecure_http=True),
+            algorithms=algorithms or [self.algorithm],
+            options=options or JWKSOptions(allow_insecure_http=True),
+            clock=clock or self.clock,
+            background_refresh=background_refresh,
+        )
+
+    def guard(self, *, discovery: bool = False, **options: Any) -> Guard:
+        """A Guard for this provider's tokens, reading its JWKS (or discovery) over loopback.
+
+        ``options`` go to :class:`Guard`, except ``jwks_options`` and
+        ``background_refresh`` (see :meth:`key_set`).
+        """
+        algorithms = options.pop("algorithms", [self.algorithm])
+        remote = self.key_set(
+            algorithms,
+            discovery=discovery,
+            options=options.pop("jwks_options", None),
             clock=options.get("clock", self.clock),
             background_refresh=options.pop("background_refresh", False),
         )

@@ -175,3 +175,11 @@ def test_unknown_kid_without_any_set_is_an_unknown_key_error(
 )
 def test_cache_control_parsing(header: str | None, seconds: float | None) -> None:
     assert parse_max_age(header) == seconds
+
+
+def test_fake_idp_builds_key_sets(idp: FakeIdentityProvider) -> None:
+    with idp.key_set(discovery=True) as remote:
+        remote.preload()
+        assert remote.kids == ("key-1",)
+        assert remote.issuer == idp.issuer
+    assert (idp.count("discovery"), idp.count()) == (1, 1)

@@ -20,6 +20,8 @@ async def check() -> str:
         remote: RemoteKeySet = KeySet.from_jwks_url(idp.jwks_url, ["ES256"], options=options)
         discovered: RemoteKeySet = KeySet.from_oidc_issuer(idp.issuer, "ES256", options=options)
         source: AsyncKeySource = remote
+        own: RemoteKeySet = idp.key_set(["ES256"], discovery=True)
+        own.close()
         try:
             await discovered.apreload()
             remote.preload()
