@@ -115,6 +115,9 @@ class _State:
         return Response(denial.body, denial.status, list(denial.headers))
 
     def before_request(self) -> Any:
+        view = current_app.view_functions.get(request.endpoint or "")
+        if getattr(view, "jwtguard_requirement", None) is not None:
+            return None  # a @jwt_required view: its own requirement decides, once
         result = self.pipeline.decide_wsgi(request.environ)
         if type(result) is Denial:
             return self.respond(result)
@@ -274,6 +277,7 @@ def jwt_required(
             g.jwtguard_claims = request.environ[CLAIMS_KEY] = result
             return current_app.ensure_sync(fn)(*args, **kwargs)
 
+        wrapper.jwtguard_requirement = requirement  # type: ignore[attr-defined]
         return cast(F, wrapper)
 
     return decorator(view) if view is not None else decorator

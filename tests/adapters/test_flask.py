@@ -135,3 +135,23 @@ def test_not_set_up_is_a_clear_error() -> None:
     app.testing = True
     with pytest.raises(RuntimeError, match="JWTGuard is not set up"):
         app.test_client().get("/me")
+
+
+def test_protect_all_defers_to_the_decorator_and_decides_once(
+    factory: TokenFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    guard = factory.guard()
+    app = make_app(JWTGUARD_PROTECT_ALL=True, JWTGUARD_SCOPES="everything")
+    JWTGuard(app, guard=guard, report_only=True)
+    client = app.test_client()
+    token = factory.issue(sub="d", scope="write", roles=["editor"])
+    with caplog.at_level("INFO", logger="jwtguard.adapters"):
+        assert client.get("/maybe").json == {"sub": None}
+        assert client.get("/write", headers=bearer(token)).data == b"written"
+        assert client.get("/open").data == b"open"
+    # Decorated views answer to their own requirement only (not also to the app-wide
+    # "everything" scope); the undecorated view to the app-wide rule, logged once.
+    assert [r.getMessage().rsplit(":", 1)[-1].strip() for r in caplog.records] == [
+        "401 missing_token"
+    ]
+    assert guard.stats().rejected == {"missing_token": 1}
