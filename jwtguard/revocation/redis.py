@@ -12,9 +12,11 @@ was away is missed. See docs/revocation.md and docs/deployment.md.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import threading
 import time
+import weakref
 from typing import TYPE_CHECKING, Any
 
 import redis
@@ -85,6 +87,8 @@ class RedisRevocationStore(RedisStoreBase):
         self._start_lock = threading.Lock()
         if config.mode == "roundtrip":
             self.is_revoked = self._is_revoked_roundtrip  # type: ignore[method-assign]
+        else:
+            os.register_at_fork(after_in_child=functools.partial(_forked, weakref.ref(self)))
 
     @classmethod
     def from_env(
@@ -289,3 +293,10 @@ class RedisRevocationStore(RedisStoreBase):
             if len(page) < SNAPSHOT_BATCH:
                 return
             offset += SNAPSHOT_BATCH
+
+
+def _forked(ref: weakref.ref[RedisRevocationStore]) -> None:
+    """In a forked child the listener thread is gone: the local list is no longer fed."""
+    store = ref()
+    if store is not None:
+        store.not_in_sync()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import subprocess
 import sys
 import textwrap
@@ -13,6 +14,7 @@ import redis
 from redis.crc import key_slot
 
 from jwtguard import ConfigError, RevokedTokenError
+from jwtguard.claims import Claims
 from jwtguard.errors import RevocationUnavailableError
 from jwtguard.revocation.redis import (
     AsyncRedisRevocationStore,
@@ -367,3 +369,37 @@ def test_a_silent_server_is_detected_and_calls_are_bounded(
         redis_server.resume()
     assert _eventually(lambda: store.healthy)
     assert guard.verify(token)["sub"] == "u"
+
+
+def _forked_child(store: RedisRevocationStore, jti: str, conn: Any) -> None:
+    try:
+        claims = Claims({"jti": jti, "sub": "u", "iat": 1})
+        before = store.is_revoked(claims)  # starts the child's own listener, waits for sync
+        conn.send(("ready", before))
+        conn.recv()  # the parent has revoked it now
+        conn.send(("seen", _eventually(lambda: store.is_revoked(claims))))
+    except Exception as exc:  # report anything to the parent
+        conn.send(("error", repr(exc)))
+
+
+def test_a_forked_worker_starts_its_own_listener(redis_store_factory: Any) -> None:
+    store = redis_store_factory()
+    parent_end, child_end = multiprocessing.Pipe()
+    child = multiprocessing.get_context("fork").Process(
+        target=_forked_child, args=(store, "jti-fork", child_end)
+    )
+    child.start()
+    try:
+        assert parent_end.poll(20)
+        assert parent_end.recv() == ("ready", False)
+        store.revoke("jti-fork", time.time() + 60)
+        parent_end.send("go")
+        assert parent_end.poll(20)
+        assert parent_end.recv() == ("seen", True)
+    finally:
+        child.join(timeout=20)
+        if child.is_alive():
+            child.kill()
+            child.join()
+        parent_end.close()
+        child_end.close()
