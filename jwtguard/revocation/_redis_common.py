@@ -149,9 +149,13 @@ class RedisConfig:
                     values[name] = parse_duration(text)
                 except ValueError:
                     problems.append(f"JWTGUARD_REDIS_{name.upper()}: not a duration (0.25, 250ms)")
+        try:
+            config = cls(**{**values, **overrides})
+        except ConfigError as exc:
+            raise ConfigError([*problems, *exc.problems]) from None
         if problems:
             raise ConfigError(problems)
-        return cls(**{**values, **overrides})
+        return config
 
 
 def message(kind: str, expires_ms: int, cutoff: float, name: str) -> str:

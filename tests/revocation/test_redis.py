@@ -300,6 +300,9 @@ def test_configuration_from_the_environment() -> None:
     with pytest.raises(ConfigError) as caught:
         RedisConfig.from_env({"JWTGUARD_REDIS_TIMEOUT": "soon"})
     assert len(caught.value.problems) == 2
+    with pytest.raises(ConfigError) as caught:
+        RedisConfig.from_env({"JWTGUARD_REDIS_MODE": "psychic", "JWTGUARD_REDIS_HEARTBEAT": "x"})
+    assert len(caught.value.problems) == 3  # url, heartbeat and mode, all at once
     with pytest.raises(ConfigError, match="namespace"):
         RedisConfig(namespace="{x}")
 
