@@ -22,6 +22,7 @@ view is authenticated (``exempt`` paths aside), not only decorated ones.
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ from jwtguard.settings import Settings
 __all__ = ["JWTGuard", "current_claims", "jwt_required"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+_NOT_SET_UP = "JWTGuard is not set up on this app: call JWTGuard(app)"
 ErrorHandler = Callable[[Denial], Any]
 
 _BOOL = {
@@ -246,13 +248,6 @@ class JWTGuard:
         return handler
 
 
-def _state() -> _State:
-    try:
-        return cast(_State, current_app.extensions["jwtguard"])
-    except KeyError:
-        raise RuntimeError("JWTGuard is not set up on this app: call JWTGuard(app)") from None
-
-
 def jwt_required(
     view: F | None = None,
     *,
@@ -268,14 +263,23 @@ def jwt_required(
     requirement = Requirement.build(scopes, roles, predicate, optional)
 
     def decorator(fn: F) -> F:
+        is_async = inspect.iscoroutinefunction(fn)
+
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            state = _state()
-            result = state.pipeline.decide_wsgi(request.environ, requirement)
+            app = current_app._get_current_object()  # type: ignore[attr-defined]
+            try:
+                state: _State = app.extensions["jwtguard"]
+            except KeyError:
+                raise RuntimeError(_NOT_SET_UP) from None
+            environ = request.environ
+            result = state.pipeline.decide_wsgi(environ, requirement)
             if type(result) is Denial:
                 return state.respond(result)
-            g.jwtguard_claims = request.environ[CLAIMS_KEY] = result
-            return current_app.ensure_sync(fn)(*args, **kwargs)
+            g.jwtguard_claims = environ[CLAIMS_KEY] = result
+            if is_async or type(app).ensure_sync is not Flask.ensure_sync:
+                return app.ensure_sync(fn)(*args, **kwargs)
+            return fn(*args, **kwargs)  # what Flask.ensure_sync returns for a sync view
 
         wrapper.jwtguard_requirement = requirement  # type: ignore[attr-defined]
         return cast(F, wrapper)
