@@ -196,8 +196,8 @@ class Pipeline:
                     )
                     if requirement is None:
                         return None
+            found = None
             if self._authorization_only:  # the common case, without the general machinery
-                found = None
                 for name, value in headers:
                     if name == b"authorization":
                         if found is not None:
@@ -206,15 +206,14 @@ class Pipeline:
                 if found is None:
                     token = None
                 else:
-                    # Parsing is a pure function of the header: remember recent results.
-                    # The cached str also keeps its hash, which makes the Guard's look-up cheaper.
+                    # Parsing is a pure function of the header: recent results of tokens
+                    # that verified are remembered below. The remembered str keeps its
+                    # hash, which also makes the Guard's cache look-up cheaper.
                     token = self._parsed.get(found)
                     if token is None:
                         token = parse_authorization(found.decode("latin-1"))
-                        if token is not None:
-                            if len(self._parsed) >= _PARSED_CACHE_SIZE:
-                                self._parsed.clear()
-                            self._parsed[found] = token
+                    else:
+                        found = None  # already remembered
             else:
                 token = self.locations.from_asgi(headers, scope.get("query_string", b""), method)
             if token is None:
@@ -227,6 +226,10 @@ class Pipeline:
             claims = self.verify(token)
         except TokenError as exc:  # counted by the Guard
             return self._refuse(exc, method, scope["path"], None, count=False)
+        if found is not None:  # only verified tokens: junk headers cannot fill memory
+            if len(self._parsed) >= _PARSED_CACHE_SIZE:
+                self._parsed.clear()
+            self._parsed[found] = token
         if requirement.checks_claims:
             error = requirement.check(claims, self._roles_claim)
             if error is not None:

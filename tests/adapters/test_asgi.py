@@ -206,3 +206,15 @@ def test_user_objects_are_reused_for_one_token_and_not_shared(factory: TokenFact
     assert users[2][0].identity == "b"
     assert users[2][1].scopes == ()
     assert isinstance(users[0][1].scopes, tuple)  # shared, so immutable
+
+
+def test_only_verified_tokens_are_remembered(factory: TokenFactory) -> None:
+    middleware = starlette_app(guard=factory.guard())
+    client = TestClient(middleware)
+    for n in range(20):
+        assert client.get("/me", headers=bearer(f"junk.{n}." + "x" * 5000)).status_code == 401
+    assert middleware.pipeline._parsed == {}  # junk cannot fill memory
+    token = factory.issue(sub="v")
+    for _ in range(3):
+        assert client.get("/me", headers=bearer(token)).status_code == 200
+    assert list(middleware.pipeline._parsed.values()) == [token]
