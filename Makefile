@@ -40,8 +40,18 @@ redis-server:
 	    echo "redis-server not found: Redis tests skip (and fail with CI=true); apt-get install redis-server"; \
 	  fi; }
 
-bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+# Peers and plotting live in the `bench` extra, installed here; wrk is used when present.
+# make bench              quick mode (a few minutes on 2 cores), writes docs/benchmarks.md
+# make bench ARGS=--full  longer runs; ARGS="--only verify" for one part
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): pyproject.toml | $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	touch $(BENCH_STAMP)
+
+bench: $(STAMP) $(BENCH_STAMP)
+	@command -v wrk >/dev/null 2>&1 || echo "wrk not found: HTTP load from the Python client (apt-get install wrk)"
+	$(BIN)/python -m benchmarks $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

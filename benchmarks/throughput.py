@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import json
 import os
 import random
@@ -35,6 +36,10 @@ from benchmarks._material import Material, claims_for
 __all__ = ["CONFIGURATION", "Load", "run"]
 
 ROOT = Path(__file__).resolve().parent.parent
+NEEDS = {
+    "uvicorn": ("uvicorn", "starlette"),
+    "gunicorn": ("gunicorn", "flask", "flask_jwt_extended"),
+}
 ROUTES = {"public": "/public", "protected": "/protected/", "peer": "/peer/"}
 CONFIGURATION = {
     "uvicorn": "uvicorn (1 worker, h11, asyncio loop, access log off) serving a Starlette app; "
@@ -288,6 +293,10 @@ def run(
         "servers": {},
     }
     for server in servers:
+        missing = [m for m in NEEDS[server] if importlib.util.find_spec(m) is None]
+        if missing:
+            out.setdefault("skipped", {})[server] = f"not installed: {', '.join(missing)}"
+            continue
         if progress:
             progress(f"throughput {server}")
         runs: dict[str, list[dict[str, Any]]] = {route: [] for route in ROUTES}

@@ -1,0 +1,149 @@
+"""``python -m benchmarks``: run every benchmark, write raw JSON, PNG plots and docs/benchmarks.md.
+
+Quick mode (the default) fits in a few minutes on 2 cores; ``--full`` measures
+longer; ``--tiny`` runs each benchmark once for the test suite. ``--only``
+picks benchmarks by name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+import time
+import traceback
+import warnings
+from pathlib import Path
+from typing import Any
+
+from benchmarks._machine import describe
+
+ROOT = Path(__file__).resolve().parent.parent
+SUITE = ("verify", "middleware", "throughput", "scaling", "revocation")
+
+
+class Progress:
+    """One line per step on stderr: ``[i/n] benchmark: step (elapsed)``."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.index = 0
+        self.name = ""
+        self.start = time.monotonic()
+
+    def begin(self, name: str) -> None:
+        self.index += 1
+        self.name = name
+        self.step("starting")
+
+    def step(self, message: str) -> None:
+        elapsed = time.monotonic() - self.start
+        print(
+            f"[{self.index}/{self.total}] {self.name}: {message}  ({elapsed:5.1f} s)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--full", action="store_true", help="longer runs, more rounds")
+    mode.add_argument("--tiny", action="store_true", help="each benchmark once (for tests)")
+    parser.add_argument("--only", default="", help=f"comma-separated subset of {','.join(SUITE)}")
+    parser.add_argument("--json", type=Path, help="raw results (default benchmarks/results/)")
+    parser.add_argument("--report", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--img-dir", type=Path, default=ROOT / "docs" / "img")
+    parser.add_argument("--no-report", action="store_true", help="print tables only")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(argv)
+    mode = "full" if args.full else "tiny" if args.tiny else "quick"
+    names = [n for n in (args.only.split(",") if args.only else SUITE) if n]
+    unknown = set(names) - set(SUITE)
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
+    machine = describe(mode)
+    progress = Progress(len(names))
+    results: dict[str, Any] = {}
+    configurations: dict[str, dict[str, str]] = {}
+    failed = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # peers' deprecation notices are not results
+        for name in names:
+            progress.begin(name)
+            try:
+                module = importlib.import_module(f"benchmarks.{name}")
+            except ImportError as exc:
+                results[name] = {"error": f"not available ({exc})"}
+                progress.step("skipped: not available")
+                continue
+            try:
+                results[name] = module.run(
+                    quick=not args.full, tiny=args.tiny, progress=progress.step
+                )
+            except Exception as exc:  # one broken benchmark must not lose the others' numbers
+                traceback.print_exc()
+                results[name] = {"error": f"{type(exc).__name__}: {exc}"}
+                failed.append(name)
+                continue
+            configurations[name] = getattr(module, "CONFIGURATION", {})
+            if hasattr(module, "table"):
+                print(f"\n== {name} ==\n{module.table(results[name])}", flush=True)
+    progress.step(f"all done in {time.monotonic() - progress.start:.0f} s")
+    json_path = args.json or ROOT / "benchmarks" / "results" / f"{mode}.json"
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(
+        json.dumps({"machine": machine, "results": results}, indent=1, default=str) + "\n"
+    )
+    print(f"raw results: {json_path}", file=sys.stderr)
+    if not args.no_report:
+        _write_report(args, results, machine, configurations, json_path)
+    return 1 if failed else 0
+
+
+def _write_report(
+    args: argparse.Namespace,
+    results: dict[str, Any],
+    machine: dict[str, Any],
+    configurations: dict[str, dict[str, str]],
+    json_path: Path,
+) -> None:
+    from benchmarks.plots import plot_all
+    from benchmarks.report import render
+
+    try:
+        images = plot_all(results, args.img_dir)
+    except ImportError:
+        print("matplotlib not installed: report without plots", file=sys.stderr)
+        images = {}
+    report = args.report.resolve()
+    img_prefix = _relative(args.img_dir.resolve(), report.parent)
+    command = "make bench" + (" ARGS=--full" if args.full else "")
+    text = render(
+        results,
+        machine,
+        images,
+        configurations,
+        img_prefix=f"{img_prefix}/" if img_prefix != "." else "",
+        json_path=_relative(json_path.resolve(), report.parent),
+        command=command,
+    )
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(text)
+    print(f"report: {report}", file=sys.stderr)
+
+
+def _relative(path: Path, start: Path) -> str:
+    try:
+        return path.relative_to(start).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,341 @@
+"""Writes docs/benchmarks.md from the results of one run: tables, plots, configuration, targets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["headline", "render"]
+
+METHOD = """\
+Every comparison is measured side by side in one run: each round times one batch of
+every contender back to back (rotating the order), with the garbage collector paused
+during a batch and `time.perf_counter_ns` around it; batches are calibrated to a fixed
+duration. A time is the median over rounds; a ratio is the median of the per-round
+ratios, so a slow patch of the shared machine weighs on both sides alike. Before it is
+timed, every verifier must accept the token and reject a copy with a changed payload,
+and every protected app must answer 200 to the token and 4xx to the tampered copy.
+Nothing here is asserted in the test suite; `tests/benchmarks/` only runs each benchmark
+once in a tiny mode so the code keeps working."""
+
+
+def _fmt(value: float, unit: str) -> str:
+    if unit == "fraction":
+        return f"{value * 100:.1f}%"
+    return f"{value:.2f}x" if unit == "x" or unit.endswith("jwtguard") else f"{value:.2f}"
+
+
+def _limit(t: dict[str, Any]) -> str:
+    if t["unit"] == "fraction":
+        return f"<= {t['limit'] * 100:.0f}%"
+    if "faster" in t["target"]:
+        return "> 1.00x"
+    op = ">=" if t["target"].endswith(">= 10") else "<="
+    return f"{op} {t['limit']:.2f}x"
+
+
+def headline(results: dict[str, Any]) -> list[str]:
+    """The few ratios the README quotes."""
+    lines = []
+    verify = results.get("verify", {}).get("algorithms", {})
+    hs = verify.get("HS256")
+    if hs:
+        hit, ours = hs["jwtguard (cache hit)"], hs["jwtguard (uncached)"]
+        pyjwt = hs.get("PyJWT, key as text")
+        if pyjwt:
+            lines.append(
+                f"A cached verification costs {hit['median_ns'] / 1000:.2f} us: "
+                f"{pyjwt['median_ns'] / hit['median_ns']:.0f}x less than PyJWT's `jwt.decode` "
+                f"(HS256), {hit['vs_dict_floor']:.2f}x a bare dict look-up plus an exp check."
+            )
+        peers = {
+            n: r["vs_jwtguard_uncached"]
+            for n, r in hs.items()
+            if not n.startswith(("jwtguard", "floor"))
+        }
+        if peers:
+            best = min(peers, key=lambda n: peers[n])
+            lines.append(
+                f"Uncached HS256 verification: {ours['vs_floor']:.2f}x a hand-written "
+                f"standard-library floor; the fastest peer ({best}) takes {peers[best]:.2f}x "
+                f"jwtguard's time, PyJWT `jwt.decode` {peers.get('PyJWT, key as text', 0):.2f}x."
+            )
+    asym = [
+        f"{alg} {verify[alg]['jwtguard (uncached)']['vs_floor']:.2f}x"
+        for alg in ("RS256", "ES256", "EdDSA")
+        if alg in verify
+    ]
+    if asym:
+        lines.append(f"Uncached public-key verification vs its floor: {', '.join(asym)}.")
+    mw = results.get("middleware", {})
+    asgi, wsgi = mw.get("asgi", {}), mw.get("wsgi", {})
+    ours_asgi = asgi.get("Starlette + jwtguard")
+    peer_asgi = asgi.get("Starlette + AuthenticationMiddleware (PyJWT)")
+    if ours_asgi and peer_asgi:
+        lines.append(
+            f"ASGI middleware on a cache hit adds {ours_asgi['overhead'] * 100:.0f}% to a bare "
+            f"Starlette request; Starlette's AuthenticationMiddleware with PyJWT adds "
+            f"{peer_asgi['overhead'] * 100:.0f}% "
+            f"({peer_asgi['overhead'] / max(ours_asgi['overhead'], 1e-3):.0f}x more)."
+        )
+    ext, fjwt = wsgi.get("Flask + jwtguard extension"), wsgi.get("Flask + flask-jwt-extended")
+    if ext and fjwt:
+        lines.append(
+            f"Flask: `@jwt_required` adds {ext['overhead'] * 100:.0f}% to a bare view; "
+            f"flask-jwt-extended adds {fjwt['overhead'] * 100:.0f}% "
+            f"({fjwt['overhead'] / max(ext['overhead'], 1e-3):.0f}x more)."
+        )
+    http = results.get("throughput", {}).get("servers", {})
+    parts = [
+        f"{server} {routes['protected']['rps_vs_public']:.2f}x (peer "
+        f"{routes['peer']['rps_vs_public']:.2f}x)"
+        for server, routes in http.items()
+    ]
+    if parts:
+        lines.append(
+            "Over HTTP, protected routes serve this share of an unprotected route's "
+            f"requests per second: {'; '.join(parts)}."
+        )
+    mem = results.get("scaling", {}).get("memory")
+    if mem:
+        lines.append(
+            f"Memory: about {mem['bytes_per_entry_with_token']:.0f} bytes per cached token "
+            f"({mem['bytes_per_entry_without_token']:.0f} for the entry and claims, plus the "
+            f"{mem['token_chars']:.0f}-character token string)."
+        )
+    return lines
+
+
+def _config_table(configuration: dict[str, str]) -> list[str]:
+    lines = ["| contender | configured to check / do |", "|---|---|"]
+    lines += [f"| {name} | {text} |" for name, text in configuration.items()]
+    return lines
+
+
+def _section_verify(data: dict[str, Any], configuration: dict[str, str]) -> list[str]:
+    out = ["## 1. Verification cost per token", ""]
+    out.append(
+        "Times in microseconds per token; `x floor` is the ratio to the hand-written floor "
+        "for the same algorithm, `x jwtguard` to jwtguard uncached (above 1: slower than "
+        "jwtguard). Claims: iss, sub, aud, iat, nbf, exp, jti, scope; no `kid`."
+    )
+    for alg, rows in data["algorithms"].items():
+        out += [
+            "",
+            f"### {alg}",
+            "",
+            "| contender | us/token | x floor | x jwtguard uncached |",
+            "|---|---:|---:|---:|",
+        ]
+        for name, row in sorted(rows.items(), key=lambda kv: kv[1]["median_ns"]):
+            out.append(
+                f"| {name} | {row['median_ns'] / 1000:.2f} | {row['vs_floor']:.3f} | "
+                f"{row['vs_jwtguard_uncached']:.2f} |"
+            )
+    out += ["", "What each contender was configured to do (same checks for all):", ""]
+    out += _config_table(configuration)
+    return out
+
+
+def _section_middleware(data: dict[str, Any], configuration: dict[str, str]) -> list[str]:
+    out = ["## 2. Middleware overhead per request (in process)", ""]
+    out.append(
+        "ASGI apps are called directly with a prebuilt scope in one event loop, WSGI apps "
+        "with a prebuilt environ (no test client, no sockets). Overhead is the median "
+        "per-round ratio to the matching bare app, minus one. One HS256 token, so jwtguard "
+        "rows are cache hits; PyJWT-based peers verify on every request (they have no cache)."
+    )
+    out += ["", "| app | us/request | overhead vs bare |", "|---|---:|---:|"]
+    for group in ("asgi", "wsgi"):
+        for name, row in data.get(group, {}).items():
+            out.append(
+                f"| {name} | {row['median_ns'] / 1000:.1f} | "
+                f"{row['overhead'] * 100:+.1f}% (vs {row['base']}) |"
+            )
+    out += ["", *_config_table(configuration)]
+    return out
+
+
+def _section_throughput(data: dict[str, Any], configuration: dict[str, str]) -> list[str]:
+    load = data["load"]
+    out = ["## 3. HTTP throughput on loopback", ""]
+    out.append(
+        f"Load generator: {data['load_generator']}, {load['connections']} connections, "
+        f"{load['seconds_per_run']:g} s per route and round, {load['rounds']} interleaved "
+        f"rounds (medians), {load['distinct_users']} distinct users' tokens picked at random "
+        "per request, after a warm-up run per route. Server and load generator share the "
+        "machine's cores, so absolute numbers are low; the ratios are what to read."
+    )
+    out += [
+        "",
+        "| server | route | req/s | p50 ms | p99 ms | vs public | errors |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for server, routes in data["servers"].items():
+        for route, row in routes.items():
+            ratio = row.get("rps_vs_public")
+            out.append(
+                f"| {server} | {route} | {row['rps']:.0f} | {row['p50_ms']:.2f} | "
+                f"{row['p99_ms']:.2f} | {'' if ratio is None else f'{ratio:.2f}x'} | "
+                f"{row['errors']} |"
+            )
+    out += ["", *_config_table(configuration)]
+    return out
+
+
+def _section_scaling(data: dict[str, Any]) -> list[str]:
+    out = [
+        "## 4. Scaling (HS256)",
+        "",
+        "Cache hit against the number of entries held "
+        "(look-ups use a fresh copy of the token string, as a server does):",
+        "",
+        "| entries | hit ns | dict + exp ns (same size) | ratio |",
+        "|---:|---:|---:|---:|",
+    ]
+    for r in data["cache_size"]:
+        out.append(
+            f"| {r['entries']:,} | {r['hit_ns']:.0f} | {r['dict_floor_ns']:.0f} | "
+            f"{r['vs_dict_floor']:.2f} |"
+        )
+    out += [
+        "",
+        "Against token size:",
+        "",
+        "| token bytes | hit ns | uncached us | floor us | uncached / floor |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for r in data["token_size"]:
+        out.append(
+            f"| {r['token_bytes']} | {r['hit_ns']:.0f} | {r['uncached_ns'] / 1000:.1f} | "
+            f"{r['floor_ns'] / 1000:.1f} | {r['uncached_vs_floor']:.2f} |"
+        )
+    out += [
+        "",
+        "Against the number of distinct tokens arriving in random order (cache warm):",
+        "",
+        "| distinct tokens | cache size | hit ratio | mean us/request |",
+        "|---:|---:|---:|---:|",
+    ]
+    for r in data["distinct_tokens"]:
+        out.append(
+            f"| {r['distinct_tokens']:,} | {r['cache_size']:,} | {r['hit_ratio']:.3f} | "
+            f"{r['mean_ns'] / 1000:.2f} |"
+        )
+    m, e = data["memory"], data["eviction"]
+    out += [
+        "",
+        f"Memory per cached entry (tracemalloc, {m['entries']:,} real verifications): "
+        f"**{m['bytes_per_entry_without_token']:.0f} bytes** for the entry, claims and cache "
+        f"bookkeeping, plus the token string the cache keeps alive "
+        f"({m['token_chars']:.0f} characters, {m['token_string_bytes']:.0f} bytes): "
+        f"**{m['bytes_per_entry_with_token']:.0f} bytes** in all. Claims: "
+        f"{', '.join(m['claims'])}. Larger claim sets cost more.",
+        "",
+        f"Eviction: with the cache full ({e['capacity']:,} entries) and every token new, a "
+        f"verification (miss, insert, evict) costs {e['evicting_miss_ns'] / 1000:.1f} us "
+        f"against {e['no_cache_miss_ns'] / 1000:.1f} us with the cache off: "
+        f"{e['ratio']:.2f}x.",
+    ]
+    return out
+
+
+def _section_revocation(data: dict[str, Any]) -> list[str]:
+    out = [
+        "## 5. Revocation on the hot path (cached verify)",
+        "",
+        "| store | ns per cached verify | added ns | vs no store |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, row in data["cached_verify"].items():
+        out.append(
+            f"| {name} | {row['median_ns']:.0f} | {row['added_ns']:.0f} | "
+            f"{row['vs_no_store']:.2f}x |"
+        )
+    if "propagation" in data:
+        p = data["propagation"]
+        out += [
+            "",
+            f"Propagation of a revocation to another process through Redis "
+            f"({p['samples']} samples): p50 {p['p50_ms']} ms, p99 {p['p99_ms']} ms, "
+            f"max {p['max_ms']} ms.",
+        ]
+    elif "redis" in data:
+        out += ["", f"Redis: {data['redis']}."]
+    return out
+
+
+def render(
+    results: dict[str, Any],
+    machine: dict[str, Any],
+    images: dict[str, str],
+    configurations: dict[str, dict[str, str]],
+    *,
+    img_prefix: str,
+    json_path: str,
+    command: str,
+) -> str:
+    """The whole report as markdown."""
+    libs = ", ".join(f"{k} {v}" for k, v in machine["libraries"].items())
+    load = machine.get("load_average")
+    out = [
+        "# Benchmarks",
+        "",
+        f"Generated by `{command}` ({machine['mode']} mode) on {machine['date']}. "
+        f"Raw data: [`{json_path.removeprefix('../')}`]({json_path}).",
+        "",
+        f"**Machine:** {machine['cpu']}, {machine['cores']} cores"
+        + (f" (load average {load[0]:.2f} at start, shared with other work)" if load else "")
+        + f"; {machine['python']} on {machine['platform']}; {libs}"
+        + (f"; {machine['wrk']}" if machine.get("wrk") else "; wrk not installed")
+        + ".",
+        "",
+        "## How it is measured",
+        "",
+        METHOD,
+        "",
+        "## Headline",
+        "",
+        *[f"- {line}" for line in headline(results)],
+        "",
+        "## Targets",
+        "",
+        "Reported, not asserted. A miss is a finding for the code, not for the benchmark.",
+        "",
+        "| target | measured | limit | |",
+        "|---|---:|---:|---|",
+    ]
+    for group in ("verify", "middleware"):
+        for t in results.get(group, {}).get("targets", []):
+            out.append(
+                f"| {t['target']} | {_fmt(t['measured'], t['unit'])} | {_limit(t)} | "
+                f"{'met' if t['met'] else '**missed**'} |"
+            )
+    sections = [
+        ("verify", lambda d: _section_verify(d, configurations.get("verify", {}))),
+        ("middleware", lambda d: _section_middleware(d, configurations.get("middleware", {}))),
+        ("throughput", lambda d: _section_throughput(d, configurations.get("throughput", {}))),
+        ("scaling", _section_scaling),
+        ("revocation", _section_revocation),
+    ]
+    for name, section in sections:
+        data = results.get(name)
+        if data is None:
+            continue
+        out.append("")
+        if "error" in data:
+            out += [f"## {name}", "", f"Not measured in this run: {data['error']}"]
+            continue
+        out += section(data)
+        if name in images:
+            out += ["", f"![{name}]({img_prefix}{images[name]})"]
+    out += [
+        "",
+        "## Reproduce",
+        "",
+        "`make bench` (quick, a few minutes at most) or "
+        "`make bench ARGS=--full`; one part alone: `python -m benchmarks --only verify` "
+        "or `python -m benchmarks.verify`. The `bench` extra holds the peers; `wrk` "
+        "(Debian package) is used when installed, else a Python load generator.",
+        "",
+    ]
+    return "\n".join(out)

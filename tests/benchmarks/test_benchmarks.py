@@ -1,0 +1,113 @@
+"""Smoke tests: every benchmark runs once in its tiny mode and the report is written.
+
+No timing is asserted anywhere: the numbers are only checked for shape.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from benchmarks import throughput, verify
+from benchmarks.__main__ import main
+from benchmarks._material import ALGORITHMS, Material, claims_for, tamper
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    out = tmp_path_factory.mktemp("bench")
+    code = main(
+        [
+            "--tiny",
+            "--json", str(out / "tiny.json"),
+            "--report", str(out / "docs" / "benchmarks.md"),
+            "--img-dir", str(out / "docs" / "img"),
+        ]
+    )  # fmt: skip
+    return {"code": code, "dir": out, "data": json.loads((out / "tiny.json").read_text())}
+
+
+def test_every_benchmark_runs_and_the_report_is_written(tiny_run: dict[str, Any]) -> None:
+    assert tiny_run["code"] == 0
+    results = tiny_run["data"]["results"]
+    assert set(results) == {"verify", "middleware", "throughput", "scaling", "revocation"}
+    assert not [name for name, r in results.items() if "error" in r]
+    report = (tiny_run["dir"] / "docs" / "benchmarks.md").read_text()
+    for heading in ("## Headline", "## Targets", "## 1. Verification", "## 2. Middleware",
+                    "## 3. HTTP throughput", "## 4. Scaling", "## 5. Revocation"):  # fmt: skip
+        assert heading in report
+    machine = tiny_run["data"]["machine"]
+    assert machine["cores"] and machine["python"] and "PyJWT" in machine["libraries"]
+
+
+def test_plots_are_png_files_linked_from_the_report(tiny_run: dict[str, Any]) -> None:
+    img = tiny_run["dir"] / "docs" / "img"
+    report = (tiny_run["dir"] / "docs" / "benchmarks.md").read_text()
+    for name in ("verify", "middleware", "throughput", "scaling", "revocation"):
+        png = img / f"bench-{name}.png"
+        assert png.read_bytes()[:8] == PNG_MAGIC
+        assert f"](img/bench-{name}.png)" in report
+
+
+def test_verify_measures_every_contender_for_every_algorithm(tiny_run: dict[str, Any]) -> None:
+    algorithms = tiny_run["data"]["results"]["verify"]["algorithms"]
+    assert list(algorithms) == list(ALGORITHMS)
+    for alg, rows in algorithms.items():
+        expected = set(verify.CONFIGURATION) - ({"python-jose"} if alg == "EdDSA" else set())
+        assert set(rows) == expected
+        assert all(row["median_ns"] > 0 for row in rows.values())
+
+
+def test_middleware_includes_jwtguard_and_peers(tiny_run: dict[str, Any]) -> None:
+    mw = tiny_run["data"]["results"]["middleware"]
+    assert "Starlette + jwtguard" in mw["asgi"]
+    assert "Starlette + AuthenticationMiddleware (PyJWT)" in mw["asgi"]
+    assert "Flask + jwtguard extension" in mw["wsgi"]
+    assert "Flask + flask-jwt-extended" in mw["wsgi"]
+
+
+def test_http_runs_served_every_request(tiny_run: dict[str, Any]) -> None:
+    servers = tiny_run["data"]["results"]["throughput"]["servers"]
+    assert set(servers) == {"uvicorn", "gunicorn"}
+    for routes in servers.values():
+        for row in routes.values():
+            assert row["requests"] > 0
+            assert row["errors"] == 0
+
+
+def test_python_load_generator_works_without_wrk() -> None:
+    out = throughput.run(tiny=True, use_wrk=False, servers=("uvicorn",))
+    assert out["load_generator"] == "python asyncio client"
+    routes = out["servers"]["uvicorn"]
+    assert all(r["requests"] > 0 and r["errors"] == 0 for r in routes.values())
+
+
+def test_server_is_stopped_when_the_block_ends() -> None:
+    with throughput.serving("uvicorn", "s" * 43) as port:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+@pytest.mark.parametrize("alg", ALGORITHMS)
+def test_a_verifier_that_skips_the_signature_is_refused(alg: str) -> None:
+    material = Material.make(alg)
+    claims = claims_for(1)
+    token = material.token(claims)
+
+    def careless(token: str) -> dict[str, Any]:
+        return {"sub": "user-1"}
+
+    with pytest.raises(AssertionError, match="accepted a tampered token"):
+        verify.check_contender("careless", careless, token, tamper(token), "user-1")
+    verify.check_contender("floor", verify._floor(material), token, tamper(token), "user-1")
+
+
+def test_unknown_benchmark_name_is_an_error(tmp_path: Path) -> None:
+    assert main(["--tiny", "--only", "nope", "--json", str(tmp_path / "x.json")]) == 2
