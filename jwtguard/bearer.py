@@ -23,7 +23,13 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import parse_qsl, urlsplit
 
-from jwtguard.errors import ConfigError, InvalidRequestError, TokenError
+from jwtguard.errors import (
+    ConfigError,
+    CSRFError,
+    InvalidRequestError,
+    MissingTokenError,
+    TokenError,
+)
 
 __all__ = [
     "SAFE_METHODS",
@@ -45,23 +51,6 @@ _MALFORMED: Final = "The Authorization header is malformed."
 _NOT_DESCRIPTION: Final = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e]")
 _NOT_SCOPE: Final = re.compile(r"[^\x21\x23-\x5b\x5d-\x7e]")
 _HEADER_NAME: Final = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+")
-
-
-class MissingTokenError(TokenError):
-    """No access token was sent: answered 401 with a bare challenge (no error attributes)."""
-
-    code = "missing_token"
-    rfc6750_error = ""
-    default_description = "An access token is required."
-
-
-class CSRFError(TokenError):
-    """A cookie-borne token on an unsafe request without a valid CSRF header (or origin)."""
-
-    code = "csrf"
-    rfc6750_error = "invalid_request"
-    status_code = 403
-    default_description = "The request lacks a valid CSRF token."
 
 
 def parse_authorization(value: str) -> str | None:

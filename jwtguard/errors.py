@@ -24,6 +24,8 @@ Every failure to verify a token is a :class:`TokenError` with a stable ``code``
     |   +-- RevocationUnavailableError revocation_unavailable (503, retry_after)
     |   +-- InsufficientScopeError  insufficient_scope insufficient_scope
     |   +-- InvalidRequestError     invalid_request    invalid_request
+    |   +-- MissingTokenError       missing_token      (none: a bare challenge)
+    |   +-- CSRFError               csrf               invalid_request (403)
     +-- ConfigError                 bad configuration, raised at start-up
     +-- KeyLoadError                a key that cannot be loaded or is unsafe
 
@@ -38,6 +40,7 @@ from typing import ClassVar, Final
 
 __all__ = [
     "AlgorithmNotAllowedError",
+    "CSRFError",
     "ClaimError",
     "ConfigError",
     "ExpiredTokenError",
@@ -53,6 +56,7 @@ __all__ = [
     "KeyLoadError",
     "MalformedTokenError",
     "MissingClaimError",
+    "MissingTokenError",
     "NotYetValidError",
     "RevocationUnavailableError",
     "RevokedTokenError",
@@ -239,6 +243,23 @@ class InvalidRequestError(TokenError):
     rfc6750_error = INVALID_REQUEST
     status_code = 400
     default_description = "The request is malformed."
+
+
+class MissingTokenError(TokenError):
+    """No access token was sent: answered 401 with a bare challenge (no error attributes)."""
+
+    code = "missing_token"
+    rfc6750_error = ""
+    default_description = "An access token is required."
+
+
+class CSRFError(TokenError):
+    """A cookie-borne token on an unsafe request without a valid CSRF header (or origin)."""
+
+    code = "csrf"
+    rfc6750_error = INVALID_REQUEST
+    status_code = 403
+    default_description = "The request lacks a valid CSRF token."
 
 
 class ConfigError(JWTGuardError, ValueError):

@@ -113,6 +113,10 @@ class SecurityHeaders:
     _override_all: bool = field(init=False, repr=False, compare=False)
     _vary_value: str = field(init=False, repr=False, compare=False)
     _asgi_vary: tuple[bytes, bytes] = field(init=False, repr=False, compare=False)
+    _asgi_fast_auth: tuple[tuple[bytes, bytes], ...] = field(init=False, repr=False, compare=False)
+    _bwatch_auth: frozenset[bytes] = field(init=False, repr=False, compare=False)
+    _wsgi_fast_auth: tuple[tuple[str, str], ...] = field(init=False, repr=False, compare=False)
+    _watch_auth: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -167,6 +171,14 @@ class SecurityHeaders:
         setattr_(self, "_vary_value", ", ".join(self.vary))
         setattr_(self, "_asgi_vary", (b"vary", self._vary_value.encode("latin-1")))
         setattr_(self, "override", override)
+        # The common response shares no header name with the policy and has no Vary:
+        # then the answer is the app's headers plus these, found in one pass.
+        vary_pairs = ((b"vary", self._asgi_vary[1]),) if self._vary_value else ()
+        setattr_(self, "_asgi_fast_auth", self._asgi_auth + vary_pairs)
+        setattr_(self, "_bwatch_auth", self._bnames_auth | {b"vary"})
+        wsgi_vary = (("Vary", self._vary_value),) if self._vary_value else ()
+        setattr_(self, "_wsgi_fast_auth", authenticated + wsgi_vary)
+        setattr_(self, "_watch_auth", self._names_auth | {"vary"})
 
     def _hsts(self, problems: list[str]) -> str | None:
         age = self.hsts_max_age
@@ -198,6 +210,16 @@ class SecurityHeaders:
         self, existing: list[tuple[bytes, bytes]], *, authenticated: bool
     ) -> list[tuple[bytes, bytes]]:
         """The full header list for an ASGI ``http.response.start`` message."""
+        watch, fast = (
+            (self._bwatch_auth, self._asgi_fast_auth)
+            if authenticated
+            else (self._bnames, self._asgi)
+        )
+        for name, _ in existing:
+            if name.lower() in watch:
+                break
+        else:
+            return [*existing, *fast]
         if authenticated:
             pairs, names = self._asgi_auth, self._bnames_auth
         else:
@@ -225,6 +247,16 @@ class SecurityHeaders:
         self, existing: list[tuple[str, str]], *, authenticated: bool
     ) -> list[tuple[str, str]]:
         """The full header list for a WSGI ``start_response`` call."""
+        watch, fast = (
+            (self._watch_auth, self._wsgi_fast_auth)
+            if authenticated
+            else (self._names, self._always)
+        )
+        for name, _ in existing:
+            if name.lower() in watch:
+                break
+        else:
+            return [*existing, *fast]
         if authenticated:
             pairs, names = self._authenticated, self._names_auth
         else:

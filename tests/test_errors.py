@@ -44,7 +44,12 @@ def test_every_required_code_exists_once() -> None:
 
 @pytest.mark.parametrize("cls", TOKEN_ERRORS, ids=lambda c: c.__name__)
 def test_each_error_maps_to_an_rfc6750_error_and_status(cls: type[TokenError]) -> None:
-    expected = {"invalid_token": {401, 503}, "invalid_request": {400}, "insufficient_scope": {403}}
+    expected = {
+        "invalid_token": {401, 503},
+        "invalid_request": {400, 403},  # 403: a CSRF refusal is a forbidden request
+        "insufficient_scope": {403},
+        "": {401},  # no token at all: a bare challenge (RFC 6750 section 3.1)
+    }
     assert cls.status_code in expected[cls.rfc6750_error]
     assert cls.default_description.endswith(".")
 
