@@ -23,7 +23,9 @@ def test_python_examples_run(page: str, monkeypatch: pytest.MonkeyPatch, tmp_pat
         exec(compile(block, f"{page}", "exec"), {})  # noqa: S102 - our own documentation
 
 
-def test_readme_example_runs() -> None:
+def test_readme_example_runs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("JWTGUARD_SECRET_KEY", "s" * 32)
     readme = (DOCS.parent / "README.md").read_text()
     for block in re.findall(r"```python\n(.*?)```", readme, flags=re.DOTALL):
         exec(compile(block, "README.md", "exec"), {})  # noqa: S102 - our own documentation
