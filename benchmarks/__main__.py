@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 import time
 import traceback
@@ -139,10 +140,7 @@ def _write_report(
 
 
 def _relative(path: Path, start: Path) -> str:
-    try:
-        return path.relative_to(start).as_posix()
-    except ValueError:
-        return path.as_posix()
+    return Path(os.path.relpath(path, start)).as_posix()
 
 
 if __name__ == "__main__":

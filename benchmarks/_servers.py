@@ -1,7 +1,7 @@
 """The apps that ``benchmarks.throughput`` serves over loopback (uvicorn and gunicorn).
 
 Configured from the environment (the runner sets ``JWTGUARD_BENCH_SECRET``). Each
-app has three routes: ``/public`` (no authentication), ``/protected`` (jwtguard)
+app has three routes: ``/public/`` (no authentication), ``/protected`` (jwtguard)
 and ``/peer`` (the common alternative: PyJWT behind Starlette's
 AuthenticationMiddleware, or flask-jwt-extended).
 """
@@ -30,7 +30,7 @@ def _asgi_app() -> Any:
     from starlette.responses import PlainTextResponse
     from starlette.routing import Mount, Route
 
-    from benchmarks.middleware import pyjwt_backend
+    from benchmarks._apps import pyjwt_backend
     from jwtguard.adapters.asgi import JWTGuardMiddleware
 
     async def endpoint(request: Any) -> Any:
@@ -41,7 +41,7 @@ def _asgi_app() -> Any:
 
     return Starlette(
         routes=[
-            Route("/public", endpoint),
+            Mount("/public", app=leaf()),  # same routing depth as the protected routes
             Mount(
                 "/protected",
                 app=JWTGuardMiddleware(leaf(), guard=_guard(), security_headers=None),
@@ -76,7 +76,7 @@ def _wsgi_app() -> Any:
     def view() -> str:
         return "ok"
 
-    app.add_url_rule("/public", "public", view)
+    app.add_url_rule("/public/", "public", view)
     app.add_url_rule("/protected/", "protected", jwt_required(view))
     app.add_url_rule("/peer/", "peer", fjwt_required()(view))
     return app

@@ -30,7 +30,7 @@ class Plan:
     def for_mode(cls, quick: bool, *, tiny: bool = False) -> Plan:
         if tiny:
             return cls(rounds=3, batch_ms=0.2)
-        return cls(rounds=21, batch_ms=2.0) if quick else cls(rounds=101, batch_ms=10.0)
+        return cls(rounds=41, batch_ms=3.0) if quick else cls(rounds=101, batch_ms=10.0)
 
 
 @dataclass(frozen=True, slots=True)

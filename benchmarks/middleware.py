@@ -12,19 +12,17 @@ same work as the peers; one extra row shows the cost with the default headers.
 from __future__ import annotations
 
 import asyncio
-import gc
-import io
 import sys
-import time
 import warnings
 from collections.abc import Callable
-from itertools import repeat
 from typing import Any
 
+from benchmarks._apps import DictMiddleware, fastapi_apps, flask_apps, starlette_apps
+from benchmarks._drive import asgi_runner, asgi_status, environ, wsgi_call, wsgi_runner
 from benchmarks._material import AUDIENCE, ISSUER, Material, claims_for, tamper
 from benchmarks._timing import Plan, Runner, compare
 
-__all__ = ["CONFIGURATION", "pyjwt_backend", "run"]
+__all__ = ["CONFIGURATION", "run", "table", "targets"]
 
 CONFIGURATION = {
     "Starlette bare": "Starlette app, one route returning PlainTextResponse('ok')",
@@ -38,6 +36,8 @@ CONFIGURATION = {
     "backend calling jwt.decode(token, secret, algorithms=['HS256'], audience, issuer) and "
     "raising AuthenticationError on a missing or bad token",
     "FastAPI bare": "FastAPI app, one async route returning PlainTextResponse('ok')",
+    "FastAPI + empty dependency": "reference: an async dependency with no parameters "
+    "returning None (what FastAPI's dependency injection costs by itself)",
     "FastAPI + jwtguard JWTBearer": "the route depends on Depends(JWTBearer(guard)); cache hit",
     "FastAPI + HTTPBearer (PyJWT)": "the route depends on an async dependency taking "
     "HTTPBearer() credentials and calling jwt.decode as above",
@@ -55,340 +55,12 @@ FASTAPI_BASE = "FastAPI bare"
 WSGI_BASE = "Flask bare"
 
 
-# -- apps -------------------------------------------------------------------------------
-
-
-def _starlette_apps(guard: Any, secret: str) -> dict[str, Any]:
-    from starlette.applications import Starlette
-    from starlette.middleware import Middleware
-    from starlette.middleware.authentication import AuthenticationMiddleware
-    from starlette.responses import PlainTextResponse
-    from starlette.routing import Route
-
-    async def endpoint(request: Any) -> Any:
-        return PlainTextResponse("ok")
-
-    routes = [Route("/", endpoint)]
-
-    apps = {
-        "Starlette bare": Starlette(routes=routes),
-        "Starlette + AuthenticationMiddleware (PyJWT)": Starlette(
-            routes=routes,
-            middleware=[Middleware(AuthenticationMiddleware, backend=pyjwt_backend(secret))],
-        ),
-        "Starlette + raw dict middleware": Starlette(
-            routes=routes, middleware=[Middleware(_DictMiddleware, guard=guard)]
-        ),
-    }
-    try:
-        from jwtguard.adapters.asgi import JWTGuardMiddleware
-    except ImportError:
-        return apps
-    apps["Starlette + jwtguard"] = Starlette(
-        routes=routes,
-        middleware=[Middleware(JWTGuardMiddleware, guard=guard, security_headers=None)],
-    )
-    apps["Starlette + jwtguard + headers"] = Starlette(
-        routes=routes, middleware=[Middleware(JWTGuardMiddleware, guard=guard)]
-    )
-    return apps
-
-
-def pyjwt_backend(secret: str) -> Any:
-    """A Starlette AuthenticationBackend calling PyJWT, refusing missing or bad tokens."""
-    import jwt
-    from starlette.authentication import (
-        AuthCredentials,
-        AuthenticationBackend,
-        AuthenticationError,
-        SimpleUser,
-    )
-
-    class PyJWTBackend(AuthenticationBackend):
-        async def authenticate(self, conn: Any) -> Any:
-            header = conn.headers.get("authorization")
-            if header is None:
-                raise AuthenticationError("missing token")
-            scheme, _, token = header.partition(" ")
-            if scheme.lower() != "bearer":
-                raise AuthenticationError("not a bearer token")
-            try:
-                claims = jwt.decode(
-                    token,
-                    secret,
-                    algorithms=["HS256"],
-                    audience=AUDIENCE,
-                    issuer=ISSUER,
-                    options={"require": ["exp"]},
-                )
-            except jwt.InvalidTokenError as exc:
-                raise AuthenticationError("invalid token") from exc
-            return AuthCredentials(claims.get("scope", "").split()), SimpleUser(claims["sub"])
-
-    return PyJWTBackend()
-
-
-class _DictMiddleware:
-    """The least an ASGI authentication middleware can do with a cache (reference floor)."""
-
-    def __init__(self, app: Any, guard: Any) -> None:
-        self.app = app
-        self.entries: dict[bytes, tuple[Any, float]] = {}
-        self.guard = guard
-
-    def remember(self, token: str) -> None:
-        claims = self.guard.verify(token)
-        self.entries[token.encode()] = (claims, float(claims["exp"]))
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http":
-            entry = None
-            for name, value in scope["headers"]:
-                if name == b"authorization" and value[:7].lower() == b"bearer ":
-                    entry = self.entries.get(value[7:])
-                    break
-            if entry is None or time.time() >= entry[1]:
-                await send({"type": "http.response.start", "status": 401, "headers": []})
-                await send({"type": "http.response.body", "body": b""})
-                return
-            scope["user"] = entry[0]
-        await self.app(scope, receive, send)
-
-
-def _fastapi_apps(guard: Any, secret: str) -> dict[str, Any]:
-    import jwt
-    from fastapi import Depends, FastAPI, HTTPException
-    from fastapi.responses import PlainTextResponse
-    from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-
-    bare = FastAPI()
-
-    @bare.get("/")
-    async def bare_view() -> Any:
-        return PlainTextResponse("ok")
-
-    security = HTTPBearer()
-
-    async def current_claims(
-        credentials: HTTPAuthorizationCredentials = Depends(security),  # noqa: B008
-    ) -> dict[str, Any]:
-        try:
-            claims: dict[str, Any] = jwt.decode(
-                credentials.credentials,
-                secret,
-                algorithms=["HS256"],
-                audience=AUDIENCE,
-                issuer=ISSUER,
-                options={"require": ["exp"]},
-            )
-        except jwt.InvalidTokenError:
-            raise HTTPException(status_code=401, detail="invalid token") from None
-        return claims
-
-    pyjwt_app = FastAPI()
-
-    @pyjwt_app.get("/")
-    async def pyjwt_view(claims: dict[str, Any] = Depends(current_claims)) -> Any:  # noqa: B008
-        return PlainTextResponse("ok")
-
-    apps = {"FastAPI bare": bare, "FastAPI + HTTPBearer (PyJWT)": pyjwt_app}
-    try:
-        from jwtguard.adapters.fastapi import JWTBearer
-    except ImportError:
-        return apps
-    bearer = JWTBearer(guard)
-    ours = FastAPI()
-    bearer.install(ours)
-
-    @ours.get("/")
-    async def ours_view(claims: Any = Depends(bearer)) -> Any:  # noqa: B008
-        return PlainTextResponse("ok")
-
-    apps["FastAPI + jwtguard JWTBearer"] = ours
-    return apps
-
-
-def _flask_apps(guard: Any, secret: str) -> dict[str, Any]:
-    from flask import Flask
-
-    def view() -> str:
-        return "ok"
-
-    bare = Flask("bare")
-    bare.route("/")(view)
-    apps: dict[str, Any] = {"Flask bare": bare}
-    try:
-        from flask_jwt_extended import JWTManager
-        from flask_jwt_extended import jwt_required as fjwt_required
-
-        fjwt = Flask("fjwt")
-        fjwt.config.update(
-            JWT_SECRET_KEY=secret,
-            JWT_ALGORITHM="HS256",
-            JWT_DECODE_ALGORITHMS=["HS256"],
-            JWT_DECODE_AUDIENCE=AUDIENCE,
-            JWT_DECODE_ISSUER=ISSUER,
-            JWT_TOKEN_LOCATION=["headers"],
-        )
-        JWTManager(fjwt)
-        fjwt.route("/")(fjwt_required()(view))
-        apps["Flask + flask-jwt-extended"] = fjwt
-    except ImportError:
-        pass
-    try:
-        from jwtguard.adapters.flask import JWTGuard, jwt_required
-        from jwtguard.adapters.wsgi import JWTGuardWSGIMiddleware
-    except ImportError:
-        return apps
-    ext = Flask("ext")
-    JWTGuard(ext, guard=guard, security_headers=None)
-    ext.route("/")(jwt_required(view))
-    apps["Flask + jwtguard extension"] = ext
-    wrapped = Flask("wrapped")
-    wrapped.route("/")(view)
-    apps["Flask + jwtguard WSGI middleware"] = JWTGuardWSGIMiddleware(
-        wrapped, guard=guard, security_headers=None
-    )
-    return apps
-
-
-# -- drivers ----------------------------------------------------------------------------
-
-
-def _scope(token: str) -> dict[str, Any]:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": "/",
-        "raw_path": b"/",
-        "root_path": "",
-        "query_string": b"",
-        "headers": [
-            (b"host", b"127.0.0.1:8000"),
-            (b"user-agent", b"bench/1.0"),
-            (b"accept", b"*/*"),
-            (b"authorization", b"Bearer " + token.encode("ascii")),
-        ],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8000),
-    }
-
-
-_REQUEST = {"type": "http.request", "body": b"", "more_body": False}
-
-
-async def _receive() -> dict[str, Any]:
-    return _REQUEST
-
-
-def asgi_status(app: Any, token: str, loop: asyncio.AbstractEventLoop) -> int:
-    """Serve one request and return its status code."""
-    status = [0]
-
-    async def send(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.start":
-            status[0] = message["status"]
-
-    loop.run_until_complete(app(_scope(token), _receive, send))
-    return status[0]
-
-
-def asgi_runner(app: Any, token: str, loop: asyncio.AbstractEventLoop) -> Runner:
-    """Serve ``n`` requests in one event-loop run; nanoseconds per request."""
-    base = _scope(token)
-
-    async def send(message: dict[str, Any]) -> None:
-        pass
-
-    async def batch(n: int) -> None:
-        for _ in repeat(None, n):
-            await app(dict(base), _receive, send)
-
-    def run(n: int) -> float:
-        gc.disable()
-        try:
-            start = time.perf_counter_ns()
-            loop.run_until_complete(batch(n))
-            return (time.perf_counter_ns() - start) / n
-        finally:
-            gc.enable()
-
-    return run
-
-
-def _environ(token: str) -> dict[str, Any]:
-    return {
-        "REQUEST_METHOD": "GET",
-        "SCRIPT_NAME": "",
-        "PATH_INFO": "/",
-        "QUERY_STRING": "",
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "8000",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "HTTP_HOST": "127.0.0.1:8000",
-        "HTTP_USER_AGENT": "bench/1.0",
-        "HTTP_ACCEPT": "*/*",
-        "HTTP_AUTHORIZATION": f"Bearer {token}",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(b""),
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-    }
-
-
-def wsgi_call(app: Any, environ: dict[str, Any]) -> int:
-    """Serve one request (body consumed, iterable closed) and return its status code."""
-    status = [0]
-
-    def start_response(line: str, headers: Any, exc_info: Any = None) -> Callable[..., Any]:
-        status[0] = int(line[:3])
-        return _ignore
-
-    body = app(dict(environ), start_response)
-    try:
-        for _ in body:
-            pass
-    finally:
-        close = getattr(body, "close", None)
-        if close is not None:
-            close()
-    return status[0]
-
-
-def _ignore(*_args: Any) -> None:
-    pass
-
-
-def wsgi_runner(app: Any, token: str) -> Runner:
-    """Serve ``n`` requests; nanoseconds per request."""
-    base = _environ(token)
-
-    def run(n: int) -> float:
-        gc.disable()
-        try:
-            start = time.perf_counter_ns()
-            for _ in repeat(None, n):
-                wsgi_call(app, base)
-            return (time.perf_counter_ns() - start) / n
-        finally:
-            gc.enable()
-
-    return run
-
-
 # -- run --------------------------------------------------------------------------------
 
 
 def _check(name: str, status_of: Callable[[str], int], token: str) -> None:
     ok, bad = status_of(token), status_of(tamper(token))
-    protected = name not in (ASGI_BASE, FASTAPI_BASE, WSGI_BASE)
+    protected = name not in (ASGI_BASE, FASTAPI_BASE, WSGI_BASE, "FastAPI + empty dependency")
     if ok != 200 or (protected and not 400 <= bad < 500):
         raise AssertionError(f"{name}: valid token gave {ok}, tampered token gave {bad}")
 
@@ -409,15 +81,15 @@ def run(quick: bool = True, *, tiny: bool = False, progress: Any = None) -> dict
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             groups: dict[str, dict[str, Runner]] = {"asgi": {}, "wsgi": {}}
-            asgi_apps = {**_starlette_apps(guard, secret), **_fastapi_apps(guard, secret)}
+            asgi_apps = {**starlette_apps(guard, secret), **fastapi_apps(guard, secret)}
             for name, app in asgi_apps.items():
                 for middleware in _middlewares(app):
-                    if isinstance(middleware, _DictMiddleware):
+                    if isinstance(middleware, DictMiddleware):
                         middleware.remember(token)
                 _check(name, lambda t, app=app: asgi_status(app, t, loop), token)
                 groups["asgi"][name] = asgi_runner(app, token, loop)
-            for name, app in _flask_apps(guard, secret).items():
-                _check(name, lambda t, app=app: wsgi_call(app, _environ(t)), token)
+            for name, app in flask_apps(guard, secret).items():
+                _check(name, lambda t, app=app: wsgi_call(app, environ(t)), token)
                 groups["wsgi"][name] = wsgi_runner(app, token)
             for group, runners in groups.items():
                 if progress:
@@ -488,8 +160,6 @@ def targets(out: dict[str, Any]) -> list[dict[str, Any]]:
     for label, rows, peer, ours in (
         ("AuthenticationMiddleware+PyJWT overhead / jwtguard ASGI overhead", asgi,
          "Starlette + AuthenticationMiddleware (PyJWT)", "Starlette + jwtguard"),
-        ("HTTPBearer+PyJWT overhead / jwtguard JWTBearer overhead (FastAPI)", asgi,
-         "FastAPI + HTTPBearer (PyJWT)", "FastAPI + jwtguard JWTBearer"),
         ("flask-jwt-extended overhead / jwtguard Flask extension overhead", wsgi,
          "Flask + flask-jwt-extended", "Flask + jwtguard extension"),
         ("flask-jwt-extended overhead / jwtguard WSGI middleware overhead", wsgi,

@@ -77,6 +77,14 @@ def headline(results: dict[str, Any]) -> list[str]:
             f"{peer_asgi['overhead'] * 100:.0f}% "
             f"({peer_asgi['overhead'] / max(ours_asgi['overhead'], 1e-3):.0f}x more)."
         )
+    dep, noop = asgi.get("FastAPI + jwtguard JWTBearer"), asgi.get("FastAPI + empty dependency")
+    bearer = asgi.get("FastAPI + HTTPBearer (PyJWT)")
+    if dep and noop and bearer:
+        lines.append(
+            f"FastAPI: `Depends(JWTBearer(guard))` adds {dep['overhead'] * 100:.0f}% to a bare "
+            f"route, of which an empty dependency alone adds {noop['overhead'] * 100:.0f}%; "
+            f"HTTPBearer with PyJWT adds {bearer['overhead'] * 100:.0f}%."
+        )
     ext, fjwt = wsgi.get("Flask + jwtguard extension"), wsgi.get("Flask + flask-jwt-extended")
     if ext and fjwt:
         lines.append(
@@ -221,6 +229,16 @@ def _section_scaling(data: dict[str, Any]) -> list[str]:
             f"| {r['distinct_tokens']:,} | {r['cache_size']:,} | {r['hit_ratio']:.3f} | "
             f"{r['mean_ns'] / 1000:.2f} |"
         )
+    out += [
+        "",
+        "Uncached verification against the number of keys in the set (token signed by "
+        "the last key, found by `kid`):",
+        "",
+        "| keys | uncached us | vs one key |",
+        "|---:|---:|---:|",
+    ]
+    for r in data.get("kid_lookup", []):
+        out.append(f"| {r['keys']:,} | {r['uncached_ns'] / 1000:.2f} | {r['vs_1_key']:.2f} |")
     m, e = data["memory"], data["eviction"]
     out += [
         "",

@@ -116,7 +116,7 @@ def cache_size_scan(material: Material, sizes: list[int], plan: Plan) -> list[di
 
 def token_size_scan(material: Material, extras: list[int], plan: Plan) -> list[dict[str, Any]]:
     """Hit and uncached cost as the token grows (claims padded with roles)."""
-    from benchmarks.verify import _floor
+    from benchmarks._verifiers import floor_verifier
 
     rows = []
     for extra in extras:
@@ -128,7 +128,7 @@ def token_size_scan(material: Material, extras: list[int], plan: Plan) -> list[d
             {
                 "hit": _lookup_runner(cached.verify, [token]),
                 "uncached": _lookup_runner(uncached.verify, [token]),
-                "floor": _lookup_runner(_floor(material), [token]),
+                "floor": _lookup_runner(floor_verifier(material), [token]),
             },
             plan,
         )
@@ -204,6 +204,35 @@ def memory_per_entry(material: Material, count: int) -> dict[str, Any]:
     }
 
 
+def kid_scan(counts: list[int], plan: Plan) -> list[dict[str, Any]]:
+    """Uncached verification as the key set grows: the ``kid`` look-up should not show."""
+    import secrets
+
+    import jwt
+
+    from jwtguard import Guard, Key, KeySet
+
+    contenders: dict[str, Runner] = {}
+    for count in counts:
+        raw = [secrets.token_bytes(32) for _ in range(count)]
+        keys = KeySet(Key.from_secret(r, "HS256", kid=f"key-{i}") for i, r in enumerate(raw))
+        guard = Guard(keys, algorithms=["HS256"], audience=AUDIENCE, issuer=ISSUER, cache_size=0)
+        token = jwt.encode(
+            claims_for(1), raw[-1], algorithm="HS256", headers={"kid": f"key-{count - 1}"}
+        )
+        contenders[str(count)] = _lookup_runner(guard.verify, [token])
+    measured = compare(contenders, plan)
+    first = measured[str(counts[0])]
+    return [
+        {
+            "keys": int(name),
+            "uncached_ns": r.median_ns,
+            f"vs_{counts[0]}_key": r.ratio_to(first),
+        }
+        for name, r in measured.items()
+    ]
+
+
 def eviction_scan(material: Material, capacity: int, plan: Plan) -> dict[str, Any]:
     """A miss that must evict (full cache, cyclic scan over 2x capacity) vs no cache at all."""
     pool = [material.token(claims_for(u)) for u in range(2 * capacity)]
@@ -252,6 +281,7 @@ def run(quick: bool = True, *, tiny: bool = False, progress: Any = None) -> dict
         ("cache_size", lambda: cache_size_scan(material, sizes, plan)),
         ("token_size", lambda: token_size_scan(material, extras, plan)),
         ("distinct_tokens", lambda: distinct_tokens_scan(material, capacity, counts, requests)),
+        ("kid_lookup", lambda: kid_scan([1, 10] if tiny else [1, 10, 100, 1000], plan)),
         ("memory", lambda: memory_per_entry(material, 200 if tiny else 10_000)),
         ("eviction", lambda: eviction_scan(material, 200 if tiny else 2_000, plan)),
     ]
@@ -281,6 +311,10 @@ def table(out: dict[str, Any]) -> str:
         f"  {r['distinct_tokens']:>7} {r['cache_size']:>6} {r['hit_ratio']:.3f}"
         f" {r['mean_ns']:>9.0f}"
         for r in out["distinct_tokens"]
+    ]
+    lines.append("keys in the set: count, uncached ns, ratio to one key")
+    lines += [
+        f"  {r['keys']:>6} {r['uncached_ns']:>8.0f} {r['vs_1_key']:.2f}" for r in out["kid_lookup"]
     ]
     m = out["memory"]
     lines.append(

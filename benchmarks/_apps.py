@@ -1,0 +1,220 @@
+"""The in-process apps that ``benchmarks.middleware`` times: bare, jwtguard, and peers.
+
+The jwtguard rows appear only when the adapters can be imported.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from benchmarks._material import AUDIENCE, ISSUER
+
+__all__ = ["DictMiddleware", "fastapi_apps", "flask_apps", "pyjwt_backend", "starlette_apps"]
+
+
+def starlette_apps(guard: Any, secret: str) -> dict[str, Any]:
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.middleware.authentication import AuthenticationMiddleware
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    async def endpoint(request: Any) -> Any:
+        return PlainTextResponse("ok")
+
+    routes = [Route("/", endpoint)]
+
+    apps = {
+        "Starlette bare": Starlette(routes=routes),
+        "Starlette + AuthenticationMiddleware (PyJWT)": Starlette(
+            routes=routes,
+            middleware=[Middleware(AuthenticationMiddleware, backend=pyjwt_backend(secret))],
+        ),
+        "Starlette + raw dict middleware": Starlette(
+            routes=routes, middleware=[Middleware(DictMiddleware, guard=guard)]
+        ),
+    }
+    try:
+        from jwtguard.adapters.asgi import JWTGuardMiddleware
+    except ImportError:
+        return apps
+    apps["Starlette + jwtguard"] = Starlette(
+        routes=routes,
+        middleware=[Middleware(JWTGuardMiddleware, guard=guard, security_headers=None)],
+    )
+    apps["Starlette + jwtguard + headers"] = Starlette(
+        routes=routes, middleware=[Middleware(JWTGuardMiddleware, guard=guard)]
+    )
+    return apps
+
+
+def pyjwt_backend(secret: str) -> Any:
+    """A Starlette AuthenticationBackend calling PyJWT, refusing missing or bad tokens."""
+    import jwt
+    from starlette.authentication import (
+        AuthCredentials,
+        AuthenticationBackend,
+        AuthenticationError,
+        SimpleUser,
+    )
+
+    class PyJWTBackend(AuthenticationBackend):
+        async def authenticate(self, conn: Any) -> Any:
+            header = conn.headers.get("authorization")
+            if header is None:
+                raise AuthenticationError("missing token")
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer":
+                raise AuthenticationError("not a bearer token")
+            try:
+                claims = jwt.decode(
+                    token,
+                    secret,
+                    algorithms=["HS256"],
+                    audience=AUDIENCE,
+                    issuer=ISSUER,
+                    options={"require": ["exp"]},
+                )
+            except jwt.InvalidTokenError as exc:
+                raise AuthenticationError("invalid token") from exc
+            return AuthCredentials(claims.get("scope", "").split()), SimpleUser(claims["sub"])
+
+    return PyJWTBackend()
+
+
+class DictMiddleware:
+    """The least an ASGI authentication middleware can do with a cache (reference floor)."""
+
+    def __init__(self, app: Any, guard: Any) -> None:
+        self.app = app
+        self.entries: dict[bytes, tuple[Any, float]] = {}
+        self.guard = guard
+
+    def remember(self, token: str) -> None:
+        claims = self.guard.verify(token)
+        self.entries[token.encode()] = (claims, float(claims["exp"]))
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            entry = None
+            for name, value in scope["headers"]:
+                if name == b"authorization" and value[:7].lower() == b"bearer ":
+                    entry = self.entries.get(value[7:])
+                    break
+            if entry is None or time.time() >= entry[1]:
+                await send({"type": "http.response.start", "status": 401, "headers": []})
+                await send({"type": "http.response.body", "body": b""})
+                return
+            scope["user"] = entry[0]
+        await self.app(scope, receive, send)
+
+
+def fastapi_apps(guard: Any, secret: str) -> dict[str, Any]:
+    import jwt
+    from fastapi import Depends, FastAPI, HTTPException
+    from fastapi.responses import PlainTextResponse
+    from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+    bare = FastAPI()
+
+    @bare.get("/")
+    async def bare_view() -> Any:
+        return PlainTextResponse("ok")
+
+    security = HTTPBearer()
+
+    async def current_claims(
+        credentials: HTTPAuthorizationCredentials = Depends(security),  # noqa: B008
+    ) -> dict[str, Any]:
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                credentials.credentials,
+                secret,
+                algorithms=["HS256"],
+                audience=AUDIENCE,
+                issuer=ISSUER,
+                options={"require": ["exp"]},
+            )
+        except jwt.InvalidTokenError:
+            raise HTTPException(status_code=401, detail="invalid token") from None
+        return claims
+
+    pyjwt_app = FastAPI()
+
+    @pyjwt_app.get("/")
+    async def pyjwt_view(claims: dict[str, Any] = Depends(current_claims)) -> Any:  # noqa: B008
+        return PlainTextResponse("ok")
+
+    async def nothing() -> None:
+        return None
+
+    noop_app = FastAPI()
+
+    @noop_app.get("/")
+    async def noop_view(claims: None = Depends(nothing)) -> Any:
+        return PlainTextResponse("ok")
+
+    apps = {
+        "FastAPI bare": bare,
+        "FastAPI + empty dependency": noop_app,
+        "FastAPI + HTTPBearer (PyJWT)": pyjwt_app,
+    }
+    try:
+        from jwtguard.adapters.fastapi import JWTBearer
+    except ImportError:
+        return apps
+    bearer = JWTBearer(guard)
+    ours = FastAPI()
+    bearer.install(ours)
+
+    @ours.get("/")
+    async def ours_view(claims: Any = Depends(bearer)) -> Any:  # noqa: B008
+        return PlainTextResponse("ok")
+
+    apps["FastAPI + jwtguard JWTBearer"] = ours
+    return apps
+
+
+def flask_apps(guard: Any, secret: str) -> dict[str, Any]:
+    from flask import Flask
+
+    def view() -> str:
+        return "ok"
+
+    bare = Flask("bare")
+    bare.route("/")(view)
+    apps: dict[str, Any] = {"Flask bare": bare}
+    try:
+        from flask_jwt_extended import JWTManager
+        from flask_jwt_extended import jwt_required as fjwt_required
+
+        fjwt = Flask("fjwt")
+        fjwt.config.update(
+            JWT_SECRET_KEY=secret,
+            JWT_ALGORITHM="HS256",
+            JWT_DECODE_ALGORITHMS=["HS256"],
+            JWT_DECODE_AUDIENCE=AUDIENCE,
+            JWT_DECODE_ISSUER=ISSUER,
+            JWT_TOKEN_LOCATION=["headers"],
+        )
+        JWTManager(fjwt)
+        fjwt.route("/")(fjwt_required()(view))
+        apps["Flask + flask-jwt-extended"] = fjwt
+    except ImportError:
+        pass
+    try:
+        from jwtguard.adapters.flask import JWTGuard, jwt_required
+        from jwtguard.adapters.wsgi import JWTGuardWSGIMiddleware
+    except ImportError:
+        return apps
+    ext = Flask("ext")
+    JWTGuard(ext, guard=guard, security_headers=None)
+    ext.route("/")(jwt_required(view))
+    apps["Flask + jwtguard extension"] = ext
+    wrapped = Flask("wrapped")
+    wrapped.route("/")(view)
+    apps["Flask + jwtguard WSGI middleware"] = JWTGuardWSGIMiddleware(
+        wrapped, guard=guard, security_headers=None
+    )
+    return apps
