@@ -161,7 +161,7 @@ def plot_revocation(data: dict[str, Any], path: Path) -> None:
     names = list(rows)
     values = [rows[n]["median_ns"] for n in names]
     fig, ax = plt.subplots(figsize=(9, 3.2), constrained_layout=True)
-    ax.barh(names, values, color=[OURS if n == "no store" else PEER for n in names])
+    ax.barh(names, values, color=[FLOOR if n == "no store" else OURS for n in names])
     ax.set_xscale("log")
     ax.invert_yaxis()
     ax.set_title("Cached guard.verify with a revocation store: ns per call (log scale)")
