@@ -12,6 +12,7 @@ import importlib
 import json
 import os
 import sys
+import tempfile
 import time
 import traceback
 import warnings
@@ -54,10 +55,17 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     mode.add_argument("--tiny", action="store_true", help="each benchmark once (for tests)")
     parser.add_argument("--only", default="", help=f"comma-separated subset of {','.join(SUITE)}")
     parser.add_argument("--json", type=Path, help="raw results (default benchmarks/results/)")
-    parser.add_argument("--report", type=Path, default=ROOT / "docs" / "benchmarks.md")
-    parser.add_argument("--img-dir", type=Path, default=ROOT / "docs" / "img")
+    parser.add_argument("--report", type=Path, help="default docs/benchmarks.md")
+    parser.add_argument("--img-dir", type=Path, help="default docs/img/")
     parser.add_argument("--no-report", action="store_true", help="print tables only")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    # Tiny runs only prove the code works: never let them overwrite the committed report.
+    base = Path(tempfile.mkdtemp(prefix="jwtguard-bench-")) if args.tiny else ROOT
+    mode = "full" if args.full else "tiny" if args.tiny else "quick"
+    args.json = args.json or base / "benchmarks" / "results" / f"{mode}.json"
+    args.report = args.report or base / "docs" / "benchmarks.md"
+    args.img_dir = args.img_dir or base / "docs" / "img"
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
             if hasattr(module, "table"):
                 print(f"\n== {name} ==\n{module.table(results[name])}", flush=True)
     progress.step(f"all done in {time.monotonic() - progress.start:.0f} s")
-    json_path = args.json or ROOT / "benchmarks" / "results" / f"{mode}.json"
+    json_path: Path = args.json
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(
         json.dumps({"machine": machine, "results": results}, indent=1, default=str) + "\n"
