@@ -60,7 +60,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-report", action="store_true", help="print tables only")
     args = parser.parse_args(argv)
     # Tiny runs only prove the code works: never let them overwrite the committed report.
-    base = Path(tempfile.mkdtemp(prefix="jwtguard-bench-")) if args.tiny else ROOT
+    needed = None in (args.json, args.report, args.img_dir)
+    base = Path(tempfile.mkdtemp(prefix="jwtguard-bench-")) if args.tiny and needed else ROOT
     mode = "full" if args.full else "tiny" if args.tiny else "quick"
     args.json = args.json or base / "benchmarks" / "results" / f"{mode}.json"
     args.report = args.report or base / "docs" / "benchmarks.md"

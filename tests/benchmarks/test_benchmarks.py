@@ -110,4 +110,5 @@ def test_a_verifier_that_skips_the_signature_is_refused(alg: str) -> None:
 
 
 def test_unknown_benchmark_name_is_an_error(tmp_path: Path) -> None:
-    assert main(["--tiny", "--only", "nope", "--json", str(tmp_path / "x.json")]) == 2
+    paths = ["--json", str(tmp_path / "x.json"), "--report", str(tmp_path / "r.md")]
+    assert main(["--tiny", "--only", "nope", *paths, "--img-dir", str(tmp_path)]) == 2
