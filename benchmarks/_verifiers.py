@@ -34,6 +34,7 @@ _URLSAFE = bytes.maketrans(b"-_", b"+/")
 
 
 def floor_verifier(material: Material) -> Verifier:
+    """The least a correct verifier must do, on the standard library and ``cryptography``."""
     alg = material.alg
     key = material.verify_key
     check: Callable[[bytes, bytes], None]

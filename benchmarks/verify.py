@@ -50,10 +50,6 @@ CONFIGURATION = {
     "time.time(): the least any cache can do",
 }
 
-TARGETS = (
-    ("cache hit / dict+exp floor", "jwtguard (cache hit)", "floor: dict + exp", 2.0),
-    ("uncached / floor", "jwtguard (uncached)", "floor", None),
-)
 UNCACHED_TARGET = {"HS256": 1.5, "RS256": 1.2, "ES256": 1.2, "EdDSA": 1.2}
 PEERS = ("PyJWT, key as text", "PyJWT, parsed key", "joserfc", "authlib", "python-jose", "jwcrypto")
 
