@@ -103,6 +103,14 @@ def headline(results: dict[str, Any]) -> list[str]:
             "Over HTTP, protected routes serve this share of an unprotected route's "
             f"requests per second: {'; '.join(parts)}."
         )
+    sizes = results.get("scaling", {}).get("cache_size", [])
+    if sizes:
+        r = sizes[min(1, len(sizes) - 1)]
+        lines.append(
+            f"As a server sees it (a freshly decoded token string, {r['entries']:,} entries "
+            f"cached) a hit costs {r['hit_ns'] / 1000:.2f} us, {r['vs_dict_floor']:.2f}x a "
+            "plain dict of the same size."
+        )
     mem = results.get("scaling", {}).get("memory")
     if mem:
         lines.append(
