@@ -13,7 +13,7 @@ from benchmarks._material import AUDIENCE, ISSUER
 __all__ = ["DictMiddleware", "fastapi_apps", "flask_apps", "pyjwt_backend", "starlette_apps"]
 
 
-def starlette_apps(guard: Any, secret: str) -> dict[str, Any]:
+def starlette_apps(guard: Any, secret: str, uncached: Any = None) -> dict[str, Any]:
     from starlette.applications import Starlette
     from starlette.middleware import Middleware
     from starlette.middleware.authentication import AuthenticationMiddleware
@@ -46,6 +46,11 @@ def starlette_apps(guard: Any, secret: str) -> dict[str, Any]:
     apps["Starlette + jwtguard + headers"] = Starlette(
         routes=routes, middleware=[Middleware(JWTGuardMiddleware, guard=guard)]
     )
+    if uncached is not None:
+        apps["Starlette + jwtguard (cache off)"] = Starlette(
+            routes=routes,
+            middleware=[Middleware(JWTGuardMiddleware, guard=uncached, security_headers=None)],
+        )
     return apps
 
 
@@ -176,7 +181,7 @@ def fastapi_apps(guard: Any, secret: str) -> dict[str, Any]:
     return apps
 
 
-def flask_apps(guard: Any, secret: str) -> dict[str, Any]:
+def flask_apps(guard: Any, secret: str, uncached: Any = None) -> dict[str, Any]:
     from flask import Flask
 
     def view() -> str:
@@ -212,6 +217,11 @@ def flask_apps(guard: Any, secret: str) -> dict[str, Any]:
     JWTGuard(ext, guard=guard, security_headers=None)
     ext.route("/")(jwt_required(view))
     apps["Flask + jwtguard extension"] = ext
+    if uncached is not None:
+        off = Flask("ext_uncached")
+        JWTGuard(off, guard=uncached, security_headers=None)
+        off.route("/")(jwt_required(view))
+        apps["Flask + jwtguard extension (cache off)"] = off
     wrapped = Flask("wrapped")
     wrapped.route("/")(view)
     apps["Flask + jwtguard WSGI middleware"] = JWTGuardWSGIMiddleware(

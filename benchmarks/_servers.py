@@ -1,9 +1,9 @@
 """The apps that ``benchmarks.throughput`` serves over loopback (uvicorn and gunicorn).
 
 Configured from the environment (the runner sets ``JWTGUARD_BENCH_SECRET``). Each
-app has three routes: ``/public/`` (no authentication), ``/protected`` (jwtguard)
-and ``/peer`` (the common alternative: PyJWT behind Starlette's
-AuthenticationMiddleware, or flask-jwt-extended).
+app has four routes: ``/public/`` (no authentication), ``/protected/`` (jwtguard),
+``/uncached/`` (jwtguard with ``cache_size=0``) and ``/peer/`` (the common
+alternative: PyJWT behind Starlette's AuthenticationMiddleware, or flask-jwt-extended).
 """
 
 from __future__ import annotations
@@ -18,10 +18,12 @@ __all__: list[str] = []  # servers import asgi_app / wsgi_app by name (see __get
 SECRET = os.environ.get("JWTGUARD_BENCH_SECRET", "")
 
 
-def _guard() -> Any:
+def _guard(cache_size: int = 10_000) -> Any:
     from jwtguard import Guard
 
-    return Guard(SECRET, algorithms=["HS256"], audience=AUDIENCE, issuer=ISSUER)
+    return Guard(
+        SECRET, algorithms=["HS256"], audience=AUDIENCE, issuer=ISSUER, cache_size=cache_size
+    )
 
 
 def _asgi_app() -> Any:
@@ -47,6 +49,10 @@ def _asgi_app() -> Any:
                 app=JWTGuardMiddleware(leaf(), guard=_guard(), security_headers=None),
             ),
             Mount(
+                "/uncached",
+                app=JWTGuardMiddleware(leaf(), guard=_guard(0), security_headers=None),
+            ),
+            Mount(
                 "/peer",
                 app=AuthenticationMiddleware(leaf(), backend=pyjwt_backend(SECRET)),
             ),
@@ -58,6 +64,7 @@ def _wsgi_app() -> Any:
     from flask import Flask
     from flask_jwt_extended import JWTManager
     from flask_jwt_extended import jwt_required as fjwt_required
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
     from jwtguard.adapters.flask import JWTGuard, jwt_required
 
@@ -79,6 +86,12 @@ def _wsgi_app() -> Any:
     app.add_url_rule("/public/", "public", view)
     app.add_url_rule("/protected/", "protected", jwt_required(view))
     app.add_url_rule("/peer/", "peer", fjwt_required()(view))
+    # One JWTGuard per Flask app, so the cache-off guard gets its own app behind a dispatcher
+    # (which every route goes through alike).
+    off = Flask("throughput_uncached")
+    JWTGuard(off, guard=_guard(0), security_headers=None)
+    off.add_url_rule("/", "uncached", jwt_required(view))
+    return DispatcherMiddleware(app, {"/uncached": off})
     return app
 
 

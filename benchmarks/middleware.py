@@ -35,6 +35,8 @@ CONFIGURATION = {
     "Starlette + AuthenticationMiddleware (PyJWT)": "Starlette's AuthenticationMiddleware with a "
     "backend calling jwt.decode(token, secret, algorithms=['HS256'], audience, issuer) and "
     "raising AuthenticationError on a missing or bad token",
+    "Starlette + jwtguard (cache off)": "as 'Starlette + jwtguard' with Guard(cache_size=0): "
+    "a full verification per request, like the PyJWT-based peers",
     "FastAPI bare": "FastAPI app, one async route returning PlainTextResponse('ok')",
     "FastAPI + empty dependency": "reference: an async dependency with no parameters "
     "returning None (what FastAPI's dependency injection costs by itself)",
@@ -44,6 +46,8 @@ CONFIGURATION = {
     "Flask bare": "Flask app, one view returning 'ok'",
     "Flask + jwtguard extension": "JWTGuard(app, guard=..., security_headers=None) and "
     "@jwt_required on the view; cache hit",
+    "Flask + jwtguard extension (cache off)": "as above with Guard(cache_size=0): a full "
+    "verification per request, like flask-jwt-extended",
     "Flask + jwtguard WSGI middleware": "JWTGuardWSGIMiddleware(flask_app, guard=..., "
     "security_headers=None); cache hit",
     "Flask + flask-jwt-extended": "JWTManager(app) with JWT_SECRET_KEY, JWT_DECODE_AUDIENCE, "
@@ -75,20 +79,21 @@ def run(quick: bool = True, *, tiny: bool = False, progress: Any = None) -> dict
     claims = {**claims_for(7), "type": "access", "fresh": False}  # flask-jwt-extended wants these
     token = material.token(claims)
     guard = Guard(secret, algorithms=["HS256"], audience=AUDIENCE, issuer=ISSUER)
+    uncached = Guard(secret, algorithms=["HS256"], audience=AUDIENCE, issuer=ISSUER, cache_size=0)
     loop = asyncio.new_event_loop()
     out: dict[str, Any] = {"plan": {"rounds": plan.rounds, "batch_ms": plan.batch_ms}}
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             groups: dict[str, dict[str, Runner]] = {"asgi": {}, "wsgi": {}}
-            asgi_apps = {**starlette_apps(guard, secret), **fastapi_apps(guard, secret)}
+            asgi_apps = {**starlette_apps(guard, secret, uncached), **fastapi_apps(guard, secret)}
             for name, app in asgi_apps.items():
                 for middleware in _middlewares(app):
                     if isinstance(middleware, DictMiddleware):
                         middleware.remember(token)
                 _check(name, lambda t, app=app: asgi_status(app, t, loop), token)
                 groups["asgi"][name] = asgi_runner(app, token, loop)
-            for name, app in flask_apps(guard, secret).items():
+            for name, app in flask_apps(guard, secret, uncached).items():
                 _check(name, lambda t, app=app: wsgi_call(app, environ(t)), token)
                 groups["wsgi"][name] = wsgi_runner(app, token)
             for group, runners in groups.items():

@@ -81,9 +81,14 @@ def plot_middleware(data: dict[str, Any], path: Path) -> None:
 def plot_throughput(data: dict[str, Any], path: Path) -> None:
     plt = _plt()
     servers = data["servers"]
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
-    labels = {"public": "public (no check)", "protected": "jwtguard", "peer": "peer"}
-    colours = {"public": FLOOR, "protected": OURS, "peer": PEER}
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.2), constrained_layout=True)
+    labels = {
+        "public": "public (no check)",
+        "protected": "jwtguard",
+        "uncached": "jwtguard, cache off",
+        "peer": "peer",
+    }
+    colours = {"public": FLOOR, "protected": OURS, "uncached": "#9ecae1", "peer": PEER}
     for ax, (server, routes) in zip(axes, servers.items(), strict=False):
         names = list(routes)
         rps = [routes[r]["rps"] for r in names]

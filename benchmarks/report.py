@@ -75,7 +75,13 @@ def headline(results: dict[str, Any]) -> list[str]:
             f"ASGI middleware on a cache hit adds {ours_asgi['overhead'] * 100:.0f}% to a bare "
             f"Starlette request; Starlette's AuthenticationMiddleware with PyJWT adds "
             f"{peer_asgi['overhead'] * 100:.0f}% "
-            f"({peer_asgi['overhead'] / max(ours_asgi['overhead'], 1e-3):.0f}x more)."
+            f"({peer_asgi['overhead'] / max(ours_asgi['overhead'], 1e-3):.0f}x more)"
+            + (
+                f"; with jwtguard's cache off it adds "
+                f"{asgi['Starlette + jwtguard (cache off)']['overhead'] * 100:.0f}%."
+                if "Starlette + jwtguard (cache off)" in asgi
+                else "."
+            )
         )
     dep, noop = asgi.get("FastAPI + jwtguard JWTBearer"), asgi.get("FastAPI + empty dependency")
     bearer = asgi.get("FastAPI + HTTPBearer (PyJWT)")
@@ -93,11 +99,14 @@ def headline(results: dict[str, Any]) -> list[str]:
             f"({fjwt['overhead'] / max(ext['overhead'], 1e-3):.0f}x more)."
         )
     http = results.get("throughput", {}).get("servers", {})
-    parts = [
-        f"{server} {routes['protected']['rps_vs_public']:.2f}x (peer "
-        f"{routes['peer']['rps_vs_public']:.2f}x)"
-        for server, routes in http.items()
-    ]
+    parts = []
+    for server, routes in http.items():
+        others = [
+            f"{label} {routes[route]['rps_vs_public']:.2f}x"
+            for route, label in (("uncached", "cache off"), ("peer", "peer"))
+            if route in routes
+        ]
+        parts.append(f"{server} {routes['protected']['rps_vs_public']:.2f}x ({', '.join(others)})")
     if parts:
         lines.append(
             "Over HTTP, protected routes serve this share of an unprotected route's "

@@ -27,17 +27,24 @@ NEEDS = {
     "uvicorn": ("uvicorn", "starlette"),
     "gunicorn": ("gunicorn", "flask", "flask_jwt_extended"),
 }
-ROUTES = {"public": "/public/", "protected": "/protected/", "peer": "/peer/"}
+ROUTES = {
+    "public": "/public/",
+    "protected": "/protected/",
+    "uncached": "/uncached/",
+    "peer": "/peer/",
+}
 CONFIGURATION = {
     "uvicorn": "uvicorn (1 worker, h11, asyncio loop, access log off) serving a Starlette "
     "app whose three routes are each a Mount of the same one-route sub-app; /public has no "
     "check; "
     "/protected is Mount('/protected', JWTGuardMiddleware(app, guard, security_headers=None)); "
+    "/uncached is the same with Guard(cache_size=0); "
     "/peer is Mount('/peer', AuthenticationMiddleware(app, PyJWT backend))",
     "gunicorn": "gunicorn (1 worker, gthread, 8 threads) serving a Flask app; /public has "
     "no check; /protected has "
     "jwtguard's @jwt_required (extension, security_headers=None); /peer has "
-    "flask-jwt-extended's @jwt_required()",
+    "flask-jwt-extended's @jwt_required(); /uncached is a second Flask app whose JWTGuard "
+    "has cache_size=0, both behind werkzeug's DispatcherMiddleware",
 }
 
 
@@ -86,7 +93,7 @@ def run(
                 generate(port, path, tokens, warm)
             for r in range(load.rounds):
                 order = list(ROUTES)
-                order = order[r % 3 :] + order[: r % 3]
+                order = order[r % len(order) :] + order[: r % len(order)]
                 for route in order:
                     runs[route].append(generate(port, ROUTES[route], tokens, load))
         out["servers"][server] = _summarise(runs)
@@ -102,7 +109,7 @@ def _summarise(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
         summary[route]["requests"] = sum(s["requests"] for s in samples)
         summary[route]["errors"] = sum(s["errors"] for s in samples)
     public = runs["public"]
-    for route in ("protected", "peer"):
+    for route in ("protected", "uncached", "peer"):
         summary[route]["rps_vs_public"] = statistics.median(
             s["rps"] / p["rps"] for s, p in zip(runs[route], public, strict=True)
         )
