@@ -105,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
             if hasattr(module, "table"):
                 print(f"\n== {name} ==\n{module.table(results[name])}", flush=True)
     progress.step(f"all done in {time.monotonic() - progress.start:.0f} s")
+    if hasattr(os, "getloadavg"):
+        machine["load_average_end"] = os.getloadavg()
     json_path: Path = args.json
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(

@@ -328,6 +328,7 @@ def render(
     """The whole report as markdown."""
     libs = ", ".join(f"{k} {v}" for k, v in machine["libraries"].items())
     load = machine.get("load_average")
+    load_end = machine.get("load_average_end")
     out = [
         "# Benchmarks",
         "",
@@ -335,7 +336,13 @@ def render(
         f"Raw data: [`{json_path.removeprefix('../')}`]({json_path}).",
         "",
         f"**Machine:** {machine['cpu']}, {machine['cores']} cores"
-        + (f" (load average {load[0]:.2f} at start, shared with other work)" if load else "")
+        + (
+            f" (1-minute load average {load[0]:.2f} at start"
+            + (f", {load_end[0]:.2f} at the end" if load_end else "")
+            + "; the machine is shared with other work)"
+            if load
+            else ""
+        )
         + f"; {machine['python']} on {machine['platform']}; {libs}"
         + (f"; {machine['wrk']}" if machine.get("wrk") else "; wrk not installed")
         + ".",
