@@ -110,9 +110,9 @@ def _summarise(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
         summary[route]["errors"] = sum(s["errors"] for s in samples)
     public = runs["public"]
     for route in ("protected", "uncached", "peer"):
-        summary[route]["rps_vs_public"] = statistics.median(
-            s["rps"] / p["rps"] for s, p in zip(runs[route], public, strict=True)
-        )
+        ratios = [s["rps"] / p["rps"] for s, p in zip(runs[route], public, strict=True)]
+        summary[route]["rps_vs_public"] = statistics.median(ratios)
+        summary[route]["rps_vs_public_range"] = (min(ratios), max(ratios))
     return summary
 
 
