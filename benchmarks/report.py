@@ -148,13 +148,14 @@ def _section_verify(data: dict[str, Any], configuration: dict[str, str]) -> list
             "",
             f"### {alg}",
             "",
-            "| contender | us/token | x floor | x jwtguard uncached |",
+            "| contender | us/token (quartiles) | x floor | x jwtguard uncached |",
             "|---|---:|---:|---:|",
         ]
         for name, row in sorted(rows.items(), key=lambda kv: kv[1]["median_ns"]):
+            low, high = row["quartiles_ns"]
             out.append(
-                f"| {name} | {row['median_ns'] / 1000:.2f} | {row['vs_floor']:.3f} | "
-                f"{row['vs_jwtguard_uncached']:.2f} |"
+                f"| {name} | {row['median_ns'] / 1000:.2f} ({low / 1000:.2f}-{high / 1000:.2f}) "
+                f"| {row['vs_floor']:.3f} | {row['vs_jwtguard_uncached']:.2f} |"
             )
     by_alg = data.get("hit_by_algorithm")
     if by_alg:
