@@ -80,6 +80,9 @@ def run(quick: bool = True, *, tiny: bool = False, progress: Any = None) -> dict
                     "vs_floor": r.ratio_to(floor),
                     "vs_dict_floor": r.ratio_to(dict_floor),
                     "vs_jwtguard_uncached": r.ratio_to(measured["jwtguard (uncached)"]),
+                    "min_ns": min(r.samples),
+                    "vs_floor_best": min(r.samples) / min(floor.samples),
+                    "vs_dict_floor_best": min(r.samples) / min(dict_floor.samples),
                 }
                 for name, r in measured.items()
             }
@@ -104,11 +107,25 @@ def targets(algorithms: dict[str, Any], hit_by_algorithm: dict[str, Any]) -> lis
     """The issue's performance targets, each with its measured value and whether it is met."""
     out: list[dict[str, Any]] = []
     for alg, rows in algorithms.items():
-        hit = rows["jwtguard (cache hit)"]["vs_dict_floor"]
-        out.append(_target(f"{alg}: cache hit <= 2x dict+exp floor", hit, 2.0))
-        uncached = rows["jwtguard (uncached)"]["vs_floor"]
+        hit = rows["jwtguard (cache hit)"]
+        out.append(
+            _target(
+                f"{alg}: cache hit <= 2x dict+exp floor",
+                hit["vs_dict_floor"],
+                2.0,
+                hit.get("vs_dict_floor_best"),
+            )
+        )
+        uncached = rows["jwtguard (uncached)"]
         limit = UNCACHED_TARGET[alg]
-        out.append(_target(f"{alg}: uncached <= {limit}x floor", uncached, limit))
+        out.append(
+            _target(
+                f"{alg}: uncached <= {limit}x floor",
+                uncached["vs_floor"],
+                limit,
+                uncached.get("vs_floor_best"),
+            )
+        )
         peers = [p for p in PEERS if p in rows]
         fastest = min(peers, key=lambda p: rows[p]["vs_jwtguard_uncached"])
         ratio = rows[fastest]["vs_jwtguard_uncached"]
@@ -134,14 +151,17 @@ def targets(algorithms: dict[str, Any], hit_by_algorithm: dict[str, Any]) -> lis
     return out
 
 
-def _target(label: str, measured: float, limit: float) -> dict[str, Any]:
-    return {
+def _target(label: str, measured: float, limit: float, best: float | None = None) -> dict[str, Any]:
+    found: dict[str, Any] = {
         "target": label,
         "measured": measured,
         "limit": limit,
         "met": measured <= limit,
         "unit": "x",
     }
+    if best is not None:
+        found["best_of_rounds"] = best  # ratio of the fastest batches: least disturbed by load
+    return found
 
 
 def table(results: dict[str, Any]) -> str:
@@ -158,7 +178,8 @@ def table(results: dict[str, Any]) -> str:
     lines.append("\ntargets")
     for t in results["targets"]:
         mark = "met " if t["met"] else "MISS"
-        lines.append(f"  [{mark}] {t['target']}: {t['measured']:.2f} (limit {t['limit']})")
+        best = f", best-of-rounds {t['best_of_rounds']:.2f}" if "best_of_rounds" in t else ""
+        lines.append(f"  [{mark}] {t['target']}: {t['measured']:.2f}{best} (limit {t['limit']})")
     return "\n".join(lines)
 
 
