@@ -15,7 +15,7 @@ PEER = "#ff7f0e"
 def _colour(name: str) -> str:
     if name.startswith("jwtguard") or "jwtguard" in name:
         return OURS
-    if name.startswith("floor") or "bare" in name or "raw dict" in name:
+    if name.startswith("floor") or any(w in name for w in ("bare", "raw dict", "empty dep")):
         return FLOOR
     return PEER
 
