@@ -38,6 +38,7 @@ from jwtguard.guard import Guard, GuardStats
 from jwtguard.headers import SecurityHeaders, clear_site_data
 from jwtguard.issuer import TokenIssuer
 from jwtguard.jwks import JWKSFetchError, JWKSHealth, JWKSOptions, RemoteKeySet
+from jwtguard.jws import verify_jws
 from jwtguard.keys import Key, KeySet
 from jwtguard.policy import Policy
 from jwtguard.protocols import (
@@ -110,5 +111,6 @@ __all__ = [
     "clear_site_data",
     "csrf_tokens_match",
     "new_csrf_token",
+    "verify_jws",
     "__version__",
 ]
