@@ -23,6 +23,7 @@ from jwt.algorithms import Algorithm, ECAlgorithm, HMACAlgorithm, OKPAlgorithm, 
 from jwt.algorithms import get_default_algorithms as _pyjwt_algorithms
 
 from jwtguard._b64 import b64url_decode
+from jwtguard._roca import has_roca_fingerprint
 from jwtguard._verifiers import SignatureCheck, make_check
 from jwtguard.algorithms import (
     ALGORITHM_FAMILY,
@@ -214,6 +215,11 @@ class Key:
                 f"{_describe(kid)}: the RSA key has {key_object.key_size} bits; "
                 f"at least {RSA_MIN_BITS} are required"
             )
+        if family == "RSA" and has_roca_fingerprint(_modulus(key_object)):
+            raise KeyLoadError(
+                f"{_describe(kid)}: the RSA key has the ROCA fingerprint (CVE-2017-15361); "
+                "its private key can be computed from the public key"
+            )
         is_private = isinstance(key_object, _PRIVATE_TYPES)
         public = key_object.public_key() if is_private else key_object
         return cls(
@@ -296,6 +302,12 @@ class Key:
         if kty == "EC" and jwk.get("crv") not in _JWK_CURVE_ALGORITHM:
             raise KeyLoadError(f"{_describe(kid)}: unsupported curve")
         return cls.from_crypto(key_object, requested, kid=kid)
+
+
+def _modulus(key_object: Any) -> int:
+    public = key_object.public_key() if isinstance(key_object, rsa.RSAPrivateKey) else key_object
+    modulus: int = public.public_numbers().n
+    return modulus
 
 
 def _is_der(raw: bytes) -> bool:
@@ -437,6 +449,10 @@ class KeySet:
             ):
                 continue  # a valid key that no allowed algorithm can use
             keys.append(Key.from_jwk(jwk, narrowed))
+        if len({k.family == "oct" for k in keys}) > 1:
+            # A JWKS is made to be published (RFC 7517); a secret beside public keys is a
+            # leak or a mistake. Wycheproof's MixedKeySet vectors expect the set refused.
+            raise KeyLoadError("a JWKS must not mix HMAC secrets with public keys")
         return cls(keys)
 
     @classmethod
