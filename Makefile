@@ -53,5 +53,19 @@ bench: $(STAMP) $(BENCH_STAMP)
 	@command -v wrk >/dev/null 2>&1 || echo "wrk not found: HTTP load from the Python client (apt-get install wrk)"
 	$(BIN)/python -m benchmarks $(ARGS)
 
+# Coverage-guided fuzzing of Guard.verify (fuzz/fuzz_verify.py, atheris = libFuzzer for Python).
+# make fuzz                     60 s from a fresh seed corpus; a crash exits non-zero with its input
+# make fuzz FUZZ_SECONDS=600    longer;  FUZZ_CORPUS=dir keeps (and reuses) the corpus
+FUZZ_SECONDS ?= 60
+FUZZ_CORPUS  ?=
+
+fuzz: $(STAMP)
+	@$(BIN)/python -c "import atheris" 2>/dev/null || $(BIN)/python -m pip install --quiet "atheris>=2.3" || { \
+	  echo "make fuzz: atheris could not be installed into $(VENV). It has wheels for some CPython" \
+	       "versions on Linux x86_64 only; elsewhere pip builds it from source, which needs clang" \
+	       "with libFuzzer (see https://github.com/google/atheris)." >&2; exit 1; }
+	$(if $(FUZZ_CORPUS),mkdir -p $(FUZZ_CORPUS) &&) $(BIN)/python fuzz/fuzz_verify.py \
+	  -max_total_time=$(FUZZ_SECONDS) $(FUZZ_CORPUS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
