@@ -234,3 +234,22 @@ def test_index_lists_exactly_the_examples_tested_here() -> None:
     assert sorted(RFC7520) == ["4.1", "4.2", "4.3", "4.4", "4.5", "4.6", "4.7", "4.8"]
     for entry in INDEX["rfc7520"]:
         assert entry.get("compact") == RFC7520[entry["section"]]["output"].get("compact")
+
+
+def test_verify_jws_contract() -> None:
+    """``verify_jws`` takes ``str`` or ``bytes``; anything else, or an oversized token, ends in
+    a ``TokenError`` before any decoding; a wrong key is ``invalid_signature``."""
+    example = A["A.1"]
+    key = verifying_key(example["key"], "HS256")
+    token = example["compact"]
+    assert verify_jws(token.encode("ascii"), key, "HS256") == verify_jws(token, key, ["HS256"])
+    for odd in (None, 42, ["a.b.c"], object(), token.encode("utf-16")):
+        with pytest.raises(TokenError) as caught:
+            verify_jws(odd, key, ["HS256"])  # type: ignore[arg-type]
+        assert caught.value.code == "malformed"
+    with pytest.raises(TokenError) as caught:
+        verify_jws(token, key, ["HS256"], max_token_bytes=64)
+    assert caught.value.code == "token_too_large"
+    with pytest.raises(TokenError) as caught:
+        verify_jws(token, Key.from_secret(b"x" * 32, "HS256"), ["HS256"])
+    assert caught.value.code == "invalid_signature"
