@@ -47,15 +47,16 @@ class World:
         return Guard(key, algorithms=[factory.algorithm], clock=self.clock, **POLICY, **options)
 
 
+_KEYS = {
+    alg: generate_key(alg, kid=kid)
+    for alg, kid in (("HS256", "k1"), ("RS256", "rsa"), ("ES256", "ec"), ("EdDSA", "ed"))
+}
+"""Generated once per run (an RSA key costs ~100 ms); each World gets its own clock."""
+
+
 def make_world() -> World:
     clock = FrozenClock(NOW)
-    return World(
-        clock,
-        TokenFactory.for_algorithm("HS256", clock=clock, kid="k1"),
-        TokenFactory.for_algorithm("RS256", clock=clock, kid="rsa"),
-        TokenFactory.for_algorithm("ES256", clock=clock, kid="ec"),
-        TokenFactory.for_algorithm("EdDSA", clock=clock, kid="ed"),
-    )
+    return World(clock, *(TokenFactory(key, alg, clock=clock) for alg, key in _KEYS.items()))
 
 
 def hs(w: World, header: Any = None, payload: Any = None) -> str:
