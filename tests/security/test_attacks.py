@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from jwtguard import Guard, Key, TokenError
+from jwtguard import Guard, Key, KeySet, TokenError
 from jwtguard._b64 import b64url_decode, b64url_encode
 from jwtguard.cli import _public_jwk
 from jwtguard.testing import FrozenClock, TokenFactory, encode_unchecked, generate_key
@@ -151,6 +151,27 @@ def _der(raw_sig: bytes) -> bytes:
     )
 
 
+def mixed_set(alg: str, kid: str) -> Callable[[World], tuple[Guard, str]]:
+    """A guard holding an HMAC key (``k1``) and an RSA key (``rsa``), allowing HS256 and RS256;
+    the token names one key's kid with the other family's algorithm. The RSA public key's PEM
+    is the HMAC secret, the confusion RFC 8725 section 2.1 describes: the key is bound to its
+    own family, so no candidate key exists (``unknown_key``)."""
+
+    def build(w: World) -> tuple[Guard, str]:
+        rsa_public = Key.from_crypto(w.rsa.key._verify_key, "RS256", kid="rsa")
+        keys = KeySet([w.hs.key, rsa_public])
+        guard = Guard(keys, algorithms=["HS256", "RS256"], clock=w.clock, **POLICY)
+        header = {"alg": alg, "kid": kid}
+        if alg == "HS256":
+            secret = public_bytes(w.rsa, "pem")
+            signing_input = encode_unchecked(header, CLAIMS, signature=b"").rpartition(".")[0]
+            mac = hmac.digest(secret, signing_input.encode(), "sha256")
+            return guard, f"{signing_input}.{b64url_encode(mac)}"
+        return guard, encode_unchecked(header, CLAIMS, w.rsa.key, algorithm="RS256")
+
+    return build
+
+
 def same_kid_other_key(w: World) -> tuple[Guard, str]:
     impostor = TokenFactory.for_algorithm("HS256", clock=w.clock, kid="k1")
     return w.guard(), encode_unchecked({"alg": "HS256", "kid": "k1"}, CLAIMS, impostor.key)
@@ -197,9 +218,17 @@ ATTACKS = [
         {"alg": "PS256", "kid": "rsa"}, CLAIMS, w.rsa.key._signing_key and Key.from_crypto(
             w.rsa.key._signing_key, ["PS256"], kid="rsa"))),
          "algorithm_not_allowed", "alg-disagrees-with-key-binding-RFC8725-3.1"),
-    *[case(with_header({"alg": a}), {"algorithm_not_allowed", "malformed"},
-           f"unknown-alg-{str(a)[:10]}-RFC7515-4.1.1")
-      for a in ("HS256 ", "hs256", "ES256K", "XYZ", "", 256, None, ["HS256"])],
+    *[case(with_header({"alg": a}), "algorithm_not_allowed",
+           f"unknown-alg-{a!r}-not-on-allow-list-RFC8725-3.1")
+      for a in ("HS256 ", "hs256", "ES256K", "XYZ", "", "HS256\u0000", "RS256")],
+    *[case(with_header({"alg": a}), "malformed", f"alg-not-a-string-{a!r}-RFC7515-4.1.1")
+      for a in (256, None, ["HS256"], {"alg": "HS256"}, True)],
+    case(raw(b'{"kid":"k1"}', json.dumps(CLAIMS).encode()), "malformed",
+         "alg-missing-RFC7515-4.1.1"),
+    case(mixed_set("RS256", "k1"), "unknown_key",
+         "alg-RS256-disagrees-with-hmac-key-kid-RFC8725-3.1"),
+    case(mixed_set("HS256", "rsa"), "unknown_key",
+         "alg-HS256-disagrees-with-rsa-key-kid-RFC8725-2.1"),
     # -- headers that must never pick a key (RFC 8725 3.10, RFC 7515 4.1.2-4.1.6) ------------
     case(embedded_jwk, "invalid_signature", "embedded-jwk-ignored-RFC8725-3.10"),
     case(header_key_url("jku"), "invalid_signature", "jku-ignored-RFC8725-3.10"),
@@ -209,7 +238,8 @@ ATTACKS = [
       for kid, code, label in [
           ("../../../../etc/passwd", "unknown_key", "path-traversal"),
           ("x' OR '1'='1' --", "unknown_key", "sql-fragment"),
-          ("k" * 100_00, {"malformed", "token_too_large"}, "huge"),
+          ("k" * 10_000, "token_too_large", "huge-over-size-cap"),
+          ("k" * 257, "malformed", "over-256-chars"),
           (7, "malformed", "number"),
           (["k1"], "malformed", "list"),
           ({"k": 1}, "malformed", "object"),
@@ -221,13 +251,9 @@ ATTACKS = [
          "b64-false-RFC7797-unsupported"),
     case(with_header({"b64": False}), "unsupported_header", "b64-false-without-crit"),
     case(same_kid_other_key, "invalid_signature", "same-kid-other-key-RFC7515-5.2"),
-    # -- one flipped bit anywhere (RFC 7515 5.2) --------------------------------------------
-    *[case(flip(part, pos), {"invalid_signature", "malformed", "algorithm_not_allowed",
-                              "unknown_key", "unsupported_header"},
-           f"bit-flip-{('header', 'payload', 'signature')[part]}-{pos}-RFC7515-5.2")
-      for part in (0, 1, 2) for pos in (0, 3, 7, 11, 19, 23, 31, 40)],
+    # -- one flipped bit: every position, with its exact code, in test_bit_flips.py ---------
     # -- malformed structure (RFC 7515 3.1, 7.1; RFC 7519 7.2) -------------------------------
-    *[case(mangled(fn), {"malformed", "invalid_signature"}, f"structure-{label}-RFC7519-7.2")
+    *[case(mangled(fn), "malformed", f"structure-{label}-RFC7519-7.2")
       for label, fn in [
           ("two-segments", lambda t: t.rsplit(".", 1)[0]),
           ("four-segments", lambda t: t + ".x"),
@@ -241,6 +267,11 @@ ATTACKS = [
           ("slash", lambda t: t[:5] + "/" + t[6:]),
           ("percent-encoding", lambda t: t.replace(".", "%2E", 1)),
           ("unicode", lambda t: t + "é"),
+          ("empty", lambda t: ""),
+          ("dots-only", lambda t: ".."),
+          ("empty-payload", lambda t: t.split(".")[0] + ".." + t.split(".")[2]),
+          ("header-only", lambda t: t.split(".")[0]),
+          ("trailing-dot", lambda t: t + "."),
           ("nul", lambda t: t + "\0"),
       ]],
     *[case(raw(header, payload), "malformed", f"json-{label}-RFC7519-7.2")
@@ -256,6 +287,14 @@ ATTACKS = [
           ("payload-huge-integer", b'{"alg":"HS256"}', b'{"exp":' + b"9" * 5000 + b"}"),
           ("payload-nan", b'{"alg":"HS256"}', b'{"exp":NaN}'),
           ("payload-bom", b'{"alg":"HS256"}', b'\xef\xbb\xbf{"exp":1}'),
+          ("header-invalid-utf8", b'{"alg":"HS256","kid":"\xff"}', b"{}"),
+          ("header-duplicate-kid", b'{"alg":"HS256","kid":"x","kid":"k1"}', b"{}"),
+          ("header-trailing-garbage", b'{"alg":"HS256"}x', b"{}"),
+          ("header-deep-nesting", b'{"alg":"HS256","x":' + b"[" * 3000 + b"]" * 3000 + b"}",
+           b"{}"),
+          ("header-huge-integer", b'{"alg":"HS256","x":' + b"1" * 5000 + b"}", b"{}"),
+          ("payload-empty-object-member-name", b'{"alg":"HS256"}', b'{"":1,"":2}'),
+          ("payload-infinity", b'{"alg":"HS256"}', b'{"exp":Infinity}'),
       ]],
     case(lambda w: (w.guard(), hs(w, payload={**CLAIMS, "pad": "x" * 20_000})),
          "token_too_large", "huge-payload-refused-before-decoding"),
@@ -264,9 +303,11 @@ ATTACKS = [
       for name in ("exp", "nbf", "iat")
       for label, value in [("string", str(NOW + 600)), ("bool", True), ("null", None),
                            ("list", [NOW]), ("object", {"t": NOW}), ("huge", 10**20),
-                           ("float-huge", 1e300)]],
+                           ("float-huge", 1e300), ("negative-huge", -(10**20)),
+                           ("beyond-2-53", 2**53 + 1)]],
     case(with_claims(exp=NOW - 6), "expired", "exp-past-leeway-RFC7519-4.1.4"),
     case(with_claims(exp=NOW - 5), "expired", "exp-at-leeway-edge-RFC7519-4.1.4"),
+    case(with_claims(exp=NOW - 5.0), "expired", "exp-float-at-leeway-edge-RFC7519-4.1.4"),
     case(with_claims(nbf=NOW + 6), "not_yet_valid", "nbf-past-leeway-RFC7519-4.1.5"),
     case(with_claims(iat=NOW + 6), "issued_in_future", "iat-in-future-past-leeway"),
     *[case(with_claims(aud=aud), code, f"aud-{label}-RFC7519-4.1.3")
@@ -311,8 +352,10 @@ def test_core_refuses(build: Build, codes: set[str]) -> None:
     guard, token = build(make_world())
     with pytest.raises(TokenError) as info:
         guard.verify(token)
-    assert info.value.code in codes
-    assert token not in str(info.value)
+    assert info.value.code in codes  # one code per case: the set holds exactly one
+    assert len(codes) == 1
+    if len(token) >= 8:
+        assert token not in str(info.value)
 
 
 @pytest.mark.parametrize(("build", "codes"), HTTP_ATTACKS)
@@ -326,7 +369,8 @@ def test_every_adapter_refuses(build: Build, codes: set[str], adapter: Any) -> N
         assert answer.status == 401
         assert 'error="invalid_token"' in (answer.header("WWW-Authenticate") or "")
         assert answer.json()["error"] == "invalid_token"
-    assert token.strip().encode() not in answer.body
+    if len(token.strip()) >= 8:
+        assert token.strip().encode() not in answer.body
     assert b"victim" not in answer.body
 
 
@@ -338,6 +382,23 @@ def test_the_world_accepts_its_genuine_tokens() -> None:
         factory: TokenFactory = getattr(w, which)
         token = encode_unchecked({"alg": alg, "kid": factory.key.kid}, CLAIMS, factory.key)
         assert w.guard(which).verify(token)["sub"] == "victim"
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        pytest.param({"exp": NOW - 4}, id="exp-inside-leeway-RFC7519-4.1.4"),
+        pytest.param({"exp": NOW - 4.5}, id="exp-float-inside-leeway-RFC7519-2-NumericDate"),
+        pytest.param({"nbf": NOW + 5}, id="nbf-at-leeway-edge-RFC7519-4.1.5"),
+        pytest.param({"iat": NOW + 5}, id="iat-at-leeway-edge"),
+        pytest.param({"aud": ["other", "api"]}, id="aud-list-naming-us-RFC7519-4.1.3"),
+        pytest.param({"aud": ["api"]}, id="aud-one-element-list-RFC7519-4.1.3"),
+    ],
+)
+def test_edges_that_must_be_accepted(claims: dict[str, Any]) -> None:
+    """The refusals above sit exactly at the rule's boundary: one step inside is accepted."""
+    w = make_world()
+    assert w.guard().verify(hs(w, payload={**CLAIMS, **claims}))["sub"] == "victim"
 
 
 # -- cache abuse ------------------------------------------------------------------------------
