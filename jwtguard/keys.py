@@ -7,6 +7,7 @@ add a key or widen a key's algorithms (RFC 8725 sections 2.1 and 3.1).
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -186,9 +187,14 @@ class Key:
         algs = _as_algorithms(algorithms)
         chosen = _choose_algorithms("oct", None, algs, kid)
         raw = secret.encode("utf-8") if isinstance(secret, str) else bytes(secret)
-        if raw.lstrip().startswith(b"-----BEGIN") or raw.startswith(b"ssh-") or _is_der(raw):
+        if (
+            raw.lstrip().startswith(b"-----BEGIN")
+            or raw.lstrip().startswith((b"ssh-", b"ecdsa-sha2-", b"sk-"))  # OpenSSH public keys
+            or _is_der(raw)
+            or _is_jwk_text(raw)
+        ):
             raise KeyLoadError(
-                f"{_describe(kid)}: this looks like a PEM/SSH/DER key, "
+                f"{_describe(kid)}: this looks like a PEM/SSH/DER/JWK key, "
                 "which must never be used as an HMAC secret"
             )
         need = max(HMAC_MIN_KEY_BYTES[a] for a in chosen)
@@ -308,6 +314,17 @@ def _modulus(key_object: Any) -> int:
     public = key_object.public_key() if isinstance(key_object, rsa.RSAPrivateKey) else key_object
     modulus: int = public.public_numbers().n
     return modulus
+
+
+def _is_jwk_text(raw: bytes) -> bool:
+    """A JSON object with ``kty`` (a JWK) or ``keys`` (a JWKS): a key document, never a secret."""
+    if not raw.lstrip().startswith(b"{"):
+        return False
+    try:
+        document = json.loads(raw)
+    except ValueError:
+        return False
+    return isinstance(document, dict) and ("kty" in document or "keys" in document)
 
 
 def _is_der(raw: bytes) -> bool:
