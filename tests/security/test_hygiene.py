@@ -20,6 +20,8 @@ from jwtguard._b64 import b64url_encode
 from jwtguard._verifiers import make_check
 from jwtguard.testing import FrozenClock, TokenFactory, encode_unchecked, generate_key
 
+from .conftest import _adapters
+
 
 @pytest.mark.parametrize("alg", ["HS256", "HS384", "HS512"])
 def test_hmac_tags_are_compared_in_constant_time(alg: str) -> None:
@@ -99,3 +101,45 @@ def test_reprs_never_show_secrets_or_claim_values() -> None:
     for text in texts:
         assert raw_secret.hex() not in text and b64url_encode(raw_secret) not in text
         assert "very-personal-subject" not in text and "me@example.org" not in text
+
+
+@pytest.mark.parametrize("name", [cls.name for cls in _adapters.ADAPTERS])
+def test_adapter_logs_never_carry_tokens_from_any_place(
+    name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Genuine, expired and tampered tokens sent in every place an adapter reads them
+    (``Authorization``, a custom header, a cookie, the query), logged at DEBUG: no token
+    segment, no secret and no claim value appears in any log record."""
+    caplog.set_level(logging.DEBUG)
+    clock = FrozenClock()
+    factory = TokenFactory.for_algorithm("HS256", clock=clock, kid="k1")
+    guard = factory.guard(audience="api")
+    (cls,) = [c for c in _adapters.ADAPTERS if c.name == name]
+    options = {"cookie": "at", "header": "X-Token", "query_param": "access_token"}
+    send = cls(lambda **kw: factory.guard(**kw)).client(guard=guard, **options)
+    genuine = factory.issue(sub="log-subject-123", aud="api", email="log@example.org")
+    expired = factory.issue(sub="log-subject-123", aud="api", ttl=-60)
+    tampered = genuine[:-4] + ("AAAA" if not genuine.endswith("AAAA") else "BBBA")
+    other_audience = factory.issue(sub="log-subject-123", aud="elsewhere")
+    tokens = [genuine, expired, tampered, other_audience]
+    for token in tokens:
+        for headers, query in (
+            ([("Authorization", f"Bearer {token}")], ""),
+            ([("X-Token", token)], ""),
+            ([("Cookie", f"at={token}")], ""),
+            ([], f"access_token={token}"),
+        ):
+            send("GET", "/resource", headers=headers, query=query)
+    # The test *client* (httpx) logs the URLs it requests; that is the client's log, not the
+    # server's. (A query-string token does land in server access logs, such as uvicorn's:
+    # the reason RFC 6750 section 2.3 discourages it and jwtguard leaves it off by default.)
+    records = [r for r in caplog.records if not r.name.startswith("httpx")]
+    assert any(r.name.startswith("jwtguard") for r in records), "refusals are logged"
+    text = "\n".join(r.getMessage() + repr(r.args) for r in records)
+    secret = factory.key._signing_key
+    assert isinstance(secret, bytes)
+    assert secret.hex() not in text and b64url_encode(secret) not in text
+    for token in tokens:
+        for segment in token.split("."):
+            assert segment not in text
+    assert "log-subject-123" not in text and "log@example.org" not in text
