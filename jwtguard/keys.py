@@ -188,7 +188,7 @@ class Key:
         chosen = _choose_algorithms("oct", None, algs, kid)
         raw = secret.encode("utf-8") if isinstance(secret, str) else bytes(secret)
         if (
-            raw.lstrip().startswith(b"-----BEGIN")
+            b"-----BEGIN" in raw  # anywhere: a BOM or a label line may precede the PEM
             or raw.lstrip().startswith((b"ssh-", b"ecdsa-sha2-", b"sk-"))  # OpenSSH public keys
             or _is_der(raw)
             or _is_jwk_text(raw)

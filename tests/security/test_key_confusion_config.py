@@ -24,16 +24,19 @@ PUBLIC = {alg: generate_key(alg, kid=alg.lower()) for alg in ("RS256", "ES256", 
 def forms(alg: str) -> dict[str, bytes]:
     public: Any = PUBLIC[alg]._verify_key
     jwk = _public_jwk(public, alg, alg.lower())
+    pem = public.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     return {
-        "pem": public.public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        ),
+        "pem": pem,
         "der": public.public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
         ),
         "openssh": public.public_bytes(
             serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
         ),
+        "pem-after-bom": "\ufeff".encode() + pem,
+        "pem-after-label": b"public key:\n" + pem,
         "jwk": json.dumps(jwk).encode(),
         "jwk-pretty": json.dumps(jwk, indent=2).encode(),
         "jwks": json.dumps({"keys": [jwk]}).encode(),
@@ -43,7 +46,16 @@ def forms(alg: str) -> dict[str, bytes]:
 CASES = [
     pytest.param(alg, form, hs, id=f"{alg}-{form}-as-{hs}-secret")
     for alg in PUBLIC
-    for form in ("pem", "der", "openssh", "jwk", "jwk-pretty", "jwks")
+    for form in (
+        "pem",
+        "pem-after-bom",
+        "pem-after-label",
+        "der",
+        "openssh",
+        "jwk",
+        "jwk-pretty",
+        "jwks",
+    )
     for hs in ("HS256", "HS384", "HS512")
     # a 44-byte Ed25519 DER is refused for HS384/512 by its length alone: not this test's point
     if len(forms(alg)[form]) >= {"HS256": 32, "HS384": 48, "HS512": 64}[hs]
@@ -55,7 +67,7 @@ def test_public_key_is_never_accepted_as_an_hmac_secret(alg: str, form: str, hs:
     material = forms(alg)[form]
     if len(material) < {"HS256": 32, "HS384": 48, "HS512": 64}[hs]:
         pytest.fail("the material would be refused for its length, not its nature")
-    texts = [] if form == "der" else [material.decode("ascii")]  # DER is binary: bytes only
+    texts = [] if form == "der" else [material.decode("utf-8")]  # DER is binary: bytes only
     for given in (material, *texts):
         with pytest.raises(ConfigError):
             Key.from_secret(given, hs)
@@ -65,7 +77,7 @@ def test_public_key_is_never_accepted_as_an_hmac_secret(alg: str, form: str, hs:
         return
     with pytest.raises(ConfigError):
         Guard.from_env(
-            {"JWTGUARD_SECRET_KEY": material.decode("ascii"), "JWTGUARD_ALGORITHMS": hs},
+            {"JWTGUARD_SECRET_KEY": material.decode("utf-8"), "JWTGUARD_ALGORITHMS": hs},
             dotenv=False,
         )
 
