@@ -369,6 +369,8 @@ def test_every_adapter_refuses(build: Build, codes: set[str], adapter: Any) -> N
         assert answer.status == 401
         assert 'error="invalid_token"' in (answer.header("WWW-Authenticate") or "")
         assert answer.json()["error"] == "invalid_token"
+        # the adapter refused for the same reason as the core: the Guard counted that code
+        assert dict(guard.stats().rejected) == {next(iter(codes)): 1}
     if len(token.strip()) >= 8:
         assert token.strip().encode() not in answer.body
     assert b"victim" not in answer.body
