@@ -19,6 +19,7 @@ from jwtguard.claims import Claims
 from jwtguard.errors import (
     ConfigError,
     MalformedTokenError,
+    RevocationUnavailableError,
     RevokedTokenError,
     TokenError,
 )
@@ -257,10 +258,27 @@ class Guard:
 
     def _internal_error(self, exc: Exception) -> TokenError:
         # Only the exception type is logged: its message could quote the input.
-        logger.error("jwtguard: unexpected %s while verifying a token", type(exc).__name__)
-        err = MalformedTokenError()
+        err: TokenError
+        if self._raised_by_revocation(exc):
+            logger.error("jwtguard: the revocation checker raised %s", type(exc).__name__)
+            err = RevocationUnavailableError()  # fail closed, and say why (503)
+        else:
+            logger.error("jwtguard: unexpected %s while verifying a token", type(exc).__name__)
+            err = MalformedTokenError()
         self._count(err)
         return err
+
+    def _raised_by_revocation(self, exc: Exception) -> bool:
+        """Whether ``exc`` came out of the revocation checker (walks the traceback)."""
+        checker = self._revocation
+        if checker is None:
+            return False
+        tb = exc.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_locals.get("self") is checker:
+                return True
+            tb = tb.tb_next
+        return False
 
     # -- observability -----------------------------------------------------------------
 

@@ -279,3 +279,26 @@ def test_guard_accepts_jwk_and_jwks_dicts(clock: FrozenClock) -> None:
 def test_repr_never_shows_the_secret() -> None:
     secret = "correct-horse-battery-staple-0123456789"
     assert secret not in repr(Guard(secret, algorithms=["HS256"]))
+
+
+class BrokenChecker:
+    def __init__(self) -> None:
+        self.broken = False
+
+    def is_revoked(self, claims: Claims) -> bool:
+        if self.broken:
+            raise ConnectionError("store down")
+        return False
+
+
+def test_a_raising_revocation_checker_fails_closed_as_unavailable(factory: TokenFactory) -> None:
+    checker = BrokenChecker()
+    guard = factory.guard(revocation=checker)
+    cached = factory.issue(sub="1")
+    guard.verify(cached)
+    checker.broken = True
+    for token in (cached, factory.issue(sub="2")):  # a cache hit, then a first verification
+        with pytest.raises(TokenError) as info:
+            guard.verify(token)
+        assert info.value.code == "revocation_unavailable"
+        assert info.value.status_code == 503
