@@ -11,15 +11,19 @@ import math
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urlsplit
 
 from jwtguard.algorithms import ALGORITHM_FAMILY, HMAC_MIN_KEY_BYTES, SUPPORTED_ALGORITHMS
 from jwtguard.errors import ConfigError, KeyLoadError
 from jwtguard.keys import Key
 
-__all__ = ["Secret", "Settings", "parse_duration"]
+if TYPE_CHECKING:
+    from jwtguard.revocation._redis_common import RedisConfig
+
+__all__ = ["Secret", "Settings", "mask_url", "parse_duration"]
 
 PREFIX: Final = "JWTGUARD_"
 _DURATION: Final = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*")
@@ -61,6 +65,20 @@ def parse_duration(text: str) -> float:
     return value
 
 
+def mask_url(url: str) -> str:
+    """``url`` with its password (if any) replaced by ``***``, safe to print."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return "<unparseable URL>"
+    if not password:
+        return url
+    user = parts.username or ""
+    host = parts.netloc.rpartition("@")[2]
+    return parts._replace(netloc=f"{user}:***@{host}").geturl()
+
+
 def _split_list(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in re.split(r"[,\s]+", text) if part.strip())
 
@@ -97,6 +115,9 @@ class Settings:
     jwks_timeout: float = 5.0
     jwks_cooldown: float = 30.0
     jwks_allow_insecure_http: bool = False
+    revocation: str | None = None
+    """``None`` (no store), ``"memory"`` or ``"redis"`` (then ``redis`` is set)."""
+    redis: RedisConfig | None = field(default=None, repr=False)  # its URL may hold a password
 
     @classmethod
     def from_env(
@@ -154,7 +175,23 @@ class Settings:
             "max_token_bytes": self.max_token_bytes,
             "access_ttl": self.access_ttl,
             "signing_key": None if self.private_key is None else self.private_key.reveal(),
+            "revocation": self.revocation_store(),
         }
+
+    def revocation_store(self) -> Any:
+        """A new revocation store as configured, or ``None``.
+
+        Each call builds a new store (and, for Redis, a new client): call it once.
+        """
+        if self.revocation == "memory":
+            from jwtguard.revocation.memory import DEFAULT_LEEWAY, MemoryRevocationStore
+
+            return MemoryRevocationStore(leeway=max(self.leeway, DEFAULT_LEEWAY))
+        if self.revocation == "redis" and self.redis is not None:
+            from jwtguard.revocation.redis import RedisRevocationStore
+
+            return RedisRevocationStore(self.redis)
+        return None
 
 
 class _Reader:
@@ -243,8 +280,57 @@ class _Reader:
             max_token_bytes=self.integer("MAX_TOKEN_BYTES", 8192, minimum=64),
             require=("exp",) if require_raw is None else _split_list(require_raw),
             typ=self.get("TYP"),
+            **self.revocation(),
             **remote,
         )
+
+    def revocation(self) -> dict[str, Any]:
+        """``REVOCATION`` (``memory``/``redis``) and ``REDIS_*`` (see jwtguard.revocation.redis)."""
+        kind = (self.get("REVOCATION") or "").strip().lower() or None
+        url = self.get("REDIS_URL")
+        if kind is None and url is not None:
+            kind = "redis"
+        if kind not in (None, "memory", "redis"):
+            self.problems.append(f"{PREFIX}REVOCATION: expected 'memory' or 'redis'")
+            return {}
+        if kind == "memory" and url is not None:
+            self.problems.append(
+                f"{PREFIX}REVOCATION=memory and {PREFIX}REDIS_URL: set only one store"
+            )
+            return {}
+        if kind != "redis":
+            return {"revocation": kind}
+        if url is None:
+            self.problems.append(
+                f"{PREFIX}REDIS_URL: required with {PREFIX}REVOCATION=redis "
+                "(e.g. redis://127.0.0.1:6379/0)"
+            )
+            return {}
+        try:
+            scheme = urlsplit(url.strip()).scheme
+        except ValueError:
+            scheme = ""
+        if scheme not in ("redis", "rediss", "unix"):
+            self.problems.append(
+                f"{PREFIX}REDIS_URL: expected redis://, rediss:// or unix://, "
+                f"got {mask_url(url.strip())[:60]!r}"
+            )
+        if importlib.util.find_spec("redis") is None:
+            self.problems.append(f"{PREFIX}REDIS_URL: pip install 'jwtguard[redis]'")
+            return {}
+        from jwtguard.revocation._redis_common import RedisConfig
+
+        try:
+            config = RedisConfig.from_env(self.env)
+        except ConfigError as exc:
+            self.problems.extend(
+                p
+                if p.startswith(PREFIX)
+                else f"{PREFIX}REDIS_{p.partition(':')[0].upper()}:{p.partition(':')[2]}"
+                for p in exc.problems
+            )
+            return {}
+        return {"revocation": "redis", "redis": config}
 
     def remote_keys(self, local_key: bool) -> dict[str, Any]:
         """``JWKS_URL`` / ``OIDC_ISSUER`` and their options (see jwtguard.jwks)."""
