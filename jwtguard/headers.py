@@ -117,6 +117,8 @@ class SecurityHeaders:
     _bwatch_auth: frozenset[bytes] = field(init=False, repr=False, compare=False)
     _wsgi_fast_auth: tuple[tuple[str, str], ...] = field(init=False, repr=False, compare=False)
     _watch_auth: frozenset[str] = field(init=False, repr=False, compare=False)
+    _asgi_tables: _Tables = field(init=False, repr=False, compare=False)
+    _wsgi_tables: _Tables = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -179,6 +181,35 @@ class SecurityHeaders:
         wsgi_vary = (("Vary", self._vary_value),) if self._vary_value else ()
         setattr_(self, "_wsgi_fast_auth", authenticated + wsgi_vary)
         setattr_(self, "_watch_auth", self._names_auth | {"vary"})
+        # (watch_auth, fast_auth, names, pairs, pairs_auth, names_auth, override, vary pair)
+        setattr_(
+            self,
+            "_asgi_tables",
+            (
+                self._bwatch_auth,
+                self._asgi_fast_auth,
+                self._bnames,
+                self._asgi,
+                self._asgi_auth,
+                self._bnames_auth,
+                self._boverride,
+                self._asgi_vary,
+            ),
+        )
+        setattr_(
+            self,
+            "_wsgi_tables",
+            (
+                self._watch_auth,
+                self._wsgi_fast_auth,
+                self._names,
+                self._always,
+                self._authenticated,
+                self._names_auth,
+                self._override,
+                ("Vary", self._vary_value),
+            ),
+        )
 
     def _hsts(self, problems: list[str]) -> str | None:
         age = self.hsts_max_age
@@ -210,63 +241,29 @@ class SecurityHeaders:
         self, existing: list[tuple[bytes, bytes]], *, authenticated: bool
     ) -> list[tuple[bytes, bytes]]:
         """The full header list for an ASGI ``http.response.start`` message."""
-        watch, fast = (
-            (self._bwatch_auth, self._asgi_fast_auth)
-            if authenticated
-            else (self._bnames, self._asgi)
-        )
-        for name, _ in existing:
-            if name.lower() in watch:
-                break
-        else:
-            return [*existing, *fast]
-        if authenticated:
-            pairs, names = self._asgi_auth, self._bnames_auth
-        else:
-            pairs, names = self._asgi, self._bnames
-        present = {name.lower() for name, _ in existing}
-        clash = names & present
-        if not clash:
-            out = [*existing, *pairs]
-        else:
-            replaced = clash if self._override_all else clash & self._boverride
-            if replaced:
-                out = [h for h in existing if h[0].lower() not in replaced]
-                clash = clash - replaced
-            else:
-                out = list(existing)
-            out.extend(p for p in pairs if p[0] not in clash)
-        if authenticated and self._vary_value:
-            if b"vary" not in present:
-                out.append(self._asgi_vary)
-            else:
-                _merge_vary(out, len(existing), b"vary", self._missing_vary)
-        return out
+        return self._merge(existing, authenticated, self._asgi_tables)
 
     def wsgi_headers(
         self, existing: list[tuple[str, str]], *, authenticated: bool
     ) -> list[tuple[str, str]]:
         """The full header list for a WSGI ``start_response`` call."""
-        watch, fast = (
-            (self._watch_auth, self._wsgi_fast_auth)
-            if authenticated
-            else (self._names, self._always)
-        )
+        return self._merge(existing, authenticated, self._wsgi_tables)
+
+    def _merge(self, existing: list[Any], authenticated: bool, tables: _Tables) -> list[Any]:
+        """Both flavours' merge: ``tables`` holds the names and pairs as bytes or as str."""
+        watch, fast = (tables[0], tables[1]) if authenticated else (tables[2], tables[3])
         for name, _ in existing:
             if name.lower() in watch:
                 break
         else:
             return [*existing, *fast]
-        if authenticated:
-            pairs, names = self._authenticated, self._names_auth
-        else:
-            pairs, names = self._always, self._names
+        pairs, names = (tables[4], tables[5]) if authenticated else (tables[3], tables[2])
         present = {name.lower() for name, _ in existing}
         clash = names & present
         if not clash:
             out = [*existing, *pairs]
         else:
-            replaced = clash if self._override_all else clash & self._override
+            replaced = clash if self._override_all else clash & tables[6]
             if replaced:
                 out = [h for h in existing if h[0].lower() not in replaced]
                 clash = clash - replaced
@@ -274,10 +271,11 @@ class SecurityHeaders:
                 out = list(existing)
             out.extend(p for p in pairs if p[0].lower() not in clash)
         if authenticated and self._vary_value:
-            if "vary" not in present:
-                out.append(("Vary", self._vary_value))
+            vary_pair = tables[7]
+            if vary_pair[0].lower() not in present:
+                out.append(vary_pair)
             else:
-                _merge_vary(out, len(existing), "vary", self._missing_vary)
+                _merge_vary(out, len(existing), vary_pair[0].lower(), self._missing_vary)
         return out
 
     def _missing_vary(self, values: list[str]) -> str | None:
@@ -287,6 +285,10 @@ class SecurityHeaders:
             return None
         missing = [n for n in self.vary if n.lower() not in have]
         return ", ".join(missing) if missing else None
+
+
+_Tables = tuple[Any, ...]
+"""Per-flavour (ASGI bytes / WSGI str) lookup tables for :meth:`SecurityHeaders._merge`."""
 
 
 def _merge_vary(
