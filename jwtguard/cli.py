@@ -1,8 +1,8 @@
-"""The ``jwtguard`` command: keygen, issue, verify, inspect, demo.
+"""The ``jwtguard`` command: keygen, issue, verify, inspect, revoke, demo.
 
-``issue`` and ``verify`` read the same ``JWTGUARD_*`` environment as
-``Guard.from_env``. Exit status: 0 success, 1 token refused, 2 usage or
-configuration error.
+``issue``, ``verify`` and ``revoke`` read the same ``JWTGUARD_*`` environment as
+``Guard.from_env``. Exit status: 0 success, 1 token refused, 2 usage,
+configuration or connection error.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import math
 import os
 import secrets
 import sys
@@ -21,9 +22,14 @@ from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
 from jwtguard._b64 import b64url_encode
 from jwtguard._jws import parse_json_object
-from jwtguard.errors import ConfigError, MalformedTokenError, TokenError
+from jwtguard.errors import (
+    ConfigError,
+    MalformedTokenError,
+    RevocationUnavailableError,
+    TokenError,
+)
 from jwtguard.guard import Guard
-from jwtguard.settings import parse_duration
+from jwtguard.settings import Settings, parse_duration
 from jwtguard.testing import generate_key, private_pem, public_pem
 
 __all__ = ["main"]
@@ -150,6 +156,52 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_revoke(args: argparse.Namespace) -> int:
+    """Revoke in the shared (Redis) store; an in-process store would protect nothing."""
+    settings = Settings.from_env()
+    if settings.revocation != "redis":
+        print(
+            "jwtguard: revoke needs a shared store: set JWTGUARD_REDIS_URL "
+            "(a revocation in this process's memory would protect nothing)",
+            file=sys.stderr,
+        )
+        return 2
+    if any(v is not None and not math.isfinite(v) for v in (args.exp, args.before)):
+        print("jwtguard: --exp and --before take a unix time", file=sys.stderr)
+        return 2
+    done: dict[str, Any]
+    if args.token is not None:
+        try:
+            claims = Guard.from_settings(settings, revocation=None).verify(_read_token(args.token))
+        except TokenError as exc:
+            print(json.dumps({"revoked": False, "code": exc.code, "error": exc.description}))
+            return 1
+        if claims.jti is None or not isinstance(claims.get("exp"), (int, float)):
+            print("jwtguard: the token has no jti or no exp; use --subject", file=sys.stderr)
+            return 1
+        done = {"jti": claims.jti, "expires_at": claims["exp"]}
+    elif args.jti is not None:
+        if args.exp is None:
+            print("jwtguard: --jti needs --exp (the token's exp, unix time)", file=sys.stderr)
+            return 2
+        done = {"jti": args.jti, "expires_at": args.exp}
+    else:
+        done = {"subject": args.subject, "issued_before": args.before}
+    store = settings.revocation_store()
+    try:
+        if "jti" in done:
+            store.revoke(done["jti"], done["expires_at"])
+        else:
+            store.revoke_subject(done["subject"], issued_before=done["issued_before"])
+    except RevocationUnavailableError:
+        print("jwtguard: cannot reach Redis; nothing was revoked", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    print(json.dumps({"revoked": True, **done}, sort_keys=True))
+    return 0
+
+
 def _cmd_inspect(args: argparse.Namespace) -> int:
     from jwtguard._b64 import b64url_decode
 
@@ -226,6 +278,15 @@ def _parser() -> argparse.ArgumentParser:
     inspect = sub.add_parser("inspect", help="show header and payload, UNVERIFIED")
     inspect.add_argument("token", help="the token, or - to read it from standard input")
     inspect.set_defaults(func=_cmd_inspect)
+
+    revoke = sub.add_parser("revoke", help="revoke a token or a subject's tokens (Redis store)")
+    what = revoke.add_mutually_exclusive_group(required=True)
+    what.add_argument("--jti", help="the jti to revoke (with --exp)")
+    what.add_argument("--token", help="verify this token (- for stdin), then revoke its jti")
+    what.add_argument("--subject", help="revoke every token of this subject (log out everywhere)")
+    revoke.add_argument("--exp", type=float, help="with --jti: revoke until this unix time")
+    revoke.add_argument("--before", type=float, help="with --subject: tokens issued before this")
+    revoke.set_defaults(func=_cmd_revoke)
 
     demo = sub.add_parser("demo", help="run the demo (no configuration needed)")
     demo.add_argument("demo_args", nargs=argparse.REMAINDER, help="passed to the demo")
