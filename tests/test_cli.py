@@ -103,3 +103,14 @@ def test_inspect_malformed() -> None:
     result = run("inspect", "not-a-token")
     assert result.returncode == 1
     assert "malformed" in result.stderr
+
+
+def test_revoke_without_a_shared_store_exits_2() -> None:
+    """A revocation kept in the CLI process's memory would protect nothing."""
+    result = run(
+        "revoke", "--jti", "abc", "--exp", "2000000000", env={"JWTGUARD_SECRET_KEY": SECRET}
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    assert "JWTGUARD_REDIS_URL" in result.stderr
+    memory = {"JWTGUARD_SECRET_KEY": SECRET, "JWTGUARD_REVOCATION": "memory"}
+    assert run("revoke", "--subject", "alice", env=memory).returncode == 2

@@ -189,3 +189,75 @@ def test_parse_duration(text: str, seconds: float) -> None:
 def test_parse_duration_rejects(text: str) -> None:
     with pytest.raises(ValueError, match="duration"):
         parse_duration(text)
+
+
+# -- revocation store (the Redis-backed case is in tests/revocation/test_settings_redis.py)
+
+
+def test_no_store_by_default_and_memory_on_request() -> None:
+    from jwtguard.revocation.memory import MemoryRevocationStore
+
+    assert Settings.from_env({"JWTGUARD_SECRET_KEY": SECRET}, dotenv=False).revocation is None
+    assert Guard.from_env({"JWTGUARD_SECRET_KEY": SECRET}, dotenv=False)._revocation is None
+    env = {"JWTGUARD_SECRET_KEY": SECRET, "JWTGUARD_REVOCATION": "Memory"}
+    guard = Guard.from_env(env, dotenv=False)
+    assert isinstance(guard._revocation, MemoryRevocationStore)
+    token = guard.issue({"sub": "a"}, ttl=60)
+    claims = guard.verify(token)
+    guard._revocation.revoke(str(claims.jti), float(claims["exp"]))
+    with pytest.raises(Exception, match="revoked"):
+        guard.verify(token)
+
+
+@pytest.mark.parametrize(
+    ("extra", "lines"),
+    [
+        ({"JWTGUARD_REVOCATION": "disk"}, ["JWTGUARD_REVOCATION: expected 'memory' or 'redis'"]),
+        ({"JWTGUARD_REVOCATION": "redis"}, ["JWTGUARD_REDIS_URL: required with"]),
+        (
+            {"JWTGUARD_REVOCATION": "memory", "JWTGUARD_REDIS_URL": "redis://h/0"},
+            ["JWTGUARD_REVOCATION=memory and JWTGUARD_REDIS_URL: set only one store"],
+        ),
+        (
+            {
+                "JWTGUARD_REDIS_URL": "http://user:hunter2@h/0",
+                "JWTGUARD_REDIS_TIMEOUT": "soon",
+                "JWTGUARD_REDIS_MODE": "sometimes",
+                "JWTGUARD_LEEWAY": "x",
+            },
+            [
+                "JWTGUARD_LEEWAY: expected a number",
+                "JWTGUARD_REDIS_URL: expected redis://, rediss:// or unix://, got 'http://user:***@h/0'",
+                "JWTGUARD_REDIS_TIMEOUT: not a duration",
+                "JWTGUARD_REDIS_MODE: must be 'push' or 'roundtrip'",
+            ],
+        ),
+    ],
+)
+def test_revocation_errors_join_the_one_config_error(
+    extra: dict[str, str], lines: list[str]
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env({"JWTGUARD_SECRET_KEY": SECRET, **extra}, dotenv=False)
+    assert len(info.value.problems) == len(lines)
+    for problem, expected in zip(info.value.problems, lines, strict=True):
+        assert problem.startswith(expected)
+    assert "hunter2" not in str(info.value)
+
+
+def test_missing_redis_py_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "redis" else real(name, *a)
+    )
+    env = {"JWTGUARD_SECRET_KEY": SECRET, "JWTGUARD_REDIS_URL": "redis://:pw@127.0.0.1/0"}
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env(env, dotenv=False)
+    assert list(info.value.problems) == ["JWTGUARD_REDIS_URL: pip install 'jwtguard[redis]'"]
+
+
+def test_redis_url_is_not_in_the_settings_repr() -> None:
+    env = {"JWTGUARD_SECRET_KEY": SECRET, "JWTGUARD_REDIS_URL": "redis://:hunter2@127.0.0.1/0"}
+    assert "hunter2" not in repr(Settings.from_env(env, dotenv=False))
