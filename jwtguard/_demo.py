@@ -1,8 +1,9 @@
 """The demo's apps and loopback servers (used by :mod:`jwtguard.demo` and its tests).
 
 One set of routes, served three ways: a Starlette app behind
-``JWTGuardMiddleware`` under uvicorn, and a plain WSGI app or a Flask app behind
-``JWTGuardWSGIMiddleware`` under ``wsgiref``. Web frameworks are imported only
+``JWTGuardMiddleware`` under uvicorn, a plain WSGI app behind
+``JWTGuardWSGIMiddleware`` and a Flask app using the ``JWTGuard`` extension
+(``@jwt_required``, ``current_claims``), both under ``wsgiref``. Web frameworks are imported only
 when the matching variant is built.
 """
 
@@ -121,26 +122,38 @@ def _plain_wsgi(environ: WSGIEnvironment, start_response: StartResponse) -> Iter
     return [data]
 
 
-def _flask_app() -> WSGIApplication:
+def flask_app(guard: Guard) -> WSGIApplication:
+    """A Flask app protected per view by the extension: ``@jwt_required`` and ``current_claims``."""
     from flask import Flask, request
 
+    from jwtguard.adapters.flask import JWTGuard, current_claims, jwt_required
+
     app = Flask("jwtguard-demo")
+    JWTGuard(app, guard=guard, realm=AUDIENCE)
 
-    def endpoint() -> tuple[dict[str, Any], int]:
-        body = _body(request.path, request.environ.get("jwtguard.claims"))
-        return (body, 200) if body is not None else ({"error": "not_found"}, 404)
+    def open_route() -> dict[str, Any]:
+        return _body(request.path, None) or {}
 
-    for path in ("/", "/public", "/health", "/me", "/admin"):
-        app.add_url_rule(path, path, endpoint)
+    def me() -> dict[str, Any]:
+        return _body("/me", current_claims) or {}
+
+    def admin() -> dict[str, Any]:
+        return _body("/admin", current_claims) or {}
+
+    for path in ("/", "/public", "/health"):
+        app.add_url_rule(path, path, open_route)
+    app.add_url_rule("/me", "me", jwt_required(me))
+    app.add_url_rule("/admin", "admin", jwt_required(scopes=["admin"])(admin))
     return app
 
 
 def wsgi_app(guard: Guard, *, flask: bool = False) -> WSGIApplication:
-    """A plain WSGI app (or a Flask app) protected by ``JWTGuardWSGIMiddleware``."""
+    """A plain WSGI app behind ``JWTGuardWSGIMiddleware``, or the Flask app (``flask=True``)."""
+    if flask:
+        return flask_app(guard)
     from jwtguard.adapters.wsgi import JWTGuardWSGIMiddleware
 
-    inner = _flask_app() if flask else _plain_wsgi
-    return JWTGuardWSGIMiddleware(inner, guard=guard, **protection())
+    return JWTGuardWSGIMiddleware(_plain_wsgi, guard=guard, **protection())
 
 
 # -- servers -------------------------------------------------------------------------------
