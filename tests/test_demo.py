@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from jwtguard._demo import DemoTokens
+from jwtguard._demo import DemoTokens, wsgi_app
 from jwtguard.demo import checks, main
 from jwtguard.errors import ExpiredTokenError, InvalidSignatureError
 
@@ -46,3 +46,18 @@ def test_a_taken_port_exits_2(variant: list[str], capsys: pytest.CaptureFixture[
         taken.listen()
         assert main(["--port", str(taken.getsockname()[1]), "--check", *variant]) == 2
     assert "cannot serve" in capsys.readouterr().err
+
+
+def test_flask_variant_uses_the_extension_per_view() -> None:
+    """``demo --flask`` shows the Flask extension, not the WSGI middleware around Flask."""
+    from flask import Flask
+
+    tokens = DemoTokens.create()
+    app = wsgi_app(tokens.guard, flask=True)
+    assert isinstance(app, Flask) and "jwtguard" in app.extensions
+    assert app.view_functions["admin"].jwtguard_requirement.scopes == frozenset({"admin"})
+    client = app.test_client()
+    reader = {"Authorization": f"Bearer {tokens.reader}"}
+    assert client.get("/me", headers=reader).get_json()["sub"] == "demo-reader"
+    assert client.get("/admin", headers=reader).status_code == 403
+    assert client.get("/public").status_code == 200

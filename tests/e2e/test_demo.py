@@ -1,7 +1,8 @@
 """End to end: the demo served by real servers on a free loopback port, talked to over HTTP.
 
-uvicorn (Starlette + JWTGuardMiddleware) and wsgiref (plain WSGI and Flask +
-JWTGuardWSGIMiddleware) run in a thread of this process; the CLI runs as a
+uvicorn (Starlette + JWTGuardMiddleware) and wsgiref (plain WSGI +
+JWTGuardWSGIMiddleware, and Flask with the JWTGuard extension: ``@jwt_required``
+per view) run in a thread of this process; the CLI runs as a
 subprocess for ``--check`` and for a clean stop on Ctrl-C (SIGINT).
 """
 
@@ -39,6 +40,7 @@ class Demo:
     server: RunningServer
     tokens: DemoTokens
     client: httpx.Client
+    variant: str
 
     def get(self, path: str, token: str | None = None) -> httpx.Response:
         headers = {} if token is None else {"Authorization": f"Bearer {token}"}
@@ -51,10 +53,16 @@ def demo(request: pytest.FixtureRequest) -> Iterator[Demo]:
     server = start_server(request.param, tokens, port=0)  # returns once it answers
     try:
         with httpx.Client(base_url=server.url, timeout=5, trust_env=False) as client:
-            yield Demo(server, tokens, client)
+            yield Demo(server, tokens, client, request.param)
     finally:
         server.stop()
     assert not server.thread.is_alive()
+
+
+def test_unknown_route(demo: Demo) -> None:
+    """The middlewares guard every non-exempt path; the Flask extension guards decorated views."""
+    response = demo.get("/nope")
+    assert response.status_code == (404 if demo.variant == "flask" else 401)
 
 
 def test_public_route(demo: Demo) -> None:
