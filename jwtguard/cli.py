@@ -8,6 +8,7 @@ configuration or connection error.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import json
 import math
@@ -172,7 +173,8 @@ def _cmd_revoke(args: argparse.Namespace) -> int:
     done: dict[str, Any]
     if args.token is not None:
         try:
-            claims = Guard.from_settings(settings, revocation=None).verify(_read_token(args.token))
+            checker = Guard.from_settings(dataclasses.replace(settings, revocation=None))
+            claims = checker.verify(_read_token(args.token))
         except TokenError as exc:
             print(json.dumps({"revoked": False, "code": exc.code, "error": exc.description}))
             return 1
