@@ -190,7 +190,9 @@ class Settings:
         if self.revocation == "redis" and self.redis is not None:
             from jwtguard.revocation.redis import RedisRevocationStore
 
-            return RedisRevocationStore(self.redis)
+            store = RedisRevocationStore(self.redis)
+            store.start()  # push mode: sync now (bounded by the timeout), not on the first request
+            return store
         return None
 
 

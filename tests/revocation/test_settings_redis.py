@@ -35,3 +35,12 @@ def test_from_env_builds_a_redis_store(redis_server: Any) -> None:
     finally:
         for store in stores:
             store.close()
+
+
+def test_push_mode_store_is_in_sync_when_from_env_returns(redis_server: Any) -> None:
+    env = {"JWTGUARD_SECRET_KEY": SECRET, "JWTGUARD_REDIS_URL": redis_server.url}
+    guard = Guard.from_env(env, dotenv=False)
+    try:
+        guard.verify(guard.issue({"sub": "alice"}, ttl=600))  # not refused as out of sync
+    finally:
+        guard._revocation.close()
