@@ -44,8 +44,10 @@ VALUE = st.one_of(FIELD_TEXT, TOKENISH, st.builds(lambda v: "Bearer " + v, TOKEN
 NAMES = st.sampled_from(
     ["Authorization", "X-Token", "Cookie", "X-CSRF-Token", "Origin", "Content-Type", "X-Other"]
 )
+# A path starting "//" is read by httpx as "//authority/...": the client, not the app, would
+# fail on it, so every generated path starts with one slash and a path character.
 PATH = st.builds(
-    lambda s: "/" + s,
+    lambda s: "/p" + s,
     st.text(alphabet=string.ascii_letters + string.digits + "-._~%!$&'()*+,;=:@/", max_size=40),
 )
 QUERY = st.builds(
