@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck check bench fuzz clean redis-server
+.PHONY: demo test lint typecheck check bench fuzz clean redis-server node-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict jwtguard tests/typing
 
-test: lint typecheck redis-server
+test: lint typecheck redis-server node-deps
 	$(BIN)/python -m pytest
 
 # The Redis revocation tests start their own redis-server (never the system service).
@@ -39,6 +39,16 @@ redis-server:
 	  else \
 	    echo "redis-server not found: Redis tests skip (and fail with CI=true); apt-get install redis-server"; \
 	  fi; }
+
+# The interop tests (tests/interop) run panva's oidc-provider and jose from the lock file.
+NODE_DIR   := tests/interop/node
+NODE_STAMP := $(NODE_DIR)/node_modules/.installed
+
+$(NODE_STAMP): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
+	npm ci --prefix $(NODE_DIR) --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+node-deps: $(NODE_STAMP)
 
 # Peers and plotting live in the `bench` extra, installed here; wrk is used when present.
 # make bench              quick mode (a few minutes on 2 cores), writes docs/benchmarks.md
@@ -68,4 +78,4 @@ fuzz: $(STAMP)
 	  -max_total_time=$(FUZZ_SECONDS) $(FUZZ_CORPUS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info $(NODE_DIR)/node_modules
