@@ -31,7 +31,7 @@ import atheris
 
 with atheris.instrument_imports(include=["jwtguard"]):
     from jwtguard import Claims, Guard, Key, TokenError
-    from jwtguard._b64 import b64url_encode
+    from jwtguard.jose._b64 import b64url_encode
     from jwtguard.testing import FrozenClock, generate_key
 
 NOW = 1_700_000_000
@@ -71,13 +71,13 @@ GUARDS: list[tuple[Guard, Key, str, dict[str, str]]] = [
         {"alg": "HS256", "kid": "hs", "typ": "at+jwt"},
     ),
     (
-        Guard(Key.from_crypto(_es._verify_key, "ES256", kid="es"), algorithms=["ES256"], **_POLICY),
+        Guard(Key.from_crypto(_es.to_crypto(), "ES256", kid="es"), algorithms=["ES256"], **_POLICY),
         _es,
         "ES256",
         {"alg": "ES256", "kid": "es"},
     ),
     (
-        Guard(Key.from_crypto(_ed._verify_key, "EdDSA"), algorithms=["EdDSA"], **_POLICY),
+        Guard(Key.from_crypto(_ed.to_crypto(), "EdDSA"), algorithms=["EdDSA"], **_POLICY),
         _ed,
         "EdDSA",
         {"alg": "EdDSA", "typ": "JWT"},

@@ -4,9 +4,9 @@ The core (this package) is framework-agnostic; adapters for ASGI, WSGI and
 Flask live in :mod:`jwtguard.adapters`.
 """
 
-from jwtguard.algorithms import SUPPORTED_ALGORITHMS
+from jwtguard._values import Secret
 from jwtguard.claims import Claims
-from jwtguard.cookies import AuthCookie, SignedCSRF, csrf_tokens_match, new_csrf_token
+from jwtguard.config.settings import Settings
 from jwtguard.errors import (
     AlgorithmNotAllowedError,
     ClaimError,
@@ -35,11 +35,14 @@ from jwtguard.errors import (
     UnsupportedHeaderError,
 )
 from jwtguard.guard import Guard, GuardStats
-from jwtguard.headers import SecurityHeaders, clear_site_data
+from jwtguard.http.cookies import AuthCookie
+from jwtguard.http.csrf import SignedCSRF, csrf_tokens_match, new_csrf_token
+from jwtguard.http.security_headers import SecurityHeaders, clear_site_data
 from jwtguard.issuer import TokenIssuer
-from jwtguard.jwks import JWKSFetchError, JWKSHealth, JWKSOptions, RemoteKeySet
+from jwtguard.jose.algorithms import SUPPORTED_ALGORITHMS
 from jwtguard.jws import verify_jws
 from jwtguard.keys import Key, KeySet
+from jwtguard.keys.remote import JWKSFetchError, JWKSHealth, JWKSOptions, RemoteKeySet
 from jwtguard.policy import Policy
 from jwtguard.protocols import (
     AsyncKeySource,
@@ -51,7 +54,6 @@ from jwtguard.protocols import (
 )
 from jwtguard.refresh import RefreshTokenReusedError, RefreshTokens, TokenPair
 from jwtguard.revocation import MemoryRevocationStore
-from jwtguard.settings import Secret, Settings
 
 __version__ = "0.1.0"
 

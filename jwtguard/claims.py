@@ -49,7 +49,7 @@ class Claims(Mapping[str, Any]):
         self._scopes: frozenset[str] | None = None
 
     @classmethod
-    def _adopt(cls, payload: dict[str, Any]) -> Claims:
+    def adopt(cls, payload: dict[str, Any]) -> Claims:
         """Wrap a freshly parsed payload that nothing else references (no copy)."""
         claims = cls.__new__(cls)
         claims._data = MappingProxyType(_freeze_values(payload))

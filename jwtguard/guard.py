@@ -9,13 +9,11 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from jwtguard._jws import JWSReader, Signed, check_signature, read_payload
-from jwtguard._validate import validate_claims
-from jwtguard.algorithms import ALGORITHM_FAMILY
 from jwtguard.cache import VerifiedTokenCache
 from jwtguard.claims import Claims
+from jwtguard.config.settings import Settings
 from jwtguard.errors import (
     ConfigError,
     MalformedTokenError,
@@ -24,20 +22,16 @@ from jwtguard.errors import (
     TokenError,
 )
 from jwtguard.issuer import TokenIssuer
-from jwtguard.keys import Key, KeySet
+from jwtguard.jose._read import JWSReader, Signed, check_signature, read_payload
+from jwtguard.jose.claims_check import validate_claims
+from jwtguard.keys import KeySet
+from jwtguard.keys.coerce import KeyInput, as_key_source
 from jwtguard.policy import Policy
-from jwtguard.protocols import AsyncKeySource, Clock, KeySource, RevocationChecker
-
-if TYPE_CHECKING:
-    from jwtguard.settings import Settings
+from jwtguard.protocols import AsyncKeySource, Clock, RevocationChecker
 
 __all__ = ["Guard", "GuardStats", "KeyInput"]
 
 logger = logging.getLogger("jwtguard")
-
-KeyInput = str | bytes | Key | KeySet | Mapping[str, Any] | KeySource | Any
-"""What ``Guard(key=...)`` accepts: an HMAC secret, a PEM, a JWK or JWKS dict,
-a :class:`Key`, a :class:`KeySet`, any :class:`KeySource`, or a ``cryptography`` key."""
 
 DEFAULT_CACHE_SIZE = 10_000
 
@@ -55,39 +49,6 @@ class GuardStats:
     misses: int
     rejected: Mapping[str, int] = field(default_factory=dict)
     cache_size: int = 0
-
-
-def as_key_source(key: KeyInput, algorithms: tuple[str, ...]) -> KeySource:
-    """Turn whatever the user passed as ``key`` into a key source bound to ``algorithms``."""
-    if isinstance(key, KeySource):
-        return key
-    if isinstance(key, Key):
-        return KeySet([key])
-    families = {ALGORITHM_FAMILY.get(a) for a in algorithms} - {None}
-    if isinstance(key, Mapping):
-        if "keys" in key:
-            return KeySet.from_jwks(key, algorithms)
-        return KeySet([Key.from_jwk(key, _fitting(algorithms, key.get("kty")))])
-    if isinstance(key, (str, bytes)):
-        text = key.encode("utf-8") if isinstance(key, str) else key
-        if b"-----BEGIN" in text:
-            if "oct" in families:
-                raise ConfigError(
-                    "key: a PEM key cannot be used with HMAC algorithms "
-                    "(HS256/384/512); a public key is never an HMAC secret"
-                )
-            return KeySet([Key.from_pem(text, algorithms)])
-        if families - {"oct"}:
-            raise ConfigError(
-                "key: a secret can only be used with HMAC algorithms; "
-                "HMAC and public-key algorithms are mixed for one key"
-            )
-        return KeySet([Key.from_secret(text, algorithms)])
-    return KeySet([Key.from_crypto(key, algorithms)])
-
-
-def _fitting(algorithms: tuple[str, ...], kty: Any) -> tuple[str, ...]:
-    return tuple(a for a in algorithms if ALGORITHM_FAMILY.get(a) == kty)
 
 
 class Guard:
@@ -192,7 +153,7 @@ class Guard:
             if entry is not None:
                 claims, valid_until, stamp = entry
                 if self._clock() < valid_until and (
-                    self._revocation is None or not self._revocation.is_revoked(claims)
+                    self._revocation is None or not self._is_revoked(claims)
                 ):
                     self.hits += 1
                     if stamp < self._cache.promote_below:
@@ -243,8 +204,8 @@ class Guard:
         payload = read_payload(signed)
         now = self._clock()
         valid_until = validate_claims(payload, self.policy, now)
-        claims = Claims._adopt(payload)
-        if self._revocation is not None and self._revocation.is_revoked(claims):
+        claims = Claims.adopt(payload)
+        if self._revocation is not None and self._is_revoked(claims):
             self._cache.discard(signed.token)
             raise RevokedTokenError
         if self._cache_ttl is not None:
@@ -256,29 +217,23 @@ class Guard:
         with self._rejected_lock:
             self._rejected[exc.code] += 1
 
+    def _is_revoked(self, claims: Claims) -> bool:
+        """Ask the revocation checker; anything it raises but a TokenError fails closed."""
+        try:
+            return self._revocation.is_revoked(claims)  # type: ignore[union-attr]
+        except TokenError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - an unknown failure must refuse, not accept
+            # Only the exception type is logged: its message could quote the claims.
+            logger.error("jwtguard: the revocation checker raised %s", type(exc).__name__)
+            raise RevocationUnavailableError from None
+
     def _internal_error(self, exc: Exception) -> TokenError:
         # Only the exception type is logged: its message could quote the input.
-        err: TokenError
-        if self._raised_by_revocation(exc):
-            logger.error("jwtguard: the revocation checker raised %s", type(exc).__name__)
-            err = RevocationUnavailableError()  # fail closed, and say why (503)
-        else:
-            logger.error("jwtguard: unexpected %s while verifying a token", type(exc).__name__)
-            err = MalformedTokenError()
+        logger.error("jwtguard: unexpected %s while verifying a token", type(exc).__name__)
+        err = MalformedTokenError()
         self._count(err)
         return err
-
-    def _raised_by_revocation(self, exc: Exception) -> bool:
-        """Whether ``exc`` came out of the revocation checker (walks the traceback)."""
-        checker = self._revocation
-        if checker is None:
-            return False
-        tb = exc.__traceback__
-        while tb is not None:
-            if tb.tb_frame.f_locals.get("self") is checker:
-                return True
-            tb = tb.tb_next
-        return False
 
     # -- observability -----------------------------------------------------------------
 
@@ -357,6 +312,4 @@ class Guard:
         See docs/configuration.md. Every problem is reported at once in one
         :class:`ConfigError`, a line each.
         """
-        from jwtguard.settings import Settings
-
         return cls.from_settings(Settings.from_env(environ, dotenv=dotenv), **overrides)

@@ -9,13 +9,14 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from jwtguard._b64 import b64url_encode
 from jwtguard.errors import ConfigError
+from jwtguard.jose._b64 import b64url_encode
 from jwtguard.keys import Key, KeySet
+from jwtguard.keys.coerce import KeyInput, as_key_source
 from jwtguard.protocols import Clock
 
 if TYPE_CHECKING:
-    from jwtguard.guard import Guard, KeyInput
+    from jwtguard.guard import Guard
 
 __all__ = ["TokenIssuer"]
 
@@ -69,8 +70,6 @@ class TokenIssuer:
     @classmethod
     def for_guard(cls, guard: Guard, signing_key: KeyInput | None, ttl: float) -> TokenIssuer:
         """An issuer whose tokens ``guard`` accepts."""
-        from jwtguard.guard import as_key_source
-
         source = (
             guard.keys
             if signing_key is None

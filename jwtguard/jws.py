@@ -14,10 +14,11 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from jwtguard._b64 import decode_alphabet_checked
-from jwtguard._jws import JWSReader, check_signature, parse_json_object
 from jwtguard.errors import MalformedTokenError, TokenError
-from jwtguard.guard import KeyInput, as_key_source
+from jwtguard.jose._b64 import decode_alphabet_checked
+from jwtguard.jose._json import parse_json_object
+from jwtguard.jose._read import JWSReader, check_signature
+from jwtguard.keys.coerce import KeyInput, as_key_source
 from jwtguard.policy import Policy
 
 __all__ = ["verify_jws"]

@@ -6,8 +6,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from jwtguard.algorithms import SUPPORTED_ALGORITHMS
 from jwtguard.errors import ConfigError
+from jwtguard.jose.algorithms import SUPPORTED_ALGORITHMS
 
 __all__ = ["Policy"]
 

@@ -266,10 +266,9 @@ def test_key_without_usable_algorithm_is_refused() -> None:
 
 
 def test_guard_accepts_jwk_and_jwks_dicts(clock: FrozenClock) -> None:
-    from jwtguard.cli import _public_jwk
 
     factory = TokenFactory.for_algorithm("ES256", clock=clock, kid="k1")
-    jwk = _public_jwk(factory.key._signing_key, "ES256", "k1")
+    jwk = Key.from_crypto(factory.key.to_crypto(private=True), "ES256", kid="k1").to_jwk()
     token = factory.issue(sub="1")
     assert Guard(jwk, algorithms=["ES256"], clock=clock).verify(token)["sub"] == "1"
     guard = Guard({"keys": [jwk]}, algorithms=["ES256"], clock=clock)

@@ -6,6 +6,8 @@ They share one decision (:class:`Pipeline`) and so behave the same.
 Importing this package imports no web framework.
 """
 
-from jwtguard.adapters._pipeline import Denial, Pipeline, Requirement
+from jwtguard.http.denial import Denial
+from jwtguard.http.pipeline import Pipeline
+from jwtguard.http.requirement import Requirement
 
 __all__ = ["Denial", "Pipeline", "Requirement"]

@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
-from jwtguard.adapters._pipeline import DEFAULT, Denial, Pipeline, resolve_security_headers
 from jwtguard.claims import Claims
 from jwtguard.guard import Guard
+from jwtguard.http.pipeline import DEFAULT, Denial, Pipeline, resolve_security_headers
 
 if TYPE_CHECKING:
     from starlette.authentication import AuthCredentials as _CredentialsBase
@@ -85,7 +85,7 @@ class JWTGuardMiddleware:
     Args:
         app: the ASGI app to protect.
         guard: verifies tokens.
-        security_headers: a ``jwtguard.headers.SecurityHeaders`` applied to every
+        security_headers: a :class:`jwtguard.SecurityHeaders` applied to every
             HTTP response (default: the OWASP defaults; ``None``: off).
         **options: see :class:`jwtguard.adapters.Pipeline` (``exempt``,
             ``cookie``, ``scopes``, ``rules``, ``report_only``, ...).

@@ -29,9 +29,9 @@ from fastapi.security.base import SecurityBase
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
-from jwtguard.adapters._pipeline import Denial, Pipeline, Predicate, Requirement
 from jwtguard.claims import Claims
 from jwtguard.guard import Guard
+from jwtguard.http.pipeline import Denial, Pipeline, Predicate, Requirement
 
 __all__ = ["JWTBearer", "JWTGuardHTTPException", "denial_handler"]
 

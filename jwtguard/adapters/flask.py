@@ -32,7 +32,12 @@ from flask import Flask, Response, current_app, g, request
 from werkzeug.datastructures import Headers
 from werkzeug.local import LocalProxy
 
-from jwtguard.adapters._pipeline import (
+from jwtguard.adapters.wsgi import CLAIMS_KEY
+from jwtguard.claims import Claims
+from jwtguard.config.settings import Settings
+from jwtguard.errors import ConfigError
+from jwtguard.guard import Guard
+from jwtguard.http.pipeline import (
     DEFAULT,
     Denial,
     Pipeline,
@@ -40,11 +45,6 @@ from jwtguard.adapters._pipeline import (
     Requirement,
     resolve_security_headers,
 )
-from jwtguard.adapters.wsgi import CLAIMS_KEY
-from jwtguard.claims import Claims
-from jwtguard.errors import ConfigError
-from jwtguard.guard import Guard
-from jwtguard.settings import Settings
 
 __all__ = ["JWTGuard", "current_claims", "jwt_required"]
 
@@ -192,7 +192,7 @@ class JWTGuard:
     Args:
         app: the app to set up now (or call :meth:`init_app` later).
         guard: a ready :class:`Guard`; otherwise one is built from ``JWTGUARD_*`` config.
-        security_headers: a ``jwtguard.headers.SecurityHeaders`` applied to every response
+        security_headers: a :class:`jwtguard.SecurityHeaders` applied to every response
             (default: the OWASP defaults; ``None``: off; ``JWTGUARD_SECURITY_HEADERS=False``
             turns them off from configuration).
         **options: see :class:`jwtguard.adapters.Pipeline`; they win over the config.

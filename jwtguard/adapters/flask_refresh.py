@@ -8,7 +8,7 @@
 
 ``authenticate()`` checks the application's own credentials (from
 ``flask.request``) and returns the claims of the new session (with ``sub``),
-or None. See :mod:`jwtguard.adapters._refresh_flow` for body and cookie modes.
+or None. See :mod:`jwtguard.http.refresh_flow` for body and cookie modes.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from jwtguard.adapters._refresh_flow import CSRF_HEADER, RefreshFlow, Reply
-from jwtguard.cookies import AuthCookie
+from jwtguard.http.cookies import AuthCookie
+from jwtguard.http.refresh_flow import CSRF_HEADER, RefreshFlow, Reply
 from jwtguard.refresh import RefreshTokens
 
 __all__ = ["refresh_blueprint"]

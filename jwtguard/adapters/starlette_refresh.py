@@ -10,7 +10,7 @@
 
 ``authenticate(request)`` (sync or async) checks the application's own
 credentials and returns the claims of the new session (with ``sub``), or None.
-See :mod:`jwtguard.adapters._refresh_flow` for the body and cookie modes.
+See :mod:`jwtguard.http.refresh_flow` for the body and cookie modes.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from jwtguard.adapters._refresh_flow import CSRF_HEADER, RefreshFlow, Reply
-from jwtguard.cookies import AuthCookie
+from jwtguard.http.cookies import AuthCookie
+from jwtguard.http.refresh_flow import CSRF_HEADER, RefreshFlow, Reply
 from jwtguard.refresh import RefreshTokens
 
 __all__ = ["refresh_routes"]

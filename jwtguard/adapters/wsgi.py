@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from jwtguard.adapters._pipeline import DEFAULT, Denial, Pipeline, resolve_security_headers
 from jwtguard.guard import Guard
+from jwtguard.http.pipeline import DEFAULT, Denial, Pipeline, resolve_security_headers
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -48,7 +48,7 @@ class JWTGuardWSGIMiddleware:
     Args:
         app: the WSGI app to protect.
         guard: verifies tokens.
-        security_headers: a ``jwtguard.headers.SecurityHeaders`` applied to every
+        security_headers: a :class:`jwtguard.SecurityHeaders` applied to every
             response (default: the OWASP defaults; ``None``: off).
         **options: see :class:`jwtguard.adapters.Pipeline`.
     """

@@ -24,7 +24,7 @@ from jwtguard.adapters.asgi import JWTGuardMiddleware
 from jwtguard.adapters.flask import JWTGuard, current_claims, jwt_required
 from jwtguard.adapters.flask_refresh import refresh_blueprint
 from jwtguard.adapters.starlette_refresh import refresh_routes
-from jwtguard.cookies import AuthCookie
+from jwtguard.http.cookies import AuthCookie
 from jwtguard.refresh import RefreshTokens
 from jwtguard.revocation import MemoryRevocationStore
 from jwtguard.revocation.redis import RedisConfig, RedisRevocationStore

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from jwtguard._demo import DemoTokens, RunningServer, start_server
 from jwtguard.demo import checks, run_checks
+from jwtguard.demo._apps import DemoTokens, RunningServer, start_server
 
 pytestmark = pytest.mark.e2e
 

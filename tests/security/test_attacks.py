@@ -20,8 +20,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from jwtguard import Guard, Key, KeySet, TokenError
-from jwtguard._b64 import b64url_decode, b64url_encode
-from jwtguard.cli import _public_jwk
+from jwtguard.jose._b64 import b64url_decode, b64url_encode
 from jwtguard.testing import FrozenClock, TokenFactory, encode_unchecked, generate_key
 
 NOW = 1_700_000_000
@@ -43,7 +42,7 @@ class World:
         factory: TokenFactory = getattr(self, which)
         key: Any = factory.key
         if which != "hs":  # verify with the public half only, as a resource server does
-            key = Key.from_crypto(key._verify_key, factory.algorithm, kid=key.kid)
+            key = Key.from_crypto(key.to_crypto(), factory.algorithm, kid=key.kid)
         return Guard(key, algorithms=[factory.algorithm], clock=self.clock, **POLICY, **options)
 
 
@@ -67,13 +66,13 @@ def hs(w: World, header: Any = None, payload: Any = None) -> str:
 
 
 def public_bytes(factory: TokenFactory, form: str) -> bytes:
-    public = factory.key._verify_key
+    public = factory.key.to_crypto()
     if form == "pem":
         pem: bytes = public.public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
         return pem
-    jwk = _public_jwk(public, factory.algorithm, str(factory.key.kid))
+    jwk = Key.from_crypto(public, factory.algorithm, kid=str(factory.key.kid)).to_jwk()
     return json.dumps(jwk).encode()
 
 
@@ -158,7 +157,7 @@ def mixed_set(alg: str, kid: str) -> Callable[[World], tuple[Guard, str]]:
     own family, so no candidate key exists (``unknown_key``)."""
 
     def build(w: World) -> tuple[Guard, str]:
-        rsa_public = Key.from_crypto(w.rsa.key._verify_key, "RS256", kid="rsa")
+        rsa_public = Key.from_crypto(w.rsa.key.to_crypto(), "RS256", kid="rsa")
         keys = KeySet([w.hs.key, rsa_public])
         guard = Guard(keys, algorithms=["HS256", "RS256"], clock=w.clock, **POLICY)
         header = {"alg": alg, "kid": kid}
@@ -179,7 +178,7 @@ def same_kid_other_key(w: World) -> tuple[Guard, str]:
 
 def embedded_jwk(w: World) -> tuple[Guard, str]:
     attacker = generate_key("RS256", kid="rsa")
-    jwk = _public_jwk(attacker._verify_key, "RS256", "rsa")
+    jwk = Key.from_crypto(attacker.to_crypto(), "RS256", kid="rsa").to_jwk()
     header = {"alg": "RS256", "kid": "rsa", "jwk": jwk}
     return w.guard("rsa"), encode_unchecked(header, CLAIMS, attacker, algorithm="RS256")
 
@@ -215,8 +214,8 @@ ATTACKS = [
     case(lambda w: (w.guard(), hs(w, header={"alg": "HS512", "kid": "k1"})),
          "algorithm_not_allowed", "alg-outside-allow-list-RFC8725-3.1"),
     case(lambda w: (w.guard("rsa"), encode_unchecked(
-        {"alg": "PS256", "kid": "rsa"}, CLAIMS, w.rsa.key._signing_key and Key.from_crypto(
-            w.rsa.key._signing_key, ["PS256"], kid="rsa"))),
+        {"alg": "PS256", "kid": "rsa"}, CLAIMS,
+        Key.from_crypto(w.rsa.key.to_crypto(private=True), ["PS256"], kid="rsa"))),
          "algorithm_not_allowed", "alg-disagrees-with-key-binding-RFC8725-3.1"),
     *[case(with_header({"alg": a}), "algorithm_not_allowed",
            f"unknown-alg-{a!r}-not-on-allow-list-RFC8725-3.1")
@@ -455,7 +454,10 @@ def test_logs_never_carry_tokens_secrets_or_claim_sets(
     """Run the whole corpus through the core and an adapter at DEBUG and read every log line."""
     caplog.set_level(logging.DEBUG)
     w = make_world()
-    secrets = [b64url_encode(w.hs.key._signing_key), w.hs.key._signing_key.hex()]
+    secrets = [
+        b64url_encode(w.hs.key.to_crypto(private=True)),
+        w.hs.key.to_crypto(private=True).hex(),
+    ]
     seen_tokens = []
     for param in HTTP_ATTACKS:
         build = param.values[0]

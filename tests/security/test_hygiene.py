@@ -16,8 +16,8 @@ import logging
 import pytest
 
 from jwtguard import Guard, Key, KeyLoadError, KeySet, TokenError
-from jwtguard._b64 import b64url_encode
-from jwtguard._verifiers import make_check
+from jwtguard.jose._b64 import b64url_encode
+from jwtguard.jose._signatures import make_check
 from jwtguard.testing import FrozenClock, TokenFactory, encode_unchecked, generate_key
 
 from .conftest import _adapters
@@ -37,9 +37,9 @@ def test_asymmetric_checks_delegate_to_cryptography() -> None:
     """RSA, ECDSA and EdDSA checks call the ``cryptography`` key's own ``verify``."""
     for alg in ("RS256", "PS256", "ES256", "EdDSA"):
         key = generate_key(alg)
-        check = make_check(alg, key._verify_key)
+        check = make_check(alg, key.to_crypto())
         verify = inspect.getclosurevars(check).nonlocals["verify"]
-        assert verify.__self__ is key._verify_key
+        assert verify.__self__ is key.to_crypto()
         assert type(verify.__self__).__module__.startswith("cryptography")
 
 
@@ -94,7 +94,7 @@ def test_key_loading_errors_never_show_key_material() -> None:
 def test_reprs_never_show_secrets_or_claim_values() -> None:
     factory = TokenFactory.for_algorithm("HS256", clock=FrozenClock())
     guard: Guard = factory.guard()
-    raw_secret = factory.key._signing_key
+    raw_secret = factory.key.to_crypto(private=True)
     assert isinstance(raw_secret, bytes)
     claims = guard.verify(factory.issue(sub="very-personal-subject", email="me@example.org"))
     texts = [repr(guard), repr(guard.keys), repr(factory.key), repr(claims), str(claims)]
@@ -136,7 +136,7 @@ def test_adapter_logs_never_carry_tokens_from_any_place(
     records = [r for r in caplog.records if not r.name.startswith("httpx")]
     assert any(r.name.startswith("jwtguard") for r in records), "refusals are logged"
     text = "\n".join(r.getMessage() + repr(r.args) for r in records)
-    secret = factory.key._signing_key
+    secret = factory.key.to_crypto(private=True)
     assert isinstance(secret, bytes)
     assert secret.hex() not in text and b64url_encode(secret) not in text
     for token in tokens:

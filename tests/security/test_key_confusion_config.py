@@ -15,15 +15,14 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from jwtguard import ConfigError, Guard, Key
-from jwtguard.cli import _public_jwk
 from jwtguard.testing import generate_key
 
 PUBLIC = {alg: generate_key(alg, kid=alg.lower()) for alg in ("RS256", "ES256", "EdDSA")}
 
 
 def forms(alg: str) -> dict[str, bytes]:
-    public: Any = PUBLIC[alg]._verify_key
-    jwk = _public_jwk(public, alg, alg.lower())
+    public: Any = PUBLIC[alg].to_crypto()
+    jwk = Key.from_crypto(public, alg, kid=alg.lower()).to_jwk()
     pem = public.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )

@@ -17,7 +17,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from jwtguard import Guard, Key, MemoryRevocationStore, TokenError
-from jwtguard._b64 import b64url_decode, b64url_encode
+from jwtguard.jose._b64 import b64url_decode, b64url_encode
 from jwtguard.testing import FrozenClock, encode_unchecked, generate_key
 
 NOW = 1_700_000_000
@@ -35,14 +35,14 @@ def signature_of(token: str) -> bytes:
 
 
 def public_guard(key: Key, alg: str, clock: FrozenClock, **options: object) -> Guard:
-    public = Key.from_crypto(key._verify_key, alg)
+    public = Key.from_crypto(key.to_crypto(), alg)
     return Guard(public, algorithms=[alg], clock=clock, **options)  # type: ignore[arg-type]
 
 
 def test_ecdsa_high_s_twin_is_revoked_with_its_claims() -> None:
     clock = FrozenClock(NOW)
     key = generate_key("ES256")
-    assert isinstance(key._verify_key, ec.EllipticCurvePublicKey)
+    assert isinstance(key.to_crypto(), ec.EllipticCurvePublicKey)
     store = MemoryRevocationStore(clock=clock)
     guard = public_guard(key, "ES256", clock, revocation=store)
     token = encode_unchecked({"alg": "ES256"}, CLAIMS, key)
@@ -82,7 +82,7 @@ def test_rsa_signature_encodings_are_refused(alg: str, variant: str) -> None:
     guard = public_guard(key, alg, clock)
     token = encode_unchecked({"alg": alg}, CLAIMS, key)
     raw = signature_of(token)
-    n = key._verify_key.public_numbers().n
+    n = key.to_crypto().public_numbers().n
     size = len(raw)
     forged = {
         "plus-modulus": (int.from_bytes(raw, "big") + n).to_bytes(size + 1, "big"),

@@ -25,8 +25,8 @@ from jwtguard import (
     TokenError,
     verify_jws,
 )
-from jwtguard._b64 import b64url_decode
-from jwtguard.algorithms import ALGORITHM_FAMILY
+from jwtguard.jose._b64 import b64url_decode
+from jwtguard.jose.algorithms import ALGORITHM_FAMILY
 from jwtguard.testing import FrozenClock
 
 VECTORS = next(p for p in Path(__file__).parents if p.name == "tests") / "vectors"

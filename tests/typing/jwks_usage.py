@@ -8,7 +8,6 @@ from jwtguard import (
     JWKSFetchError,
     JWKSHealth,
     JWKSOptions,
-    KeySet,
     RemoteKeySet,
 )
 from jwtguard.testing import FakeIdentityProvider, FrozenClock
@@ -17,8 +16,10 @@ from jwtguard.testing import FakeIdentityProvider, FrozenClock
 async def check() -> str:
     options = JWKSOptions(cooldown=10.0, max_bytes=64 * 1024, allow_insecure_http=True)
     with FakeIdentityProvider("ES256", clock=FrozenClock()) as idp:
-        remote: RemoteKeySet = KeySet.from_jwks_url(idp.jwks_url, ["ES256"], options=options)
-        discovered: RemoteKeySet = KeySet.from_oidc_issuer(idp.issuer, "ES256", options=options)
+        remote: RemoteKeySet = RemoteKeySet.from_jwks_url(idp.jwks_url, ["ES256"], options=options)
+        discovered: RemoteKeySet = RemoteKeySet.from_oidc_issuer(
+            idp.issuer, "ES256", options=options
+        )
         source: AsyncKeySource = remote
         own: RemoteKeySet = idp.key_set(["ES256"], discovery=True)
         own.close()

@@ -1,0 +1,7 @@
+"""``python -m jwtguard.cli``."""
+
+import sys
+
+from jwtguard.cli import main
+
+sys.exit(main())

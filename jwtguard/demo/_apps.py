@@ -1,0 +1,270 @@
+"""The demo's apps and loopback servers (used by :mod:`jwtguard.demo` and its tests).
+
+One set of routes, served three ways: a Starlette app behind
+``JWTGuardMiddleware`` under uvicorn, a plain WSGI app behind
+``JWTGuardWSGIMiddleware`` and a Flask app using the ``JWTGuard`` extension
+(``@jwt_required``, ``current_claims``), both under ``wsgiref``. Web frameworks are imported only
+when the matching variant is built.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from socketserver import ThreadingMixIn
+from typing import TYPE_CHECKING, Any, Final
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
+
+from jwtguard.adapters import Requirement
+from jwtguard.guard import Guard
+from jwtguard.jose._b64 import b64url_decode, b64url_encode
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+__all__ = ["LOOPBACK", "VARIANTS", "DemoTokens", "RunningServer", "start_server"]
+
+LOOPBACK: Final = ("127.0.0.1", "::1", "localhost")
+VARIANTS: Final = ("asgi", "wsgi", "flask")
+AUDIENCE: Final = "jwtguard-demo"
+READY_TIMEOUT: Final = 15.0
+
+
+def protection() -> dict[str, Any]:
+    """The middleware options every variant uses: which routes are open, which need a scope."""
+    return {
+        "realm": AUDIENCE,
+        "exempt": ["/", "/public", "/health"],
+        "rules": {"/admin": Requirement.build(scopes="admin")},
+    }
+
+
+@dataclass(frozen=True)
+class DemoTokens:
+    """An ephemeral HS256 guard and the tokens the demo hands out."""
+
+    guard: Guard
+    token: str  # scope "read admin"
+    reader: str  # scope "read": refused on /admin (403)
+    expired: str
+    tampered: str  # the reader token with "admin" added to its payload, signature kept
+
+    @classmethod
+    def create(cls) -> DemoTokens:
+        """A fresh random key and tokens; nothing is stored anywhere."""
+        guard = Guard(
+            secrets.token_bytes(32),
+            algorithms=["HS256"],
+            audience=AUDIENCE,
+            issuer=AUDIENCE,
+            access_ttl=3600,
+        )
+        now = int(time.time())
+        expired = {"sub": "demo-user", "scope": "read admin", "exp": now - 3600}
+        expired |= {"iat": now - 7200, "nbf": now - 7200}
+        reader = guard.issue({"sub": "demo-reader", "scope": "read"})
+        header, payload, signature = reader.split(".")
+        forged = json.loads(b64url_decode(payload))
+        forged["scope"] = "read admin"
+        tampered = ".".join((header, b64url_encode(json.dumps(forged).encode()), signature))
+        return cls(
+            guard=guard,
+            token=guard.issue({"sub": "demo-user", "scope": "read admin"}),
+            reader=reader,
+            expired=guard.issue(expired),
+            tampered=tampered,
+        )
+
+
+def _body(path: str, claims: Any) -> dict[str, Any] | None:
+    """The JSON answer of each route, shared by every variant (None: not found)."""
+    if path == "/":
+        return {"routes": {"/public": "open", "/me": "any valid token", "/admin": "scope admin"}}
+    if path == "/public":
+        return {"message": "public: no token needed"}
+    if path == "/health":
+        return {"status": "ok"}
+    if path in ("/me", "/admin") and claims is not None:
+        scopes = sorted(claims.scopes)
+        return {"path": path, "sub": claims.subject, "scopes": scopes}
+    return None
+
+
+def asgi_app(guard: Guard) -> Any:
+    """A Starlette app protected by ``JWTGuardMiddleware``."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from jwtguard.adapters.asgi import JWTGuardMiddleware
+
+    async def endpoint(request: Request) -> JSONResponse:
+        claims = getattr(request.state, "claims", None)
+        return JSONResponse(_body(request.url.path, claims))
+
+    routes = [Route(path, endpoint) for path in ("/", "/public", "/health", "/me", "/admin")]
+    return JWTGuardMiddleware(Starlette(routes=routes), guard=guard, **protection())
+
+
+def _plain_wsgi(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+    body = _body(environ.get("PATH_INFO") or "/", environ.get("jwtguard.claims"))
+    status = "200 OK" if body is not None else "404 Not Found"
+    data = json.dumps(body if body is not None else {"error": "not_found"}).encode()
+    start_response(
+        status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+    )
+    return [data]
+
+
+def flask_app(guard: Guard) -> WSGIApplication:
+    """A Flask app protected per view by the extension: ``@jwt_required`` and ``current_claims``."""
+    from flask import Flask, request
+
+    from jwtguard.adapters.flask import JWTGuard, current_claims, jwt_required
+
+    app = Flask("jwtguard-demo")
+    JWTGuard(app, guard=guard, realm=AUDIENCE)
+
+    def open_route() -> dict[str, Any]:
+        return _body(request.path, None) or {}
+
+    def me() -> dict[str, Any]:
+        return _body("/me", current_claims) or {}
+
+    def admin() -> dict[str, Any]:
+        return _body("/admin", current_claims) or {}
+
+    for path in ("/", "/public", "/health"):
+        app.add_url_rule(path, path, open_route)
+    app.add_url_rule("/me", "me", jwt_required(me))
+    app.add_url_rule("/admin", "admin", jwt_required(scopes=["admin"])(admin))
+    return app
+
+
+def wsgi_app(guard: Guard, *, flask: bool = False) -> WSGIApplication:
+    """A plain WSGI app behind ``JWTGuardWSGIMiddleware``, or the Flask app (``flask=True``)."""
+    if flask:
+        return flask_app(guard)
+    from jwtguard.adapters.wsgi import JWTGuardWSGIMiddleware
+
+    return JWTGuardWSGIMiddleware(_plain_wsgi, guard=guard, **protection())
+
+
+# -- servers -------------------------------------------------------------------------------
+
+
+def _check_host(host: str) -> str:
+    if host not in LOOPBACK:
+        raise ValueError("the demo listens on loopback only (127.0.0.1, ::1 or localhost)")
+    return "127.0.0.1" if host == "localhost" else host
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """Requests are not logged: the demo prints its own lines."""
+
+
+@dataclass
+class RunningServer:
+    """A demo server running in a background thread; :meth:`stop` shuts it down and joins."""
+
+    url: str
+    port: int
+    thread: threading.Thread
+    _shutdown: Callable[[], None]
+    _close: Callable[[], None]
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop accepting, finish in-flight requests, wait for the thread, release the port."""
+        self._shutdown()
+        self.thread.join(timeout)
+        self._close()
+
+    def wait(self) -> None:
+        """Block until the server thread ends (Ctrl-C in the caller interrupts the wait)."""
+        while self.thread.is_alive():
+            self.thread.join(0.25)
+
+
+def _url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _serve_asgi(app: Any, host: str, port: int) -> RunningServer:
+    import uvicorn
+
+    sock = _bind(host, port)  # bound here, so a port of 0 is known before uvicorn starts
+    config = uvicorn.Config(
+        app, log_level="warning", lifespan="off", ws="none", http="h11", access_log=False
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="jwtguard-demo", daemon=True
+    )
+    thread.start()
+    deadline = time.monotonic() + READY_TIMEOUT
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            thread.join(5)
+            sock.close()
+            raise RuntimeError("the demo server did not start")
+        time.sleep(0.02)
+
+    def shutdown() -> None:
+        server.should_exit = True
+
+    bound = sock.getsockname()[1]
+    return RunningServer(_url(host, bound), bound, thread, shutdown, sock.close)
+
+
+def _serve_wsgi(app: WSGIApplication, host: str, port: int) -> RunningServer:
+    server_class: type[_ThreadingWSGIServer] = _ThreadingWSGIServer
+    if ":" in host:
+        server_class = type("_V6", (_ThreadingWSGIServer,), {"address_family": socket.AF_INET6})
+    server = server_class((host, port), _QuietHandler)  # bound and listening on return
+    server.set_app(app)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="jwtguard-demo"
+    )
+    thread.daemon = True
+    thread.start()
+    bound = server.server_address[1]
+    return RunningServer(_url(host, bound), bound, thread, server.shutdown, server.server_close)
+
+
+def start_server(
+    variant: str, tokens: DemoTokens, *, host: str = "127.0.0.1", port: int = 0
+) -> RunningServer:
+    """Build the ``variant`` app and serve it on ``host:port`` (0: a free port) until stopped.
+
+    Raises ImportError when the variant's web extras are missing, OSError when
+    the port is taken, ValueError for a host that is not loopback.
+    """
+    if variant not in VARIANTS:
+        raise ValueError(f"variant: one of {', '.join(VARIANTS)}")
+    host = _check_host(host)
+    if variant == "asgi":
+        return _serve_asgi(asgi_app(tokens.guard), host, port)
+    return _serve_wsgi(wsgi_app(tokens.guard, flask=variant == "flask"), host, port)

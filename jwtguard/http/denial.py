@@ -1,0 +1,47 @@
+"""A refusal ready to send, in every adapter's terms (RFC 6750 section 3)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from jwtguard.errors import TokenError
+from jwtguard.http.challenges import challenge, error_body
+
+__all__ = ["Denial", "deny_for"]
+
+
+@dataclass(frozen=True, slots=True)
+class Denial:
+    """A refusal, ready to send: status, headers (``str`` and ASGI bytes) and JSON body."""
+
+    status: int
+    code: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    raw_headers: tuple[tuple[bytes, bytes], ...] = field(default=(), repr=False)
+
+    @classmethod
+    def build(
+        cls, status: int, code: str, headers: Iterable[tuple[str, str]], body: bytes
+    ) -> Denial:
+        """A Denial whose ASGI headers are derived from ``headers`` (latin-1)."""
+        pairs = tuple(headers)
+        raw = tuple((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in pairs)
+        return cls(status, code, pairs, body, raw)
+
+
+def deny_for(error: TokenError, realm: str | None) -> Denial:
+    """The RFC 6750 answer to ``error``: its status, a challenge, a JSON body, no-store."""
+    body = error_body(error)
+    headers = [
+        ("Content-Type", "application/json"),
+        ("Content-Length", str(len(body))),
+        ("Cache-Control", "no-store"),
+    ]
+    if error.status_code in (400, 401, 403):
+        headers.append(("WWW-Authenticate", challenge(realm, error)))
+    retry_after = getattr(error, "retry_after", None)
+    if isinstance(retry_after, (int, float)) and retry_after >= 0:
+        headers.append(("Retry-After", str(int(retry_after + 0.999))))
+    return Denial.build(error.status_code, error.code, headers, body)

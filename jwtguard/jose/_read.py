@@ -1,0 +1,163 @@
+"""The JWS layer: size cap, structure, strict base64url, header rules, signature.
+
+Returns the verified payload bytes; what they mean is ``_validate``'s business.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+from jwtguard.errors import (
+    AlgorithmNotAllowedError,
+    InvalidSignatureError,
+    InvalidTypeError,
+    MalformedTokenError,
+    TokenError,
+    TokenTooLargeError,
+    UnknownKeyError,
+    UnsupportedHeaderError,
+)
+from jwtguard.jose._b64 import decode_alphabet_checked
+from jwtguard.jose._json import parse_json_object
+
+if TYPE_CHECKING:
+    from jwtguard.keys import Key
+
+_COMPACT: Final = re.compile(r"([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)")
+_MAX_KID_LENGTH: Final = 256
+_HEADER_CACHE_SIZE: Final = 512
+_UNDERSTOOD_CRIT: Final[frozenset[str]] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """The parts of a protected header that jwtguard acts on."""
+
+    alg: str
+    kid: str | None
+    typ: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Signed:
+    """A compact JWS split and checked up to (not including) the signature."""
+
+    token: str
+    header: Header
+    signing_input: bytes
+    signature: bytes
+    payload_segment: str
+
+
+def _normalise_typ(typ: str) -> str:
+    typ = typ.lower()
+    return typ[len("application/") :] if typ.startswith("application/") else typ
+
+
+class JWSReader:
+    """Parses compact JWS tokens for one allow-list; caches decoded headers.
+
+    Identical header segments are common (every token from one issuer and key
+    has the same one), so the decoded, checked header is kept by its exact
+    text: a bounded dict, cleared when full. Only headers that passed every
+    check are kept; anything else is re-examined (and refused) each time.
+    """
+
+    def __init__(self, algorithms: Sequence[str], max_token_bytes: int, typ: str | None) -> None:
+        self._algorithms = frozenset(algorithms)
+        self._max_bytes = max_token_bytes
+        self._typ = None if typ is None else _normalise_typ(typ)
+        self._headers: dict[str, Header] = {}
+
+    def as_text(self, token: object) -> str:
+        """The token as ``str``: size-checked first, then ASCII-decoded when bytes."""
+        if isinstance(token, str):
+            if len(token) > self._max_bytes:
+                raise TokenTooLargeError
+            return token
+        if not isinstance(token, (bytes, bytearray, memoryview)):
+            raise MalformedTokenError
+        raw = bytes(token)
+        if len(raw) > self._max_bytes:
+            raise TokenTooLargeError
+        try:
+            return raw.decode("ascii")
+        except UnicodeDecodeError:
+            raise MalformedTokenError from None
+
+    def split(self, token: object) -> Signed:
+        """Check the size, shape, header and encoding; raise a :class:`TokenError` on any fault."""
+        token = self.as_text(token)
+        match = _COMPACT.fullmatch(token)
+        if match is None:
+            raise MalformedTokenError
+        header_seg, payload_seg, signature_seg = match.groups()
+        header = self._headers.get(header_seg)
+        if header is None:
+            header = self._read_header(header_seg)
+            if len(self._headers) >= _HEADER_CACHE_SIZE:
+                self._headers.clear()
+            self._headers[header_seg] = header
+        try:
+            signature = decode_alphabet_checked(signature_seg)
+        except ValueError:
+            raise MalformedTokenError from None
+        signing_input = token[: len(header_seg) + 1 + len(payload_seg)].encode("ascii")
+        return Signed(token, header, signing_input, signature, payload_seg)
+
+    def _read_header(self, segment: str) -> Header:
+        try:
+            raw = decode_alphabet_checked(segment)
+        except ValueError:
+            raise MalformedTokenError from None
+        header = parse_json_object(raw)
+        alg = header.get("alg")
+        if not isinstance(alg, str):
+            raise MalformedTokenError("The access token header has no valid 'alg'.")
+        if alg not in self._algorithms:
+            raise AlgorithmNotAllowedError
+        if "crit" in header:
+            crit = header["crit"]
+            if (
+                not isinstance(crit, list)
+                or not crit
+                or not all(isinstance(c, str) for c in crit)
+                or any(c not in _UNDERSTOOD_CRIT for c in crit)
+            ):
+                raise UnsupportedHeaderError
+        if "b64" in header and header["b64"] is not True:
+            raise UnsupportedHeaderError
+        kid = header.get("kid")
+        if kid is not None and (not isinstance(kid, str) or len(kid) > _MAX_KID_LENGTH):
+            raise MalformedTokenError("The access token header has an invalid 'kid'.")
+        typ = header.get("typ")
+        if typ is not None and not isinstance(typ, str):
+            raise MalformedTokenError("The access token header has an invalid 'typ'.")
+        if self._typ is not None and (typ is None or _normalise_typ(typ) != self._typ):
+            raise InvalidTypeError("typ", "mismatch")
+        return Header(alg=alg, kid=kid, typ=typ)
+
+
+def check_signature(signed: Signed, keys: Sequence[Key]) -> Key:
+    """The key that verifies ``signed``; :class:`UnknownKeyError` when no key was a candidate."""
+    if not keys:
+        raise UnknownKeyError
+    for key in keys:
+        if key.verify(signed.header.alg, signed.signing_input, signed.signature):
+            return key
+    raise InvalidSignatureError
+
+
+def read_payload(signed: Signed) -> dict[str, Any]:
+    """The payload's JSON object (after the signature has been checked)."""
+    try:
+        raw = decode_alphabet_checked(signed.payload_segment)
+    except ValueError:
+        raise MalformedTokenError from None
+    return parse_json_object(raw)
+
+
+__all__ = ["Header", "JWSReader", "Signed", "TokenError", "check_signature", "read_payload"]

@@ -1,0 +1,50 @@
+"""What users pass as a key, turned into a key source bound to the allowed algorithms."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from jwtguard.errors import ConfigError
+from jwtguard.jose.algorithms import ALGORITHM_FAMILY
+from jwtguard.keys.key import Key, KeySet
+from jwtguard.protocols import KeySource
+
+__all__ = ["KeyInput", "as_key_source"]
+
+KeyInput = str | bytes | Key | KeySet | Mapping[str, Any] | KeySource | Any
+"""What ``Guard(key=...)`` accepts: an HMAC secret, a PEM, a JWK or JWKS dict,
+a :class:`Key`, a :class:`KeySet`, any :class:`KeySource`, or a ``cryptography`` key."""
+
+
+def as_key_source(key: KeyInput, algorithms: tuple[str, ...]) -> KeySource:
+    """Turn whatever the user passed as ``key`` into a key source bound to ``algorithms``."""
+    if isinstance(key, KeySource):
+        return key
+    if isinstance(key, Key):
+        return KeySet([key])
+    families = {ALGORITHM_FAMILY.get(a) for a in algorithms} - {None}
+    if isinstance(key, Mapping):
+        if "keys" in key:
+            return KeySet.from_jwks(key, algorithms)
+        return KeySet([Key.from_jwk(key, _fitting(algorithms, key.get("kty")))])
+    if isinstance(key, (str, bytes)):
+        text = key.encode("utf-8") if isinstance(key, str) else key
+        if b"-----BEGIN" in text:
+            if "oct" in families:
+                raise ConfigError(
+                    "key: a PEM key cannot be used with HMAC algorithms "
+                    "(HS256/384/512); a public key is never an HMAC secret"
+                )
+            return KeySet([Key.from_pem(text, algorithms)])
+        if families - {"oct"}:
+            raise ConfigError(
+                "key: a secret can only be used with HMAC algorithms; "
+                "HMAC and public-key algorithms are mixed for one key"
+            )
+        return KeySet([Key.from_secret(text, algorithms)])
+    return KeySet([Key.from_crypto(key, algorithms)])
+
+
+def _fitting(algorithms: tuple[str, ...], kty: Any) -> tuple[str, ...]:
+    return tuple(a for a in algorithms if ALGORITHM_FAMILY.get(a) == kty)

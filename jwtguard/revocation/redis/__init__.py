@@ -1,0 +1,20 @@
+"""Revocation shared through Redis (``pip install jwtguard[redis]``), sync and asyncio.
+
+Writes go to Redis first (a revoke that cannot reach Redis raises
+:class:`jwtguard.RevocationUnavailableError`; it never pretends), then to this
+process's denylist, so the revoking process enforces it on its very next request.
+Every other process learns it by pub/sub into its own denylist (push mode), so the
+Guard's per-request check is a dict look-up. On every (re)connect the listener
+subscribes first, then reloads the whole index, so nothing published while it was
+away is missed. See docs/revocation.md and docs/deployment.md.
+
+``_protocol`` holds what both stores share (keys, script, messages, the local
+mirror), ``_sync`` and ``_async`` the two clients.
+"""
+
+from jwtguard.revocation.redis._async import AsyncRedisRevocationStore
+from jwtguard.revocation.redis._client import client_options
+from jwtguard.revocation.redis._protocol import RedisConfig
+from jwtguard.revocation.redis._sync import RedisRevocationStore
+
+__all__ = ["AsyncRedisRevocationStore", "RedisConfig", "RedisRevocationStore", "client_options"]

@@ -1,0 +1,23 @@
+"""redis-py client settings shared by the sync and asyncio stores."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+if TYPE_CHECKING:
+    from jwtguard.revocation.redis._protocol import RedisConfig
+
+__all__ = ["client_options"]
+
+
+def client_options(config: RedisConfig) -> dict[str, Any]:
+    """Client settings that bound every call by ``config.timeout`` (no hidden retries)."""
+    return {
+        "socket_timeout": config.timeout,
+        "socket_connect_timeout": config.timeout,
+        "retry": Retry(NoBackoff(), 0),
+        "health_check_interval": 0,
+    }

@@ -1,0 +1,212 @@
+"""The JWS layer through Guard.verify: structure, encoding, header rules (RFC 7515, RFC 8725)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+
+from jwtguard import Guard, TokenError
+from jwtguard.jose._b64 import b64url_decode, b64url_encode
+from jwtguard.testing import FrozenClock, TokenFactory, encode_unchecked
+
+PAYLOAD = {"sub": "1", "exp": 1_700_000_900}
+
+
+def code_of(guard: Guard, token: Any) -> str:
+    with pytest.raises(TokenError) as info:
+        guard.verify(token)
+    return info.value.code
+
+
+@pytest.fixture
+def guard(factory: TokenFactory) -> Guard:
+    return factory.guard()
+
+
+def signed(factory: TokenFactory, header: dict[str, Any] | bytes, payload: Any = None) -> str:
+    return encode_unchecked(
+        header, PAYLOAD if payload is None else payload, factory.key, algorithm="HS256"
+    )
+
+
+def test_a_valid_token_passes(guard: Guard, factory: TokenFactory) -> None:
+    assert guard.verify(signed(factory, {"alg": "HS256", "typ": "JWT"}))["sub"] == "1"
+
+
+@pytest.mark.parametrize("alg", ["none", "None", "NONE", "nOnE"])
+def test_alg_none_in_any_capitalisation_is_refused(guard: Guard, alg: str) -> None:
+    token = encode_unchecked({"alg": alg}, PAYLOAD, signature=b"")
+    assert code_of(guard, token) == "malformed"  # empty signature segment
+    token = encode_unchecked({"alg": alg}, PAYLOAD, signature=b"x")
+    assert code_of(guard, token) == "algorithm_not_allowed"
+
+
+@pytest.mark.parametrize(
+    ("header", "code"),
+    [
+        pytest.param({"alg": "HS384"}, "algorithm_not_allowed", id="alg-outside-allow-list"),
+        pytest.param({"alg": "RS256"}, "algorithm_not_allowed", id="alg-of-other-family"),
+        pytest.param({"alg": "XYZ"}, "algorithm_not_allowed", id="unknown-alg"),
+        pytest.param({"alg": 256}, "malformed", id="alg-not-a-string"),
+        pytest.param({"typ": "JWT"}, "malformed", id="alg-missing"),
+        pytest.param({"alg": "HS256", "crit": ["exp"]}, "unsupported_header", id="crit-unknown"),
+        pytest.param({"alg": "HS256", "crit": []}, "unsupported_header", id="crit-empty"),
+        pytest.param({"alg": "HS256", "crit": "b64"}, "unsupported_header", id="crit-not-list"),
+        pytest.param(
+            {"alg": "HS256", "b64": False, "crit": ["b64"]}, "unsupported_header", id="b64-false"
+        ),
+        pytest.param({"alg": "HS256", "kid": 5}, "malformed", id="kid-not-a-string"),
+        pytest.param({"alg": "HS256", "kid": "k" * 300}, "malformed", id="kid-huge"),
+        pytest.param({"alg": "HS256", "typ": 1}, "malformed", id="typ-not-a-string"),
+    ],
+)
+def test_header_rules(guard: Guard, factory: TokenFactory, header: Any, code: str) -> None:
+    assert code_of(guard, signed(factory, header)) == code
+
+
+def test_duplicate_header_members_are_refused(guard: Guard, factory: TokenFactory) -> None:
+    raw = b'{"alg":"none","alg":"HS256"}'
+    assert code_of(guard, signed(factory, raw)) == "malformed"
+
+
+def test_duplicate_payload_members_are_refused(guard: Guard, factory: TokenFactory) -> None:
+    raw = b'{"sub":"1","exp":1,"exp":1700000900}'
+    assert code_of(guard, signed(factory, {"alg": "HS256"}, raw)) == "malformed"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        pytest.param(b"[1,2]", id="array"),
+        pytest.param(b'"text"', id="string"),
+        pytest.param(b"not json", id="not-json"),
+        pytest.param(b'{"exp": NaN}', id="nan"),
+        pytest.param(b'{"exp": Infinity}', id="infinity"),
+        pytest.param(b'{"sub": "\xff"}', id="invalid-utf8"),
+        pytest.param(b"[" * 100_000 + b"]" * 100_000, id="deep-nesting"),
+        pytest.param(b'{"exp": 1' + b"0" * 5000 + b"}", id="huge-integer"),
+        pytest.param('{"exp": 1}'.encode("utf-16"), id="utf16"),
+    ],
+)
+def test_payload_must_be_a_strict_json_object(factory: TokenFactory, payload: bytes) -> None:
+    guard = factory.guard(max_token_bytes=1 << 20)
+    assert code_of(guard, signed(factory, {"alg": "HS256"}, payload)) == "malformed"
+
+
+def test_header_must_be_a_json_object(guard: Guard, factory: TokenFactory) -> None:
+    assert code_of(guard, signed(factory, b'["alg"]')) == "malformed"
+    assert code_of(guard, signed(factory, b"garbage")) == "malformed"
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        pytest.param(lambda t: t + ".", id="four-segments"),
+        pytest.param(lambda t: t.rsplit(".", 1)[0], id="two-segments"),
+        pytest.param(lambda t: t.replace(".", "..", 1), id="empty-segment"),
+        pytest.param(lambda t: t + "=", id="padding"),
+        pytest.param(lambda t: t + "==", id="double-padding"),
+        pytest.param(lambda t: " " + t, id="leading-space"),
+        pytest.param(lambda t: t + "\n", id="trailing-newline"),
+        pytest.param(lambda t: t[:10] + "+" + t[11:], id="standard-alphabet-plus"),
+        pytest.param(lambda t: t[:10] + "/" + t[11:], id="standard-alphabet-slash"),
+        pytest.param(lambda t: t[:10] + "é" + t[11:], id="non-ascii"),
+        pytest.param(lambda t: t + "A", id="impossible-length"),
+        pytest.param(lambda t: "", id="empty"),
+        pytest.param(lambda t: "...", id="only-dots"),
+    ],
+)
+def test_structure_and_encoding(guard: Guard, factory: TokenFactory, mangle: Any) -> None:
+    token = factory.issue(sub="1")
+    assert code_of(guard, mangle(token)) in {"malformed", "invalid_signature"}
+
+
+def test_non_canonical_base64_signature_is_refused(guard: Guard, factory: TokenFactory) -> None:
+    token = factory.issue(sub="1")
+    head, _, sig = token.rpartition(".")
+    # 32-byte HS256 signature: 43 chars, the last carries 2 spare bits that must be zero.
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    last = alphabet.index(sig[-1])
+    twin = head + "." + sig[:-1] + alphabet[last | 1]
+    assert b64url_decode(sig) == base64.urlsafe_b64decode(twin.rpartition(".")[2] + "=")
+    assert code_of(guard, twin) == "malformed"
+    assert guard.verify(token)["sub"] == "1"
+
+
+@pytest.mark.parametrize("bad", [None, 42, 4.2, ["a"], {"a": 1}, object()])
+def test_non_string_input_is_malformed(guard: Guard, bad: Any) -> None:
+    assert code_of(guard, bad) == "malformed"
+
+
+def test_bytes_and_str_are_equivalent(guard: Guard, factory: TokenFactory) -> None:
+    token = factory.issue(sub="1")
+    first = guard.verify(token.encode())
+    assert guard.verify(token) is first
+    assert guard.verify(bytearray(token.encode())) is first
+    assert code_of(guard, b"\xff\xfe" + token.encode()) == "malformed"
+
+
+def test_oversized_tokens_are_refused_before_decoding(factory: TokenFactory) -> None:
+    guard = factory.guard(max_token_bytes=200)
+    assert code_of(guard, "x" * 201) == "token_too_large"
+    assert code_of(guard, b"\xff" * 201) == "token_too_large"
+    big = factory.issue(sub="1", pad="p" * 300)
+    assert code_of(guard, big) == "token_too_large"
+
+
+def test_jku_x5u_jwk_x5c_headers_are_never_used(guard: Guard, factory: TokenFactory) -> None:
+    attacker = TokenFactory.hs256()
+    header = {
+        "alg": "HS256",
+        "jku": "https://evil.example/jwks",
+        "x5u": "https://evil.example/cert",
+        "jwk": {"kty": "oct", "k": b64url_encode(b"a" * 32)},
+        "x5c": ["MIIB"],
+    }
+    forged = encode_unchecked(header, PAYLOAD, attacker.key, algorithm="HS256")
+    assert code_of(guard, forged) == "invalid_signature"
+    genuine = signed(factory, header)
+    assert guard.verify(genuine)["sub"] == "1"
+
+
+def test_typ_policy(factory: TokenFactory) -> None:
+    guard = factory.guard(typ="at+jwt")
+    for typ in ("at+jwt", "AT+JWT", "application/at+jwt"):
+        assert guard.verify(signed(factory, {"alg": "HS256", "typ": typ}))["sub"] == "1"
+    for header in ({"alg": "HS256", "typ": "JWT"}, {"alg": "HS256"}):
+        assert code_of(guard, signed(factory, header)) == "invalid_type"
+
+
+def test_unknown_kid_and_wrong_key(clock: FrozenClock) -> None:
+    owner = TokenFactory.hs256(clock=clock, kid="k1")
+    other = TokenFactory.hs256(clock=clock, kid="k1")
+    guard = owner.guard()
+    assert guard.verify(owner.issue(sub="1"))["sub"] == "1"
+    assert code_of(guard, other.issue(sub="1")) == "invalid_signature"
+    stranger = TokenFactory.hs256(clock=clock, kid="k2")
+    assert code_of(guard, stranger.issue(sub="1")) == "unknown_key"
+
+
+def test_error_messages_never_echo_the_kid(guard: Guard, factory: TokenFactory) -> None:
+    kid = "../../etc/passwd' OR 1=1 --"
+    keyed = TokenFactory.hs256(clock=factory.clock, kid="real")
+    with pytest.raises(TokenError) as info:
+        keyed.guard().verify(signed(keyed, {"alg": "HS256", "kid": kid}))
+    assert info.value.code == "unknown_key"
+    assert kid not in str(info.value) and "passwd" not in repr(info.value)
+
+
+def test_header_cache_stays_bounded(guard: Guard, factory: TokenFactory) -> None:
+    for i in range(1200):
+        guard.verify(signed(factory, {"alg": "HS256", "n": i}))
+    assert len(guard._reader._headers) <= 512
+
+
+def test_encode_helpers_round_trip() -> None:
+    for n in range(40):
+        data = bytes(range(n))
+        assert b64url_decode(b64url_encode(data)) == data
+    assert json.loads(b64url_decode(b64url_encode(b'{"a":1}'))) == {"a": 1}
