@@ -1,0 +1,75 @@
+"""``jwtguard revoke``: a token, a jti or a subject, in the shared (Redis) store."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import math
+import sys
+from typing import Any
+
+from jwtguard.cli._common import read_token
+from jwtguard.config.settings import Settings
+from jwtguard.errors import RevocationUnavailableError, TokenError
+from jwtguard.guard import Guard
+
+__all__ = ["configure_revoke"]
+
+
+def _revoke(args: argparse.Namespace) -> int:
+    """Revoke in the shared (Redis) store; an in-process store would protect nothing."""
+    settings = Settings.from_env()
+    if settings.revocation != "redis":
+        print(
+            "jwtguard: revoke needs a shared store: set JWTGUARD_REDIS_URL "
+            "(a revocation in this process's memory would protect nothing)",
+            file=sys.stderr,
+        )
+        return 2
+    if any(v is not None and not math.isfinite(v) for v in (args.exp, args.before)):
+        print("jwtguard: --exp and --before take a unix time", file=sys.stderr)
+        return 2
+    done: dict[str, Any]
+    if args.token is not None:
+        try:
+            checker = Guard.from_settings(dataclasses.replace(settings, revocation=None))
+            claims = checker.verify(read_token(args.token))
+        except TokenError as exc:
+            print(json.dumps({"revoked": False, "code": exc.code, "error": exc.description}))
+            return 1
+        if claims.jti is None or not isinstance(claims.get("exp"), (int, float)):
+            print("jwtguard: the token has no jti or no exp; use --subject", file=sys.stderr)
+            return 1
+        done = {"jti": claims.jti, "expires_at": claims["exp"]}
+    elif args.jti is not None:
+        if args.exp is None:
+            print("jwtguard: --jti needs --exp (the token's exp, unix time)", file=sys.stderr)
+            return 2
+        done = {"jti": args.jti, "expires_at": args.exp}
+    else:
+        done = {"subject": args.subject, "issued_before": args.before}
+    store = settings.revocation_store()
+    try:
+        if "jti" in done:
+            store.revoke(done["jti"], done["expires_at"])
+        else:
+            store.revoke_subject(done["subject"], issued_before=done["issued_before"])
+    except RevocationUnavailableError:
+        print("jwtguard: cannot reach Redis; nothing was revoked", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    print(json.dumps({"revoked": True, **done}, sort_keys=True))
+    return 0
+
+
+def configure_revoke(revoke: argparse.ArgumentParser) -> None:
+    """The arguments of ``revoke``."""
+    what = revoke.add_mutually_exclusive_group(required=True)
+    what.add_argument("--jti", help="the jti to revoke (with --exp)")
+    what.add_argument("--token", help="verify this token (- for stdin), then revoke its jti")
+    what.add_argument("--subject", help="revoke every token of this subject (log out everywhere)")
+    revoke.add_argument("--exp", type=float, help="with --jti: revoke until this unix time")
+    revoke.add_argument("--before", type=float, help="with --subject: tokens issued before this")
+    revoke.set_defaults(func=_revoke)
