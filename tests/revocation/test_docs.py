@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import RedisServer
+from .servers import RedisServer
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 PAGES = ["refresh.md", "revocation.md", "deployment.md"]

@@ -23,7 +23,7 @@ from jwtguard.revocation.redis import (
 )
 from jwtguard.testing import TokenFactory
 
-from .conftest import RedisServer, _free_port
+from .servers import RedisServer, free_port
 
 pytestmark = pytest.mark.redis
 
@@ -198,7 +198,7 @@ def _refused(guard: Any, token: str) -> bool:
 
 
 def test_unreachable_redis_raises_on_every_operation(tokens: TokenFactory) -> None:
-    url = f"redis://127.0.0.1:{_free_port()}/0"  # nothing listens there
+    url = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
     store = RedisRevocationStore(RedisConfig(url=url, timeout=0.2))
     try:
         assert store.start(wait=0.3) is False

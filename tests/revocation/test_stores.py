@@ -13,9 +13,21 @@ from jwtguard.revocation import MemoryRevocationStore
 from jwtguard.testing import FrozenClock, TokenFactory, encode_unchecked
 
 
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+@pytest.fixture(
+    params=[
+        "memory",
+        pytest.param("redis", marks=pytest.mark.redis),
+        pytest.param("valkey", marks=pytest.mark.redis),
+    ]
+)
 def kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)
+
+
+@pytest.fixture
+def flavour(kind: str) -> str:
+    """The server flavour for ``redis_server`` (overrides the parametrised one)."""
+    return kind
 
 
 @pytest.fixture
