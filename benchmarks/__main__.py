@@ -22,7 +22,7 @@ from typing import Any
 from benchmarks._machine import describe
 
 ROOT = Path(__file__).resolve().parent.parent
-SUITE = ("verify", "middleware", "throughput", "scaling", "revocation")
+SUITE = ("verify", "middleware", "throughput", "scaling", "revocation", "revocation_load")
 
 
 class Progress:

@@ -177,12 +177,48 @@ def plot_revocation(data: dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
+def plot_revocation_load(data: dict[str, Any], path: Path) -> None:
+    plt = _plt()
+    faults = data.get("faults", {})
+    loads = data.get("load", {})
+    rows = len(faults) + (1 if loads else 0)
+    if rows == 0:
+        return
+    fig, axes = plt.subplots(rows, 1, figsize=(11, 2.6 * rows), constrained_layout=True)
+    axes = [axes] if rows == 1 else list(axes)
+    colours = {"200": "#2ca02c", "401": "#1f77b4", "503": "#d62728", "other": "#7f7f7f"}
+    bin_seconds = data.get("bin_seconds", 0.25)
+    for ax, (name, run) in zip(axes, faults.items(), strict=False):
+        for status, counts in run["timeline"].items():
+            if any(counts):
+                xs = [i * bin_seconds for i in range(len(counts))]
+                ax.plot(xs, [c / bin_seconds for c in counts], label=status, color=colours[status])
+        for mark, style in (("fault", "--"), ("back", ":")):
+            if mark in run["marks"]:
+                ax.axvline(run["marks"][mark], color="black", linestyle=style, linewidth=1)
+        ax.set_title(f"{name}: requests/s by status (dashed: fault, dotted: Redis back)")
+        ax.set_xlabel("seconds")
+        ax.legend(loc="upper right", fontsize=7)
+    if loads:
+        ax = axes[-1]
+        for name, run in loads.items():
+            samples = run.get("memory_mib", [])
+            if samples:
+                ax.plot([t for t, _ in samples], [m for _, m in samples], label=name)
+        ax.set_title("Largest worker's resident memory during the load runs (MiB)")
+        ax.set_xlabel("seconds")
+        ax.legend(loc="lower right", fontsize=7)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
 PLOTTERS = {
     "verify": plot_verify,
     "middleware": plot_middleware,
     "throughput": plot_throughput,
     "scaling": plot_scaling,
     "revocation": plot_revocation,
+    "revocation_load": plot_revocation_load,
 }
 
 

@@ -320,6 +320,53 @@ def _section_revocation(data: dict[str, Any]) -> list[str]:
     return out
 
 
+def _section_revocation_load(data: dict[str, Any]) -> list[str]:
+    if "skipped" in data:
+        return ["## 6. Revocation under load and faults", "", f"Skipped: {data['skipped']}."]
+    plan = data["plan"]
+    out = [
+        "## 6. Revocation under load and faults",
+        "",
+        f"Real servers, 2 workers each, over a real redis-server in push mode; "
+        f"{plan['connections']} keep-alive connections for {plan['seconds']:g} s per load run, "
+        "nine requests in ten with a valid token, one with a revoked one.",
+        "",
+        "| load run | requests | req/s | p50 ms | p99 ms | statuses | revoked accepted "
+        "| worker RSS MiB (first → last) | revocation to refusal on every worker (ms) |",
+        "|---|---:|---:|---:|---:|---|---:|---|---|",
+    ]
+    for name, r in data["load"].items():
+        memory = r.get("memory_mib") or []
+        rss = f"{memory[0][1]:.0f} → {memory[-1][1]:.0f}" if memory else ""
+        prop = r.get("propagation") or {}
+        delays = ", ".join(f"{v:.1f}" for v in prop.get("to_refusal_ms", {}).values())
+        statuses = ", ".join(f"{k}: {v}" for k, v in sorted(r["statuses"].items()))
+        out.append(
+            f"| {name} | {r['requests']} | {r['rps']:.0f} | {r['p50_ms']} | {r['p99_ms']} | "
+            f"{statuses} | {r['revoked_accepted']} | {rss} | {delays} |"
+        )
+    out += [
+        "",
+        f"Faults, injected a third into a {plan['fault_seconds']:g} s run: SIGKILL then a "
+        f"restart 2 s later (with AOF fsync everysec, and without persistence), and SIGSTOP "
+        f"for {plan['stop_seconds']:g} s. *Fail closed* is the time from the fault to the "
+        "first refused request; *recovered* is from Redis being back to the last refused "
+        "one. *Kept* counts the revocations Redis holds afterwards (a fresh store asks it), "
+        "and those the app still enforces.",
+        "",
+        "| fault | fail closed after s | recovered after s | refused requests | kept in Redis "
+        "| enforced by the app | revoked accepted |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, r in data["faults"].items():
+        out.append(
+            f"| {name} | {r['to_fail_closed_s']} | {r['recovered_after_s']} | "
+            f"{r['refused_requests']} | {r['kept_in_redis']}/{r['revocations']} | "
+            f"{r['enforced_by_app']}/{r['revocations']} | {r['revoked_accepted']} |"
+        )
+    return out
+
+
 def render(
     results: dict[str, Any],
     machine: dict[str, Any],
@@ -383,6 +430,7 @@ def render(
         ("throughput", lambda d: _section_throughput(d, configurations.get("throughput", {}))),
         ("scaling", _section_scaling),
         ("revocation", _section_revocation),
+        ("revocation_load", _section_revocation_load),
     ]
     for name, section in sections:
         data = results.get(name)

@@ -12,17 +12,14 @@ no-store case. Also: how long a revocation takes to reach another process
 
 from __future__ import annotations
 
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
+from benchmarks._redis import redis_server
 from benchmarks._timing import Plan, compare
 from jwtguard import Guard
 from jwtguard.revocation import MemoryRevocationStore
@@ -48,35 +45,6 @@ def _filled(store: Any, n: int = 10_000) -> Any:
         store.revoke_family(f"fam-{i}", now + 3600)
         store.revoke_subject(f"user-{i}", issued_before=now - 3600, expires_at=now + 3600)
     return store
-
-
-@contextmanager
-def _redis_server() -> Iterator[str | None]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        yield None
-        return
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    with tempfile.TemporaryDirectory() as directory:
-        process = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", directory],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    time.sleep(0.02)
-            yield f"redis://127.0.0.1:{port}/0"
-        finally:
-            process.kill()
-            process.wait()
 
 
 _LISTENER = """
@@ -142,7 +110,8 @@ def run(quick: bool = True, *, tiny: bool = False, progress: Any = None) -> dict
         "memory, empty": _cached_guard(MemoryRevocationStore()),
         "memory, 10k entries": _cached_guard(_filled(MemoryRevocationStore())),
     }
-    with _redis_server() as url:
+    with redis_server() as server:
+        url = None if server is None else server.url
         stores: list[Any] = []
         if url is None:
             results["redis"] = "skipped: redis-server not found"

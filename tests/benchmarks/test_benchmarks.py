@@ -36,11 +36,14 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 def test_every_benchmark_runs_and_the_report_is_written(tiny_run: dict[str, Any]) -> None:
     assert tiny_run["code"] == 0
     results = tiny_run["data"]["results"]
-    assert set(results) == {"verify", "middleware", "throughput", "scaling", "revocation"}
+    assert set(results) == {
+        "verify", "middleware", "throughput", "scaling", "revocation", "revocation_load"
+    }  # fmt: skip
     assert not [name for name, r in results.items() if "error" in r]
     report = (tiny_run["dir"] / "docs" / "benchmarks.md").read_text()
     for heading in ("## Headline", "## Targets", "## 1. Verification", "## 2. Middleware",
-                    "## 3. HTTP throughput", "## 4. Scaling", "## 5. Revocation"):  # fmt: skip
+                    "## 3. HTTP throughput", "## 4. Scaling", "## 5. Revocation",
+                    "## 6. Revocation under load"):  # fmt: skip
         assert heading in report
     machine = tiny_run["data"]["machine"]
     assert machine["cores"] and machine["python"] and "PyJWT" in machine["libraries"]
@@ -49,7 +52,7 @@ def test_every_benchmark_runs_and_the_report_is_written(tiny_run: dict[str, Any]
 def test_plots_are_png_files_linked_from_the_report(tiny_run: dict[str, Any]) -> None:
     img = tiny_run["dir"] / "docs" / "img"
     report = (tiny_run["dir"] / "docs" / "benchmarks.md").read_text()
-    for name in ("verify", "middleware", "throughput", "scaling", "revocation"):
+    for name in ("verify", "middleware", "throughput", "scaling", "revocation", "revocation_load"):
         png = img / f"bench-{name}.png"
         assert png.read_bytes()[:8] == PNG_MAGIC
         assert f"](img/bench-{name}.png)" in report
@@ -112,3 +115,17 @@ def test_a_verifier_that_skips_the_signature_is_refused(alg: str) -> None:
 def test_unknown_benchmark_name_is_an_error(tmp_path: Path) -> None:
     paths = ["--json", str(tmp_path / "x.json"), "--report", str(tmp_path / "r.md")]
     assert main(["--tiny", "--only", "nope", *paths, "--img-dir", str(tmp_path)]) == 2
+
+
+def test_revocation_load_reports_load_propagation_and_faults(tiny_run: dict[str, Any]) -> None:
+    data = tiny_run["data"]["results"]["revocation_load"]
+    for run in data["load"].values():
+        assert run["requests"] > 0 and run["revoked_accepted"] == 0
+        assert set(run["statuses"]) <= {"200", "401"}  # Redis is healthy: no 503
+        assert run["propagation"]["every_worker_refused"]
+        assert run["memory_mib"]
+    for run in data["faults"].values():
+        assert run["revoked_accepted"] == 0
+        assert run["to_fail_closed_s"] is not None  # the killed Redis made it refuse
+        assert run["enforced_by_app"] == run["revocations"]
+        assert sum(run["timeline"]["503"]) + sum(run["timeline"]["other"]) > 0
