@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import threading
 import time
 from collections import Counter
@@ -13,6 +14,7 @@ from typing import Any
 
 from jwtguard.cache import VerifiedTokenCache
 from jwtguard.claims import Claims
+from jwtguard.config import build
 from jwtguard.config.settings import Settings
 from jwtguard.errors import (
     ConfigError,
@@ -296,20 +298,24 @@ class Guard:
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> Guard:
-        """A Guard built from a :class:`jwtguard.Settings`."""
-        return cls(**{**settings.guard_kwargs(), **overrides})
+        """A Guard built from a :class:`jwtguard.Settings` (``overrides`` win; nothing is
+        built for an overridden argument, e.g. no Redis store when ``revocation=`` is given)."""
+        return cls(**build.guard_kwargs(settings, **overrides))
 
     @classmethod
     def from_env(
         cls,
         environ: MutableMapping[str, str] | Mapping[str, str] | None = None,
         *,
-        dotenv: bool = True,
+        dotenv: bool | str | os.PathLike[str] = True,
+        ignore: Iterable[str] = (),
         **overrides: Any,
     ) -> Guard:
         """A Guard configured from ``JWTGUARD_*`` environment variables.
 
-        See docs/configuration.md. Every problem is reported at once in one
-        :class:`ConfigError`, a line each.
+        See docs/configuration.md (and :meth:`Settings.from_env` for ``dotenv`` and
+        ``ignore``). Every problem is reported at once in one :class:`ConfigError`,
+        a line each.
         """
-        return cls.from_settings(Settings.from_env(environ, dotenv=dotenv), **overrides)
+        settings = Settings.from_env(environ, dotenv=dotenv, ignore=ignore)
+        return cls.from_settings(settings, **overrides)

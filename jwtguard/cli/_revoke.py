@@ -10,6 +10,7 @@ import sys
 from typing import Any
 
 from jwtguard.cli._common import read_token
+from jwtguard.config import build
 from jwtguard.config.settings import Settings
 from jwtguard.errors import RevocationUnavailableError, TokenError
 from jwtguard.guard import Guard
@@ -49,7 +50,7 @@ def _revoke(args: argparse.Namespace) -> int:
         done = {"jti": args.jti, "expires_at": args.exp}
     else:
         done = {"subject": args.subject, "issued_before": args.before}
-    store = settings.revocation_store()
+    store = build.revocation_store(settings)
     try:
         if "jti" in done:
             store.revoke(done["jti"], done["expires_at"])

@@ -9,7 +9,8 @@ import sys
 from typing import Any
 
 from jwtguard.cli._common import read_token
-from jwtguard.config.settings import _load_dotenv, parse_duration
+from jwtguard.config.dotenv import read_dotenv
+from jwtguard.config.settings import parse_duration
 from jwtguard.errors import ConfigError, MalformedTokenError, TokenError
 from jwtguard.guard import Guard
 from jwtguard.jose._b64 import b64url_decode
@@ -45,7 +46,7 @@ def _remote_env(args: argparse.Namespace) -> dict[str, str] | None:
     """The configuration with ``--jwks-url``/``--oidc-issuer`` in place of any local key."""
     if args.jwks_url is None and args.oidc_issuer is None:
         return None
-    env = {**_load_dotenv(".env"), **os.environ}
+    env = {**read_dotenv(None, []), **os.environ}
     for name in ("SECRET_KEY", "PUBLIC_KEY", "PUBLIC_KEY_FILE", "JWKS_URL", "OIDC_ISSUER"):
         env.pop("JWTGUARD_" + name, None)
     env.pop("JWT_SECRET_KEY", None)

@@ -1,40 +1,54 @@
-"""Configuration from environment variables (and a ``.env`` file when python-dotenv is installed).
+"""The Guard's settings, read from any configuration source into a frozen :class:`Settings`.
 
-Every problem is collected and reported at once, one line each, so a bad
-deployment fails at start-up with everything it must fix.
+``Settings.from_env()`` reads ``JWTGUARD_*`` environment variables (and ``.env``);
+``Settings.from_source()`` reads any :class:`jwtguard._source.Source` (Flask's
+``app.config``, a Django settings dict). Every problem is collected and reported
+at once, one line each, naming the key as the user spelt it, so a bad deployment
+fails at start-up with everything it must fix. Reading has no side effect:
+:mod:`jwtguard.config.build` turns settings into keys and revocation stores.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
-from collections.abc import Mapping
+import warnings
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import urlsplit
 
-from jwtguard._values import Secret, mask_url, parse_duration, split_list
+from jwtguard._source import PrefixedSource, Reader, Source
+from jwtguard._values import Secret, mask_url, parse_duration
+from jwtguard.config import build
+from jwtguard.config.dotenv import read_dotenv
+from jwtguard.config.options import ADAPTER_NAMES
 from jwtguard.errors import ConfigError, KeyLoadError
 from jwtguard.jose.algorithms import ALGORITHM_FAMILY, HMAC_MIN_KEY_BYTES, SUPPORTED_ALGORITHMS
-from jwtguard.keys import Key
+from jwtguard.keys.key import Key, default_algorithms
+from jwtguard.keys.remote._fetch import check_url
 
 if TYPE_CHECKING:
     from jwtguard.revocation.redis._protocol import RedisConfig
 
-__all__ = ["Secret", "Settings", "mask_url", "parse_duration"]
+__all__ = ["ENV_NAMES", "SETTINGS_NAMES", "Secret", "Settings", "mask_url", "parse_duration"]
 
-PREFIX: Final = "JWTGUARD_"
-
-
-def _load_dotenv(path: str | os.PathLike[str]) -> dict[str, str]:
-    try:
-        from dotenv import dotenv_values
-    except ImportError:
-        return {}
-    if not Path(path).is_file():
-        return {}
-    return {k: v for k, v in dotenv_values(path).items() if v is not None}
+REDIS_NAMES: Final = frozenset(
+    {"REDIS_URL", "REDIS_NAMESPACE", "REDIS_MODE", "REDIS_TIMEOUT"}
+    | {"REDIS_FAIL_OPEN_FOR", "REDIS_HEARTBEAT"}
+)
+SETTINGS_NAMES: Final = frozenset(
+    {"SECRET_KEY", "PUBLIC_KEY", "PUBLIC_KEY_FILE", "PRIVATE_KEY", "PRIVATE_KEY_FILE"}
+    | {"ALGORITHMS", "AUDIENCE", "ISSUER", "LEEWAY", "ACCESS_TTL", "REQUIRE", "TYP"}
+    | {"CACHE_SIZE", "CACHE_TTL", "MAX_TOKEN_BYTES"}
+    | {"JWKS_URL", "OIDC_ISSUER", "JWKS_TIMEOUT", "JWKS_COOLDOWN", "JWKS_ALLOW_INSECURE_HTTP"}
+    | {"REVOCATION"}
+    | REDIS_NAMES
+)
+"""Every name the Guard's settings are read from (without the ``JWTGUARD_`` prefix)."""
+ENV_NAMES: Final = SETTINGS_NAMES | ADAPTER_NAMES
+"""The names the environment may hold: the Guard's settings, and the adapters' options
+(one deployment's variables serve its web app and the ``jwtguard`` CLI alike)."""
+MAX_LEEWAY: Final = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +56,9 @@ class Settings:
     """Everything ``Guard.from_env`` reads, validated. Secrets are :class:`Secret`."""
 
     algorithms: tuple[str, ...]
-    secret_key: Secret | None = None
+    secret_key: Secret[str | bytes] | None = None
     public_key: str | None = None
-    private_key: Secret | None = None
+    private_key: Secret[str] | None = None
     audience: tuple[str, ...] = ()
     issuer: str | None = None
     leeway: float = 0.0
@@ -69,299 +83,230 @@ class Settings:
         environ: Mapping[str, str] | None = None,
         *,
         dotenv: bool | str | os.PathLike[str] = True,
+        ignore: Iterable[str] = (),
     ) -> Settings:
         """Read ``JWTGUARD_*`` (and ``JWT_SECRET_KEY``) from ``environ`` (default ``os.environ``).
 
-        ``dotenv``: ``True`` reads ``./.env`` when python-dotenv is installed, a
-        path reads that file; the real environment wins over the file.
+        ``dotenv``: ``True`` reads ``./.env`` when python-dotenv is installed (and
+        warns once when the file is there but python-dotenv is not); a path reads
+        that file (a problem when it cannot); the real environment wins over the file.
+        ``ignore``: names of other tools' ``JWTGUARD_*`` variables (shell patterns
+        allowed); any other unknown ``JWTGUARD_*`` name is refused.
         """
-        env: dict[str, str] = {}
+        env: dict[str, object] = {}
+        problems: list[str] = []
         if dotenv:
-            env.update(_load_dotenv(".env" if dotenv is True else dotenv))
+            env.update(read_dotenv(None if dotenv is True else dotenv, problems))
         env.update(os.environ if environ is None else environ)
-        reader = _Reader(env)
-        settings = reader.read()
-        if reader.problems:
-            raise ConfigError(reader.problems)
+        source = PrefixedSource(env, aliases={"SECRET_KEY": "JWT_SECRET_KEY"})
+        reader = Reader(source)
+        reader.problems.extend(problems)
+        settings = cls.read(reader)
+        reader.check_names(ENV_NAMES, ignore=ignore)
+        reader.raise_problems()
         return settings
 
-    def guard_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for :class:`jwtguard.Guard`."""
-        key: Any
-        if self.jwks_url is not None or self.oidc_issuer is not None:
-            from jwtguard.keys.remote import JWKSOptions, RemoteKeySet
+    @classmethod
+    def from_source(cls, source: Source, *, ignore: Iterable[str] = ()) -> Settings:
+        """Read any source that holds only the Guard's settings (unknown names refused)."""
+        reader = Reader(source)
+        settings = cls.read(reader)
+        reader.check_names(SETTINGS_NAMES, ignore=ignore)
+        reader.raise_problems()
+        return settings
 
-            options = JWKSOptions(
-                cooldown=self.jwks_cooldown,
-                read_timeout=self.jwks_timeout,
-                total_timeout=2 * self.jwks_timeout,
-                allow_insecure_http=self.jwks_allow_insecure_http,
-            )
-            key = RemoteKeySet(
-                self.jwks_url, issuer=self.oidc_issuer, algorithms=self.algorithms, options=options
-            )
-        elif self.public_key is not None:
-            key = self.public_key
-        elif self.secret_key is not None:
-            key = self.secret_key.reveal()
-        else:  # pragma: no cover - from_env refuses this
-            raise ConfigError("no key configured")
-        return {
-            "key": key,
-            "algorithms": self.algorithms,
-            "audience": self.audience or None,
-            "issuer": self.issuer,
-            "leeway": self.leeway,
-            "require": self.require,
-            "typ": self.typ,
-            "cache_size": self.cache_size,
-            "cache_ttl": self.cache_ttl,
-            "max_token_bytes": self.max_token_bytes,
-            "access_ttl": self.access_ttl,
-            "signing_key": None if self.private_key is None else self.private_key.reveal(),
-            "revocation": self.revocation_store(),
-        }
+    @classmethod
+    def read(cls, reader: Reader) -> Settings:
+        """Read with ``reader``, recording problems on it instead of raising.
+
+        For readers of a larger configuration (an adapter's keys and options in one
+        pass): the result is meaningful only when ``reader.problems`` stays empty.
+        """
+        return _SettingsReader(reader).read()
+
+    def guard_kwargs(self) -> dict[str, Any]:
+        """Deprecated: use ``jwtguard.config.build.guard_kwargs(settings)``."""
+        warnings.warn(
+            "Settings.guard_kwargs() is deprecated; use jwtguard.config.build.guard_kwargs()",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return build.guard_kwargs(self)
 
     def revocation_store(self) -> Any:
-        """A new revocation store as configured, or ``None``.
-
-        Each call builds a new store (and, for Redis, a new client): call it once.
-        """
-        if self.revocation == "memory":
-            from jwtguard.revocation.memory import DEFAULT_LEEWAY, MemoryRevocationStore
-
-            return MemoryRevocationStore(leeway=max(self.leeway, DEFAULT_LEEWAY))
-        if self.revocation == "redis" and self.redis is not None:
-            from jwtguard.revocation.redis import RedisRevocationStore
-
-            store = RedisRevocationStore(self.redis)
-            store.start()  # push mode: sync now (bounded by the timeout), not on the first request
-            return store
-        return None
+        """Deprecated: use ``jwtguard.config.build.revocation_store(settings)``."""
+        warnings.warn(
+            "Settings.revocation_store() is deprecated; "
+            "use jwtguard.config.build.revocation_store()",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return build.revocation_store(self)
 
 
-class _Reader:
-    def __init__(self, env: Mapping[str, str]) -> None:
-        self.env = env
-        self.problems: list[str] = []
+class _SettingsReader:
+    """The rules between settings (which key source, which algorithms), on one Reader."""
 
-    def get(self, name: str) -> str | None:
-        value = self.env.get(PREFIX + name)
-        return value if value is not None and value.strip() != "" else None
-
-    def number(self, name: str, default: float, *, minimum: float = 0) -> float:
-        raw = self.get(name)
-        if raw is None:
-            return default
-        try:
-            value = parse_duration(raw)
-        except ValueError:
-            self.problems.append(
-                f"{PREFIX}{name}: expected a number of seconds (e.g. 900 or 15m), got {raw[:20]!r}"
-            )
-            return default
-        if value < minimum:
-            self.problems.append(f"{PREFIX}{name}: must be at least {minimum:g}")
-        return value
-
-    def integer(self, name: str, default: int, *, minimum: int = 0) -> int:
-        raw = self.get(name)
-        if raw is None:
-            return default
-        try:
-            value = int(raw.strip().replace("_", ""))
-        except ValueError:
-            self.problems.append(f"{PREFIX}{name}: expected a whole number, got {raw[:20]!r}")
-            return default
-        if value < minimum:
-            self.problems.append(f"{PREFIX}{name}: must be at least {minimum}")
-        return value
-
-    def file_or_value(self, name: str) -> str | None:
-        value = self.get(name)
-        path = self.get(name + "_FILE")
-        if value is not None and path is not None:
-            self.problems.append(f"{PREFIX}{name} and {PREFIX}{name}_FILE: set only one")
-        if path is not None:
-            try:
-                return Path(path).read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
-                self.problems.append(f"{PREFIX}{name}_FILE: cannot read {path!r}")
-                return None
-        return value
+    def __init__(self, reader: Reader) -> None:
+        self.r = reader
 
     def read(self) -> Settings:
-        secret = self.get("SECRET_KEY") or (self.env.get("JWT_SECRET_KEY") or None)
-        public = self.file_or_value("PUBLIC_KEY")
-        private = self.file_or_value("PRIVATE_KEY")
+        r = self.r
+        secret = r.secret("SECRET_KEY")
+        public = r.text_or_file("PUBLIC_KEY")
+        private = r.text_or_file("PRIVATE_KEY")
         remote = self.remote_keys(secret is not None or public is not None)
         if secret is None and public is None and private is None and not remote:
-            self.problems.append(
-                f"{PREFIX}SECRET_KEY (or JWT_SECRET_KEY), {PREFIX}PUBLIC_KEY[_FILE], "
-                f"{PREFIX}JWKS_URL or {PREFIX}OIDC_ISSUER: no key configured"
+            self.r.problems.append(
+                f"{r.label('SECRET_KEY')} (or JWT_SECRET_KEY), {r.label('PUBLIC_KEY')}[_FILE], "
+                f"{r.label('JWKS_URL')} or {r.label('OIDC_ISSUER')}: no key configured"
             )
         if secret is not None and (public is not None or private is not None):
-            self.problems.append(
-                f"{PREFIX}SECRET_KEY and {PREFIX}PUBLIC_KEY/PRIVATE_KEY: set an HMAC secret "
-                "or a key pair, not both"
+            self.r.problems.append(
+                f"{r.label('SECRET_KEY')} and {r.label('PUBLIC_KEY')}/PRIVATE_KEY: "
+                "set an HMAC secret or a key pair, not both"
             )
-        algorithms = self.algorithms(secret, public or private, bool(remote))
-        leeway = self.number("LEEWAY", 0.0)
-        if leeway > 300:
-            self.problems.append(f"{PREFIX}LEEWAY: at most 300 seconds")
-        cache_ttl_raw = self.get("CACHE_TTL")
-        require_raw = self.get("REQUIRE")
-        audience_raw = self.get("AUDIENCE")
+        pem_name = "PUBLIC_KEY" if public is not None else "PRIVATE_KEY"
+        algorithms = self.algorithms(secret, pem_name, public or private, bool(remote))
+        leeway = r.duration("LEEWAY", 0.0, maximum=MAX_LEEWAY)
+        cache_ttl = r.duration("CACHE_TTL", 0.0, minimum=1) if r.is_set("CACHE_TTL") else None
         return Settings(
             algorithms=algorithms,
-            secret_key=None if secret is None else Secret(secret),
+            secret_key=secret,
             public_key=public,
             private_key=None if private is None else Secret(private),
-            audience=() if audience_raw is None else split_list(audience_raw),
-            issuer=self.get("ISSUER") or remote.get("oidc_issuer"),
+            audience=r.strings("AUDIENCE"),
+            issuer=r.text("ISSUER") or remote.get("oidc_issuer"),
             leeway=leeway,
-            access_ttl=self.number("ACCESS_TTL", 900.0, minimum=1),
-            cache_size=self.integer("CACHE_SIZE", 10_000),
-            cache_ttl=None if cache_ttl_raw is None else self.number("CACHE_TTL", 0, minimum=1),
-            max_token_bytes=self.integer("MAX_TOKEN_BYTES", 8192, minimum=64),
-            require=("exp",) if require_raw is None else split_list(require_raw),
-            typ=self.get("TYP"),
+            access_ttl=r.duration("ACCESS_TTL", 900.0, minimum=1),
+            cache_size=r.integer("CACHE_SIZE", 10_000),
+            cache_ttl=cache_ttl,
+            max_token_bytes=r.integer("MAX_TOKEN_BYTES", 8192, minimum=64),
+            require=r.strings("REQUIRE", ("exp",)),
+            typ=r.text("TYP"),
             **self.revocation(),
             **remote,
         )
 
     def revocation(self) -> dict[str, Any]:
         """``REVOCATION`` (``memory``/``redis``) and ``REDIS_*`` (see jwtguard.revocation.redis)."""
-        kind = (self.get("REVOCATION") or "").strip().lower() or None
-        url = self.get("REDIS_URL")
-        if kind is None and url is not None:
-            kind = "redis"
-        if kind not in (None, "memory", "redis"):
-            self.problems.append(f"{PREFIX}REVOCATION: expected 'memory' or 'redis'")
+        r = self.r
+        kind = r.choice("REVOCATION", ("memory", "redis"), None)
+        if r.is_set("REVOCATION") and kind is None:
             return {}
-        if kind == "memory" and url is not None:
-            self.problems.append(
-                f"{PREFIX}REVOCATION=memory and {PREFIX}REDIS_URL: set only one store"
+        url_set = r.is_set("REDIS_URL")
+        if kind == "memory" and url_set:
+            r.problems.append(
+                f"{r.label('REVOCATION')}=memory and {r.label('REDIS_URL')}: set only one store"
             )
             return {}
-        if kind != "redis":
-            return {"revocation": kind}
-        if url is None:
-            self.problems.append(
-                f"{PREFIX}REDIS_URL: required with {PREFIX}REVOCATION=redis "
-                "(e.g. redis://127.0.0.1:6379/0)"
+        if kind is None and not url_set:
+            return {"revocation": None}
+        if kind == "memory":
+            return {"revocation": "memory"}
+        if not url_set:
+            r.problem(
+                "REDIS_URL",
+                f"required with {r.label('REVOCATION')}=redis (e.g. redis://127.0.0.1:6379/0)",
             )
             return {}
-        try:
-            scheme = urlsplit(url.strip()).scheme
-        except ValueError:
-            scheme = ""
-        if scheme not in ("redis", "rediss", "unix"):
-            self.problems.append(
-                f"{PREFIX}REDIS_URL: expected redis://, rediss:// or unix://, "
-                f"got {mask_url(url.strip())[:60]!r}"
-            )
         if importlib.util.find_spec("redis") is None:
-            self.problems.append(f"{PREFIX}REDIS_URL: pip install 'jwtguard[redis]'")
+            r.problem("REDIS_URL", "pip install 'jwtguard[redis]'")
             return {}
-        from jwtguard.revocation.redis._protocol import RedisConfig
+        from jwtguard.revocation.redis._protocol import RedisConfig  # needs redis-py
 
-        try:
-            config = RedisConfig.from_env(self.env)
-        except ConfigError as exc:
-            self.problems.extend(
-                p
-                if p.startswith(PREFIX)
-                else f"{PREFIX}REDIS_{p.partition(':')[0].upper()}:{p.partition(':')[2]}"
-                for p in exc.problems
-            )
-            return {}
-        return {"revocation": "redis", "redis": config}
+        config = RedisConfig.read(r)
+        return {} if config is None else {"revocation": "redis", "redis": config}
 
     def remote_keys(self, local_key: bool) -> dict[str, Any]:
         """``JWKS_URL`` / ``OIDC_ISSUER`` and their options (see jwtguard.keys.remote)."""
-        url, issuer = self.get("JWKS_URL"), self.get("OIDC_ISSUER")
+        r = self.r
+        url, issuer = r.text("JWKS_URL"), r.text("OIDC_ISSUER")
         if url is None and issuer is None:
             return {}
-        from jwtguard.keys.remote._fetch import check_url
-
-        flag = (self.get("JWKS_ALLOW_INSECURE_HTTP") or "false").strip().lower()
-        if flag not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
-            self.problems.append(f"{PREFIX}JWKS_ALLOW_INSECURE_HTTP: expected true or false")
-        insecure = flag in ("1", "true", "yes", "on")
+        insecure = r.flag("JWKS_ALLOW_INSECURE_HTTP", False)
         if url is not None and issuer is not None:
-            self.problems.append(f"{PREFIX}JWKS_URL and {PREFIX}OIDC_ISSUER: set only one")
+            r.problems.append(f"{r.label('JWKS_URL')} and {r.label('OIDC_ISSUER')}: set only one")
         if local_key:
-            self.problems.append(
-                f"{PREFIX}JWKS_URL/OIDC_ISSUER and {PREFIX}SECRET_KEY/PUBLIC_KEY: "
+            r.problems.append(
+                f"{r.label('JWKS_URL')}/OIDC_ISSUER and {r.label('SECRET_KEY')}/PUBLIC_KEY: "
                 "set one key source"
             )
         for name, value in (("JWKS_URL", url), ("OIDC_ISSUER", issuer)):
-            try:
-                check_url(value, allow_insecure_http=insecure, what=PREFIX + name)
-            except ConfigError as exc:
-                if value is not None:
-                    self.problems.extend(exc.problems)
+            if value is not None:
+                try:
+                    check_url(value, allow_insecure_http=insecure, what=r.label(name))
+                except ConfigError as exc:
+                    r.problems.extend(exc.problems)
         if importlib.util.find_spec("httpx") is None:
-            self.problems.append(f"{PREFIX}JWKS_URL/OIDC_ISSUER: pip install 'jwtguard[jwks]'")
+            r.problems.append(f"{r.label('JWKS_URL')}/OIDC_ISSUER: pip install 'jwtguard[jwks]'")
         return {
             "jwks_url": url,
             "oidc_issuer": issuer,
-            "jwks_timeout": self.number("JWKS_TIMEOUT", 5.0, minimum=0.1),
-            "jwks_cooldown": self.number("JWKS_COOLDOWN", 30.0),
+            "jwks_timeout": r.duration("JWKS_TIMEOUT", 5.0, minimum=0.1),
+            "jwks_cooldown": r.duration("JWKS_COOLDOWN", 30.0),
             "jwks_allow_insecure_http": insecure,
         }
 
-    def algorithms(self, secret: str | None, pem: str | None, remote: bool) -> tuple[str, ...]:
-        raw = self.get("ALGORITHMS")
-        if raw is None and remote:
-            algs: tuple[str, ...] = ("RS256",)
-        elif raw is None:
-            algs = self._infer_from_pem(pem) if secret is None and pem is not None else ("HS256",)
+    def algorithms(
+        self, secret: Secret[str | bytes] | None, pem_name: str, pem: str | None, remote: bool
+    ) -> tuple[str, ...]:
+        r = self.r
+        if r.is_set("ALGORITHMS"):
+            algs = r.strings("ALGORITHMS")
+        elif remote:
+            algs = ("RS256",)
+        elif secret is None and pem is not None:
+            try:
+                algs = default_algorithms(pem)
+            except KeyLoadError as exc:
+                r.problem(pem_name, str(exc))
+                return ("RS256",)
         else:
-            algs = split_list(raw)
+            algs = ("HS256",)
+        if not algs:
+            r.problem("ALGORITHMS", "name at least one algorithm")
         for alg in algs:
             if alg.lower() == "none":
-                self.problems.append(f"{PREFIX}ALGORITHMS: 'none' is never allowed")
+                r.problem("ALGORITHMS", "'none' is never allowed")
             elif alg not in SUPPORTED_ALGORITHMS:
-                self.problems.append(
-                    f"{PREFIX}ALGORITHMS: unknown algorithm {alg[:20]!r} "
-                    f"(supported: {', '.join(sorted(SUPPORTED_ALGORITHMS))})"
+                r.problem(
+                    "ALGORITHMS",
+                    f"unknown algorithm {alg[:20]!r} "
+                    f"(supported: {', '.join(sorted(SUPPORTED_ALGORITHMS))})",
                 )
         known = tuple(a for a in algs if a in SUPPORTED_ALGORITHMS)
         families = {ALGORITHM_FAMILY[a] for a in known}
-        if "oct" in families and len(families) > 1:
-            self.problems.append(
-                f"{PREFIX}ALGORITHMS: HMAC and public-key algorithms are mixed for one key"
-            )
-        elif "oct" in families and secret is not None:
+        hmac = "oct" in families
+        if hmac and len(families) > 1:
+            r.problem("ALGORITHMS", "HMAC and public-key algorithms are mixed for one key")
+        elif hmac and secret is not None:
+            size = len(_raw_bytes(secret))
             need = max(HMAC_MIN_KEY_BYTES[a] for a in known)
-            if len(secret.encode("utf-8")) < need:
-                self.problems.append(
-                    f"{PREFIX}SECRET_KEY: {len(secret.encode('utf-8'))} bytes is too short for "
-                    f"{', '.join(known)}; at least {need} bytes (RFC 7518 section 3.2)"
+            if size < need:
+                r.problem(
+                    "SECRET_KEY",
+                    f"{size} bytes is too short for {', '.join(known)}; "
+                    f"at least {need} bytes (RFC 7518 section 3.2)",
                 )
-        elif "oct" in families and remote:
-            self.problems.append(
-                f"{PREFIX}ALGORITHMS: a remote JWKS is for public-key algorithms, not HMAC"
+        elif hmac and remote:
+            r.problem("ALGORITHMS", "a remote JWKS is for public-key algorithms, not HMAC")
+        elif hmac and secret is None and pem is not None:
+            r.problem("ALGORITHMS", f"HMAC algorithms need {r.label('SECRET_KEY')}, not a PEM key")
+        elif not hmac and known and secret is not None:
+            r.problem(
+                "ALGORITHMS",
+                f"{', '.join(known)} need a public key; "
+                f"{r.label('SECRET_KEY')} only works with HS256/384/512",
             )
-        elif "oct" in families and secret is None and pem is not None:
-            self.problems.append(
-                f"{PREFIX}ALGORITHMS: HMAC algorithms need {PREFIX}SECRET_KEY, not a PEM key"
-            )
-        elif "oct" not in families and secret is not None:
-            self.problems.append(
-                f"{PREFIX}ALGORITHMS: {', '.join(known)} need a public key; "
-                f"{PREFIX}SECRET_KEY only works with HS256/384/512"
-            )
+        elif known and pem is not None and len(known) == len(algs):
+            try:  # the key itself against its algorithms (RSA size, ROCA, curve)
+                Key.from_pem(pem, known)
+            except KeyLoadError as exc:
+                r.problem(pem_name, str(exc))
         return algs
 
-    def _infer_from_pem(self, pem: str) -> tuple[str, ...]:
-        try:
-            key = Key.from_pem(pem, None)
-        except KeyLoadError as exc:
-            if "RSA key needs its algorithms" in str(exc):
-                return ("RS256",)
-            self.problems.append(f"{PREFIX}PUBLIC_KEY: {exc}")
-            return ("RS256",)
-        return tuple(sorted(key.algorithms))
+
+def _raw_bytes(secret: Secret[str | bytes]) -> bytes:
+    value = secret.reveal()
+    return value.encode("utf-8") if isinstance(value, str) else value

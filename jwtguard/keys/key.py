@@ -37,7 +37,7 @@ from jwtguard.jose.algorithms import (
 from jwtguard.keys._roca import has_roca_fingerprint
 from jwtguard.keys.export import jwk_members, pem_text
 
-__all__ = ["Key", "KeySet"]
+__all__ = ["Key", "KeySet", "default_algorithms"]
 
 _PYJWT: dict[str, Algorithm] = {
     name: alg for name, alg in _pyjwt_algorithms().items() if name in SUPPORTED_ALGORITHMS
@@ -291,18 +291,7 @@ class Key:
         password: bytes | None = None,
     ) -> Key:
         """A PEM public key, private key or X.509 certificate (its public key is used)."""
-        data = pem.encode("utf-8") if isinstance(pem, str) else bytes(pem)
-        key_object: Any = None
-        try:
-            if b"-----BEGIN CERTIFICATE-----" in data:
-                key_object = x509.load_pem_x509_certificate(data).public_key()
-            elif b"PRIVATE KEY-----" in data:
-                key_object = load_pem_private_key(data, password=password)
-            else:
-                key_object = load_pem_public_key(data)
-        except (ValueError, TypeError, UnsupportedAlgorithm):
-            raise KeyLoadError(f"{_describe(kid)}: not a readable PEM key") from None
-        return cls.from_crypto(key_object, algorithms, kid=kid)
+        return cls.from_crypto(_load_pem(pem, password, kid), algorithms, kid=kid)
 
     @classmethod
     def from_jwk(
@@ -353,6 +342,32 @@ class Key:
         if kty == "EC" and jwk.get("crv") not in _JWK_CURVE_ALGORITHM:
             raise KeyLoadError(f"{_describe(kid)}: unsupported curve")
         return cls.from_crypto(key_object, requested, kid=kid)
+
+
+def default_algorithms(pem: str | bytes, *, password: bytes | None = None) -> tuple[str, ...]:
+    """The algorithms a PEM key is used with when none are named: ``RS256`` for RSA
+    (an RSA key fits RS* and PS*; configuration must not guess between them, so it
+    takes the one RFC 7518 recommends), the curve's for EC, ``EdDSA`` for Ed25519/Ed448.
+
+    Raises :class:`KeyLoadError` for a PEM that is not a usable key.
+    """
+    key_object = _load_pem(pem, password, None)
+    family = _family_of(key_object, None)
+    if family == "RSA":
+        return ("RS256",)
+    return tuple(sorted(_choose_algorithms(family, key_object, None, None)))
+
+
+def _load_pem(pem: str | bytes, password: bytes | None, kid: str | None) -> Any:
+    data = pem.encode("utf-8") if isinstance(pem, str) else bytes(pem)
+    try:
+        if b"-----BEGIN CERTIFICATE-----" in data:
+            return x509.load_pem_x509_certificate(data).public_key()
+        if b"PRIVATE KEY-----" in data:
+            return load_pem_private_key(data, password=password)
+        return load_pem_public_key(data)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        raise KeyLoadError(f"{_describe(kid)}: not a readable PEM key") from None
 
 
 def _modulus(key_object: Any) -> int:

@@ -228,7 +228,7 @@ def test_no_store_by_default_and_memory_on_request() -> None:
             [
                 "JWTGUARD_LEEWAY: expected a number",
                 "JWTGUARD_REDIS_URL: expected redis://, rediss:// or unix://, got 'http://user:***@h/0'",
-                "JWTGUARD_REDIS_TIMEOUT: not a duration",
+                "JWTGUARD_REDIS_TIMEOUT: expected a number of seconds",
                 "JWTGUARD_REDIS_MODE: must be 'push' or 'roundtrip'",
             ],
         ),
@@ -261,3 +261,120 @@ def test_missing_redis_py_says_what_to_install(monkeypatch: pytest.MonkeyPatch) 
 def test_redis_url_is_not_in_the_settings_repr() -> None:
     env = {"JWTGUARD_SECRET_KEY": SECRET, "JWTGUARD_REDIS_URL": "redis://:hunter2@127.0.0.1/0"}
     assert "hunter2" not in repr(Settings.from_env(env, dotenv=False))
+
+
+# -- one reader for every source: names, Python values, unknown names ------------------
+
+
+def test_a_typo_in_the_environment_is_refused_with_the_other_problems() -> None:
+    env = {
+        "JWTGUARD_SECRET_KEY": SECRET,
+        "JWTGUARD_AUDIANCE": "api",  # the audience check would silently be off
+        "JWTGUARD_ISSUR": "https://idp.example",
+        "JWTGUARD_LEEWAY": "soon",
+    }
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env(env, dotenv=False)
+    assert list(info.value.problems) == [
+        "JWTGUARD_LEEWAY: expected a number of seconds (e.g. 900 or 15m) or a timedelta, "
+        "got 'soon'",
+        "JWTGUARD_AUDIANCE: unknown setting; did you mean JWTGUARD_AUDIENCE?",
+        "JWTGUARD_ISSUR: unknown setting; did you mean JWTGUARD_ISSUER?",
+    ]
+    with pytest.raises(ConfigError, match="did you mean JWTGUARD_AUDIENCE"):
+        Guard.from_env(env, dotenv=False)
+
+
+def test_adapter_options_in_the_environment_are_known_names() -> None:
+    env = {"JWTGUARD_SECRET_KEY": SECRET, "JWTGUARD_COOKIE": "at", "JWTGUARD_PROTECT_ALL": "1"}
+    assert Settings.from_env(env, dotenv=False).secret_key == Secret(SECRET)
+
+
+def test_other_tools_variables_are_let_through_by_name() -> None:
+    env = {"JWTGUARD_SECRET_KEY": SECRET, "JWTGUARD_BENCH_SECRET": "x", "JWTGUARD_MYTOOL_A": "y"}
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env(env, dotenv=False)
+    assert len(info.value.problems) == 2
+    ignore = ["JWTGUARD_BENCH_SECRET", "JWTGUARD_MYTOOL_*"]
+    assert Settings.from_env(env, dotenv=False, ignore=ignore).algorithms == ("HS256",)
+    guard = Guard.from_env(env, dotenv=False, ignore=ignore)
+    assert guard.verify(guard.issue({"sub": "1"}))["sub"] == "1"
+
+
+def test_a_dict_source_takes_python_values_as_they_are() -> None:
+    from datetime import timedelta
+
+    from jwtguard.config import DictSource
+
+    secret = bytes(range(48))  # bytes, not text: used as they are, never str()-ed
+    source = DictSource(
+        {
+            "SECRET_KEY": secret,
+            "ALGORITHMS": ["HS384"],
+            "AUDIENCE": ("api", "web"),
+            "ACCESS_TTL": timedelta(minutes=5),
+            "LEEWAY": 2,
+            "CACHE_SIZE": 10,
+            "REQUIRE": ["exp", "sub"],
+        }
+    )
+    settings = Settings.from_source(source)
+    assert settings.secret_key is not None and settings.secret_key.reveal() == secret
+    assert (settings.access_ttl, settings.leeway, settings.cache_size) == (300.0, 2.0, 10)
+    assert settings.audience == ("api", "web")
+    guard = Guard.from_settings(settings)
+    claims = guard.verify(guard.issue({"sub": "1"}))
+    assert claims["exp"] - claims["iat"] == 300
+    assert guard.verify(Guard(secret, algorithms=["HS384"], audience="api").issue({"sub": "2"}))
+
+
+def test_a_dict_source_names_its_keys_in_messages() -> None:
+    from jwtguard.config import DictSource
+
+    source = DictSource({"SECRET_KEY": b"hunter2", "LEEWAY": [1], "AUDIENSE": "api"})
+    with pytest.raises(ConfigError) as info:
+        Settings.from_source(source)
+    assert [p.partition(":")[0] for p in info.value.problems] == [
+        "JWTGUARD['SECRET_KEY']",
+        "JWTGUARD['LEEWAY']",
+        "JWTGUARD['AUDIENSE']",
+    ]
+    assert "did you mean JWTGUARD['AUDIENCE']?" in info.value.problems[-1]
+    assert "hunter2" not in str(info.value)
+
+
+def test_adapter_options_are_unknown_to_a_settings_only_source() -> None:
+    from jwtguard.config import DictSource
+
+    with pytest.raises(ConfigError, match=r"JWTGUARD\['COOKIE'\]: unknown setting"):
+        Settings.from_source(DictSource({"SECRET_KEY": SECRET, "COOKIE": "at"}))
+
+
+def test_no_algorithm_at_all_is_a_problem() -> None:
+    with pytest.raises(ConfigError, match="JWTGUARD_ALGORITHMS: name at least one algorithm"):
+        Settings.from_env(
+            {"JWTGUARD_SECRET_KEY": SECRET, "JWTGUARD_ALGORITHMS": ", ,"}, dotenv=False
+        )
+
+
+def test_a_pem_key_is_checked_against_the_named_algorithms() -> None:
+    pem = public_pem(generate_key("ES256"))
+    env = {"JWTGUARD_PUBLIC_KEY": pem, "JWTGUARD_ALGORITHMS": "ES384"}
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env(env, dotenv=False)
+    assert info.value.problems[0].startswith("JWTGUARD_PUBLIC_KEY: ")
+    assert "ES384" in info.value.problems[0]
+
+
+def test_an_unreadable_pem_names_the_key_it_came_from() -> None:
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env({"JWTGUARD_PRIVATE_KEY": "-----BEGIN junk"}, dotenv=False)
+    assert info.value.problems[0] == "JWTGUARD_PRIVATE_KEY: key: not a readable PEM key"
+
+
+def test_the_old_builder_methods_still_work_with_a_deprecation_warning() -> None:
+    settings = Settings.from_env({"JWTGUARD_SECRET_KEY": SECRET}, dotenv=False)
+    with pytest.warns(DeprecationWarning, match="config.build.guard_kwargs"):
+        assert settings.guard_kwargs()["key"] == SECRET
+    with pytest.warns(DeprecationWarning, match="config.build.revocation_store"):
+        assert settings.revocation_store() is None

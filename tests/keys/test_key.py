@@ -189,3 +189,27 @@ def test_from_jwks_skips_encryption_keys_and_unusable_algorithms() -> None:
 def test_from_jwks_needs_a_keys_array(bad: Any) -> None:
     with pytest.raises(KeyLoadError, match="'keys' array"):
         KeySet.from_jwks(bad)
+
+
+@pytest.mark.parametrize(
+    ("alg", "expected"),
+    [
+        ("RS256", ("RS256",)),
+        ("PS384", ("RS256",)),
+        ("ES256", ("ES256",)),
+        ("ES512", ("ES512",)),
+        ("EdDSA", ("EdDSA",)),
+    ],
+)
+def test_default_algorithms_of_a_pem(alg: str, expected: tuple[str, ...]) -> None:
+    from jwtguard.keys.key import default_algorithms
+
+    private = generate_key(alg)
+    assert default_algorithms(public_pem(private)) == expected
+
+
+def test_default_algorithms_of_junk_is_a_key_load_error() -> None:
+    from jwtguard.keys.key import default_algorithms
+
+    with pytest.raises(KeyLoadError, match="not a readable PEM key"):
+        default_algorithms("-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----\n")

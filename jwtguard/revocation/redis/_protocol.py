@@ -13,10 +13,12 @@ import math
 import os
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, Final, Literal
+from urllib.parse import urlsplit
 
-from jwtguard._values import parse_duration
+from jwtguard._source import PrefixedSource, Reader
+from jwtguard._values import mask_url
 from jwtguard.errors import ConfigError, RevocationUnavailableError
 from jwtguard.revocation._denylist import FAMILY_CLAIM, Denylist
 from jwtguard.revocation.memory import (
@@ -103,18 +105,8 @@ class RedisConfig:
 
     def __post_init__(self) -> None:
         problems = check_lifetimes(self.leeway, self.max_token_lifetime)
-        if not self.namespace or any(c in self.namespace for c in "{}"):
-            problems.append("namespace: must be non-empty, without braces")
-        if self.mode not in ("push", "roundtrip"):
-            problems.append("mode: must be 'push' or 'roundtrip'")
-        for name in ("timeout", "heartbeat"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not 0 < value <= 60:
-                problems.append(f"{name}: must be a number of seconds above 0, at most 60")
-        if not isinstance(self.fail_open_for, (int, float)) or not (
-            0 <= self.fail_open_for < math.inf
-        ):
-            problems.append("fail_open_for: must be a number of seconds, 0 to fail closed")
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        problems += [f"{name}: {text}" for name, text in _field_problems(values)]
         if problems:
             raise ConfigError(problems)
 
@@ -128,33 +120,88 @@ class RedisConfig:
     ) -> RedisConfig:
         """Read ``JWTGUARD_REDIS_URL`` (required unless ``require_url=False``),
         ``_NAMESPACE``, ``_MODE``, ``_TIMEOUT``, ``_FAIL_OPEN_FOR`` and ``_HEARTBEAT``;
-        ``overrides`` win. Every problem is reported at once."""
-        env = os.environ if environ is None else environ
+        ``overrides`` win. Every problem is reported at once, a misspelt
+        ``JWTGUARD_REDIS_*`` name too."""
+        reader = Reader(PrefixedSource(os.environ if environ is None else environ))
+        config = cls.read(reader, require_url=require_url, **overrides)
+        reader.check_names(ENV_NAMES, within="REDIS_")
+        if config is None or reader.problems:
+            raise ConfigError(reader.problems)
+        return config
+
+    @classmethod
+    def read(
+        cls, reader: Reader, *, require_url: bool = True, **overrides: Any
+    ) -> RedisConfig | None:
+        """Read the ``REDIS_*`` names with ``reader``, recording problems on it;
+        ``None`` when there are any. ``overrides`` (Python values) win."""
+        before = len(reader.problems)
+        defaults: dict[str, Any] = {f.name: f.default for f in fields(cls)}
         values: dict[str, Any] = {}
-        problems = []
-        url = env.get("JWTGUARD_REDIS_URL", "").strip()
-        if url:
+        url = reader.text("REDIS_URL")
+        if url is not None:
             values["url"] = url
+            try:
+                scheme = urlsplit(url).scheme
+            except ValueError:
+                scheme = ""
+            if scheme not in ("redis", "rediss", "unix"):
+                reader.problem(
+                    "REDIS_URL",
+                    f"expected redis://, rediss:// or unix://, got {mask_url(url)[:60]!r}",
+                )
         elif require_url and "url" not in overrides:
-            problems.append("JWTGUARD_REDIS_URL: required (e.g. redis://127.0.0.1:6379/0)")
+            reader.problem("REDIS_URL", "required (e.g. redis://127.0.0.1:6379/0)")
         for name in ("namespace", "mode"):
-            text = env.get(f"JWTGUARD_REDIS_{name.upper()}", "").strip()
-            if text:
+            text = reader.text(f"REDIS_{name.upper()}")
+            if text is not None:
                 values[name] = text
         for name in ("timeout", "fail_open_for", "heartbeat"):
-            text = env.get(f"JWTGUARD_REDIS_{name.upper()}", "").strip()
-            if text:
-                try:
-                    values[name] = parse_duration(text)
-                except ValueError:
-                    problems.append(f"JWTGUARD_REDIS_{name.upper()}: not a duration (0.25, 250ms)")
+            if reader.is_set(f"REDIS_{name.upper()}"):
+                values[name] = reader.duration(f"REDIS_{name.upper()}", defaults[name])
+        candidate = defaults | values | overrides
+        for name, text in _field_problems(candidate):
+            if name in overrides or name not in values:
+                reader.problems.append(f"{name}: {text}")
+            else:
+                reader.problem(f"REDIS_{name.upper()}", text)
+        if len(reader.problems) > before:
+            return None
         try:
-            config = cls(**{**values, **overrides})
-        except ConfigError as exc:
-            raise ConfigError([*problems, *exc.problems]) from None
-        if problems:
-            raise ConfigError(problems)
-        return config
+            return cls(**{**values, **overrides})
+        except ConfigError as exc:  # leeway, max_token_lifetime: Python overrides only
+            reader.problems.extend(exc.problems)
+            return None
+
+
+ENV_NAMES: Final = frozenset(
+    f"REDIS_{name}"
+    for name in ("URL", "NAMESPACE", "MODE", "TIMEOUT", "FAIL_OPEN_FOR", "HEARTBEAT")
+)
+"""The configuration names :meth:`RedisConfig.read` reads (without ``JWTGUARD_``)."""
+
+
+def _field_problems(values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(field, problem) for each RedisConfig field in ``values`` that is out of range."""
+    problems = []
+    namespace = values["namespace"]
+    if not isinstance(namespace, str) or not namespace or any(c in namespace for c in "{}"):
+        problems.append(("namespace", "must be non-empty, without braces"))
+    if values["mode"] not in ("push", "roundtrip"):
+        problems.append(("mode", "must be 'push' or 'roundtrip'"))
+    for name in ("timeout", "heartbeat"):
+        if not 0 < _seconds(values[name]) <= 60:
+            problems.append((name, "must be a number of seconds above 0, at most 60"))
+    if not 0 <= _seconds(values["fail_open_for"]) < math.inf:
+        problems.append(("fail_open_for", "must be a number of seconds, 0 to fail closed"))
+    return problems
+
+
+def _seconds(value: object) -> float:
+    """``value`` as seconds, or NaN (outside every range) when it is not a number."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return math.nan
 
 
 def message(kind: str, expires_ms: int, cutoff: float, name: str) -> str:

@@ -1,0 +1,88 @@
+"""Builders: what :class:`Settings` describe, made real (keys, revocation stores).
+
+Reading settings has no side effect; these functions do, explicitly: a remote key
+set, a Redis client and its listener thread. ``Guard.from_settings`` calls
+:func:`guard_kwargs`; call it (or :func:`revocation_store`) once per process.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from jwtguard.errors import ConfigError
+from jwtguard.keys.remote import JWKSOptions, RemoteKeySet
+from jwtguard.revocation.memory import DEFAULT_LEEWAY, MemoryRevocationStore
+
+if TYPE_CHECKING:
+    from jwtguard.config.settings import Settings
+
+__all__ = ["guard_kwargs", "key_source", "revocation_store"]
+
+
+def key_source(settings: Settings) -> Any:
+    """The ``key`` argument of :class:`jwtguard.Guard`: a :class:`RemoteKeySet`, a PEM
+    or an HMAC secret (text or bytes)."""
+    if settings.jwks_url is not None or settings.oidc_issuer is not None:
+        options = JWKSOptions(
+            cooldown=settings.jwks_cooldown,
+            read_timeout=settings.jwks_timeout,
+            total_timeout=2 * settings.jwks_timeout,
+            allow_insecure_http=settings.jwks_allow_insecure_http,
+        )
+        return RemoteKeySet(
+            settings.jwks_url,
+            issuer=settings.oidc_issuer,
+            algorithms=settings.algorithms,
+            options=options,
+        )
+    if settings.public_key is not None:
+        return settings.public_key
+    if settings.secret_key is not None:
+        return settings.secret_key.reveal()
+    raise ConfigError("no key configured")
+
+
+def revocation_store(settings: Settings, *, start: bool = True) -> Any:
+    """A new revocation store as configured, or ``None``.
+
+    Each call builds a new store (for Redis, a new client): call it once. A
+    push-mode Redis store is started (``start=True``): it syncs now, bounded by its
+    timeout, so a fresh Guard is in sync before its first request.
+    """
+    if settings.revocation == "memory":
+        return MemoryRevocationStore(leeway=max(settings.leeway, DEFAULT_LEEWAY))
+    if settings.revocation == "redis" and settings.redis is not None:
+        from jwtguard.revocation.redis import RedisRevocationStore  # needs redis-py
+
+        store = RedisRevocationStore(settings.redis)
+        if start:
+            store.start()
+        return store
+    return None
+
+
+def guard_kwargs(settings: Settings, **overrides: Any) -> dict[str, Any]:
+    """Keyword arguments for :class:`jwtguard.Guard`, ``overrides`` winning.
+
+    Nothing is built for an overridden argument: ``revocation=...`` given here
+    means no store (and no Redis client) is made from the settings.
+    """
+    kwargs: dict[str, Any] = {
+        "algorithms": settings.algorithms,
+        "audience": settings.audience or None,
+        "issuer": settings.issuer,
+        "leeway": settings.leeway,
+        "require": settings.require,
+        "typ": settings.typ,
+        "cache_size": settings.cache_size,
+        "cache_ttl": settings.cache_ttl,
+        "max_token_bytes": settings.max_token_bytes,
+        "access_ttl": settings.access_ttl,
+        "signing_key": None if settings.private_key is None else settings.private_key.reveal(),
+    }
+    kwargs.update(overrides)
+    if "key" not in kwargs:
+        kwargs["key"] = key_source(settings)
+    if "revocation" not in kwargs:
+        kwargs["revocation"] = revocation_store(settings)
+    return kwargs

@@ -1,0 +1,76 @@
+"""Builders: settings made real, explicitly; reading settings has no side effect."""
+
+from __future__ import annotations
+
+import socket
+import time
+from typing import Any
+
+import pytest
+
+from jwtguard import Guard, Settings
+from jwtguard.config import build
+from jwtguard.revocation.memory import MemoryRevocationStore
+
+SECRET = "s" * 32
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def redis_settings() -> Settings:
+    env = {
+        "JWTGUARD_SECRET_KEY": SECRET,
+        "JWTGUARD_REDIS_URL": f"redis://127.0.0.1:{closed_port()}/0",
+        "JWTGUARD_REDIS_TIMEOUT": "50ms",
+    }
+    return Settings.from_env(env, dotenv=False)
+
+
+def test_reading_redis_settings_connects_to_nothing() -> None:
+    settings = redis_settings()  # the port is closed: reading must not care
+    assert settings.revocation == "redis" and settings.redis is not None
+    assert settings.redis.timeout == 0.05
+
+
+def test_an_overridden_revocation_builds_no_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    from jwtguard.revocation import redis as redis_backend
+
+    built: list[Any] = []
+    monkeypatch.setattr(
+        redis_backend, "RedisRevocationStore", lambda *a, **k: built.append(a) or None
+    )
+    store = MemoryRevocationStore()
+    kwargs = build.guard_kwargs(redis_settings(), revocation=store)
+    assert kwargs["revocation"] is store
+    assert built == []
+    guard = Guard.from_settings(redis_settings(), revocation=None)
+    assert guard.revocation is None and built == []
+
+
+def test_revocation_store_start_is_explicit() -> None:
+    settings = redis_settings()
+    store = build.revocation_store(settings, start=False)
+    try:
+        assert store.healthy is False  # not started: no listener, no sync attempt
+        begun = time.monotonic()
+        assert store.start() is False  # Redis is not there; bounded by the timeout
+        assert time.monotonic() - begun < 5
+    finally:
+        store.close()
+
+
+def test_key_source_follows_the_settings() -> None:
+    secret = bytes(range(32))
+    from jwtguard.config import DictSource
+
+    settings = Settings.from_source(DictSource({"SECRET_KEY": secret}))
+    assert build.key_source(settings) == secret
+    memory = Settings.from_env(
+        {"JWTGUARD_SECRET_KEY": SECRET, "JWTGUARD_REVOCATION": "memory", "JWTGUARD_LEEWAY": "5"},
+        dotenv=False,
+    )
+    assert isinstance(build.revocation_store(memory), MemoryRevocationStore)
