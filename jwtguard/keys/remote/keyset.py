@@ -400,7 +400,10 @@ class RemoteKeySet:
 
     def _fail(self, kind: str) -> None:
         now = self._clock()
-        logger.warning("jwtguard: JWKS fetch failed (%s); keeping the last good keys", kind)
+        if len(self._keys):
+            logger.warning("jwtguard: JWKS fetch failed (%s); keeping the last good keys", kind)
+        else:
+            logger.warning("jwtguard: JWKS fetch failed (%s); no keys yet", kind)
         with self._lock:
             self._fetches += 1
             self._failures += 1
