@@ -6,6 +6,7 @@ import argparse
 import json
 import secrets
 
+from jwtguard.cli._common import UsageError
 from jwtguard.testing import generate_key, private_pem, public_pem
 
 __all__ = ["configure_keygen"]
@@ -16,13 +17,25 @@ _KEYGEN_ALGORITHMS = (
 )  # fmt: skip
 
 
+_SECRET_FORMATS = ("secret", "jwk")
+_KEY_PAIR_FORMATS = ("pem", "jwk", "jwks")
+
+
 def _keygen(args: argparse.Namespace) -> int:
-    kid = args.kid or secrets.token_hex(8)
     alg = args.alg
-    key = generate_key(alg, kid=kid)
+    hmac = alg.startswith("HS")
+    fits = _SECRET_FORMATS if hmac else _KEY_PAIR_FORMATS
     if args.format is None:
-        args.format = "secret" if alg.startswith("HS") else "pem"
-    if alg.startswith("HS"):
+        args.format = fits[0]
+    elif args.format not in fits:
+        kind = "an HMAC secret" if hmac else "a key pair"
+        raise UsageError(
+            f"--format {args.format} does not fit {alg} ({kind}): use "
+            f"{', '.join(fits[:-1])} or {fits[-1]}"
+        )
+    kid = args.kid or secrets.token_hex(8)
+    key = generate_key(alg, kid=kid)
+    if hmac:
         secret_jwk = key.to_jwk(private=True)
         if args.format == "jwk":
             print(json.dumps({"kty": "oct", "k": secret_jwk["k"], "alg": alg, "kid": kid}))
@@ -50,6 +63,7 @@ def configure_keygen(keygen: argparse.ArgumentParser) -> None:
         "--format",
         choices=("pem", "jwk", "jwks", "secret"),
         default=None,
-        help="HS*: secret (default) or jwk; others: pem (default), jwk (private+public) or jwks",
+        help="HS*: secret (default) or jwk; others: pem (default), jwk (private and public) "
+        "or jwks (public only)",
     )
     keygen.set_defaults(func=_keygen)

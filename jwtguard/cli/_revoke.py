@@ -9,7 +9,7 @@ import math
 import sys
 from typing import Any
 
-from jwtguard.cli._common import read_token
+from jwtguard.cli._common import UsageError, read_token
 from jwtguard.config import build
 from jwtguard.config.settings import Settings
 from jwtguard.errors import RevocationUnavailableError, TokenError
@@ -18,8 +18,26 @@ from jwtguard.guard import Guard
 __all__ = ["configure_revoke"]
 
 
+def _check_options(args: argparse.Namespace) -> None:
+    """Each time option belongs to one target: none is ignored silently."""
+    if args.jti is not None and args.exp is None:
+        raise UsageError("--jti needs --exp (the token's exp, unix time)")
+    if args.exp is not None and args.jti is None:
+        raise UsageError(
+            "--exp goes with --jti"
+            + (" (--token takes jti and exp from the token)" if args.token is not None else "")
+            + ("; with --subject, --before sets the cut-off" if args.subject is not None else "")
+        )
+    if args.before is not None and args.subject is None:
+        raise UsageError("--before goes with --subject (tokens issued before that time)")
+    for flag, value in (("--exp", args.exp), ("--before", args.before)):
+        if value is not None and not math.isfinite(value):
+            raise UsageError(f"{flag} takes a unix time (seconds since 1970)")
+
+
 def _revoke(args: argparse.Namespace) -> int:
     """Revoke in the shared (Redis) store; an in-process store would protect nothing."""
+    _check_options(args)
     settings = Settings.from_env()
     if settings.revocation != "redis":
         print(
@@ -27,9 +45,6 @@ def _revoke(args: argparse.Namespace) -> int:
             "(a revocation in this process's memory would protect nothing)",
             file=sys.stderr,
         )
-        return 2
-    if any(v is not None and not math.isfinite(v) for v in (args.exp, args.before)):
-        print("jwtguard: --exp and --before take a unix time", file=sys.stderr)
         return 2
     done: dict[str, Any]
     if args.token is not None:
@@ -44,9 +59,6 @@ def _revoke(args: argparse.Namespace) -> int:
             return 1
         done = {"jti": claims.jti, "expires_at": claims["exp"]}
     elif args.jti is not None:
-        if args.exp is None:
-            print("jwtguard: --jti needs --exp (the token's exp, unix time)", file=sys.stderr)
-            return 2
         done = {"jti": args.jti, "expires_at": args.exp}
     else:
         done = {"subject": args.subject, "issued_before": args.before}

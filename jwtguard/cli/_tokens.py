@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from typing import Any
+from urllib.parse import urlsplit
 
-from jwtguard.cli._common import read_token
-from jwtguard.config.dotenv import read_dotenv
-from jwtguard.config.settings import parse_duration
-from jwtguard.errors import ConfigError, MalformedTokenError, TokenError
+from jwtguard.cli._common import UsageError, read_token
+from jwtguard.config.settings import Settings, parse_duration
+from jwtguard.errors import ClaimError, ConfigError, MalformedTokenError, TokenError
 from jwtguard.guard import Guard
 from jwtguard.jose._b64 import b64url_decode
 from jwtguard.jose._json import parse_json_object
@@ -30,6 +31,17 @@ def _parse_claim(text: str) -> tuple[str, Any]:
         return name, value
 
 
+def _lifetime(text: str) -> float:
+    """``--ttl``: a positive duration (argparse reports the error on one line)."""
+    try:
+        seconds = parse_duration(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected a duration such as 900, 15m or 1h") from None
+    if seconds < 1:
+        raise argparse.ArgumentTypeError("must be at least 1 second")
+    return seconds
+
+
 def _issue(args: argparse.Namespace) -> int:
     guard = Guard.from_env()
     claims: dict[str, Any] = dict(_parse_claim(c) for c in args.claim)
@@ -37,40 +49,87 @@ def _issue(args: argparse.Namespace) -> int:
         claims["sub"] = args.sub
     if args.scope:
         claims["scope"] = " ".join(args.scope)
-    ttl = None if args.ttl is None else parse_duration(args.ttl)
-    print(guard.issue(claims, ttl=ttl))
+    print(guard.issue(claims, ttl=args.ttl))
     return 0
 
 
-def _remote_env(args: argparse.Namespace) -> dict[str, str] | None:
-    """The configuration with ``--jwks-url``/``--oidc-issuer`` in place of any local key."""
+# Blank, not removed: a blank variable counts as unset and also hides a value in ./.env.
+_LOCAL_KEY_VARIABLES = {
+    **{f"JWTGUARD_{name}": "" for name in ("SECRET_KEY", "PUBLIC_KEY", "PUBLIC_KEY_FILE",
+                                           "PRIVATE_KEY", "PRIVATE_KEY_FILE", "JWKS_URL",
+                                           "OIDC_ISSUER")},
+    "JWT_SECRET_KEY": "",
+}  # fmt: skip
+
+
+def _check_remote_url(flag: str, url: str, allow_http: bool) -> None:
+    """``--jwks-url``/``--oidc-issuer`` checked here, so every message names the CLI flag."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise UsageError(f"{flag}: not a valid URL") from None
+    if parts.scheme == "http" and not allow_http:
+        raise UsageError(f"{flag}: http:// needs --allow-insecure-http (loopback tests only)")
+    if parts.scheme not in ("https", "http") or not host:
+        raise UsageError(f"{flag}: expected an absolute https:// URL")
+    if parts.username is not None or parts.password is not None:
+        raise UsageError(f"{flag}: credentials in the URL are not allowed")
+
+
+def _remote_environment(args: argparse.Namespace) -> dict[str, str] | None:
+    """The environment with ``--jwks-url``/``--oidc-issuer`` in place of any local key."""
     if args.jwks_url is None and args.oidc_issuer is None:
+        if args.allow_insecure_http:
+            raise UsageError("--allow-insecure-http goes with --jwks-url or --oidc-issuer")
         return None
-    env = {**read_dotenv(None, []), **os.environ}
-    for name in ("SECRET_KEY", "PUBLIC_KEY", "PUBLIC_KEY_FILE", "JWKS_URL", "OIDC_ISSUER"):
-        env.pop("JWTGUARD_" + name, None)
-    env.pop("JWT_SECRET_KEY", None)
-    env["JWTGUARD_JWKS_URL" if args.jwks_url else "JWTGUARD_OIDC_ISSUER"] = (
-        args.jwks_url or args.oidc_issuer
+    flag, variable, url = (
+        ("--jwks-url", "JWTGUARD_JWKS_URL", args.jwks_url)
+        if args.jwks_url is not None
+        else ("--oidc-issuer", "JWTGUARD_OIDC_ISSUER", args.oidc_issuer)
     )
-    if args.allow_insecure_http:
-        env["JWTGUARD_JWKS_ALLOW_INSECURE_HTTP"] = "true"
-    return env
+    _check_remote_url(flag, url, args.allow_insecure_http)
+    return {
+        **os.environ,
+        **_LOCAL_KEY_VARIABLES,
+        variable: url,
+        "JWTGUARD_JWKS_ALLOW_INSECURE_HTTP": "true" if args.allow_insecure_http else "false",
+    }
+
+
+def _refusal(exc: TokenError) -> dict[str, Any]:
+    """What ``verify`` prints for a refused token: the stable code, never the token."""
+    answer: dict[str, Any] = {"valid": False, "code": exc.code, "error": exc.description}
+    if isinstance(exc, ClaimError):
+        answer["claim"] = exc.claim
+    return answer
 
 
 def _verify(args: argparse.Namespace) -> int:
-    environ = _remote_env(args)
-    guard = Guard.from_env(environ, dotenv=environ is None)
+    overrides: dict[str, Any] = {}
+    if args.audience:
+        if not all(args.audience):
+            raise UsageError("--audience: must not be empty")
+        overrides["audience"] = tuple(args.audience)
+    if args.issuer is not None:
+        if not args.issuer:
+            raise UsageError("--issuer: must not be empty")
+        overrides["issuer"] = args.issuer
+    environ = _remote_environment(args)
+    guard = Guard.from_settings(Settings.from_env(environ), **overrides)
     if environ is not None:
+        # The failure is reported below, once; the library's log line would say it twice.
+        logging.getLogger("jwtguard").addHandler(logging.NullHandler())
         try:
             guard.keys.preload()  # type: ignore[attr-defined]
         except JWKSFetchError as exc:
-            print(f"jwtguard: {exc}", file=sys.stderr)
-            return 2
+            flag = "--jwks-url" if args.jwks_url is not None else "--oidc-issuer"
+            raise UsageError(f"{flag}: {exc}") from None
     try:
         claims = guard.verify(read_token(args.token))
     except TokenError as exc:
-        print(json.dumps({"valid": False, "code": exc.code, "error": exc.description}))
+        print(json.dumps(_refusal(exc)))
         return 1
     print(json.dumps({"valid": True, "claims": claims.to_dict()}, indent=2, sort_keys=True))
     return 0
@@ -95,7 +154,11 @@ def _inspect(args: argparse.Namespace) -> int:
 def configure_issue(issue: argparse.ArgumentParser) -> None:
     """The arguments of ``issue``."""
     issue.add_argument("--sub", help="subject")
-    issue.add_argument("--ttl", help="lifetime, e.g. 900, 15m, 1h (default JWTGUARD_ACCESS_TTL)")
+    issue.add_argument(
+        "--ttl",
+        type=_lifetime,
+        help="lifetime, e.g. 900, 15m, 1h (default: JWTGUARD_ACCESS_TTL, else 15m)",
+    )
     issue.add_argument("--scope", action="append", default=[], help="a scope (repeatable)")
     issue.add_argument("--claim", action="append", default=[], help="NAME=VALUE (JSON or text)")
     issue.set_defaults(func=_issue)
@@ -108,7 +171,18 @@ def configure_verify(verify: argparse.ArgumentParser) -> None:
     remote.add_argument("--jwks-url", help="verify with the JWKS at this https URL")
     remote.add_argument("--oidc-issuer", help="verify with the keys this OIDC issuer publishes")
     verify.add_argument(
-        "--allow-insecure-http", action="store_true", help="allow http:// (loopback tests only)"
+        "--allow-insecure-http",
+        action="store_true",
+        help="let --jwks-url/--oidc-issuer use http:// (loopback tests only)",
+    )
+    verify.add_argument(
+        "--audience",
+        action="append",
+        metavar="AUD",
+        help="accept tokens for this audience (repeatable; default: JWTGUARD_AUDIENCE)",
+    )
+    verify.add_argument(
+        "--issuer", metavar="ISS", help="require this issuer (default: JWTGUARD_ISSUER)"
     )
     verify.set_defaults(func=_verify)
 

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import FrameType
-from typing import Final
+from typing import Final, NoReturn
 from urllib.parse import urlsplit
 
 from jwtguard.demo._apps import LOOPBACK, DemoTokens, RunningServer, start_server
@@ -101,9 +101,40 @@ def run_checks(url: str, tokens: DemoTokens, *, timeout: float = 5.0) -> list[tu
     return results
 
 
+_DESCRIPTION = """\
+A protected app on loopback, a ready token, and curl commands to try it.
+
+No configuration: an ephemeral HS256 key (never written anywhere), in-memory
+state, a free port on 127.0.0.1. --check makes the printed requests itself over
+real HTTP and exits 0 only if each got the expected status (CI runs it).
+
+Routes: /public (open), /me (any valid token), /admin (scope admin)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        """One line, like every jwtguard command (no usage dump)."""
+        self.exit(2, f"{self.prog}: {message} (see '{self.prog} --help')\n")
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError("a port is 0 to 65535 (0: a free one)")
+    return port
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="jwtguard demo", description=__doc__)
-    parser.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    parser = _Parser(
+        prog="jwtguard demo",
+        description=_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+    )
+    parser.add_argument("--port", type=_port, default=0, help="port (default: a free one)")
     parser.add_argument("--host", default="127.0.0.1", choices=LOOPBACK, help="loopback address")
     variant = parser.add_mutually_exclusive_group()
     variant.add_argument(

@@ -77,7 +77,8 @@ def test_provider_down_is_a_usage_error(live_idp: FakeIdentityProvider) -> None:
 def test_http_needs_the_flag(live_idp: FakeIdentityProvider) -> None:
     result = run(live_idp.issue(sub="x"), "--jwks-url", live_idp.jwks_url)
     assert result.returncode == 2
-    assert "https://" in result.stderr
+    assert result.stderr.count("\n") == 1 and "--allow-insecure-http" in result.stderr
+    assert "allow_insecure_http" not in result.stderr  # the CLI flag, not the Python option
     assert live_idp.count() == 0
 
 
