@@ -23,7 +23,7 @@ def test_audience_and_issuer_flags_replace_the_configured_ones(script: Command) 
     assert json.loads(refused.stdout) == {
         "valid": False,
         "code": "invalid_issuer",
-        "error": "The access token has an invalid claim.",
+        "error": "The access token issuer is not accepted.",
         "claim": "iss",
     }
     accepted = script(
