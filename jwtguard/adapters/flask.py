@@ -10,20 +10,23 @@
     def items():
         return {"user": current_claims["sub"]}
 
-Configuration comes from ``app.config["JWTGUARD_*"]``: the Guard's keys (as for
-``Guard.from_env``, see docs/configuration.md) and the adapter's options
+Configuration comes from ``app.config["JWTGUARD_*"]``: the Guard's settings (the
+names of ``Guard.from_env``, see docs/configuration.md) and the adapter's options
 (``JWTGUARD_COOKIE``, ``JWTGUARD_EXEMPT``, ``JWTGUARD_REPORT_ONLY``, ... see
-docs/flask.md). Bad configuration raises :class:`jwtguard.ConfigError` in
-``init_app``, listing every problem. Per-request claims are on ``g.jwtguard_claims``
-and behind the :data:`current_claims` proxy. With ``JWTGUARD_PROTECT_ALL`` every
-view is authenticated (``exempt`` paths aside), not only decorated ones.
+docs/flask.md), read by the one configuration reader: Python values are taken as
+they are (a ``bytes`` secret, a ``timedelta``, a list), strings are parsed.
+``init_app`` checks all of it in one pass and raises :class:`jwtguard.ConfigError`
+listing every problem, an unknown ``JWTGUARD_*`` key included. Per-request claims
+are on ``g.jwtguard_claims`` and behind the :data:`current_claims` proxy. With
+``JWTGUARD_PROTECT_ALL`` every view is authenticated (``exempt`` paths aside), not
+only decorated ones.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
-import logging
+import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
@@ -34,7 +37,10 @@ from werkzeug.local import LocalProxy
 
 from jwtguard.adapters.wsgi import CLAIMS_KEY
 from jwtguard.claims import Claims
-from jwtguard.config.settings import Settings
+from jwtguard.config import PREFIX, PrefixedSource, Reader
+from jwtguard.config.options import ADAPTER_NAMES, PIPELINE_OPTIONS, read_pipeline_options
+from jwtguard.config.settings import SETTINGS_NAMES, Settings
+from jwtguard.config.settings import defaults as settings_defaults
 from jwtguard.errors import ConfigError
 from jwtguard.guard import Guard
 from jwtguard.http.pipeline import (
@@ -52,48 +58,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 _NOT_SET_UP = "JWTGuard is not set up on this app: call JWTGuard(app)"
 ErrorHandler = Callable[[Denial], Any]
 
-_BOOL = {
-    "1": True,
-    "true": True,
-    "yes": True,
-    "on": True,
-    "0": False,
-    "false": False,
-    "no": False,
-    "off": False,
-}
-_TEXT_OPTIONS = {
-    "REALM": "realm",
-    "COOKIE": "cookie",
-    "HEADER": "header",
-    "QUERY_PARAM": "query_param",
-    "CSRF_HEADER": "csrf_header",
-    "CSRF_COOKIE": "csrf_cookie",
-    "ROLES_CLAIM": "roles_claim",
-}
-_LIST_OPTIONS = {
-    "EXEMPT": "exempt",
-    "EXEMPT_METHODS": "exempt_methods",
-    "SCOPES": "scopes",
-    "ROLES": "roles",
-    "TRUSTED_ORIGINS": "trusted_origins",
-}
-_BOOL_OPTIONS = {
-    "CSRF": "csrf",
-    "OPTIONAL": "optional",
-    "REPORT_ONLY": "report_only",
-    "ALLOW_PREFLIGHT": "allow_preflight",
-    "AUTHORIZATION": "authorization",
-}
-_ADAPTER_KEYS = {
-    *_TEXT_OPTIONS,
-    *_LIST_OPTIONS,
-    *_BOOL_OPTIONS,
-    "LOG_LEVEL",
-    "PROTECT_ALL",
-    "SECURITY_HEADERS",
-    "GUARD",
-}
+_GUARD_GIVEN = "not used: the Guard passed in (guard= or JWTGUARD_GUARD) has its own settings"
 
 
 def _claims() -> Claims | None:
@@ -136,54 +101,44 @@ class _State:
         return response
 
 
-def _bool(value: Any, name: str, problems: list[str]) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in _BOOL:
-        return _BOOL[value.strip().lower()]
-    problems.append(f"JWTGUARD_{name}: expected true or false, got {str(value)[:20]!r}")
-    return False
+def _pipeline_defaults() -> dict[str, Any]:
+    """The adapter options' defaults, as ``Pipeline`` declares them (one source of truth)."""
+    parameters = inspect.signature(Pipeline).parameters
+    return {
+        name: parameters[option].default
+        for name, (option, _) in PIPELINE_OPTIONS.items()
+        if parameters[option].default is not inspect.Parameter.empty
+    }
 
 
-def _options(config: Mapping[str, Any], problems: list[str]) -> dict[str, Any]:
-    options: dict[str, Any] = {}
-    for key, option in _TEXT_OPTIONS.items():
-        if config.get(f"JWTGUARD_{key}") is not None:
-            options[option] = config[f"JWTGUARD_{key}"]
-    for key, option in _LIST_OPTIONS.items():
-        value = config.get(f"JWTGUARD_{key}")
-        if isinstance(value, str):
-            options[option] = [v for v in value.replace(",", " ").split() if v]
-        elif value is not None:
-            options[option] = list(value)
-    for key, option in _BOOL_OPTIONS.items():
-        if config.get(f"JWTGUARD_{key}") is not None:
-            options[option] = _bool(config[f"JWTGUARD_{key}"], key, problems)
-    level = config.get("JWTGUARD_LOG_LEVEL")
-    if isinstance(level, str):
-        number = logging.getLevelName(level.strip().upper())
-        if not isinstance(number, int):
-            problems.append(f"JWTGUARD_LOG_LEVEL: unknown level {level[:20]!r}")
-        else:
-            options["log_level"] = number
-    elif level is not None:
-        options["log_level"] = level
-    return options
+def _stand_in() -> Guard:
+    """A Guard for checking the adapter options before (or without) the real one, whose
+    construction may start a Redis listener: options never depend on the keys."""
+    return Guard(secrets.token_bytes(32), algorithms=["HS256"], cache_size=0)
 
 
-def _guard_from_config(config: Mapping[str, Any], problems: list[str]) -> Guard | None:
-    environ: dict[str, str] = {}
-    for key, value in config.items():
-        if not key.startswith("JWTGUARD_") or key[9:] in _ADAPTER_KEYS or value is None:
-            continue
-        if isinstance(value, (list, tuple, set, frozenset)):
-            value = ",".join(str(v) for v in value)
-        environ[key] = str(value)
-    try:
-        return Guard.from_settings(Settings.from_env(environ, dotenv=False))
-    except ConfigError as exc:
-        problems.extend(exc.problems)
-        return None
+def _check_options(
+    reader: Reader, from_config: Mapping[str, Any], given: Mapping[str, Any], guard: Guard
+) -> None:
+    """Record every problem of the adapter options on ``reader``, each named where it was
+    set: ``JWTGUARD_EXEMPT`` for app.config, ``JWTGuard(exempt=...)`` for a keyword.
+
+    Each option is checked on its own by ``Pipeline`` itself (the one validator), so one
+    bad option never hides another, and a bad key configuration hides none.
+    """
+    config_names = {option: name for name, (option, _) in PIPELINE_OPTIONS.items()}
+    for option, value in {**from_config, **given}.items():
+        where = f"JWTGuard({option}=...)"
+        if option in from_config and option not in given:
+            where = reader.label(config_names[option])
+        try:
+            Pipeline(guard, **{option: value})
+        except ConfigError as exc:
+            reader.problems.extend(
+                f"{where}: {p.removeprefix(option + ': ')}" for p in exc.problems
+            )
+        except TypeError:
+            reader.problems.append(f"{where}: not an option of JWTGuard")
 
 
 class JWTGuard:
@@ -214,26 +169,71 @@ class JWTGuard:
             self.init_app(app)
 
     def init_app(self, app: Flask) -> None:
-        """Validate the configuration (raising ConfigError) and register the hooks."""
+        """Validate the whole configuration in one pass (raising ConfigError) and register
+        the hooks. Once per app: a second call raises RuntimeError.
+
+        Reads from ``app.config``, setting each default it uses with ``setdefault`` so the
+        effective values are visible on the app:
+
+        - the Guard (unless one is passed as ``guard=`` or ``JWTGUARD_GUARD``):
+          ``JWTGUARD_SECRET_KEY``, ``JWTGUARD_PUBLIC_KEY``, ``JWTGUARD_PUBLIC_KEY_FILE``,
+          ``JWTGUARD_PRIVATE_KEY``, ``JWTGUARD_PRIVATE_KEY_FILE``, ``JWTGUARD_ALGORITHMS``,
+          ``JWTGUARD_AUDIENCE``,
+          ``JWTGUARD_ISSUER``, ``JWTGUARD_LEEWAY``, ``JWTGUARD_ACCESS_TTL``,
+          ``JWTGUARD_REQUIRE``, ``JWTGUARD_TYP``, ``JWTGUARD_CACHE_SIZE``,
+          ``JWTGUARD_CACHE_TTL``, ``JWTGUARD_MAX_TOKEN_BYTES``, ``JWTGUARD_JWKS_URL``,
+          ``JWTGUARD_OIDC_ISSUER``, ``JWTGUARD_JWKS_TIMEOUT``, ``JWTGUARD_JWKS_COOLDOWN``,
+          ``JWTGUARD_JWKS_ALLOW_INSECURE_HTTP``, ``JWTGUARD_REVOCATION``,
+          ``JWTGUARD_REDIS_URL``, ``JWTGUARD_REDIS_NAMESPACE``, ``JWTGUARD_REDIS_MODE``,
+          ``JWTGUARD_REDIS_TIMEOUT``, ``JWTGUARD_REDIS_FAIL_OPEN_FOR``,
+          ``JWTGUARD_REDIS_HEARTBEAT`` (docs/configuration.md); with a Guard passed in,
+          any of them set is a problem (it would not apply);
+        - the adapter: ``JWTGUARD_REALM``, ``JWTGUARD_AUTHORIZATION``, ``JWTGUARD_COOKIE``,
+          ``JWTGUARD_HEADER``, ``JWTGUARD_QUERY_PARAM``, ``JWTGUARD_CSRF``,
+          ``JWTGUARD_CSRF_HEADER``, ``JWTGUARD_CSRF_COOKIE``, ``JWTGUARD_TRUSTED_ORIGINS``,
+          ``JWTGUARD_EXEMPT``, ``JWTGUARD_EXEMPT_METHODS``, ``JWTGUARD_ALLOW_PREFLIGHT``,
+          ``JWTGUARD_OPTIONAL``, ``JWTGUARD_SCOPES``, ``JWTGUARD_ROLES``,
+          ``JWTGUARD_ROLES_CLAIM``, ``JWTGUARD_REPORT_ONLY``, ``JWTGUARD_LOG_LEVEL``,
+          ``JWTGUARD_PROTECT_ALL``, ``JWTGUARD_SECURITY_HEADERS``, ``JWTGUARD_GUARD``
+          (docs/flask.md).
+
+        Any other ``JWTGUARD_*`` key is refused, with a "did you mean" hint.
+        """
+        if "jwtguard" in app.extensions:
+            raise RuntimeError(
+                "JWTGuard is already set up on this app: init_app runs once per app "
+                "(use the instance that set it up, or app.extensions['jwtguard'])"
+            )
         config = app.config
+        guard: Any = self._guard if self._guard is not None else config.get("JWTGUARD_GUARD")
+        config.setdefault("JWTGUARD_GUARD", None)
         config.setdefault("JWTGUARD_PROTECT_ALL", False)
         config.setdefault("JWTGUARD_SECURITY_HEADERS", True)
-        problems: list[str] = []
-        options = {**_options(config, problems), **self._options}
-        protect_all = _bool(config["JWTGUARD_PROTECT_ALL"], "PROTECT_ALL", problems)
-        headers_on = _bool(config["JWTGUARD_SECURITY_HEADERS"], "SECURITY_HEADERS", problems)
-        guard = self._guard or config.get("JWTGUARD_GUARD")
+        for name, value in _pipeline_defaults().items():
+            config.setdefault(PREFIX + name, value)
         if guard is None:
-            guard = _guard_from_config(config, problems)
-        if guard is not None:
-            try:
-                pipeline = Pipeline(guard, **options)
-            except ConfigError as exc:
-                problems.extend(exc.problems)
-            except TypeError as exc:
-                problems.append(f"JWTGuard: {exc}")
-        if problems:
-            raise ConfigError(problems)
+            for name, value in settings_defaults().items():
+                config.setdefault(PREFIX + name, value)
+        reader = Reader(PrefixedSource(config))
+        protect_all = reader.flag("PROTECT_ALL", False)
+        headers_on = reader.flag("SECURITY_HEADERS", True)
+        from_config = read_pipeline_options(reader)
+        settings = None
+        if guard is None:
+            settings = Settings.read(reader)
+        elif not isinstance(guard, Guard):
+            reader.problem("GUARD", f"expected a jwtguard.Guard, got a {type(guard).__name__}")
+        else:
+            for name in sorted(SETTINGS_NAMES):
+                if reader.is_set(name):
+                    reader.problem(name, _GUARD_GIVEN)
+        reader.check_names(SETTINGS_NAMES | ADAPTER_NAMES)
+        checker = guard if isinstance(guard, Guard) else _stand_in()
+        _check_options(reader, from_config, self._options, checker)
+        reader.raise_problems()
+        if settings is not None:
+            guard = Guard.from_settings(settings)
+        pipeline = Pipeline(guard, **{**from_config, **self._options})
         policy = resolve_security_headers(self._security_headers, pipeline) if headers_on else None
         state = _State(pipeline, policy, self)
         app.extensions["jwtguard"] = state

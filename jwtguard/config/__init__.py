@@ -3,8 +3,8 @@
 :class:`Settings`, every problem reported at once; :mod:`.build` makes them real.
 """
 
-from jwtguard._source import DictSource, PrefixedSource, Reader, Source
+from jwtguard._source import PREFIX, DictSource, PrefixedSource, Reader, Source
 from jwtguard._values import Secret
 from jwtguard.config.settings import Settings
 
-__all__ = ["DictSource", "PrefixedSource", "Reader", "Secret", "Settings", "Source"]
+__all__ = ["PREFIX", "DictSource", "PrefixedSource", "Reader", "Secret", "Settings", "Source"]

@@ -14,7 +14,7 @@ import importlib.util
 import os
 import warnings
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Final
 
 from jwtguard._source import PrefixedSource, Reader, Source
@@ -30,7 +30,15 @@ from jwtguard.keys.remote._fetch import check_url
 if TYPE_CHECKING:
     from jwtguard.revocation.redis._protocol import RedisConfig
 
-__all__ = ["ENV_NAMES", "SETTINGS_NAMES", "Secret", "Settings", "mask_url", "parse_duration"]
+__all__ = [
+    "ENV_NAMES",
+    "SETTINGS_NAMES",
+    "Secret",
+    "Settings",
+    "defaults",
+    "mask_url",
+    "parse_duration",
+]
 
 REDIS_NAMES: Final = frozenset(
     {"REDIS_URL", "REDIS_NAMESPACE", "REDIS_MODE", "REDIS_TIMEOUT"}
@@ -142,6 +150,18 @@ class Settings:
             stacklevel=2,
         )
         return build.revocation_store(self)
+
+
+def defaults() -> dict[str, object]:
+    """Every setting name with its default as a Python value (``None``: unset, or worked
+    out from the others, as the algorithms are from the key), for adapters that show the
+    defaults where users look (Flask's ``app.config.setdefault``)."""
+    values: dict[str, object] = dict.fromkeys(sorted(SETTINGS_NAMES))
+    for item in fields(Settings):
+        name = item.name.upper()
+        if name in values and item.default is not MISSING:
+            values[name] = item.default
+    return values
 
 
 class _SettingsReader:

@@ -110,8 +110,9 @@ def test_bad_config_fails_in_init_app_listing_every_problem() -> None:
     text = str(caught.value)
     for name in ("JWTGUARD_SECRET_KEY", "JWTGUARD_REPORT_ONLY", "JWTGUARD_LOG_LEVEL"):
         assert name in text
+    assert "JWTGUARD_EXEMPT" in text  # reported even while the key configuration is bad
     assert "tiny-s3cr3t" not in text  # the secret is never quoted
-    with pytest.raises(ConfigError, match="exempt"):
+    with pytest.raises(ConfigError, match="JWTGUARD_EXEMPT: paths must start with '/'"):
         JWTGuard(make_app(JWTGUARD_EXEMPT="health"), guard=TokenFactory.hs256().guard())
     with pytest.raises(ConfigError, match="no key configured"):
         JWTGuard(make_app())
