@@ -182,6 +182,20 @@ class Guard:
         except Exception as exc:  # noqa: BLE001 - the contract: only TokenError escapes
             raise self._internal_error(exc) from None
 
+    @property
+    def may_wait(self) -> bool:
+        """True when a verification may wait for I/O: the key source fetches (a remote
+        JWKS, for a ``kid`` it has not seen). Async code then uses :meth:`averify`."""
+        return self._async_keys is not None
+
+    def has_cached(self, token: str | bytes) -> bool:
+        """Whether ``token``'s verification is cached. Its key was known then (a key change
+        clears the cache), so :meth:`verify` answers it without fetching keys."""
+        try:
+            return token in self._cache.entries
+        except TypeError:  # unhashable: never cached
+            return False
+
     async def averify(self, token: str | bytes) -> Claims:
         """:meth:`verify` for async code; awaits a key-set refresh when one is needed."""
         source = self._async_keys

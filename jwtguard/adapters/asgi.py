@@ -6,11 +6,19 @@
 
 Trust model: the middleware trusts only the token. It authenticates ``http``
 requests and ``websocket`` handshakes; every other scope (``lifespan``, ...)
-passes through untouched. On success ``scope["user"]`` and ``scope["auth"]``
-have the shape of Starlette's ``BaseUser`` / ``AuthCredentials`` (so
-``request.user``, ``request.auth.scopes`` and ``@requires`` work) and the claims
-are in ``scope["state"]["claims"]`` (``request.state.claims``). A refused
-websocket is closed with 1008 (policy violation) before it is accepted.
+passes through untouched. Rules and exempt paths are matched on the route path,
+the path the app's router sees (``root_path`` removed, as Starlette's
+``get_route_path`` does), so they are written relative to where the middleware
+sits: inside ``Mount("/v1", app=...)`` or under ``uvicorn --root-path /api`` a rule
+for ``/admin`` protects ``/v1/admin`` and ``/api/admin``. On success
+``scope["user"]`` and ``scope["auth"]`` have the shape of Starlette's ``BaseUser`` /
+``AuthCredentials`` (``request.auth.scopes`` holds ``"authenticated"`` and the
+token's scopes, so ``request.user``, ``@requires("authenticated")`` and
+``@requires("admin")`` work) and the claims are in ``scope["state"]["claims"]``
+(``request.state.claims``). A refused websocket handshake is answered with the same
+401/403 response as a plain request where the server supports the ASGI websocket
+denial-response extension (uvicorn does); elsewhere it is closed with 1008 (policy
+violation) before it is accepted, which clients see as a bare HTTP 403.
 """
 
 from __future__ import annotations
@@ -20,11 +28,22 @@ from typing import TYPE_CHECKING, Any
 
 from jwtguard.claims import Claims
 from jwtguard.guard import Guard
-from jwtguard.http.pipeline import DEFAULT, Denial, Pipeline, resolve_security_headers
+from jwtguard.http.pipeline import (
+    DEFAULT,
+    Denial,
+    Pending,
+    Pipeline,
+    PipelineOptions,
+    SecurityHeadersOption,
+    resolve_security_headers,
+)
+from jwtguard.http.request import WEBSOCKET, Headers, RequestView
+from jwtguard.http.requirement import Requirement
 
 if TYPE_CHECKING:
     from starlette.authentication import AuthCredentials as _CredentialsBase
     from starlette.authentication import BaseUser as _UserBase
+    from typing_extensions import Unpack
 else:
     try:
         from starlette.authentication import AuthCredentials as _CredentialsBase
@@ -32,13 +51,50 @@ else:
     except ImportError:  # a plain ASGI app without Starlette: duck-typed classes
         _CredentialsBase = _UserBase = object
 
-__all__ = ["JWTAuthCredentials", "JWTGuardMiddleware", "JWTUser"]
+__all__ = [
+    "JWTAuthCredentials",
+    "JWTGuardMiddleware",
+    "JWTUser",
+    "request_from_scope",
+    "route_path",
+]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+_DENIAL_EXTENSION = "websocket.http.response"
+_AWAIT = Pending.AWAIT
+
+
+def route_path(scope: Scope) -> str:
+    """The path the app's router matches: ``path`` without ``root_path``, exactly as
+    Starlette's ``get_route_path`` computes it (``"/"`` where that is empty)."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root):
+        if len(path) == len(root):
+            return "/"
+        if path[len(root)] == "/":
+            return path[len(root) :]
+    return path or "/"
+
+
+def request_from_scope(scope: Scope) -> RequestView:
+    """The :class:`RequestView` of an ``http`` or ``websocket`` scope (the ASGI builder)."""
+    raw = scope.get("raw_path")
+    root = scope.get("root_path", "")
+    return RequestView(
+        scope.get("method") or WEBSOCKET,
+        route_path(scope) if root else scope["path"] or "/",
+        Headers(scope["headers"]),
+        scope.get("query_string", b"").decode("latin-1"),
+        None if raw is None else raw.decode("latin-1"),
+        root,
+        scope.get("scheme") or ("ws" if scope["type"] == "websocket" else "http"),
+    )
 
 
 class JWTUser(_UserBase):
@@ -66,13 +122,18 @@ class JWTUser(_UserBase):
 class JWTAuthCredentials(_CredentialsBase):
     """``request.auth``: ``scopes`` and ``claims``.
 
-    ``scopes`` is a sorted tuple (Starlette's is a list): one object serves every
-    request with the same token, so it must not be mutable.
+    ``scopes`` is ``"authenticated"`` followed by the token's scopes, sorted, as a tuple
+    (Starlette's is a list): one object serves every request with the same token, so it
+    must not be mutable.
     """
 
     def __init__(self, claims: Claims | None) -> None:
         self.claims = claims
-        self.scopes = () if claims is None else tuple(sorted(claims.scopes))  # type: ignore[assignment]
+        if claims is None:
+            self.scopes = ()  # type: ignore[assignment]
+        else:  # Starlette's convention: an authenticated request has "authenticated"
+            granted = sorted(claims.scopes - {"authenticated"})
+            self.scopes = ("authenticated", *granted)  # type: ignore[assignment]
 
 
 _ANONYMOUS = JWTUser(None)
@@ -87,17 +148,26 @@ class JWTGuardMiddleware:
         guard: verifies tokens.
         security_headers: a :class:`jwtguard.SecurityHeaders` applied to every
             HTTP response (default: the OWASP defaults; ``None``: off).
-        **options: see :class:`jwtguard.adapters.Pipeline` (``exempt``,
+        **options: see :class:`jwtguard.http.PipelineOptions` (``exempt``,
             ``cookie``, ``scopes``, ``rules``, ``report_only``, ...).
     """
 
     def __init__(
-        self, app: ASGIApp, *, guard: Guard, security_headers: Any = DEFAULT, **options: Any
+        self,
+        app: ASGIApp,
+        *,
+        guard: Guard,
+        security_headers: SecurityHeadersOption = DEFAULT,
+        **options: Unpack[PipelineOptions],
     ) -> None:
         self.app = app
         self.pipeline = Pipeline(guard, **options)
         self.security_headers = resolve_security_headers(security_headers, self.pipeline)
-        self._decide = self.pipeline.decide_asgi
+        self._header_only = self.pipeline.header_only
+        self._authorization_only = self.pipeline.locations.authorization_only
+        self._route = self.pipeline.route
+        self._on_headers = self.pipeline.decide_on_headers
+        self._adecide = self.pipeline.adecide
         self._principals: dict[int, tuple[Claims, JWTUser, JWTAuthCredentials]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -105,12 +175,31 @@ class JWTGuardMiddleware:
         if kind != "http" and kind != "websocket":
             await self.app(scope, receive, send)
             return
-        result = self._decide(scope)
-        if type(result) is Denial:
-            if kind == "websocket":
-                await send({"type": "websocket.close", "code": 1008, "reason": result.code})
+        method = scope.get("method") or WEBSOCKET
+        if self._header_only and method != "OPTIONS":
+            result = self._on_headers(method, scope["path"], scope["headers"])
+        elif self._authorization_only and method != "OPTIONS":
+            # Only the route path and Authorization count: decided on them, without a
+            # request view (the same decision: Pipeline.route, then decide_on_headers).
+            raw = scope.get("raw_path")
+            routed = self._route(
+                method, route_path(scope), None if raw is None else raw.decode("latin-1")
+            )
+            if isinstance(routed, Requirement):
+                result = self._on_headers(method, scope["path"], scope["headers"], routed)
             else:
-                await self._send_denial(result, send)
+                result = routed
+        else:
+            result = await self._adecide(request_from_scope(scope))
+        if result is _AWAIT:  # a key fetch may be needed: awaited, not blocking the loop
+            result = await self._adecide(request_from_scope(scope))
+        if type(result) is Denial:
+            if kind == "http":
+                await self._send_denial(result, send, "http.response")
+            elif _DENIAL_EXTENSION in (scope.get("extensions") or ()):
+                await self._send_denial(result, send, _DENIAL_EXTENSION)
+            else:
+                await send({"type": "websocket.close", "code": 1008, "reason": result.code})
             return
         state = scope.get("state")
         if state is None:
@@ -126,7 +215,7 @@ class JWTGuardMiddleware:
             # reuse the user objects built for it (keyed by identity, checked with ``is``).
             found = self._principals.get(id(result))
             if found is None or found[0] is not result:
-                found = self._principal(result)
+                found = self._principal(result)  # type: ignore[arg-type]
             scope["user"] = found[1]
             scope["auth"] = found[2]
         if self.security_headers is None or kind == "websocket":
@@ -153,9 +242,10 @@ class JWTGuardMiddleware:
         self._principals[id(claims)] = found
         return found
 
-    async def _send_denial(self, denial: Denial, send: Send) -> None:
+    async def _send_denial(self, denial: Denial, send: Send, kind: str) -> None:
+        """The refusal as ``http.response.*`` (or ``websocket.http.response.*``) messages."""
         headers = list(denial.raw_headers)
         if self.security_headers is not None:
             headers = self.security_headers.asgi_headers(headers, authenticated=False)
-        await send({"type": "http.response.start", "status": denial.status, "headers": headers})
-        await send({"type": "http.response.body", "body": denial.body})
+        await send({"type": kind + ".start", "status": denial.status, "headers": headers})
+        await send({"type": kind + ".body", "body": denial.body})

@@ -13,14 +13,16 @@ scheme and ``Security(bearer, scopes=[...])`` works too. Refusals raise
 :class:`JWTGuardHTTPException` (an ``HTTPException`` carrying the status and the
 ``WWW-Authenticate`` header); :meth:`JWTBearer.install` registers the handler
 that sends the ``{"error", "error_description"}`` body instead of FastAPI's
-``{"detail": ...}``. The decision is the same one the middleware makes.
+``{"detail": ...}``. The decision is the same one the middleware makes, on the same
+route path (``root_path`` removed: inside a mounted sub-app, paths are the sub-app's),
+and verification is awaited: a key fetch for a new ``kid`` never blocks the event loop.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from fastapi import FastAPI, HTTPException
 from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
@@ -29,9 +31,22 @@ from fastapi.security.base import SecurityBase
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
+from jwtguard.adapters.asgi import request_from_scope
 from jwtguard.claims import Claims
 from jwtguard.guard import Guard
-from jwtguard.http.pipeline import Denial, Pipeline, Predicate, Requirement
+from jwtguard.http.pipeline import (
+    Decision,
+    Denial,
+    Pending,
+    Pipeline,
+    PipelineOptions,
+    Predicate,
+    Requirement,
+)
+from jwtguard.http.request import WEBSOCKET
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["JWTBearer", "JWTGuardHTTPException", "denial_handler"]
 
@@ -71,7 +86,7 @@ class JWTBearer(SecurityBase):
         guard: verifies tokens.
         scheme_name: the OpenAPI security scheme name.
         description: the OpenAPI description.
-        **options: see :class:`jwtguard.adapters.Pipeline`.
+        **options: see :class:`jwtguard.http.PipelineOptions`.
     """
 
     def __init__(
@@ -80,7 +95,7 @@ class JWTBearer(SecurityBase):
         *,
         scheme_name: str = "JWTBearer",
         description: str | None = None,
-        **options: Any,
+        **options: Unpack[PipelineOptions],
     ) -> None:
         self.pipeline = Pipeline(guard, **options)
         self.model = HTTPBearerModel(bearerFormat="JWT", description=description)
@@ -120,12 +135,20 @@ class JWTBearer(SecurityBase):
                 base.optional,
             )
         scope = connection.scope
-        result = self.pipeline.decide_asgi(scope, requirement)
-        if type(result) is Denial:
+        pipeline = self.pipeline
+        method = scope.get("method") or WEBSOCKET
+        result: Decision | Literal[Pending.AWAIT] = Pending.AWAIT
+        if pipeline.headers_decide(method, requirement):
+            result = pipeline.decide_on_headers(
+                method, scope["path"], scope["headers"], requirement
+            )
+        if result is Pending.AWAIT:
+            result = await pipeline.adecide(request_from_scope(scope), requirement)
+        if isinstance(result, Denial):
             raise JWTGuardHTTPException(result)
         state = scope.get("state")  # request.state.claims, without building a State object
         if state is None:
             scope["state"] = {"claims": result}
         else:
             state["claims"] = result
-        return result  # type: ignore[no-any-return]
+        return result

@@ -29,13 +29,13 @@ import inspect
 import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from flask import Flask, Response, current_app, g, request
 from werkzeug.datastructures import Headers
 from werkzeug.local import LocalProxy
 
-from jwtguard.adapters.wsgi import CLAIMS_KEY
+from jwtguard.adapters.wsgi import CLAIMS_KEY, decide
 from jwtguard.claims import Claims
 from jwtguard.config import PREFIX, PrefixedSource, Reader
 from jwtguard.config.options import ADAPTER_NAMES, PIPELINE_OPTIONS, read_pipeline_options
@@ -47,10 +47,15 @@ from jwtguard.http.pipeline import (
     DEFAULT,
     Denial,
     Pipeline,
+    PipelineOptions,
     Predicate,
     Requirement,
+    SecurityHeadersOption,
     resolve_security_headers,
 )
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["JWTGuard", "current_claims", "jwt_required"]
 
@@ -85,7 +90,7 @@ class _State:
         view = current_app.view_functions.get(request.endpoint or "")
         if getattr(view, "jwtguard_requirement", None) is not None:
             return None  # a @jwt_required view: its own requirement decides, once
-        result = self.pipeline.decide_wsgi(request.environ)
+        result = decide(self.pipeline, request.environ)
         if type(result) is Denial:
             return self.respond(result)
         g.jwtguard_claims = request.environ[CLAIMS_KEY] = result
@@ -150,7 +155,7 @@ class JWTGuard:
         security_headers: a :class:`jwtguard.SecurityHeaders` applied to every response
             (default: the OWASP defaults; ``None``: off; ``JWTGUARD_SECURITY_HEADERS=False``
             turns them off from configuration).
-        **options: see :class:`jwtguard.adapters.Pipeline`; they win over the config.
+        **options: see :class:`jwtguard.http.PipelineOptions`; they win over the config.
     """
 
     def __init__(
@@ -158,8 +163,8 @@ class JWTGuard:
         app: Flask | None = None,
         *,
         guard: Guard | None = None,
-        security_headers: Any = DEFAULT,
-        **options: Any,
+        security_headers: SecurityHeadersOption = DEFAULT,
+        **options: Unpack[PipelineOptions],
     ) -> None:
         self._guard = guard
         self._security_headers = security_headers
@@ -273,7 +278,7 @@ def jwt_required(
             except KeyError:
                 raise RuntimeError(_NOT_SET_UP) from None
             environ = request.environ
-            result = state.pipeline.decide_wsgi(environ, requirement)
+            result = decide(state.pipeline, environ, requirement)
             if type(result) is Denial:
                 return state.respond(result)
             g.jwtguard_claims = environ[CLAIMS_KEY] = result

@@ -9,20 +9,44 @@ the app sees it; a refusal is answered here (RFC 6750 status, challenge and JSON
 body) and the app is not called. On success the verified claims are in
 ``environ["jwtguard.claims"]`` (``None`` for exempt or anonymous requests). In
 report-only mode the would-be refusal is logged and counted, and the request goes on.
+
+Rules and exempt paths are matched on ``PATH_INFO`` (what the app routes on, after the
+server removed ``SCRIPT_NAME``), decoded as UTF-8 the way werkzeug decodes it. A path
+that werkzeug's router (which drops leading slashes and merges ``//``) or another
+reader could route under a different rule than it matches is refused with 400; see
+:mod:`jwtguard.http.routing`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from jwtguard.guard import Guard
-from jwtguard.http.pipeline import DEFAULT, Denial, Pipeline, resolve_security_headers
+from jwtguard.http.pipeline import (
+    DEFAULT,
+    Decision,
+    Denial,
+    Pending,
+    Pipeline,
+    PipelineOptions,
+    SecurityHeadersOption,
+    resolve_security_headers,
+)
+from jwtguard.http.request import Headers, RequestView
+from jwtguard.http.requirement import Requirement
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from typing_extensions import Unpack
 
-__all__ = ["CLAIMS_KEY", "JWTGuardWSGIMiddleware"]
+__all__ = [
+    "CLAIMS_KEY",
+    "EnvironHeaders",
+    "JWTGuardWSGIMiddleware",
+    "decide",
+    "request_from_environ",
+]
 
 CLAIMS_KEY = "jwtguard.claims"
 """The environ key holding the verified :class:`jwtguard.Claims` (or ``None``)."""
@@ -42,6 +66,79 @@ def status_line(status: int) -> str:
     return _STATUS_LINES.get(status) or f"{status} Error"
 
 
+def _cgi_name(name: str) -> str:
+    key = name.upper().replace("-", "_")
+    return key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + key
+
+
+class EnvironHeaders(Headers):
+    """:class:`Headers` read from a WSGI environ's ``HTTP_*`` keys (and ``CONTENT_TYPE``,
+    ``CONTENT_LENGTH``), lazily, as werkzeug's ``EnvironHeaders`` does. The server has
+    joined repeated lines with ``", "``: each name has at most one value."""
+
+    __slots__ = ("_environ",)
+
+    def __init__(self, environ: Mapping[str, Any]) -> None:
+        super().__init__()
+        self._environ = environ
+
+    def get_all(self, name: str) -> list[str]:
+        value = self._environ.get(_cgi_name(name))
+        return [] if value is None else [value]
+
+    def get(self, name: str) -> str | None:
+        value: str | None = self._environ.get(_cgi_name(name))
+        return value
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and _cgi_name(name) in self._environ
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        for key, value in self._environ.items():
+            if key.startswith("HTTP_"):
+                yield key[5:].replace("_", "-").lower(), value
+            elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
+                yield key.replace("_", "-").lower(), value
+
+
+def _text(wsgi_string: str) -> str:
+    """A WSGI string (latin-1 of the bytes) as the text it encodes (UTF-8), like werkzeug;
+    invalid UTF-8 becomes U+FFFD (which the path rules refuse)."""
+    if wsgi_string.isascii():
+        return wsgi_string
+    return wsgi_string.encode("latin-1", "replace").decode("utf-8", "replace")
+
+
+def request_from_environ(environ: Mapping[str, Any]) -> RequestView:
+    """The :class:`RequestView` of a WSGI environ (the WSGI builder)."""
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")  # gunicorn, uWSGI, werkzeug
+    return RequestView(
+        environ.get("REQUEST_METHOD", "GET"),
+        _text(environ.get("PATH_INFO", "")) or "/",
+        EnvironHeaders(environ),
+        environ.get("QUERY_STRING", ""),
+        None if raw is None else raw.partition("?")[0],
+        _text(environ.get("SCRIPT_NAME", "")),
+        environ.get("wsgi.url_scheme", "http"),
+    )
+
+
+def decide(
+    pipeline: Pipeline, environ: Mapping[str, Any], requirement: Requirement | None = None
+) -> Decision:
+    """``pipeline``'s decision for a WSGI request (``requirement``: a view's own): from the
+    ``Authorization`` value alone when that is all it reads, else on the request view."""
+    method = environ.get("REQUEST_METHOD", "GET")
+    if pipeline.headers_decide(method, requirement):
+        path = environ.get("PATH_INFO", "")
+        found = pipeline.decide_on_authorization(
+            method, path, environ.get("HTTP_AUTHORIZATION"), requirement
+        )
+        if found is not Pending.AWAIT:
+            return found
+    return pipeline.decide(request_from_environ(environ), requirement)
+
+
 class JWTGuardWSGIMiddleware:
     """Authenticate every request to a WSGI app with a :class:`Guard`.
 
@@ -50,7 +147,7 @@ class JWTGuardWSGIMiddleware:
         guard: verifies tokens.
         security_headers: a :class:`jwtguard.SecurityHeaders` applied to every
             response (default: the OWASP defaults; ``None``: off).
-        **options: see :class:`jwtguard.adapters.Pipeline`.
+        **options: see :class:`jwtguard.http.PipelineOptions`.
     """
 
     def __init__(
@@ -58,16 +155,15 @@ class JWTGuardWSGIMiddleware:
         app: WSGIApplication,
         *,
         guard: Guard,
-        security_headers: Any = DEFAULT,
-        **options: Any,
+        security_headers: SecurityHeadersOption = DEFAULT,
+        **options: Unpack[PipelineOptions],
     ) -> None:
         self.app = app
         self.pipeline = Pipeline(guard, **options)
         self.security_headers = resolve_security_headers(security_headers, self.pipeline)
-        self._decide = self.pipeline.decide_wsgi
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        result = self._decide(environ)
+        result = decide(self.pipeline, environ)
         policy = self.security_headers
         if type(result) is Denial:
             headers = list(result.headers)

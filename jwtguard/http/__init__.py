@@ -1,4 +1,5 @@
-"""The HTTP-neutral request layer every adapter shares: where credentials are read
+"""The HTTP-neutral request layer every adapter shares: the request view adapters build
+(:mod:`.request`), which requirement a route path gets (:mod:`.routing`), where credentials are read
 (:mod:`.credentials`), cookies and CSRF (:mod:`.cookies`, :mod:`.csrf`), how refusals
 are answered (:mod:`.challenges`, :mod:`.denial`), security headers
 (:mod:`.security_headers`), per-route requirements (:mod:`.requirement`), the one
@@ -7,7 +8,19 @@ No web framework is imported here.
 """
 
 from jwtguard.http.denial import Denial
-from jwtguard.http.pipeline import Pipeline
+from jwtguard.http.pipeline import DEFAULT, Decision, Pipeline, PipelineOptions
+from jwtguard.http.request import Headers, RequestView
 from jwtguard.http.requirement import Requirement
+from jwtguard.http.routing import PathRules
 
-__all__ = ["Denial", "Pipeline", "Requirement"]
+__all__ = [
+    "DEFAULT",
+    "Decision",
+    "Denial",
+    "Headers",
+    "PathRules",
+    "Pipeline",
+    "PipelineOptions",
+    "RequestView",
+    "Requirement",
+]

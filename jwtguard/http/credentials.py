@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import hmac
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Final
-from urllib.parse import parse_qsl, urlsplit
+from typing import Final
+from urllib.parse import urlsplit
 
 from jwtguard.errors import (
     ConfigError,
@@ -28,6 +28,7 @@ from jwtguard.errors import (
     InvalidRequestError,
     MissingTokenError,
 )
+from jwtguard.http.request import WEBSOCKET, RequestView
 
 __all__ = [
     "SAFE_METHODS",
@@ -39,8 +40,6 @@ __all__ = [
 ]
 
 SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
-WEBSOCKET: Final = "WEBSOCKET"
-"""Pseudo-method for a websocket handshake: a cookie token needs a same-origin ``Origin``."""
 
 _TWO: Final = "The request carries more than one access token."
 _MALFORMED: Final = "The Authorization header is malformed."
@@ -72,19 +71,6 @@ def parse_authorization(value: str) -> str | None:
         if words and words[0].lower() == "bearer":
             raise InvalidRequestError(_TWO if "," in value else _MALFORMED)
     return None
-
-
-def _cookie_values(header: str, name: str) -> list[str]:
-    found = []
-    for part in header.split(";"):
-        key, sep, value = part.partition("=")
-        if sep and key.strip() == name:
-            value = value.strip()
-            if len(value) >= 2 and value[0] == value[-1] == '"':
-                value = value[1:-1]
-            if value:
-                found.append(value)
-    return found
 
 
 def _one(values: list[str]) -> str | None:
@@ -129,9 +115,7 @@ class TokenLocations:
     csrf_cookie: str | None = None
     trusted_origins: Iterable[str] = ()
     _header: str | None = field(init=False, repr=False, compare=False)
-    _wsgi_header: str | None = field(init=False, repr=False, compare=False)
     _csrf_header: str = field(init=False, repr=False, compare=False)
-    _watch: frozenset[bytes] = field(init=False, repr=False, compare=False)
     _origins: frozenset[str] = field(init=False, repr=False, compare=False)
     _fast: bool = field(init=False, repr=False, compare=False)
 
@@ -147,141 +131,66 @@ class TokenLocations:
             raise ConfigError("query_param: must be a non-empty string")
         if header == "authorization":
             raise ConfigError("header: use authorization=True for the Authorization header")
-        watch = set()
-        if header is not None:
-            watch.add(header.encode("latin-1"))
-        if self.cookie is not None:
-            watch.update((b"cookie", csrf_header.encode("latin-1"), b"origin", b"host"))
-        wsgi = None if header is None else "HTTP_" + header.upper().replace("-", "_")
         origins = frozenset(o.rstrip("/").lower() for o in self.trusted_origins)
+        only = self.authorization and header is None and self.cookie is None
         for name, value in (
             ("_header", header),
-            ("_wsgi_header", wsgi),
             ("_csrf_header", csrf_header),
-            ("_watch", frozenset(watch)),
             ("_origins", origins),
-            ("_fast", bool(self.authorization and not watch and self.query_param is None)),
+            ("_fast", bool(only and self.query_param is None)),
         ):
             object.__setattr__(self, name, value)
 
     # -- extraction --------------------------------------------------------------------
 
-    def from_asgi(
-        self, headers: Iterable[tuple[bytes, bytes]], query_string: bytes, method: str
-    ) -> str | None:
-        """The token in an ASGI request, or ``None``; raises InvalidRequestError/CSRFError."""
-        if self._fast:
-            found = None
-            for name, value in headers:
-                if name == b"authorization":
-                    if found is not None:
-                        raise InvalidRequestError(_TWO)
-                    found = value
-            return None if found is None else parse_authorization(found.decode("latin-1"))
-        authorization: list[bytes] | None = None
-        watch = self._watch
-        extra: dict[bytes, list[bytes]] | None = None
-        for name, value in headers:
-            if name == b"authorization":
-                if authorization is None:
-                    authorization = [value]
-                else:
-                    authorization.append(value)
-            elif watch and name in watch:
-                if extra is None:
-                    extra = {}
-                extra.setdefault(name, []).append(value)
-        if extra is None and self.query_param is None:
-            if authorization is None or not self.authorization:
-                return None
-            if len(authorization) > 1:
-                raise InvalidRequestError(_TWO)
-            return parse_authorization(authorization[0].decode("latin-1"))
+    @property
+    def authorization_only(self) -> bool:
+        """True when only ``Authorization: Bearer`` is read (the fast path)."""
+        return self._fast
 
-        def get(name: bytes) -> list[str]:
-            return [v.decode("latin-1") for v in (extra or {}).get(name, ())]
-
-        def first(name: bytes) -> str | None:
-            values = get(name)
-            return values[0] if values else None
-
-        cookies = get(b"cookie")
-        return self._resolve(
-            ", ".join(v.decode("latin-1") for v in authorization) if authorization else None,
-            "; ".join(cookies) if cookies else None,
-            get(self._header.encode("latin-1")) if self._header else [],
-            query_string.decode("latin-1") if self.query_param else None,
-            method,
-            first(self._csrf_header.encode("latin-1")),
-            first(b"origin"),
-            first(b"host"),
-        )
-
-    def from_wsgi(self, environ: Mapping[str, Any], method: str) -> str | None:
-        """The token in a WSGI environ, or ``None``; raises InvalidRequestError/CSRFError."""
-        authorization = environ.get("HTTP_AUTHORIZATION")
-        if self.cookie is None and self._header is None and self.query_param is None:
-            if authorization is None or not self.authorization:
-                return None
-            return parse_authorization(authorization)
-        custom = environ.get(self._wsgi_header) if self._wsgi_header else None
-        csrf_key = "HTTP_" + self._csrf_header.upper().replace("-", "_")
-        return self._resolve(
-            authorization,
-            environ.get("HTTP_COOKIE"),
-            custom.split(",") if custom else [],
-            environ.get("QUERY_STRING", "") if self.query_param else None,
-            method,
-            environ.get(csrf_key),
-            environ.get("HTTP_ORIGIN"),
-            environ.get("HTTP_HOST"),
-        )
-
-    def _resolve(
-        self,
-        authorization: str | None,
-        cookie_header: str | None,
-        custom: list[str],
-        query: str | None,
-        method: str,
-        csrf_value: str | None,
-        origin: str | None,
-        host: str | None,
-    ) -> str | None:
+    def find(self, request: RequestView) -> str | None:
+        """The token in ``request``, or ``None``; raises InvalidRequestError/CSRFError."""
+        headers = request.headers
         found: list[str] = []
-        if authorization is not None and self.authorization:
-            token = parse_authorization(authorization)
+        if self.authorization:
+            lines = headers.get_all("authorization")
+            if len(lines) > 1:
+                raise InvalidRequestError(_TWO)
+            token = parse_authorization(lines[0]) if lines else None
             if token is not None:
                 found.append(token)
+        if self._fast:
+            return found[0] if found else None
         from_cookie = None
-        if self.cookie is not None and cookie_header:
-            from_cookie = _one(_cookie_values(cookie_header, self.cookie))
+        if self.cookie is not None:
+            from_cookie = _one(request.cookies(self.cookie))
             if from_cookie is not None:
                 found.append(from_cookie)
-        if custom:
-            values = [v.strip() for v in custom if v.strip()]
-            value = _one(values)
+        if self._header is not None:
+            values = [v.strip() for line in headers.get_all(self._header) for v in line.split(",")]
+            value = _one([v for v in values if v])
             if value is not None:
                 if " " in value or "\t" in value:
                     raise InvalidRequestError(_MALFORMED)
                 found.append(value)
-        if query:
-            try:
-                pairs = parse_qsl(query, keep_blank_values=True, max_num_fields=200)
-            except ValueError:
-                raise InvalidRequestError from None
-            value = _one([v for k, v in pairs if k == self.query_param and v])
+        if self.query_param is not None:
+            value = _one(request.query(self.query_param))
             if value is not None:
                 found.append(value)
         token = _one(found)
-        if token is not None and token is from_cookie and self.csrf and method not in SAFE_METHODS:
-            self._check_csrf(method, cookie_header or "", csrf_value, origin, host)
+        if (
+            token is not None
+            and token is from_cookie
+            and self.csrf
+            and request.method not in SAFE_METHODS
+        ):
+            self._check_csrf(request)
         return token
 
-    def _check_csrf(
-        self, method: str, cookies: str, value: str | None, origin: str | None, host: str | None
-    ) -> None:
-        if method == WEBSOCKET:  # browsers send cookies on cross-site websockets: check Origin
+    def _check_csrf(self, request: RequestView) -> None:
+        headers = request.headers
+        if request.websocket:  # browsers send cookies on cross-site websockets: check Origin
+            origin = headers.get("origin")
             if origin is None:
                 raise CSRFError
             origin = origin.strip().rstrip("/").lower()
@@ -291,13 +200,15 @@ class TokenLocations:
                 netloc = urlsplit(origin).netloc
             except ValueError:
                 raise CSRFError from None
+            host = headers.get("host")
             if host is None or netloc != host.strip().lower():
                 raise CSRFError
             return
+        value = headers.get(self._csrf_header)
         if not value or not value.strip():
             raise CSRFError
         if self.csrf_cookie is not None:
-            expected = _cookie_values(cookies, self.csrf_cookie)
+            expected = request.cookies(self.csrf_cookie)
             if len(expected) != 1 or not hmac.compare_digest(
                 expected[0].encode("utf-8", "surrogateescape"),
                 value.strip().encode("utf-8", "surrogateescape"),

@@ -1,83 +1,133 @@
 """The one per-request decision every adapter shares, free of I/O and of any framework.
 
-exempt? -> find the token -> verify -> requirements -> allow (claims or anonymous),
-or deny (status, headers, body). Adapters only translate their request into
-``(method, path, headers)`` and the :class:`Denial` into their response.
+preflight or exempt method? -> the route path's requirement (exempt, a rule, the
+default; ambiguous paths refused) -> find the token -> verify -> requirements -> allow
+(claims, or None for anonymous) or deny (a :class:`Denial`: status, headers, body).
+Adapters build a :class:`~jwtguard.http.request.RequestView` and translate the answer;
+:meth:`Pipeline.decide` serves sync code (WSGI), :meth:`Pipeline.adecide` async code,
+where a key fetch for a new ``kid`` is awaited instead of blocking the event loop.
 """
 
 from __future__ import annotations
 
+import enum
 import logging
-import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Final
+from typing import Any, Final, Literal, TypedDict
 
 from jwtguard.claims import Claims
 from jwtguard.errors import ConfigError, InvalidRequestError, TokenError
 from jwtguard.guard import Guard
-from jwtguard.http.credentials import (
-    WEBSOCKET,
-    MissingTokenError,
-    TokenLocations,
-    parse_authorization,
-)
+from jwtguard.http.credentials import MissingTokenError, TokenLocations, parse_authorization
 from jwtguard.http.denial import Denial, deny_for
+from jwtguard.http.request import RequestView
 from jwtguard.http.requirement import Predicate, Requirement
+from jwtguard.http.routing import PathRules
+from jwtguard.http.security_headers import SecurityHeaders
 
-__all__ = ["DEFAULT", "Denial", "Pipeline", "Predicate", "Requirement", "resolve_security_headers"]
+__all__ = [
+    "DEFAULT",
+    "Decision",
+    "SecurityHeadersOption",
+    "Default",
+    "Denial",
+    "Pending",
+    "Pipeline",
+    "PipelineOptions",
+    "Predicate",
+    "Requirement",
+    "resolve_security_headers",
+]
 
 logger = logging.getLogger("jwtguard.adapters")
 
-_DOT_SEGMENT: Final = re.compile(r"(?:^|/)\.\.?(?:/|$)")
 _DENIAL_CACHE_SIZE: Final = 256
 _PARSED_CACHE_SIZE: Final = 4096
 _TWO_TOKENS: Final = "The request carries more than one access token."
-DEFAULT: Any = object()
+
+
+class Default(enum.Enum):
+    """The type of :data:`DEFAULT`, a sentinel for options whose ``None`` means "off"."""
+
+    DEFAULT = "DEFAULT"
+
+
+DEFAULT: Final = Default.DEFAULT
 """Sentinel: "use the default" (e.g. the default SecurityHeaders policy)."""
 
 
-def resolve_security_headers(value: Any, pipeline: Pipeline) -> Any:
+class Pending(enum.Enum):
+    """:meth:`Pipeline.decide_on_headers` could not finish without waiting: use adecide."""
+
+    AWAIT = "AWAIT"
+
+
+Decision = Claims | Denial | None
+"""What a decision answers: the verified claims (allowed), ``None`` (allowed without a
+token: exempt, a preflight, or anonymous where the requirement is optional) or a
+:class:`Denial` to send."""
+
+
+SecurityHeadersOption = SecurityHeaders | Literal[Default.DEFAULT] | None
+"""An adapter's ``security_headers``: a policy, :data:`DEFAULT` (the OWASP defaults), or
+``None`` (off)."""
+
+
+class PipelineOptions(TypedDict, total=False):
+    """The keyword options every adapter takes, as :class:`Pipeline` does (typed ``**options``)."""
+
+    realm: str | None
+    authorization: bool
+    cookie: str | None
+    header: str | None
+    query_param: str | None
+    csrf: bool
+    csrf_header: str
+    csrf_cookie: str | None
+    trusted_origins: Iterable[str]
+    exempt: Iterable[str]
+    exempt_methods: Iterable[str]
+    allow_preflight: bool
+    optional: bool
+    scopes: str | Iterable[str]
+    roles: str | Iterable[str]
+    predicate: Predicate | None
+    rules: Mapping[str, Requirement] | None
+    roles_claim: str
+    report_only: bool
+    log_level: int
+    on_deny: Callable[[Denial], Denial] | None
+
+
+def resolve_security_headers(
+    value: SecurityHeadersOption, pipeline: Pipeline
+) -> SecurityHeaders | None:
     """``DEFAULT`` -> the OWASP-default ``SecurityHeaders`` (``Vary`` also names ``Cookie``
     when the token may come from a cookie); anything else is returned as is."""
     if value is not DEFAULT:
         return value
-    from jwtguard.http.security_headers import SecurityHeaders
-
     if pipeline.locations.cookie is not None:
         return SecurityHeaders(vary=("Authorization", "Cookie"))
     return SecurityHeaders()
 
 
-def _patterns(value: Iterable[str], what: str) -> tuple[frozenset[str], tuple[str, ...]]:
-    if isinstance(value, str):
-        value = (value,)
-    exact, prefixes = set(), []
-    for pattern in value:
-        if not isinstance(pattern, str) or not pattern.startswith("/"):
-            raise ConfigError(f"{what}: paths must start with '/' ({pattern!r})")
-        if pattern.endswith("*"):
-            prefixes.append(pattern[:-1])
-        else:
-            exact.add(pattern)
-    return frozenset(exact), tuple(sorted(prefixes, key=len, reverse=True))
-
-
 class Pipeline:
-    """The shared decision. Built once per adapter; ``decide_*`` is called per request.
+    """The shared decision. Built once per adapter; :meth:`decide`/:meth:`adecide` per request.
 
     Args:
         guard: the :class:`jwtguard.Guard` that verifies tokens.
         realm: the ``realm`` of every ``WWW-Authenticate`` challenge (None: omitted).
         authorization, cookie, header, query_param, csrf, csrf_header, csrf_cookie,
             trusted_origins: token locations and CSRF, see :class:`TokenLocations`.
-        exempt: paths served without authentication; ``"/static/*"`` is a prefix.
-            A path with ``.``/``..`` segments never matches a prefix (it is refused
-            with 400 when prefixes are configured), so ``/static/../admin`` is not exempt.
-        exempt_methods: methods served without authentication.
+        exempt: route paths served without authentication: ``"/health"`` exactly,
+            ``"/static/*"`` everything below ``/static/``. See :mod:`jwtguard.http.routing`
+            for the pattern semantics and the paths refused as ambiguous.
+        exempt_methods: methods served without authentication (on every path).
         allow_preflight: let CORS preflights (``OPTIONS`` + ``Origin`` +
             ``Access-Control-Request-Method``) through; browsers never send credentials on them.
         optional, scopes, roles, predicate: the default :class:`Requirement`.
-        rules: per-path requirements (same patterns as ``exempt``; longest prefix wins).
+        rules: per-path requirements (same patterns as ``exempt``; a rule ``"/admin/*"``
+            also covers ``/admin``; the most specific pattern wins, exempt or rule).
         roles_claim: claim holding roles; dots walk into objects (``realm_access.roles``).
         report_only: decide and record everything, but let every request through.
         log_level: level of the one log line per refusal (code, never the token).
@@ -130,18 +180,11 @@ class Pipeline:
             trusted_origins=tuple(trusted_origins),
         )
         self.default = Requirement.build(scopes, roles, predicate, optional)
-        self._exempt, self._exempt_prefixes = _patterns(exempt, "exempt")
+        self.paths = PathRules(exempt, rules, self.default)
+        if isinstance(exempt_methods, str):
+            exempt_methods = (exempt_methods,)
         self._exempt_methods = frozenset(m.upper() for m in exempt_methods)
         self._preflight = bool(allow_preflight)
-        rules = dict(rules or {})
-        for requirement in rules.values():
-            if not isinstance(requirement, Requirement):
-                raise ConfigError("rules: values must be Requirement objects")
-        self._rules_exact = {p: r for p, r in rules.items() if not p.endswith("*")}
-        _patterns(rules, "rules")
-        prefixed = ((p[:-1], r) for p, r in rules.items() if p.endswith("*"))
-        self._rules_prefixes = tuple(sorted(prefixed, key=lambda item: -len(item[0])))
-        self._has_prefixes = bool(self._exempt_prefixes or self._rules_prefixes)
         if not isinstance(roles_claim, str) or not roles_claim:
             raise ConfigError("roles_claim: must be a non-empty claim name")
         self._roles_claim = tuple(roles_claim.split("."))
@@ -153,125 +196,201 @@ class Pipeline:
             raise ConfigError("on_deny: must be callable")
         self._on_deny = on_deny
         self._denials: dict[tuple[Any, ...], Denial] = {}
-        self._simple = not (self._exempt or self._exempt_prefixes or self._exempt_methods)
-        self._simple = self._simple and not (self._rules_exact or self._rules_prefixes)
-        self._authorization_only = self.locations._fast
         self._parsed: dict[bytes, str] = {}
+        self._may_wait = guard.may_wait
+        self._authorization_only = self.locations.authorization_only
+        self.header_only = bool(
+            self.paths.empty and not self._exempt_methods and self.locations.authorization_only
+        )
+        """True when, but for ``OPTIONS`` requests, the decision reads nothing but the
+        ``Authorization`` header: adapters may then call :meth:`decide_on_headers`."""
+
+    def headers_decide(self, method: str, requirement: Requirement | None = None) -> bool:
+        """Whether :meth:`decide_on_headers` / :meth:`decide_on_authorization` may decide a
+        request with this method (and a route's own ``requirement``, if any)."""
+        if requirement is not None:
+            return self.locations.authorization_only
+        return self.header_only and method != "OPTIONS"
 
     # -- routing -----------------------------------------------------------------------
 
-    def requirement_for(self, method: str, path: str, preflight: bool) -> Requirement | None:
-        """The requirement for a request, or None when it is exempt.
-
-        ``preflight``: the request is a CORS preflight (exempt when ``allow_preflight``).
-        """
-        if preflight and self._preflight:
+    def requirement_for(self, request: RequestView) -> Requirement | None:
+        """The requirement for ``request``, or None when it is exempt (a preflight, an
+        exempt method or path). Raises InvalidRequestError (400) for an ambiguous path."""
+        method = request.method
+        if method in self._exempt_methods or (
+            self._preflight and method == "OPTIONS" and request.preflight
+        ):
             return None
-        if self._simple:
-            return self.default
-        if method in self._exempt_methods or path in self._exempt:
-            return None
-        rule = self._rules_exact.get(path)
-        if rule is not None:
-            return rule
-        if self._has_prefixes:
-            if "/." in path and _DOT_SEGMENT.search(path):
-                raise InvalidRequestError("The request path is not canonical.")
-            for prefix in self._exempt_prefixes:
-                if path.startswith(prefix):
-                    return None
-            for prefix, rule in self._rules_prefixes:
-                if path.startswith(prefix):
-                    return rule
-        return self.default
+        return self.paths.requirement_for(request.path, request.raw_path)
 
     # -- the decision ------------------------------------------------------------------
 
-    def decide_asgi(self, scope: Mapping[str, Any], requirement: Requirement | None = None) -> Any:
-        """Claims (allowed), None (allowed anonymously) or a :class:`Denial`, for an ASGI scope."""
-        method = scope.get("method") or WEBSOCKET
-        headers = scope["headers"]
-        try:
-            if requirement is None:
-                if self._simple and method != "OPTIONS":
-                    requirement = self.default
-                else:
-                    requirement = self.requirement_for(
-                        method, scope["path"], method == "OPTIONS" and _asgi_preflight(headers)
-                    )
-                    if requirement is None:
-                        return None
-            found = None
-            if self._authorization_only:  # the common case, without the general machinery
-                for name, value in headers:
-                    if name == b"authorization":
-                        if found is not None:
-                            raise InvalidRequestError(_TWO_TOKENS)
-                        found = value
-                if found is None:
-                    token = None
-                else:
-                    # Parsing is a pure function of the header: recent results of tokens
-                    # that verified are remembered below. The remembered str keeps its
-                    # hash, which also makes the Guard's cache look-up cheaper.
-                    token = self._parsed.get(found)
-                    if token is None:
-                        token = parse_authorization(found.decode("latin-1"))
-                    else:
-                        found = None  # already remembered
-            else:
-                token = self.locations.from_asgi(headers, scope.get("query_string", b""), method)
-            if token is None:
-                if requirement.optional:
-                    return None
-                raise MissingTokenError
-        except TokenError as exc:
-            return self._refuse(exc, method, scope["path"], None, count=True)
+    def decide(self, request: RequestView, requirement: Requirement | None = None) -> Decision:
+        """The decision for ``request`` (``requirement``: a route's own, instead of the paths').
+
+        Synchronous: a key source that must fetch (a remote JWKS and a new ``kid``) is
+        waited for in this thread. Async code calls :meth:`adecide`.
+        """
+        routed = self._route(request, requirement)
+        if not isinstance(routed, Requirement):
+            return routed
+        if self._authorization_only:
+            return self._bearer(request, routed, wait=True)  # type: ignore[return-value]
+        token = self._token(request, routed)
+        if not isinstance(token, str):
+            return token
         try:
             claims = self.verify(token)
         except TokenError as exc:  # counted by the Guard
-            return self._refuse(exc, method, scope["path"], None, count=False)
-        if found is not None:  # only verified tokens: junk headers cannot fill memory
-            if len(self._parsed) >= _PARSED_CACHE_SIZE:
-                self._parsed.clear()
-            self._parsed[found] = token
-        if requirement.checks_claims:
-            error = requirement.check(claims, self._roles_claim)
-            if error is not None:
-                return self._refuse(error, method, scope["path"], claims, count=True)
-        return claims
+            return self._refuse(exc, request.method, request.path, None, count=False)
+        return self._authorize(claims, routed, request.method, request.path)
 
-    def decide_wsgi(
-        self, environ: Mapping[str, Any], requirement: Requirement | None = None
-    ) -> Any:
-        """Claims (allowed), None (allowed anonymously) or a :class:`Denial`, for a WSGI environ."""
-        method = environ.get("REQUEST_METHOD", "GET")
-        path = environ.get("PATH_INFO", "") or "/"
+    async def adecide(
+        self, request: RequestView, requirement: Requirement | None = None
+    ) -> Decision:
+        """:meth:`decide` for async code: a key fetch is awaited, never blocking the loop."""
+        routed = self._route(request, requirement)
+        if not isinstance(routed, Requirement):
+            return routed
+        if self._authorization_only:
+            found = self._bearer(request, routed, wait=False)
+            if found is not Pending.AWAIT:
+                return found
+        token = self._token(request, routed)
+        if not isinstance(token, str):
+            return token
         try:
-            if requirement is None:
-                requirement = self.requirement_for(
-                    method,
-                    path,
-                    method == "OPTIONS"
-                    and "HTTP_ORIGIN" in environ
-                    and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ,
-                )
-                if requirement is None:
+            if self._may_wait:
+                claims = await self.guard.averify(token)
+            else:  # CPU only: no need for a coroutine
+                claims = self.verify(token)
+        except TokenError as exc:  # counted by the Guard
+            return self._refuse(exc, request.method, request.path, None, count=False)
+        return self._authorize(claims, routed, request.method, request.path)
+
+    def decide_on_headers(
+        self,
+        method: str,
+        path: str,
+        raw_headers: Iterable[tuple[bytes, bytes]],
+        requirement: Requirement | None = None,
+        *,
+        wait: bool = False,
+    ) -> Decision | Literal[Pending.AWAIT]:
+        """The decision from the ``Authorization`` header alone: what :meth:`decide`
+        answers, without building a :class:`RequestView` (the adapters' hot path).
+
+        Only valid when the decision reads nothing else: :attr:`header_only` and ``method``
+        is not ``OPTIONS``, or the requirement is known (a route's own, or :meth:`route`'s)
+        and ``locations.authorization_only`` (see :meth:`headers_decide`).
+        ``raw_headers``: the request's ``(name, value)`` byte pairs, names lower-case.
+        ``path`` is only logged. Answers :data:`Pending.AWAIT` instead of waiting when the
+        token is not cached and the key source may fetch (then call :meth:`adecide`),
+        unless ``wait`` (sync code): then it verifies, waiting if it must.
+        """
+        found = None
+        try:
+            for name, value in raw_headers:
+                if name == b"authorization":
+                    if found is not None:
+                        raise InvalidRequestError(_TWO_TOKENS)
+                    found = value
+            if found is None:
+                token = None
+            else:
+                # Parsing is a pure function of the header: recent results of tokens that
+                # verified are remembered below. The remembered str keeps its hash, which
+                # also makes the Guard's cache look-up cheaper.
+                token = self._parsed.get(found)
+                if token is None:
+                    token = parse_authorization(found.decode("latin-1"))
+                else:
+                    found = None  # already remembered
+            if token is None:
+                if (requirement or self.default).optional:
                     return None
-            token = self.locations.from_wsgi(environ, method)
+                raise MissingTokenError
         except TokenError as exc:
             return self._refuse(exc, method, path, None, count=True)
-        return self._finish(token, requirement, method, path)
-
-    def _finish(self, token: str | None, requirement: Requirement, method: str, path: str) -> Any:
-        if token is None:
-            if requirement.optional:
-                return None
-            return self._refuse(MissingTokenError(), method, path, None, count=True)
+        if self._may_wait and not wait and not self.guard.has_cached(token):
+            return Pending.AWAIT
         try:
             claims = self.verify(token)
         except TokenError as exc:  # counted by the Guard
             return self._refuse(exc, method, path, None, count=False)
+        if found is not None:  # only verified tokens: junk headers cannot fill memory
+            if len(self._parsed) >= _PARSED_CACHE_SIZE:
+                self._parsed.clear()
+            self._parsed[found] = token
+        if requirement is None:
+            requirement = self.default
+        if requirement.checks_claims:
+            return self._authorize(claims, requirement, method, path)
+        return claims
+
+    def decide_on_authorization(
+        self,
+        method: str,
+        path: str,
+        authorization: str | None,
+        requirement: Requirement | None = None,
+        *,
+        wait: bool = False,
+    ) -> Decision | Literal[Pending.AWAIT]:
+        """:meth:`decide_on_headers` given the one ``Authorization`` value, as WSGI has it
+        (the server joins repeated lines with ``", "``, which is refused as two tokens)."""
+        pairs = (
+            () if authorization is None else ((b"authorization", authorization.encode("latin-1")),)
+        )
+        return self.decide_on_headers(method, path, pairs, requirement, wait=wait)
+
+    def _route(
+        self, request: RequestView, requirement: Requirement | None
+    ) -> Requirement | Decision:
+        """The requirement ``request`` must meet, or already the answer (None: exempt)."""
+        if requirement is not None:
+            return requirement
+        method = request.method
+        if self._preflight and method == "OPTIONS" and request.preflight:
+            return None
+        return self.route(method, request.path, request.raw_path)
+
+    def route(self, method: str, path: str, raw_path: str | None = None) -> Requirement | Decision:
+        """The requirement for a request that is not a CORS preflight, from its method and
+        route path (see :class:`~jwtguard.http.request.RequestView`), or already the answer:
+        None (exempt) or the :class:`Denial` of an ambiguous path. With
+        :meth:`decide_on_headers` it is :meth:`decide` on primitives, for adapters' hot paths."""
+        if method in self._exempt_methods:
+            return None
+        try:
+            return self.paths.requirement_for(path, raw_path)
+        except TokenError as exc:
+            return self._refuse(exc, method, path, None, count=True)
+
+    def _bearer(
+        self, request: RequestView, requirement: Requirement, *, wait: bool
+    ) -> Decision | Literal[Pending.AWAIT]:
+        """The decision when only ``Authorization`` is read: :meth:`decide_on_authorization`."""
+        lines = request.headers.get_all("authorization")
+        pairs = [(b"authorization", line.encode("latin-1")) for line in lines]
+        return self.decide_on_headers(request.method, request.path, pairs, requirement, wait=wait)
+
+    def _token(self, request: RequestView, requirement: Requirement) -> str | Decision:
+        """The token to verify, or already the answer (anonymous, or a refusal)."""
+        try:
+            token = self.locations.find(request)
+        except TokenError as exc:
+            return self._refuse(exc, request.method, request.path, None, count=True)
+        if token is not None:
+            return token
+        if requirement.optional:
+            return None
+        return self._refuse(MissingTokenError(), request.method, request.path, None, count=True)
+
+    def _authorize(
+        self, claims: Claims, requirement: Requirement, method: str, path: str
+    ) -> Decision:
         if requirement.checks_claims:
             error = requirement.check(claims, self._roles_claim)
             if error is not None:
@@ -280,7 +399,7 @@ class Pipeline:
 
     def _refuse(
         self, error: TokenError, method: str, path: str, claims: Claims | None, *, count: bool
-    ) -> Any:
+    ) -> Decision:
         if count:
             self.guard.record_reject(error.code)
         if logger.isEnabledFor(self.log_level):
@@ -312,8 +431,3 @@ class Pipeline:
 
     def _customise(self, denial: Denial) -> Denial:
         return denial if self._on_deny is None else self._on_deny(denial)
-
-
-def _asgi_preflight(headers: Iterable[tuple[bytes, bytes]]) -> bool:
-    names = {name for name, _ in headers}
-    return b"origin" in names and b"access-control-request-method" in names

@@ -12,7 +12,8 @@ from starlette.authentication import requires
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route, WebSocketRoute
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.testclient import WebSocketDenialResponse
+from starlette.websockets import WebSocket
 
 from jwtguard.adapters.asgi import JWTGuardMiddleware
 from jwtguard.testing import TokenFactory
@@ -67,7 +68,7 @@ def test_request_user_auth_and_state(factory: TokenFactory) -> None:
         "identity": "ann",
         "display_name": "ann",
         "authenticated": True,
-        "scopes": ["a", "b"],
+        "scopes": ["authenticated", "a", "b"],
         "claims_sub": "ann",
     }
 
@@ -93,25 +94,68 @@ def test_websocket_handshake_authenticated(factory: TokenFactory) -> None:
     client = TestClient(starlette_app(guard=factory.guard()))
     token = factory.issue(sub="ws", scope="chat")
     with client.websocket_connect("/ws", headers=bearer(token)) as ws:
-        assert ws.receive_json() == {"sub": "ws", "scopes": ["chat"]}
+        assert ws.receive_json() == {"sub": "ws", "scopes": ["authenticated", "chat"]}
 
 
-@pytest.mark.parametrize(
-    "headers",
-    [
-        pytest.param({}, id="no-token"),
-        pytest.param({"Authorization": "Bearer junk"}, id="bad-token"),
-        pytest.param({"Authorization": "Bearer a b"}, id="malformed"),
-    ],
-)
-def test_websocket_refused_with_1008(factory: TokenFactory, headers: dict[str, str]) -> None:
+REFUSED_HANDSHAKES = [
+    pytest.param({}, 401, "missing_token", id="no-token"),
+    pytest.param({"Authorization": "Bearer junk"}, 401, "invalid_token", id="bad-token"),
+    pytest.param({"Authorization": "Bearer a b"}, 400, "invalid_request", id="malformed"),
+]
+
+
+@pytest.mark.parametrize(("headers", "status", "error"), REFUSED_HANDSHAKES)
+def test_websocket_refused_with_the_http_denial(
+    factory: TokenFactory, headers: dict[str, str], status: int, error: str
+) -> None:
+    """The server offers the denial-response extension (TestClient does, as uvicorn):
+    the handshake is answered like a plain request, challenge and JSON body included."""
     client = TestClient(starlette_app(guard=factory.guard()))
     with (
-        pytest.raises(WebSocketDisconnect) as caught,
+        pytest.raises(WebSocketDenialResponse) as caught,
         client.websocket_connect("/ws", headers=headers),
     ):
         pass  # pragma: no cover - the handshake is refused
-    assert caught.value.code == 1008
+    assert caught.value.status_code == status
+    assert caught.value.headers["www-authenticate"].startswith('Bearer realm="api"')
+    assert caught.value.json()["error"] == error
+    assert caught.value.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize(("headers", "status", "error"), REFUSED_HANDSHAKES)
+def test_websocket_refused_with_1008_without_the_extension(
+    factory: TokenFactory, headers: dict[str, str], status: int, error: str
+) -> None:
+    """A server without the denial-response extension: closed with 1008 before accept."""
+    import asyncio
+
+    sent: list[dict[str, Any]] = []
+    middleware = starlette_app(guard=factory.guard())
+    scope = {
+        "type": "websocket",
+        "path": "/ws",
+        "raw_path": b"/ws",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "extensions": {},
+    }
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "websocket.connect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    asyncio.run(middleware(scope, receive, send))
+    assert sent == [{"type": "websocket.close", "code": 1008, "reason": error_code(error)}]
+
+
+def error_code(error: str) -> str:
+    """jwtguard's code for the RFC 6750 error of each refused handshake above."""
+    return {"missing_token": "missing_token", "invalid_token": "malformed"}.get(
+        error, "invalid_request"
+    )
 
 
 def test_websocket_cookie_needs_same_origin(factory: TokenFactory) -> None:
@@ -122,11 +166,12 @@ def test_websocket_cookie_needs_same_origin(factory: TokenFactory) -> None:
         assert ws.receive_json()["sub"] == "c"
     for origin in ({"Origin": "https://evil.example"}, {}):
         with (
-            pytest.raises(WebSocketDisconnect) as caught,
+            pytest.raises(WebSocketDenialResponse) as caught,
             client.websocket_connect("/ws", headers={**cookie, **origin}),
         ):
             pass  # pragma: no cover - the handshake is refused
-        assert caught.value.code == 1008
+        assert caught.value.status_code == 403
+        assert caught.value.json()["error"] == "invalid_request"
     trusted = TestClient(
         starlette_app(guard=factory.guard(), cookie="at", trusted_origins=["https://app.example"])
     )
@@ -204,7 +249,7 @@ def test_user_objects_are_reused_for_one_token_and_not_shared(factory: TokenFact
         client.get("/", headers=bearer(token))
     assert users[0][0] is users[1][0]
     assert users[2][0].identity == "b"
-    assert users[2][1].scopes == ()
+    assert users[2][1].scopes == ("authenticated",)
     assert isinstance(users[0][1].scopes, tuple)  # shared, so immutable
 
 

@@ -8,8 +8,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jwtguard.adapters import Denial, Pipeline
-from jwtguard.adapters.asgi import JWTGuardMiddleware
+from jwtguard.adapters import Denial, Pipeline, Requirement
+from jwtguard.adapters.asgi import JWTGuardMiddleware, request_from_scope, route_path
+from jwtguard.adapters.wsgi import request_from_environ
 from jwtguard.claims import Claims
 from jwtguard.testing import FrozenClock, TokenFactory
 
@@ -45,7 +46,7 @@ def test_asgi_decision_never_raises(
 ) -> None:
     scope = {"type": "http", "method": method, "path": path, "headers": headers}
     scope["query_string"] = query
-    result = PIPELINE.decide_asgi(scope)
+    result = PIPELINE.decide(request_from_scope(scope))
     assert result is None or isinstance(result, (Claims, Denial))
     if isinstance(result, Denial):
         assert result.status in (400, 401, 403)
@@ -72,7 +73,8 @@ def test_asgi_decision_never_raises(
     PATHS,
 )
 def test_wsgi_decision_never_raises(environ: dict[str, str], method: str, path: str) -> None:
-    result = PIPELINE.decide_wsgi({**environ, "REQUEST_METHOD": method, "PATH_INFO": path})
+    environ = {**environ, "REQUEST_METHOD": method, "PATH_INFO": path}
+    result = PIPELINE.decide(request_from_environ(environ))
     assert result is None or isinstance(result, (Claims, Denial))
 
 
@@ -102,3 +104,50 @@ def test_asgi_middleware_answers_every_input(headers: list[tuple[bytes, bytes]])
     asyncio.run(middleware(scope, receive, send))
     assert sent[0]["status"] in (200, 400, 401, 403)
     assert sent[-1]["type"] == "http.response.body"
+
+
+HEADER_ONLY = Pipeline(GUARD, scopes="read")
+OPTIONAL = Pipeline(GUARD, optional=True)
+ROUTED = Pipeline(
+    GUARD,
+    exempt=["/public/*", "/health"],
+    exempt_methods=["HEAD"],
+    rules={
+        "/admin/*": Requirement.build(scopes="admin"),
+        "/feed": Requirement.build(optional=True),
+    },
+)
+AUTHORIZATION = st.lists(
+    st.tuples(st.sampled_from([b"authorization", b"x-other"]), RAW), max_size=3
+)
+ROUTE_PATHS = st.one_of(
+    st.sampled_from(["/", "/admin", "/admin/x", "//admin", "/ADMIN", "/public/a", "/feed", "/x"]),
+    st.text(max_size=20).map(lambda text: "/" + text),
+)
+
+
+@FAST
+@given(
+    AUTHORIZATION,
+    st.sampled_from(["GET", "POST", "WEBSOCKET", "DELETE", "HEAD"]),
+    st.sampled_from([HEADER_ONLY, OPTIONAL, ROUTED]),
+    ROUTE_PATHS,
+    st.sampled_from(["", "/api"]),
+)
+def test_the_hot_paths_decide_as_the_request_view(
+    headers: list[tuple[bytes, bytes]], method: str, pipeline: Pipeline, path: str, root: str
+) -> None:
+    """``route`` + ``decide_on_headers`` (the ASGI hot path) answer what ``decide`` answers."""
+    scope = {"type": "http", "method": method, "path": root + path, "root_path": root}
+    scope["headers"] = headers
+    slow = pipeline.decide(request_from_scope(scope))
+    assert pipeline.headers_decide(method) == (pipeline is not ROUTED)
+    if pipeline.header_only:
+        fast = pipeline.decide_on_headers(method, scope["path"], headers)
+    else:
+        routed = pipeline.route(method, route_path(scope))
+        if isinstance(routed, Requirement):
+            fast = pipeline.decide_on_headers(method, scope["path"], headers, routed)
+        else:
+            fast = routed
+    assert fast == slow

@@ -9,10 +9,9 @@ Every deployment protects the same routes the same way, relative to where jwtgua
 ``/billing`` needs ``billing``, and every other path is open to anonymous requests
 (``optional=True``), which is what makes a rule bypass visible: a request that misses
 its rule is served.
-Each route answers ``{"route": <name>, "sub": <sub or null>}``.
+Each route answers ``{"route": <name>, "sub": <sub or null>}``. (No ``from __future__
+import annotations`` here: FastAPI reads the endpoints' annotations at definition time.)
 """
-
-from __future__ import annotations
 
 import os
 from typing import Any

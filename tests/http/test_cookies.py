@@ -11,6 +11,7 @@ from jwtguard.errors import ConfigError
 from jwtguard.http.cookies import MAX_COOKIE_BYTES, AuthCookie
 from jwtguard.http.credentials import CSRFError, TokenLocations
 from jwtguard.http.csrf import SignedCSRF, csrf_tokens_match, new_csrf_token
+from jwtguard.http.request import Headers, RequestView
 from jwtguard.testing import TokenFactory
 
 TOKEN = TokenFactory.hs256().issue(sub="42")
@@ -204,10 +205,13 @@ def test_cookie_names_fit_the_adapters_double_submit_check() -> None:
     )
     csrf_value = new_csrf_token()
     jar = f"{auth.cookie_name}={TOKEN}; {csrf.cookie_name}={csrf_value}"
-    environ = {"HTTP_COOKIE": jar, "HTTP_X_CSRF_TOKEN": csrf_value}
-    assert locations.from_wsgi(environ, "POST") == TOKEN
-    assert locations.from_wsgi({"HTTP_COOKIE": jar}, "GET") == TOKEN
+
+    def request(method: str, *headers: tuple[str, str]) -> RequestView:
+        return RequestView(method, "/", Headers.of([("Cookie", jar), *headers]))
+
+    assert locations.find(request("POST", ("X-CSRF-Token", csrf_value))) == TOKEN
+    assert locations.find(request("GET")) == TOKEN
     with pytest.raises(CSRFError):
-        locations.from_wsgi({**environ, "HTTP_X_CSRF_TOKEN": new_csrf_token()}, "POST")
+        locations.find(request("POST", ("X-CSRF-Token", new_csrf_token())))
     with pytest.raises(CSRFError):
-        locations.from_wsgi({"HTTP_COOKIE": jar}, "POST")
+        locations.find(request("POST"))

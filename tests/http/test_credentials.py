@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from jwtguard.adapters.asgi import request_from_scope
+from jwtguard.adapters.wsgi import request_from_environ
 from jwtguard.errors import (
     ConfigError,
     ExpiredTokenError,
@@ -18,6 +22,7 @@ from jwtguard.http.credentials import (
     TokenLocations,
     parse_authorization,
 )
+from jwtguard.http.request import RequestView
 
 
 @pytest.mark.parametrize(
@@ -87,17 +92,33 @@ def test_locations_validate_names() -> None:
         TokenLocations(header="Authorization")
 
 
-def test_wsgi_and_asgi_agree() -> None:
+def asgi(method: str, *headers: tuple[str, str]) -> RequestView:
+    scope = {"type": "http", "method": method, "path": "/", "query_string": b""}
+    scope["headers"] = [(k.lower().encode(), v.encode()) for k, v in headers]
+    return request_from_scope(scope)
+
+
+def wsgi(method: str, *headers: tuple[str, str]) -> RequestView:
+    """As a WSGI server passes headers: one ``HTTP_*`` key each, repeated lines joined."""
+    environ: dict[str, str] = {"REQUEST_METHOD": method, "PATH_INFO": "/"}
+    for name, value in headers:
+        key = "HTTP_" + name.upper().replace("-", "_")
+        environ[key] = f"{environ[key]}, {value}" if key in environ else value
+    return request_from_environ(environ)
+
+
+@pytest.mark.parametrize("build", [asgi, wsgi], ids=["asgi", "wsgi"])
+def test_asgi_and_wsgi_requests_agree(build: Any) -> None:
     locations = TokenLocations(cookie="at", header="X-Token")
-    environ = {"HTTP_COOKIE": "at=t1", "HTTP_X_CSRF_TOKEN": "1"}
-    headers = [(b"cookie", b"at=t1"), (b"x-csrf-token", b"1")]
-    assert locations.from_wsgi(environ, "POST") == "t1"
-    assert locations.from_asgi(headers, b"", "POST") == "t1"
+    assert locations.find(build("POST", ("Cookie", "at=t1"), ("X-CSRF-Token", "1"))) == "t1"
     with pytest.raises(CSRFError):
-        locations.from_wsgi({"HTTP_COOKIE": "at=t1"}, "POST")
+        locations.find(build("POST", ("Cookie", "at=t1")))
     with pytest.raises(CSRFError):
-        locations.from_asgi([(b"cookie", b"at=t1")], b"", "DELETE")
+        locations.find(build("DELETE", ("Cookie", "at=t1")))
     with pytest.raises(InvalidRequestError):
-        locations.from_wsgi({"HTTP_X_TOKEN": "a, b"}, "GET")
+        locations.find(build("GET", ("X-Token", "a"), ("X-Token", "b")))
     with pytest.raises(InvalidRequestError):
-        locations.from_asgi([(b"x-token", b"a"), (b"x-token", b"b")], b"", "GET")
+        locations.find(build("GET", ("X-Token", "a, b")))
+    with pytest.raises(InvalidRequestError):
+        locations.find(build("GET", ("Authorization", "Bearer a"), ("Authorization", "Bearer b")))
+    assert locations.find(build("GET", ("X-Token", " t2 "))) == "t2"
