@@ -42,6 +42,11 @@ async def admin(request: Request) -> PlainTextResponse:
     return PlainTextResponse("admin")
 
 
+@requires("authenticated")
+async def members(request: Request) -> PlainTextResponse:
+    return PlainTextResponse("members")
+
+
 async def socket(websocket: WebSocket) -> None:
     await websocket.accept()
     await websocket.send_json(
@@ -55,6 +60,7 @@ def starlette_app(**options: Any) -> Any:
         routes=[
             Route("/me", whoami),
             Route("/admin", admin),
+            Route("/members", members),
             WebSocketRoute("/ws", socket),
         ]
     )
@@ -88,6 +94,16 @@ def test_starlette_requires_decorator(factory: TokenFactory) -> None:
     client = TestClient(starlette_app(guard=factory.guard()))
     assert client.get("/admin", headers=bearer(factory.issue(scope="admin"))).text == "admin"
     assert client.get("/admin", headers=bearer(factory.issue(scope="read"))).status_code == 403
+
+
+def test_requires_authenticated_as_starlette_documents_it(factory: TokenFactory) -> None:
+    """Starlette's docs and AuthenticationMiddleware grant "authenticated" to every
+    authenticated request; ``@requires("authenticated")`` relies on it."""
+    client = TestClient(starlette_app(guard=factory.guard(), optional=True))
+    assert client.get("/members", headers=bearer(factory.issue(sub="m"))).text == "members"
+    assert client.get("/members").status_code == 403  # anonymous: no "authenticated"
+    anonymous = client.get("/me").json()
+    assert anonymous["scopes"] == [] and anonymous["authenticated"] is False
 
 
 def test_websocket_handshake_authenticated(factory: TokenFactory) -> None:
