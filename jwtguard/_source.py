@@ -21,21 +21,30 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
-import logging
 import math
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
 from enum import Enum
 from pathlib import Path
-from typing import Final, Protocol
+from typing import Final, Protocol, TypeVar
 
-from jwtguard._values import Secret, parse_bool, parse_duration, split_list
+from jwtguard._values import (
+    Secret,
+    to_flag,
+    to_integer,
+    to_level,
+    to_pem,
+    to_seconds,
+    to_secret,
+    to_strings,
+    to_text,
+)
 from jwtguard.errors import ConfigError
 
 __all__ = ["MISSING", "DictSource", "PrefixedSource", "Reader", "Source"]
 
 PREFIX: Final = "JWTGUARD_"
+T = TypeVar("T")
 
 
 class _Missing(Enum):
@@ -160,125 +169,63 @@ class Reader:
 
     # -- typed getters -----------------------------------------------------------------
 
-    def text(self, name: str, default: str | None = None) -> str | None:
-        """A string (surrounding spaces removed)."""
+    def _get(self, name: str, default: T, convert: Callable[[object], T | None], what: str) -> T:
+        """``convert`` the value (``None``: not convertible), or the default and a problem."""
         value = self.raw(name)
         if value is None:
             return default
-        if isinstance(value, str):
-            return value.strip()
-        self.problem(name, f"expected a string, got {_shown(value)}")
-        return default
+        result = convert(value)
+        if result is None:
+            self.problem(name, f"expected {what}, got {_shown(value)}")
+            return default
+        return result
+
+    def text(self, name: str, default: str | None = None) -> str | None:
+        """A string (surrounding spaces removed)."""
+        return self._get(name, default, to_text, "a string")
 
     def secret(self, name: str) -> Secret[str | bytes] | None:
         """Text or bytes held in a :class:`Secret`; the value never appears in a message."""
-        value = self.raw(name)
-        if value is None:
-            return None
-        if isinstance(value, (str, bytes)):
-            return Secret(value)
-        if isinstance(value, bytearray):
-            return Secret(bytes(value))
-        self.problem(name, f"expected a string or bytes, got {_shown(value)}")
-        return None
+        return self._get(name, None, to_secret, "a string or bytes")
 
     def text_or_file(self, name: str) -> str | None:
         """``NAME`` (text, or bytes as UTF-8) or the contents of the file ``NAME_FILE`` names."""
-        value = self.raw(name)
+        value = self._get(name, None, to_pem, "PEM text (a string, or UTF-8 bytes)")
         path = self.text(name + "_FILE")
-        if value is not None and path is not None:
+        if path is None:
+            return value
+        if self.is_set(name):
             self.problems.append(
                 f"{self.label(name)} and {self.label(name + '_FILE')}: set only one"
             )
-        if path is not None:
-            try:
-                return Path(path).read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
-                self.problem(name + "_FILE", f"cannot read {path[:200]!r}")
-                return None
-        if isinstance(value, (bytes, bytearray)):
-            try:
-                return bytes(value).decode("utf-8")
-            except UnicodeDecodeError:
-                self.problem(name, "expected UTF-8 text (a PEM), got undecodable bytes")
-                return None
-        if value is None or isinstance(value, str):
-            return value
-        self.problem(name, f"expected a string or bytes, got {_shown(value)}")
-        return None
+        try:
+            return Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            self.problem(name + "_FILE", f"cannot read {path[:200]!r}")
+            return None
 
     def flag(self, name: str, default: bool) -> bool:
         """``True``/``False``, or one of true/false, yes/no, on/off, 1/0 as text."""
-        value = self.raw(name)
-        if value is None:
-            return default
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str):
-            try:
-                return parse_bool(value)
-            except ValueError:
-                pass
-        self.problem(name, f"expected true or false (yes/no, on/off, 1/0), got {_shown(value)}")
-        return default
+        return self._get(name, default, to_flag, "true or false (yes/no, on/off, 1/0)")
 
     def duration(
         self, name: str, default: float, *, minimum: float = 0.0, maximum: float = math.inf
     ) -> float:
         """Seconds: a number, a ``timedelta``, or text such as ``900``, ``15m``, ``250ms``."""
-        value = self.raw(name)
-        if value is None:
-            return default
-        seconds: float | None = None
-        if isinstance(value, timedelta):
-            seconds = value.total_seconds()
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            seconds = float(value) if math.isfinite(value) else None
-        elif isinstance(value, str):
-            try:
-                seconds = parse_duration(value)
-            except ValueError:
-                seconds = None
+        what = "a number of seconds (e.g. 900 or 15m) or a timedelta"
+        seconds = self._get(name, None, to_seconds, what)
         if seconds is None:
-            self.problem(
-                name,
-                f"expected a number of seconds (e.g. 900 or 15m) or a timedelta, "
-                f"got {_shown(value)}",
-            )
             return default
-        return self._bounded(name, seconds, minimum, maximum, "seconds")
+        return self._bounded(name, seconds, minimum, maximum, " seconds")
 
     def integer(self, name: str, default: int, *, minimum: int = 0) -> int:
         """A whole number: an ``int``, or text such as ``10000`` or ``10_000``."""
-        value = self.raw(name)
-        if value is None:
-            return default
-        number: int | None = None
-        if isinstance(value, int) and not isinstance(value, bool):
-            number = value
-        elif isinstance(value, str):
-            try:
-                number = int(value.strip().replace("_", ""))
-            except ValueError:
-                number = None
-        if number is None:
-            self.problem(name, f"expected a whole number, got {_shown(value)}")
-            return default
-        return int(self._bounded(name, number, minimum, math.inf, ""))
+        number = self._get(name, None, to_integer, "a whole number")
+        return default if number is None else int(self._bounded(name, number, minimum, math.inf))
 
     def strings(self, name: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
         """A list, tuple or set of strings, or text separated by commas or spaces."""
-        value = self.raw(name)
-        if value is None:
-            return default
-        if isinstance(value, str):
-            return split_list(value)
-        if isinstance(value, (list, tuple, set, frozenset)) and all(
-            isinstance(item, str) for item in value
-        ):
-            return tuple(value)
-        self.problem(name, f"expected a list of strings, got {_shown(value)}")
-        return default
+        return self._get(name, default, to_strings, "a list of strings")
 
     def choice(self, name: str, choices: Collection[str], default: str | None) -> str | None:
         """One of ``choices`` (compared without case)."""
@@ -292,27 +239,13 @@ class Reader:
 
     def log_level(self, name: str, default: int) -> int:
         """A :mod:`logging` level: a number, or a name such as ``INFO``."""
-        value = self.raw(name)
-        if value is None:
-            return default
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, str):
-            text = value.strip()
-            if text.isdigit():
-                return int(text)
-            number = logging.getLevelName(text.upper())
-            if isinstance(number, int):
-                return number
-        self.problem(name, f"unknown logging level {_shown(value)}")
-        return default
+        return self._get(name, default, to_level, "a logging level (INFO, 20, ...)")
 
-    def _bounded(self, name: str, value: float, low: float, high: float, unit: str) -> float:
-        suffix = f" {unit}" if unit else ""
+    def _bounded(self, name: str, value: float, low: float, high: float, unit: str = "") -> float:
         if value < low:
-            self.problem(name, f"must be at least {low:g}{suffix}")
+            self.problem(name, f"must be at least {low:g}{unit}")
         elif value > high:
-            self.problem(name, f"at most {high:g}{suffix}")
+            self.problem(name, f"at most {high:g}{unit}")
         return value
 
     # -- the whole source --------------------------------------------------------------

@@ -191,7 +191,10 @@ def test_text_or_file(tmp_path: Path) -> None:
     reader.text_or_file("PRIVATE_KEY")
     assert reader.problems[0] == "JWTGUARD_PUBLIC_KEY and JWTGUARD_PUBLIC_KEY_FILE: set only one"
     assert reader.problems[1].startswith("JWTGUARD_PUBLIC_KEY_FILE: cannot read ")
-    assert reader.problems[2] == "JWTGUARD_PRIVATE_KEY: expected a string or bytes, got an int"
+    assert (
+        reader.problems[2]
+        == "JWTGUARD_PRIVATE_KEY: expected PEM text (a string, or UTF-8 bytes), got an int"
+    )
 
 
 @pytest.mark.parametrize(
@@ -205,7 +208,9 @@ def test_log_levels(value: object, level: int) -> None:
 def test_unknown_log_level() -> None:
     reader = env_reader(LOG_LEVEL="LOUD")
     assert reader.log_level("LOG_LEVEL", 20) == 20
-    assert reader.problems == ["JWTGUARD_LOG_LEVEL: unknown logging level 'LOUD'"]
+    assert reader.problems == [
+        "JWTGUARD_LOG_LEVEL: expected a logging level (INFO, 20, ...), got 'LOUD'"
+    ]
 
 
 def test_choice_ignores_case_and_names_the_choices() -> None:
