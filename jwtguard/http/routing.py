@@ -22,8 +22,9 @@ before any rule is applied, whenever a pattern is configured (without patterns t
 path decides nothing):
 
 * always: control characters (NUL included), invalid UTF-8 (as U+FFFD), ``\\``, ``;``
-  path parameters, ``.`` and ``..`` segments, an encoded ``/`` or ``\\`` (``%2F``,
-  ``%5C`` in the raw path), a path that does not start with ``/``;
+  path parameters, a decoded ``%`` (a second decoding would read another path), ``.``
+  and ``..`` segments, an encoded ``/`` or ``\\`` (``%2F``, ``%5C`` in the raw path), a
+  path that does not start with ``/``;
 * when ambiguous: a path with empty segments (``//``) or capital letters is decided
   only if every reading gets the same requirement: as written (Starlette, Django),
   with leading slashes dropped and with every run of slashes merged (werkzeug,
