@@ -12,6 +12,7 @@ from jwtguard.errors import (
     ClaimError,
     ConfigError,
     CSRFError,
+    EncryptedTokenError,
     ExpiredTokenError,
     InsufficientScopeError,
     InvalidAudienceError,
@@ -31,6 +32,7 @@ from jwtguard.errors import (
     RevokedTokenError,
     TokenError,
     TokenTooLargeError,
+    UnknownIssuerError,
     UnknownKeyError,
     UnsupportedHeaderError,
 )
@@ -41,7 +43,7 @@ from jwtguard.http.security_headers import SecurityHeaders, clear_site_data
 from jwtguard.issuer import TokenIssuer
 from jwtguard.jose.algorithms import SUPPORTED_ALGORITHMS
 from jwtguard.jws import verify_jws
-from jwtguard.keys import Key, KeySet
+from jwtguard.keys import Key, KeySet, SkippedKey
 from jwtguard.keys.remote import JWKSFetchError, JWKSHealth, JWKSOptions, RemoteKeySet
 from jwtguard.policy import Policy
 from jwtguard.protocols import (
@@ -68,6 +70,7 @@ __all__ = [
     "Claims",
     "Clock",
     "ConfigError",
+    "EncryptedTokenError",
     "ExpiredTokenError",
     "Guard",
     "GuardStats",
@@ -104,10 +107,12 @@ __all__ = [
     "SecurityHeaders",
     "Settings",
     "SignedCSRF",
+    "SkippedKey",
     "TokenError",
     "TokenIssuer",
     "TokenPair",
     "TokenTooLargeError",
+    "UnknownIssuerError",
     "UnknownKeyError",
     "UnsupportedHeaderError",
     "clear_site_data",

@@ -6,6 +6,7 @@ Every failure to verify a token is a :class:`TokenError` with a stable ``code``
     JWTGuardError
     +-- TokenError                  code               RFC 6750 error
     |   +-- MalformedTokenError     malformed          invalid_token
+    |   +-- EncryptedTokenError     encrypted_token    invalid_token
     |   +-- TokenTooLargeError      token_too_large    invalid_token
     |   +-- InvalidSignatureError   invalid_signature  invalid_token
     |   +-- AlgorithmNotAllowedError algorithm_not_allowed invalid_token
@@ -17,6 +18,7 @@ Every failure to verify a token is a :class:`TokenError` with a stable ``code``
     |   |   +-- IssuedInFutureError issued_in_future
     |   |   +-- InvalidAudienceError invalid_audience
     |   |   +-- InvalidIssuerError  invalid_issuer
+    |   |   |   +-- UnknownIssuerError unknown_issuer
     |   |   +-- MissingClaimError   missing_claim
     |   |   +-- InvalidClaimError   invalid_claim
     |   |   +-- InvalidTypeError    invalid_type
@@ -43,6 +45,7 @@ __all__ = [
     "CSRFError",
     "ClaimError",
     "ConfigError",
+    "EncryptedTokenError",
     "ExpiredTokenError",
     "InsufficientScopeError",
     "InvalidAudienceError",
@@ -62,6 +65,7 @@ __all__ = [
     "RevokedTokenError",
     "TokenError",
     "TokenTooLargeError",
+    "UnknownIssuerError",
     "UnknownKeyError",
     "UnsupportedHeaderError",
 ]
@@ -97,6 +101,14 @@ class MalformedTokenError(TokenError):
 
     code = "malformed"
     default_description = "The access token is malformed."
+
+
+class EncryptedTokenError(TokenError):
+    """The token is a compact JWE (five segments, RFC 7516): jwtguard verifies signed tokens
+    only, and never decrypts."""
+
+    code = "encrypted_token"
+    default_description = "Encrypted tokens (JWE) are not supported."
 
 
 class TokenTooLargeError(TokenError):
@@ -178,6 +190,13 @@ class InvalidIssuerError(ClaimError):
     """``iss`` is not exactly the accepted issuer."""
 
     code = "invalid_issuer"
+    default_description = "The access token issuer is not accepted."
+
+
+class UnknownIssuerError(InvalidIssuerError):
+    """``iss`` names no configured tenant, so no key may verify the token."""
+
+    code = "unknown_issuer"
     default_description = "The access token issuer is not accepted."
 
 

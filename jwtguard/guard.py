@@ -26,9 +26,8 @@ from jwtguard.errors import (
 from jwtguard.issuer import TokenIssuer
 from jwtguard.jose._read import JWSReader, Signed, check_signature, read_payload
 from jwtguard.jose.claims_check import validate_claims
-from jwtguard.keys import KeySet
-from jwtguard.keys.coerce import KeyInput, as_key_source
-from jwtguard.policy import Policy
+from jwtguard.keys.coerce import KeyInput, as_key_source, static_key_problems
+from jwtguard.policy import DEFAULT_MAX_TOKEN_BYTES, Policy
 from jwtguard.protocols import AsyncKeySource, Clock, RevocationChecker
 
 __all__ = ["Guard", "GuardStats", "KeyInput"]
@@ -87,7 +86,7 @@ class Guard:
         require: Iterable[str] = ("exp",),
         typ: str | None = None,
         max_age: float | None = None,
-        max_token_bytes: int = 8192,
+        max_token_bytes: int = DEFAULT_MAX_TOKEN_BYTES,
         cache_size: int = DEFAULT_CACHE_SIZE,
         cache_ttl: float | None = None,
         clock: Clock = time.time,
@@ -135,10 +134,9 @@ class Guard:
         self._issuer: TokenIssuer | None = None
         self._signing_key = signing_key
         self._access_ttl = access_ttl
-        if isinstance(self.keys, KeySet) and not any(
-            a in k.algorithms for k in self.keys for a in self.policy.algorithms
-        ):
-            raise ConfigError("key: no configured key can verify any allowed algorithm")
+        key_problems = static_key_problems(self.keys, self.policy.algorithms)
+        if key_problems:
+            raise ConfigError(key_problems)
 
     def __repr__(self) -> str:
         return f"Guard(algorithms={list(self.policy.algorithms)!r}, keys={self.keys!r})"

@@ -19,7 +19,7 @@ from jwtguard.jose._b64 import decode_alphabet_checked
 from jwtguard.jose._json import parse_json_object
 from jwtguard.jose._read import JWSReader, check_signature
 from jwtguard.keys.coerce import KeyInput, as_key_source
-from jwtguard.policy import Policy
+from jwtguard.policy import DEFAULT_MAX_TOKEN_BYTES, Policy
 
 __all__ = ["verify_jws"]
 
@@ -31,7 +31,7 @@ def verify_jws(
     keys: KeyInput,
     algorithms: str | Iterable[str],
     *,
-    max_token_bytes: int = 8192,
+    max_token_bytes: int = DEFAULT_MAX_TOKEN_BYTES,
 ) -> tuple[dict[str, Any], bytes]:
     """Verify a compact JWS; return ``(protected header, payload bytes)``.
 

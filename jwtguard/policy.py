@@ -5,11 +5,18 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Final
 
 from jwtguard.errors import ConfigError
 from jwtguard.jose.algorithms import SUPPORTED_ALGORITHMS
 
-__all__ = ["Policy"]
+__all__ = ["DEFAULT_MAX_TOKEN_BYTES", "Policy"]
+
+DEFAULT_MAX_TOKEN_BYTES: Final = 64 * 1024
+"""Admits every token the common HTTP servers deliver (Envoy's 60 KiB of headers is the
+largest; gunicorn and nginx stop at 8 KiB a header, uvicorn/h11 and Node at 16 KiB for all
+of them), Entra ID's 200-group tokens (about 12 KB) included, while bounding the work any
+input can cause before it is refused. See docs/core.md."""
 
 
 def _as_tuple(value: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -42,7 +49,7 @@ class Policy:
     require: tuple[str, ...] = ("exp",)
     typ: str | None = None
     max_age: float | None = None
-    max_token_bytes: int = 8192
+    max_token_bytes: int = DEFAULT_MAX_TOKEN_BYTES
 
     @classmethod
     def build(
@@ -55,7 +62,7 @@ class Policy:
         require: Iterable[str] = ("exp",),
         typ: str | None = None,
         max_age: float | None = None,
-        max_token_bytes: int = 8192,
+        max_token_bytes: int = DEFAULT_MAX_TOKEN_BYTES,
     ) -> Policy:
         """Validate every field and raise one :class:`ConfigError` listing all problems."""
         problems = []

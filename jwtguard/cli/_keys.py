@@ -7,14 +7,12 @@ import json
 import secrets
 
 from jwtguard.cli._common import UsageError
+from jwtguard.jose.algorithms import SUPPORTED_ALGORITHMS
 from jwtguard.testing import generate_key, private_pem, public_pem
 
 __all__ = ["configure_keygen"]
 
-_KEYGEN_ALGORITHMS = (
-    "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
-    "ES256", "ES384", "ES512", "EdDSA",
-)  # fmt: skip
+_KEYGEN_ALGORITHMS = tuple(sorted(SUPPORTED_ALGORITHMS))  # every one the core verifies
 
 
 _SECRET_FORMATS = ("secret", "jwk")

@@ -26,6 +26,7 @@ from jwtguard.errors import ConfigError, KeyLoadError
 from jwtguard.jose.algorithms import ALGORITHM_FAMILY, HMAC_MIN_KEY_BYTES, SUPPORTED_ALGORITHMS
 from jwtguard.keys.key import Key, default_algorithms
 from jwtguard.keys.remote._fetch import check_url
+from jwtguard.policy import DEFAULT_MAX_TOKEN_BYTES
 
 if TYPE_CHECKING:
     from jwtguard.revocation.redis._protocol import RedisConfig
@@ -73,7 +74,7 @@ class Settings:
     access_ttl: float = 900.0
     cache_size: int = 10_000
     cache_ttl: float | None = None
-    max_token_bytes: int = 8192
+    max_token_bytes: int = DEFAULT_MAX_TOKEN_BYTES
     require: tuple[str, ...] = ("exp",)
     typ: str | None = None
     jwks_url: str | None = None
@@ -201,7 +202,7 @@ class _SettingsReader:
             access_ttl=r.duration("ACCESS_TTL", 900.0, minimum=1),
             cache_size=r.integer("CACHE_SIZE", 10_000),
             cache_ttl=cache_ttl,
-            max_token_bytes=r.integer("MAX_TOKEN_BYTES", 8192, minimum=64),
+            max_token_bytes=r.integer("MAX_TOKEN_BYTES", DEFAULT_MAX_TOKEN_BYTES, minimum=64),
             require=r.strings("REQUIRE", ("exp",)),
             typ=r.text("TYP"),
             **self.revocation(),

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from jwtguard.errors import (
     AlgorithmNotAllowedError,
+    EncryptedTokenError,
     InvalidSignatureError,
     InvalidTypeError,
     MalformedTokenError,
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from jwtguard.keys import Key
 
 _COMPACT: Final = re.compile(r"([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)")
+# RFC 7516 section 7.1: header.encrypted_key.iv.ciphertext.tag (the key is empty for "dir")
+_COMPACT_JWE: Final = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+){3}")
 _MAX_KID_LENGTH: Final = 256
 _HEADER_CACHE_SIZE: Final = 512
 _UNDERSTOOD_CRIT: Final[frozenset[str]] = frozenset()
@@ -93,6 +96,8 @@ class JWSReader:
         token = self.as_text(token)
         match = _COMPACT.fullmatch(token)
         if match is None:
+            if _COMPACT_JWE.fullmatch(token):
+                raise EncryptedTokenError
             raise MalformedTokenError
         header_seg, payload_seg, signature_seg = match.groups()
         header = self._headers.get(header_seg)
@@ -131,7 +136,7 @@ class JWSReader:
         if "b64" in header and header["b64"] is not True:
             raise UnsupportedHeaderError
         kid = header.get("kid")
-        if kid is not None and (not isinstance(kid, str) or len(kid) > _MAX_KID_LENGTH):
+        if "kid" in header and (not isinstance(kid, str) or len(kid) > _MAX_KID_LENGTH):
             raise MalformedTokenError("The access token header has an invalid 'kid'.")
         typ = header.get("typ")
         if typ is not None and not isinstance(typ, str):

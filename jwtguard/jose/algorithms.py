@@ -1,4 +1,4 @@
-"""The JWS algorithms jwtguard accepts, grouped by key family (RFC 7518, RFC 8037).
+"""The JWS algorithms jwtguard accepts, grouped by key family (RFC 7518, RFC 8037, RFC 9864).
 
 A key belongs to exactly one family and can only ever verify algorithms of that
 family: this table is what makes algorithm confusion (an RSA public key used as
@@ -14,6 +14,7 @@ __all__ = [
     "EC_CURVE_ALGORITHM",
     "FAMILY_ALGORITHMS",
     "HMAC_MIN_KEY_BYTES",
+    "OKP_CURVE_ALGORITHMS",
     "SUPPORTED_ALGORITHMS",
 ]
 
@@ -24,7 +25,7 @@ FAMILY_ALGORITHMS: Final[dict[str, frozenset[str]]] = {
     "oct": frozenset(HMAC_MIN_KEY_BYTES),
     "RSA": frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"}),
     "EC": frozenset({"ES256", "ES384", "ES512", "ES256K"}),
-    "OKP": frozenset({"EdDSA"}),
+    "OKP": frozenset({"EdDSA", "Ed25519", "Ed448"}),
 }
 
 ALGORITHM_FAMILY: Final[dict[str, str]] = {
@@ -40,6 +41,13 @@ EC_CURVE_ALGORITHM: Final[dict[str, str]] = {
     "secp256k1": "ES256K",
 }
 """cryptography's curve name -> the one ECDSA algorithm that curve may sign with."""
+
+OKP_CURVE_ALGORITHMS: Final[dict[str, frozenset[str]]] = {
+    "Ed25519": frozenset({"EdDSA", "Ed25519"}),
+    "Ed448": frozenset({"EdDSA", "Ed448"}),
+}
+"""An Edwards curve -> what it may sign with: the polymorphic ``EdDSA`` (RFC 8037) and
+its fully specified name (RFC 9864), which is bound to that one curve."""
 
 RSA_MIN_BITS: Final = 2048
 """NIST SP 800-131A, RFC 7518 section 3.3: smaller RSA keys are refused at load."""

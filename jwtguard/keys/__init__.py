@@ -4,7 +4,16 @@ JWK or PEM (:mod:`.export`), and fetched from JWKS URLs or OIDC discovery
 (:mod:`jwtguard.keys.remote`).
 """
 
-from jwtguard.keys.key import Key, KeySet
+from jwtguard.keys.key import Key
+from jwtguard.keys.keyset import KeySet, SkippedKey
 from jwtguard.keys.remote import JWKSFetchError, JWKSHealth, JWKSOptions, RemoteKeySet
 
-__all__ = ["JWKSFetchError", "JWKSHealth", "JWKSOptions", "Key", "KeySet", "RemoteKeySet"]
+__all__ = [
+    "JWKSFetchError",
+    "JWKSHealth",
+    "JWKSOptions",
+    "Key",
+    "KeySet",
+    "RemoteKeySet",
+    "SkippedKey",
+]

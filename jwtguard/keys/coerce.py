@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
 from jwtguard.errors import ConfigError
 from jwtguard.jose.algorithms import ALGORITHM_FAMILY
-from jwtguard.keys.key import Key, KeySet
+from jwtguard.keys.key import Key
+from jwtguard.keys.keyset import KeySet
 from jwtguard.protocols import KeySource
 
-__all__ = ["KeyInput", "as_key_source"]
+logger = logging.getLogger("jwtguard.keys")
+
+__all__ = ["KeyInput", "as_key_source", "static_key_problems"]
 
 KeyInput = str | bytes | Key | KeySet | Mapping[str, Any] | KeySource | Any
 """What ``Guard(key=...)`` accepts: an HMAC secret, a PEM, a JWK or JWKS dict,
@@ -48,3 +52,33 @@ def as_key_source(key: KeyInput, algorithms: tuple[str, ...]) -> KeySource:
 
 def _fitting(algorithms: tuple[str, ...], kty: Any) -> tuple[str, ...]:
     return tuple(a for a in algorithms if ALGORITHM_FAMILY.get(a) == kty)
+
+
+def static_key_problems(source: KeySource, algorithms: tuple[str, ...]) -> list[str]:
+    """What makes a :class:`KeySet` unusable under the allow-list ``algorithms``.
+
+    Its keys must verify at least one allowed algorithm, and a key nobody bound (an RSA
+    JWK without ``alg``) must be left exactly one by the list (RFC 8725 section 3.1).
+    Skipped JWKS keys are logged once here and named when nothing usable is left.
+    """
+    if not isinstance(source, KeySet):
+        return []
+    skipped = source.skipped
+    if skipped:
+        logger.warning(
+            "jwtguard: JWKS: skipped %d unusable key(s): %s",
+            len(skipped),
+            ", ".join(f"{s.kid!r} ({s.reason})" for s in skipped),
+        )
+    allowed = set(algorithms)
+    problems = [
+        f"key {key.kid!r}: its JWK has no 'alg' and the allow-list leaves "
+        f"{', '.join(sorted(key.algorithms & allowed))} for it: name one "
+        "(KeySet.from_jwks(jwks, algorithms))"
+        for key in source
+        if not key.bound and len(key.algorithms & allowed) > 1
+    ]
+    if not any(key.algorithms & allowed for key in source):
+        why = "".join(f"; skipped {s.kid!r}: {s.reason}" for s in skipped)
+        problems.append(f"key: no configured key can verify any allowed algorithm{why}")
+    return problems

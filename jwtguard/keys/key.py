@@ -8,9 +8,8 @@ add a key or widen a key's algorithms (RFC 8725 sections 2.1 and 3.1).
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Final
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -31,17 +30,19 @@ from jwtguard.jose.algorithms import (
     EC_CURVE_ALGORITHM,
     FAMILY_ALGORITHMS,
     HMAC_MIN_KEY_BYTES,
+    OKP_CURVE_ALGORITHMS,
     RSA_MIN_BITS,
     SUPPORTED_ALGORITHMS,
 )
 from jwtguard.keys._roca import has_roca_fingerprint
 from jwtguard.keys.export import jwk_members, pem_text
 
-__all__ = ["Key", "KeySet", "default_algorithms"]
+__all__ = ["Key", "as_algorithms", "default_algorithms", "describe_key"]
 
 _PYJWT: dict[str, Algorithm] = {
     name: alg for name, alg in _pyjwt_algorithms().items() if name in SUPPORTED_ALGORITHMS
 }
+_PYJWT.update(dict.fromkeys(OKP_CURVE_ALGORITHMS, _PYJWT["EdDSA"]))  # RFC 9864 names
 _PUBLIC_TYPES = (
     rsa.RSAPublicKey,
     ec.EllipticCurvePublicKey,
@@ -62,7 +63,8 @@ _JWK_LOADERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def _describe(kid: str | None) -> str:
+def describe_key(kid: str | None) -> str:
+    """How messages name a key: ``key 'KID'`` (at most 64 characters of it), or ``key``."""
     return "key" if kid is None else f"key {kid[:64]!r}"
 
 
@@ -73,7 +75,13 @@ def _family_of(key_object: Any, kid: str | None) -> str:
         return "EC"
     if isinstance(key_object, _PUBLIC_TYPES + _PRIVATE_TYPES):
         return "OKP"
-    raise KeyLoadError(f"{_describe(kid)}: unsupported key type {type(key_object).__name__}")
+    raise KeyLoadError(f"{describe_key(kid)}: unsupported key type {type(key_object).__name__}")
+
+
+def _okp_curve(key_object: Any) -> str:
+    if isinstance(key_object, (ed448.Ed448PublicKey, ed448.Ed448PrivateKey)):
+        return "Ed448"
+    return "Ed25519"
 
 
 def _choose_algorithms(
@@ -84,27 +92,29 @@ def _choose_algorithms(
     if family == "EC":
         curve_alg = EC_CURVE_ALGORITHM.get(key_object.curve.name)
         if curve_alg is None:
-            raise KeyLoadError(f"{_describe(kid)}: unsupported curve {key_object.curve.name}")
+            raise KeyLoadError(f"{describe_key(kid)}: unsupported curve {key_object.curve.name}")
         allowed = frozenset({curve_alg})
+    if family == "OKP":
+        allowed = OKP_CURVE_ALGORITHMS[_okp_curve(key_object)]
     if requested is None:
         if family == "RSA":
             raise KeyLoadError(
-                f"{_describe(kid)}: an RSA key needs its algorithms named "
+                f"{describe_key(kid)}: an RSA key needs its algorithms named "
                 "(RS256, PS256, ...), by the caller or by the JWK's 'alg'"
             )
         return allowed
     chosen = frozenset(requested)
     unknown = sorted(a for a in chosen if a not in SUPPORTED_ALGORITHMS)
     if unknown:
-        raise KeyLoadError(f"{_describe(kid)}: unsupported algorithm(s) {', '.join(unknown)}")
+        raise KeyLoadError(f"{describe_key(kid)}: unsupported algorithm(s) {', '.join(unknown)}")
     wrong = sorted(chosen - allowed)
     if wrong:
         raise KeyLoadError(
-            f"{_describe(kid)}: a {family} key cannot be used with {', '.join(wrong)} "
+            f"{describe_key(kid)}: a {family} key cannot be used with {', '.join(wrong)} "
             f"(it allows {', '.join(sorted(allowed))})"
         )
     if not chosen:
-        raise KeyLoadError(f"{_describe(kid)}: no algorithm given")
+        raise KeyLoadError(f"{describe_key(kid)}: no algorithm given")
     return chosen
 
 
@@ -117,11 +127,23 @@ class Key:
     verifies.
     """
 
-    __slots__ = ("_checks", "_signing_key", "_verify_key", "algorithms", "family", "kid")
+    __slots__ = (
+        "_checks",
+        "_signing_key",
+        "_verify_key",
+        "algorithms",
+        "bound",
+        "family",
+        "kid",
+    )
 
     kid: str | None
     family: str
     algorithms: frozenset[str]
+    bound: bool
+    """False for a key whose algorithms nobody named (a JWK without ``alg`` in a JWKS read
+    without algorithms): it holds its whole family, and a Guard accepts it only when its
+    allow-list leaves exactly one algorithm for it (RFC 8725 section 3.1)."""
 
     def __init__(
         self,
@@ -131,12 +153,14 @@ class Key:
         verify_key: Any,
         signing_key: Any | None,
         kid: str | None,
+        bound: bool = True,
     ) -> None:
         if kid is not None and not isinstance(kid, str):
             raise KeyLoadError("a key id (kid) must be a string")
         self.kid = kid
         self.family = family
         self.algorithms = algorithms
+        self.bound = bound
         self._signing_key = signing_key
         self._verify_key = verify_key
         self._checks: dict[str, SignatureCheck] = {
@@ -165,9 +189,9 @@ class Key:
     def sign(self, algorithm: str, signing_input: bytes) -> bytes:
         """Sign with this key; only for a secret or private key and a bound algorithm."""
         if self._signing_key is None:
-            raise KeyLoadError(f"{_describe(self.kid)} is a public key and cannot sign")
+            raise KeyLoadError(f"{describe_key(self.kid)} is a public key and cannot sign")
         if algorithm not in self.algorithms:
-            raise KeyLoadError(f"{_describe(self.kid)} is not bound to {algorithm}")
+            raise KeyLoadError(f"{describe_key(self.kid)} is not bound to {algorithm}")
         signature: bytes = _PYJWT[algorithm].sign(signing_input, self._signing_key)
         return signature
 
@@ -179,6 +203,18 @@ class Key:
             verify_key=self._verify_key,
             signing_key=self._signing_key,
             kid=kid,
+            bound=self.bound,
+        )
+
+    def unbound(self) -> Key:
+        """The same key marked as not bound by its source (see :attr:`bound`)."""
+        return Key(
+            family=self.family,
+            algorithms=self.algorithms,
+            verify_key=self._verify_key,
+            signing_key=self._signing_key,
+            kid=self.kid,
+            bound=False,
         )
 
     # -- export -----------------------------------------------------------------------
@@ -190,9 +226,9 @@ class Key:
         no public half); ``private=True`` the private or secret one, for a key that can sign.
         """
         if private and self._signing_key is None:
-            raise KeyLoadError(f"{_describe(self.kid)} is a public key: no private JWK")
+            raise KeyLoadError(f"{describe_key(self.kid)} is a public key: no private JWK")
         if not private and self.family == "oct":
-            raise KeyLoadError(f"{_describe(self.kid)} is an HMAC secret: no public JWK")
+            raise KeyLoadError(f"{describe_key(self.kid)} is an HMAC secret: no public JWK")
         jwk = jwk_members(self._signing_key if private else self._verify_key)
         jwk["use"] = "sig"
         if len(self.algorithms) == 1:
@@ -208,14 +244,14 @@ class Key:
         """
         if private:
             if self._signing_key is None:
-                raise KeyLoadError(f"{_describe(self.kid)} is a public key: no private half")
+                raise KeyLoadError(f"{describe_key(self.kid)} is a public key: no private half")
             return self._signing_key
         return self._verify_key
 
     def to_pem(self, *, private: bool = False) -> str:
         """This asymmetric key as PEM: SubjectPublicKeyInfo, or PKCS#8 with ``private=True``."""
         if private and self._signing_key is None:
-            raise KeyLoadError(f"{_describe(self.kid)} is a public key: no private PEM")
+            raise KeyLoadError(f"{describe_key(self.kid)} is a public key: no private PEM")
         return pem_text(self._signing_key if private else self._verify_key, private=private)
 
     # -- constructors -----------------------------------------------------------------
@@ -229,7 +265,7 @@ class Key:
         kid: str | None = None,
     ) -> Key:
         """An HMAC secret; refused when shorter than the hash output (RFC 7518 section 3.2)."""
-        algs = _as_algorithms(algorithms)
+        algs = as_algorithms(algorithms)
         chosen = _choose_algorithms("oct", None, algs, kid)
         raw = secret.encode("utf-8") if isinstance(secret, str) else bytes(secret)
         if (
@@ -239,13 +275,13 @@ class Key:
             or _is_jwk_text(raw)
         ):
             raise KeyLoadError(
-                f"{_describe(kid)}: this looks like a PEM/SSH/DER/JWK key, "
+                f"{describe_key(kid)}: this looks like a PEM/SSH/DER/JWK key, "
                 "which must never be used as an HMAC secret"
             )
         need = max(HMAC_MIN_KEY_BYTES[a] for a in chosen)
         if len(raw) < need:
             raise KeyLoadError(
-                f"{_describe(kid)}: the HMAC secret is {len(raw)} bytes; "
+                f"{describe_key(kid)}: the HMAC secret is {len(raw)} bytes; "
                 f"{', '.join(sorted(chosen))} needs at least {need} (RFC 7518 section 3.2)"
             )
         return cls(family="oct", algorithms=chosen, verify_key=raw, signing_key=raw, kid=kid)
@@ -260,15 +296,15 @@ class Key:
     ) -> Key:
         """A key object from ``cryptography`` (RSA, EC or Ed25519/Ed448, public or private)."""
         family = _family_of(key_object, kid)
-        chosen = _choose_algorithms(family, key_object, _as_algorithms(algorithms), kid)
+        chosen = _choose_algorithms(family, key_object, as_algorithms(algorithms), kid)
         if family == "RSA" and key_object.key_size < RSA_MIN_BITS:
             raise KeyLoadError(
-                f"{_describe(kid)}: the RSA key has {key_object.key_size} bits; "
+                f"{describe_key(kid)}: the RSA key has {key_object.key_size} bits; "
                 f"at least {RSA_MIN_BITS} are required"
             )
         if family == "RSA" and has_roca_fingerprint(_modulus(key_object)):
             raise KeyLoadError(
-                f"{_describe(kid)}: the RSA key has the ROCA fingerprint (CVE-2017-15361); "
+                f"{describe_key(kid)}: the RSA key has the ROCA fingerprint (CVE-2017-15361); "
                 "its private key can be computed from the public key"
             )
         is_private = isinstance(key_object, _PRIVATE_TYPES)
@@ -311,43 +347,45 @@ class Key:
             raise KeyLoadError("a JWK 'kid' must be a string")
         kty = jwk.get("kty")
         if kty not in _JWK_LOADERS:
-            raise KeyLoadError(f"{_describe(kid)}: unsupported or missing 'kty'")
+            raise KeyLoadError(f"{describe_key(kid)}: unsupported or missing 'kty'")
         _check_use(jwk, kid)
-        requested = _as_algorithms(algorithms)
+        requested = as_algorithms(algorithms)
         jwk_alg = jwk.get("alg")
         if jwk_alg is not None:
             if not isinstance(jwk_alg, str) or ALGORITHM_FAMILY.get(jwk_alg) != kty:
-                raise KeyLoadError(f"{_describe(kid)}: 'alg' does not fit a {kty} key")
+                raise KeyLoadError(f"{describe_key(kid)}: 'alg' does not fit a {kty} key")
+            if kty == "OKP" and jwk_alg not in OKP_CURVE_ALGORITHMS.get(str(jwk.get("crv")), ()):
+                raise KeyLoadError(f"{describe_key(kid)}: 'alg' does not fit its curve")
             if requested is not None and jwk_alg not in requested:
-                raise KeyLoadError(f"{_describe(kid)}: 'alg' {jwk_alg} is not among {requested}")
+                raise KeyLoadError(f"{describe_key(kid)}: 'alg' {jwk_alg} is not among {requested}")
             requested = (jwk_alg,)
         for member in ("k", "n", "e", "d", "x", "y", "p", "q", "dp", "dq", "qi"):
             value = jwk.get(member)
             if value is None:
                 continue
             if not isinstance(value, str):
-                raise KeyLoadError(f"{_describe(kid)}: member '{member}' must be a string")
+                raise KeyLoadError(f"{describe_key(kid)}: member '{member}' must be a string")
             try:
                 b64url_decode(value)
             except ValueError:
                 raise KeyLoadError(
-                    f"{_describe(kid)}: member '{member}' is not base64url"
+                    f"{describe_key(kid)}: member '{member}' is not base64url"
                 ) from None
+        _check_curve(jwk, kty, kid)
         try:
             key_object = _JWK_LOADERS[kty](dict(jwk))
         except Exception:  # noqa: BLE001 - PyJWT's messages may contain key material
-            raise KeyLoadError(f"{_describe(kid)}: invalid {kty} JWK") from None
+            raise KeyLoadError(f"{describe_key(kid)}: invalid {kty} JWK") from None
         if kty == "oct":
             return cls.from_secret(key_object, requested or ("HS256",), kid=kid)
-        if kty == "EC" and jwk.get("crv") not in _JWK_CURVE_ALGORITHM:
-            raise KeyLoadError(f"{_describe(kid)}: unsupported curve")
         return cls.from_crypto(key_object, requested, kid=kid)
 
 
 def default_algorithms(pem: str | bytes, *, password: bytes | None = None) -> tuple[str, ...]:
     """The algorithms a PEM key is used with when none are named: ``RS256`` for RSA
     (an RSA key fits RS* and PS*; configuration must not guess between them, so it
-    takes the one RFC 7518 recommends), the curve's for EC, ``EdDSA`` for Ed25519/Ed448.
+    takes the one RFC 7518 recommends), the curve's for EC, and for Ed25519/Ed448 both
+    ``EdDSA`` and the curve's RFC 9864 name.
 
     Raises :class:`KeyLoadError` for a PEM that is not a usable key.
     """
@@ -367,7 +405,7 @@ def _load_pem(pem: str | bytes, password: bytes | None, kid: str | None) -> Any:
             return load_pem_private_key(data, password=password)
         return load_pem_public_key(data)
     except (ValueError, TypeError, UnsupportedAlgorithm):
-        raise KeyLoadError(f"{_describe(kid)}: not a readable PEM key") from None
+        raise KeyLoadError(f"{describe_key(kid)}: not a readable PEM key") from None
 
 
 def _modulus(key_object: Any) -> int:
@@ -395,164 +433,48 @@ def _is_der(raw: bytes) -> bool:
     return True
 
 
+_EC_COORDINATE_BYTES: Final = {"P-256": 32, "P-384": 48, "P-521": 66, "secp256k1": 32}
+_ECDH_CURVES: Final = frozenset({"X25519", "X448"})
+
+
+def _check_curve(jwk: Mapping[str, Any], kty: str, kid: str | None) -> None:
+    """A curve jwtguard signs with, and coordinates of its exact size (RFC 7518 6.2.1.2)."""
+    crv = jwk.get("crv")
+    if kty == "OKP" and crv not in OKP_CURVE_ALGORITHMS:
+        named = f" {crv}" if crv in _ECDH_CURVES else ""  # only a name from a fixed list
+        raise KeyLoadError(f"{describe_key(kid)}: unsupported OKP curve{named}")
+    if kty != "EC":
+        return
+    size = _EC_COORDINATE_BYTES.get(crv) if isinstance(crv, str) else None
+    if size is None:
+        raise KeyLoadError(f"{describe_key(kid)}: unsupported EC curve")
+    for member in ("x", "y"):
+        value = jwk.get(member)
+        if isinstance(value, str) and len(b64url_decode(value)) != size:
+            raise KeyLoadError(
+                f"{describe_key(kid)}: '{member}' must be {size} bytes for {crv} "
+                "(RFC 7518 section 6.2.1.2)"
+            )
+
+
 def _check_use(jwk: Mapping[str, Any], kid: str | None) -> None:
     use = jwk.get("use")
+    if use == "enc":
+        raise KeyLoadError(f"{describe_key(kid)}: use is 'enc', not 'sig'")
     if use is not None and use != "sig":
-        raise KeyLoadError(f"{_describe(kid)}: 'use' is not 'sig'")
+        raise KeyLoadError(f"{describe_key(kid)}: 'use' is not 'sig'")
     ops = jwk.get("key_ops")
     if ops is not None:
         if not isinstance(ops, list) or not all(isinstance(o, str) for o in ops):
-            raise KeyLoadError(f"{_describe(kid)}: 'key_ops' must be a list of strings")
+            raise KeyLoadError(f"{describe_key(kid)}: 'key_ops' must be a list of strings")
         if "verify" not in ops and "sign" not in ops:
-            raise KeyLoadError(f"{_describe(kid)}: 'key_ops' allows neither sign nor verify")
+            raise KeyLoadError(f"{describe_key(kid)}: 'key_ops' allows neither sign nor verify")
 
 
-def _as_algorithms(algorithms: str | Iterable[str] | None) -> tuple[str, ...] | None:
+def as_algorithms(algorithms: str | Iterable[str] | None) -> tuple[str, ...] | None:
+    """``algorithms`` as a tuple (one name is a tuple of one); ``None`` stays ``None``."""
     if algorithms is None:
         return None
     if isinstance(algorithms, str):
         return (algorithms,)
     return tuple(algorithms)
-
-
-class KeySet:
-    """Keys selected by ``kid``. Thread-safe; :meth:`replace` swaps the whole set atomically.
-
-    Selection rule: a token with a ``kid`` uses the key with that exact ``kid``.
-    A token without one is tried against every key bound to its ``alg`` (a set
-    of one key is the usual case). A set holding a single key without a
-    ``kid`` also accepts tokens whose ``kid`` it does not know, since it has
-    no way to tell keys apart. Two keys with the same ``kid`` are refused.
-    """
-
-    def __init__(self, keys: Iterable[Key] = ()) -> None:
-        self._lock = threading.Lock()
-        self._listeners: list[Callable[[], None]] = []
-        self.generation = 0
-        self._install(tuple(keys))
-
-    def __repr__(self) -> str:
-        return f"KeySet({list(self._keys)!r})"
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def __iter__(self) -> Any:
-        return iter(self._keys)
-
-    @property
-    def keys(self) -> tuple[Key, ...]:
-        """The keys, in load order."""
-        return self._keys
-
-    @property
-    def kids(self) -> tuple[str, ...]:
-        """The key ids held."""
-        return tuple(self._by_kid)
-
-    def _install(self, keys: tuple[Key, ...]) -> None:
-        by_kid: dict[str, Key] = {}
-        for key in keys:
-            if key.kid is None:
-                continue
-            if key.kid in by_kid:
-                raise KeyLoadError(f"duplicate key id {key.kid[:64]!r} in one key set")
-            by_kid[key.kid] = key
-        by_alg: dict[str, tuple[Key, ...]] = {}
-        for alg in SUPPORTED_ALGORITHMS:
-            matching = tuple(k for k in keys if alg in k.algorithms)
-            if matching:
-                by_alg[alg] = matching
-        self._keys = keys
-        self._by_kid = by_kid
-        self._by_alg = by_alg
-        self._sole_anonymous = keys[0] if len(keys) == 1 and keys[0].kid is None else None
-
-    def find(self, kid: str | None, algorithm: str) -> Sequence[Key]:
-        """Candidate keys for a token's ``kid`` and ``alg``; empty when none fits."""
-        if kid is not None:
-            key = self._by_kid.get(kid) or self._sole_anonymous
-            if key is not None and algorithm in key.algorithms:
-                return (key,)
-            return ()
-        return self._by_alg.get(algorithm, ())
-
-    def signing_key(self, kid: str | None = None) -> Key | None:
-        """The key to sign with: by ``kid``, else the first key that can sign."""
-        if kid is not None:
-            key = self._by_kid.get(kid)
-            return key if key is not None and key.can_sign else None
-        return next((k for k in self._keys if k.can_sign), None)
-
-    def replace(self, keys: Iterable[Key]) -> None:
-        """Swap in a new set (key rotation); listeners (e.g. caches) are told."""
-        with self._lock:
-            self._install(tuple(keys))
-            self.generation += 1
-            listeners = tuple(self._listeners)
-        for listener in listeners:
-            listener()
-
-    def subscribe(self, listener: Callable[[], None]) -> None:
-        """Call ``listener()`` after every change of the set."""
-        with self._lock:
-            self._listeners.append(listener)
-
-    @classmethod
-    def from_jwks(
-        cls,
-        jwks: Mapping[str, Any],
-        algorithms: str | Iterable[str] | None = None,
-        *,
-        skip_unusable: bool = True,
-    ) -> KeySet:
-        """A JWKS document (``{"keys": [...]}``).
-
-        Keys that can never verify here (``use: enc``, ``key_ops`` without
-        ``verify``, unknown ``kty`` or curve) are skipped when
-        ``skip_unusable`` is true, as identity providers publish encryption
-        keys beside signing keys; any other invalid key, or a duplicate
-        ``kid``, fails the whole set.
-        """
-        if not isinstance(jwks, Mapping) or not isinstance(jwks.get("keys"), list):
-            raise KeyLoadError("a JWKS must be a JSON object with a 'keys' array")
-        keys = []
-        for jwk in jwks["keys"]:
-            if skip_unusable and not _usable_for_signatures(jwk):
-                continue
-            narrowed = _narrow(jwk, algorithms)
-            if narrowed is not None and (
-                not narrowed or (jwk.get("alg") is not None and jwk.get("alg") not in narrowed)
-            ):
-                continue  # a valid key that no allowed algorithm can use
-            keys.append(Key.from_jwk(jwk, narrowed))
-        if len({k.family == "oct" for k in keys}) > 1:
-            # A JWKS is made to be published (RFC 7517); a secret beside public keys is a
-            # leak or a mistake. Wycheproof's MixedKeySet vectors expect the set refused.
-            raise KeyLoadError("a JWKS must not mix HMAC secrets with public keys")
-        return cls(keys)
-
-
-def _usable_for_signatures(jwk: Any) -> bool:
-    if not isinstance(jwk, Mapping) or jwk.get("kty") not in _JWK_LOADERS:
-        return False
-    if jwk.get("use") not in (None, "sig"):
-        return False
-    ops = jwk.get("key_ops")
-    return not (isinstance(ops, list) and "verify" not in ops and "sign" not in ops)
-
-
-def _narrow(
-    jwk: Mapping[str, Any], algorithms: str | Iterable[str] | None
-) -> tuple[str, ...] | None:
-    """The caller's algorithms that fit this JWK's family (so one list serves a mixed set)."""
-    algs = _as_algorithms(algorithms)
-    if algs is None:
-        return None
-    fitting = tuple(a for a in algs if ALGORITHM_FAMILY.get(a) == jwk.get("kty"))
-    if jwk.get("kty") == "EC":
-        fitting = tuple(a for a in fitting if a == _JWK_CURVE_ALGORITHM.get(str(jwk.get("crv"))))
-    return fitting
-
-
-_JWK_CURVE_ALGORITHM = {"P-256": "ES256", "P-384": "ES384", "P-521": "ES512", "secp256k1": "ES256K"}

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from jwtguard import SUPPORTED_ALGORITHMS, Guard, Key, TokenIssuer
 from jwtguard.cli import main
 
 SECRET = "c" * 32
@@ -114,3 +115,17 @@ def test_revoke_without_a_shared_store_exits_2() -> None:
     assert "JWTGUARD_REDIS_URL" in result.stderr
     memory = {"JWTGUARD_SECRET_KEY": SECRET, "JWTGUARD_REVOCATION": "memory"}
     assert run("revoke", "--subject", "alice", env=memory).returncode == 2
+
+
+@pytest.mark.parametrize("alg", sorted(SUPPORTED_ALGORITHMS))
+def test_keygen_offers_every_supported_algorithm(
+    alg: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["keygen", "--alg", alg, "--format", "jwk", "--kid", "k1"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    private, public = (out, out) if alg.startswith("HS") else (out["private"], out["public"])
+    assert private["alg"] == alg and private["kid"] == "k1"
+    key = Key.from_jwk(private)
+    token = TokenIssuer(key, alg).issue({"sub": alg})
+    verifying = key if alg.startswith("HS") else Key.from_jwk(public)
+    assert Guard(verifying, algorithms=[alg]).verify(token)["sub"] == alg

@@ -22,7 +22,7 @@ from jwtguard import (
 
 from .conftest import AUDIENCE, Jose, OidcProvider
 
-ALGORITHMS = ["RS256", "PS256", "ES256", "ES384", "ES512", "EdDSA"]
+ALGORITHMS = ["RS256", "PS256", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"]
 OPTIONS = JWKSOptions(allow_insecure_http=True, cooldown=0)
 
 

@@ -71,7 +71,10 @@ def test_ec_key_is_bound_to_its_curve_algorithm(
 
 
 def test_ed25519_binds_eddsa() -> None:
-    assert Key.from_crypto(ed25519.Ed25519PrivateKey.generate()).algorithms == {"EdDSA"}
+    assert Key.from_crypto(ed25519.Ed25519PrivateKey.generate()).algorithms == {
+        "EdDSA",
+        "Ed25519",  # RFC 9864: the fully specified name of EdDSA on this curve
+    }
 
 
 def test_unreadable_pem_is_a_clear_error() -> None:
@@ -106,7 +109,8 @@ def test_jwk_alg_binds_the_key() -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        pytest.param({"use": "enc"}, "'use' is not 'sig'", id="use-enc"),
+        pytest.param({"use": "enc"}, "use is 'enc', not 'sig'", id="use-enc"),
+        pytest.param({"use": "other"}, "'use' is not 'sig'", id="use-other"),
         pytest.param({"key_ops": ["encrypt"]}, "key_ops", id="key-ops-without-verify"),
         pytest.param({"alg": "HS256"}, "does not fit", id="alg-of-another-family"),
         pytest.param({"kty": "XYZ"}, "kty", id="unknown-kty"),
@@ -198,7 +202,8 @@ def test_from_jwks_needs_a_keys_array(bad: Any) -> None:
         ("PS384", ("RS256",)),
         ("ES256", ("ES256",)),
         ("ES512", ("ES512",)),
-        ("EdDSA", ("EdDSA",)),
+        ("EdDSA", ("Ed25519", "EdDSA")),  # RFC 8037 and RFC 9864 names of one algorithm
+        ("Ed448", ("Ed448", "EdDSA")),
     ],
 )
 def test_default_algorithms_of_a_pem(alg: str, expected: tuple[str, ...]) -> None:

@@ -86,8 +86,11 @@ def test_key_loading_errors_never_show_key_material() -> None:
             Key.from_jwk(jwk, ["HS256"] if jwk["kty"] == "oct" else None)
         assert secret not in str(info.value)
         assert json.dumps(jwk) not in str(info.value)
+    for jwk in cases:  # in a JWKS the same keys are skipped, each with a reason
+        (skipped,) = KeySet.from_jwks({"keys": [jwk]}, ["HS256", "RS256", "ES256"]).skipped
+        assert skipped.kid == "a" and secret not in skipped.reason
     with pytest.raises(KeyLoadError) as info:
-        KeySet.from_jwks({"keys": cases[:1]}, ["HS256"])
+        KeySet.from_jwks({"keys": cases[:1]}, ["HS256"], skip_unusable=False)
     assert secret not in str(info.value)
 
 

@@ -18,6 +18,8 @@ __all__ = ["Fingerprints", "LookupTable", "discovery_url", "jwks_uri", "load_jwk
 
 DISCOVERY_PATH: Final = "/.well-known/openid-configuration"
 
+_PRIVATE_MEMBERS: Final = ("d", "p", "q", "dp", "dq", "qi")
+
 Fingerprints = frozenset[tuple[str | None, str]]
 LookupTable = dict[str, dict[str | None, tuple[Key, ...]]]
 
@@ -42,18 +44,25 @@ def jwks_uri(document: dict[str, Any], issuer: str, *, allow_insecure_http: bool
 def load_jwks(
     document: dict[str, Any], algorithms: tuple[str, ...], max_keys: int
 ) -> tuple[KeySet, Fingerprints]:
-    """The usable keys of a JWKS (see :meth:`KeySet.from_jwks`) and their fingerprints."""
+    """The usable keys of a JWKS (see :meth:`KeySet.from_jwks`) and their fingerprints.
+
+    A published JWKS holding an HMAC secret or a private key is refused whole: it is a
+    leak, and nothing in it can be trusted. The key set may be empty (all skipped).
+    """
     raw_keys = document.get("keys")
     if not isinstance(raw_keys, list):
         raise FetchError("invalid_keys")
     if len(raw_keys) > max_keys:
         raise FetchError("too_many_keys")
+    for jwk in raw_keys:
+        if isinstance(jwk, dict) and jwk.get("kty") == "oct":
+            raise FetchError("secret_in_jwks")  # whoever reads the JWKS could sign
+        if isinstance(jwk, dict) and any(m in jwk for m in _PRIVATE_MEMBERS):
+            raise FetchError("private_key_in_jwks")
     try:
         keyset = KeySet.from_jwks(document, algorithms)
     except KeyLoadError:
         raise FetchError("invalid_keys") from None
-    if not len(keyset):
-        raise FetchError("no_usable_keys")
     return keyset, _fingerprints(raw_keys, keyset)
 
 
@@ -81,7 +90,7 @@ def lookup_table(keyset: KeySet) -> LookupTable:
     for key in keyset:
         if key.kid is not None:
             for alg in key.algorithms:
-                table.setdefault(alg, {})[key.kid] = (key,)
+                table.setdefault(alg, {})[key.kid] = tuple(keyset.find(key.kid, alg))
     for alg in SUPPORTED_ALGORITHMS:
         anonymous = tuple(keyset.find(None, alg))
         if anonymous:

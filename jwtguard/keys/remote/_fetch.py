@@ -14,7 +14,8 @@ import importlib.util
 import re
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
+from contextlib import closing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
@@ -25,7 +26,17 @@ from jwtguard.jose._json import parse_json_object
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["FetchError", "Fetched", "HttpLimits", "afetch_json", "check_url", "fetch_json"]
+__all__ = [
+    "FetchError",
+    "Fetched",
+    "Flow",
+    "HttpLimits",
+    "afetch_json",
+    "arun_flow",
+    "check_url",
+    "fetch_json",
+    "run_flow",
+]
 
 _MAX_AGE: Final = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d{1,10})\"?\s*(?:,|$)", re.I)
 _NO_CACHE: Final = re.compile(r"(?:^|,)\s*(?:no-cache|no-store)\s*(?:,|$)", re.I)
@@ -147,9 +158,13 @@ def _add(body: bytearray, chunk: bytes, limits: HttpLimits, deadline: float) -> 
         raise FetchError("timeout")
 
 
+_BOM: Final = b"\xef\xbb\xbf"
+
+
 def _finish(body: bytearray, headers: Mapping[str, str]) -> Fetched:
-    try:
-        document = parse_json_object(bytes(body))
+    raw = bytes(body)
+    try:  # RFC 8259 section 8.1: a parser may ignore a byte-order mark, and some servers send one
+        document = parse_json_object(raw[len(_BOM) :] if raw.startswith(_BOM) else raw)
     except MalformedTokenError:
         raise FetchError("invalid_json") from None
     return Fetched(document, parse_max_age(headers.get("cache-control")))
@@ -206,3 +221,32 @@ async def afetch_json(url: str, limits: HttpLimits) -> Fetched:
     except httpx.HTTPError as exc:
         raise FetchError(_network_kind(exc)) from None
     return _finish(body, headers)
+
+
+Flow = Generator[str, Fetched, None]
+"""A sequence of fetches written once, without I/O (as httpx writes an auth flow): it
+yields the URL it needs next and is sent what was fetched there. A driver does the I/O."""
+
+
+def run_flow(flow: Flow, limits: HttpLimits) -> None:
+    """Drive ``flow`` with blocking fetches."""
+    with closing(flow):
+        url = next(flow)
+        while True:
+            fetched = fetch_json(url, limits)
+            try:
+                url = flow.send(fetched)
+            except StopIteration:
+                return
+
+
+async def arun_flow(flow: Flow, limits: HttpLimits) -> None:
+    """Drive ``flow`` with awaited fetches (never blocking the event loop)."""
+    with closing(flow):
+        url = next(flow)
+        while True:
+            fetched = await afetch_json(url, limits)
+            try:
+                url = flow.send(fetched)
+            except StopIteration:
+                return

@@ -25,8 +25,8 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from jwtguard.errors import ConfigError
-from jwtguard.jose.algorithms import SUPPORTED_ALGORITHMS
-from jwtguard.keys import Key, KeySet
+from jwtguard.jose.algorithms import ALGORITHM_FAMILY, SUPPORTED_ALGORITHMS
+from jwtguard.keys import Key, KeySet, SkippedKey
 from jwtguard.keys.remote._documents import (
     Fingerprints,
     discovery_url,
@@ -34,8 +34,15 @@ from jwtguard.keys.remote._documents import (
     load_jwks,
     lookup_table,
 )
-from jwtguard.keys.remote._fetch import Fetched, FetchError, afetch_json, check_url, fetch_json
-from jwtguard.keys.remote._fetch import require_httpx as _require_httpx
+from jwtguard.keys.remote._fetch import (
+    Fetched,
+    FetchError,
+    Flow,
+    arun_flow,
+    check_url,
+    require_httpx,
+    run_flow,
+)
 from jwtguard.keys.remote.options import JWKSFetchError, JWKSHealth, JWKSOptions
 from jwtguard.protocols import Clock
 
@@ -71,7 +78,7 @@ class RemoteKeySet:
         clock: Clock = time.time,
         background_refresh: bool = True,
     ) -> None:
-        _require_httpx()
+        require_httpx()
         self.options = opts = options or JWKSOptions()
         insecure = opts.allow_insecure_http
         if (url is None) == (issuer is None):
@@ -92,6 +99,12 @@ class RemoteKeySet:
                 if unknown
                 else "algorithms: name at least one (e.g. RS256)"
             )
+        hmac = sorted(a for a in self.algorithms if ALGORITHM_FAMILY[a] == "oct")
+        if hmac:
+            raise ConfigError(
+                f"algorithms: {', '.join(hmac)}: a remote JWKS is for public-key algorithms; "
+                "an HMAC secret is never published"
+            )
         self._clock = clock
         self._background = background_refresh
         self._use(KeySet())
@@ -106,6 +119,7 @@ class RemoteKeySet:
         self._expires_at: float | None = None
         self._last_error: str | None = None
         self._last_error_at: float | None = None
+        self._skipped: tuple[SkippedKey, ...] = ()
         self._fetches = 0
         self._failures = 0
         self._consecutive_failures = 0
@@ -265,6 +279,7 @@ class RemoteKeySet:
             expires_at=self._expires_at,
             fetches=self._fetches,
             failures=self._failures,
+            skipped=self._skipped,
         )
 
     def _use(self, keyset: KeySet) -> None:
@@ -322,10 +337,7 @@ class RemoteKeySet:
     def _run(self, future: Future[bool]) -> None:
         ok = False
         try:
-            url = self._jwks_url or self._discover(
-                fetch_json(self._discovery_url(), self.options.limits)
-            )
-            self._accept(fetch_json(url, self.options.limits))
+            run_flow(self._load(), self.options.limits)
             ok = True
         except FetchError as exc:
             self._fail(exc.kind)
@@ -337,9 +349,7 @@ class RemoteKeySet:
     async def _arun(self, future: Future[bool]) -> None:
         ok = False
         try:
-            limits = self.options.limits
-            url = self._jwks_url or self._discover(await afetch_json(self._discovery_url(), limits))
-            self._accept(await afetch_json(url, limits))
+            await arun_flow(self._load(), self.options.limits)
             ok = True
         except FetchError as exc:
             self._fail(exc.kind)
@@ -347,6 +357,13 @@ class RemoteKeySet:
             self._fail(type(exc).__name__)
         finally:
             self._land(future, ok)
+
+    def _load(self) -> Flow:
+        """Discovery (for an issuer, once) and then the JWKS, as one flow for both drivers."""
+        url = self._jwks_url
+        if url is None:
+            url = self._discover((yield self._discovery_url()))
+        self._accept((yield url))
 
     def _land(self, future: Future[bool], ok: bool) -> None:
         now = self._clock()
@@ -380,6 +397,9 @@ class RemoteKeySet:
 
     def _accept(self, fetched: Fetched) -> None:
         keyset, fingerprints = load_jwks(fetched.document, self.algorithms, self.options.max_keys)
+        self._note_skipped(keyset.skipped)
+        if not len(keyset):
+            raise FetchError("no_usable_keys")
         opts = self.options
         max_age = opts.default_max_age if fetched.max_age is None else fetched.max_age
         max_age = min(max(max_age, opts.min_max_age), opts.max_max_age)
@@ -397,6 +417,22 @@ class RemoteKeySet:
             listeners = tuple(self._listeners) if removed else ()
         for listener in listeners:
             listener()
+
+    def _note_skipped(self, skipped: tuple[SkippedKey, ...]) -> None:
+        """Record the keys a fetch skipped; one log line when that list changes."""
+        if skipped == self._skipped:
+            return
+        self._skipped = skipped
+        if skipped:
+            listed = ", ".join(f"{s.kid!r} ({s.reason})" for s in skipped)
+            plural = "s" if len(skipped) > 1 else ""
+            logger.warning(
+                "jwtguard: JWKS %s: skipped %d unusable key%s: %s",
+                self._jwks_url,
+                len(skipped),
+                plural,
+                listed,
+            )
 
     def _fail(self, kind: str) -> None:
         now = self._clock()

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, fields
 
 from jwtguard.errors import ConfigError, JWTGuardError
+from jwtguard.keys.keyset import SkippedKey
 from jwtguard.keys.remote._fetch import HttpLimits
 
 __all__ = ["JWKSFetchError", "JWKSHealth", "JWKSOptions"]
@@ -15,7 +16,8 @@ class JWKSFetchError(JWTGuardError):
     """The key set could not be loaded (raised by :meth:`RemoteKeySet.preload`).
 
     ``kind`` is a fixed label such as ``timeout``, ``http_503``, ``too_large``,
-    ``invalid_json``, ``invalid_keys`` or ``issuer_mismatch``.
+    ``invalid_json``, ``invalid_keys``, ``no_usable_keys``, ``secret_in_jwks``,
+    ``private_key_in_jwks`` or ``issuer_mismatch``.
     """
 
     def __init__(self, kind: str) -> None:
@@ -103,6 +105,8 @@ class JWKSHealth:
     failures: int
     size: int = 0
     """Keys held (keys without a ``kid`` count too)."""
+    skipped: tuple[SkippedKey, ...] = ()
+    """Keys of the last fetched document that were not loaded, each with its reason."""
 
     @property
     def ready(self) -> bool:

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from jwtguard import (
     AlgorithmNotAllowedError,
+    ConfigError,
     InvalidSignatureError,
     Key,
     KeyLoadError,
@@ -24,11 +25,11 @@ from jwtguard.keys.remote import JWKSFetchError, JWKSOptions
 from jwtguard.testing import FakeIdentityProvider, FrozenClock, encode_unchecked, generate_key
 from jwtguard.testing._idp import public_jwk
 
-ALGORITHMS = [
-    "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
-    "ES256", "ES384", "ES512", "EdDSA",
+ALGORITHMS = [  # a published JWKS holds public keys: HMAC is refused (see below)
+    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
+    "ES256", "ES384", "ES512", "ES256K", "EdDSA", "Ed25519", "Ed448",
 ]  # fmt: skip
-SIGNATURE_BYTES = {"ES256": 64, "ES384": 96, "ES512": 132, "EdDSA": 64}
+SIGNATURE_BYTES = {"ES256": 64, "ES384": 96, "ES512": 132, "ES256K": 64, "EdDSA": 64}
 
 
 @pytest.fixture(params=ALGORITHMS)
@@ -99,8 +100,8 @@ def test_rejects_an_algorithm_outside_the_allow_list(alg_idp: FakeIdentityProvid
 @pytest.mark.parametrize("alg", ["RS256", "ES256", "EdDSA"])
 def test_a_public_key_is_never_an_hmac_secret(clock: FrozenClock, alg: str) -> None:
     with FakeIdentityProvider(alg, clock=clock) as idp:
-        guard = idp.guard(algorithms=[alg, "HS256"])
-        guard.keys.preload()
+        guard = Guard(idp.key_set([alg]), algorithms=[alg, "HS256"], clock=clock)
+        guard.keys.preload()  # type: ignore[attr-defined]
         jwk = idp.jwks()["keys"][0]
         for secret in (json.dumps(jwk).encode(), b64url_decode(jwk.get("n") or jwk["x"])):
             header = {"alg": "HS256", "kid": "key-1"}
@@ -156,12 +157,23 @@ def test_rsa_under_2048_bits_is_refused_at_load(clock: FrozenClock) -> None:
     small_jwk = {**RSAAlgorithm.to_jwk(small.public_key(), as_dict=True), "alg": "RS256"}
     with pytest.raises(KeyLoadError, match="1024 bits"):
         Key.from_jwk(small_jwk)
-    with pytest.raises(KeyLoadError, match="1024 bits"):
-        KeySet.from_jwks({"keys": [jwk, {**small_jwk, "kid": "small"}]}, ["RS256"])
+    keys = KeySet.from_jwks({"keys": [jwk, {**small_jwk, "kid": "small"}]}, ["RS256"])
+    assert len(keys) == 1 and "1024 bits" in keys.skipped[0].reason  # skipped, never used
     with FakeIdentityProvider("RS256", clock=clock) as idp:
         idp.extra_jwks = [{**small_jwk, "kid": "small"}]
-        with pytest.raises(JWKSFetchError, match="invalid_keys"):
-            idp.guard().keys.preload()
+        remote = idp.guard().keys
+        remote.preload()  # type: ignore[attr-defined]
+        assert remote.kids == ("key-1",)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("alg", ["HS256", "HS384", "HS512"])
+def test_hmac_never_comes_from_a_remote_jwks(clock: FrozenClock, alg: str) -> None:
+    with FakeIdentityProvider("ES256", clock=clock) as idp:
+        with pytest.raises(ConfigError, match="public-key algorithms"):
+            idp.key_set([alg])
+        idp.extra_jwks = [generate_key(alg, kid="leaked").to_jwk(private=True)]
+        with pytest.raises(JWKSFetchError, match="secret_in_jwks"):
+            idp.key_set(["ES256"]).preload()  # a published secret refuses the whole set
 
 
 def test_duplicate_kids_are_a_clear_load_time_error() -> None:
