@@ -45,6 +45,7 @@ from jwtguard.jose.algorithms import SUPPORTED_ALGORITHMS
 from jwtguard.jws import verify_jws
 from jwtguard.keys import Key, KeySet, SkippedKey
 from jwtguard.keys.remote import JWKSFetchError, JWKSHealth, JWKSOptions, RemoteKeySet
+from jwtguard.keys.tenant import Tenant, TenantStats
 from jwtguard.policy import Policy
 from jwtguard.protocols import (
     AsyncKeySource,
@@ -108,6 +109,8 @@ __all__ = [
     "Settings",
     "SignedCSRF",
     "SkippedKey",
+    "Tenant",
+    "TenantStats",
     "TokenError",
     "TokenIssuer",
     "TokenPair",

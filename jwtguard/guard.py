@@ -26,11 +26,14 @@ from jwtguard.errors import (
 from jwtguard.issuer import TokenIssuer
 from jwtguard.jose._read import JWSReader, Signed, check_signature, read_payload
 from jwtguard.jose.claims_check import validate_claims
+from jwtguard.keys import KeySet
 from jwtguard.keys.coerce import KeyInput, as_key_source, static_key_problems
+from jwtguard.keys.remote import JWKSHealth
+from jwtguard.keys.tenant import Tenant, TenantRoute, TenantRouter, TenantStats
 from jwtguard.policy import DEFAULT_MAX_TOKEN_BYTES, Policy
 from jwtguard.protocols import AsyncKeySource, Clock, RevocationChecker
 
-__all__ = ["Guard", "GuardStats", "KeyInput"]
+__all__ = ["Guard", "GuardStats", "KeyInput", "TenantStats"]
 
 logger = logging.getLogger("jwtguard")
 
@@ -50,6 +53,9 @@ class GuardStats:
     misses: int
     rejected: Mapping[str, int] = field(default_factory=dict)
     cache_size: int = 0
+    tenants: Mapping[str, TenantStats] = field(default_factory=dict)
+    """Per tenant (by issuer), for a Guard built with ``tenants``; their refusals are
+    counted in ``rejected`` too. A token naming no tenant counts only in ``rejected``."""
 
 
 class Guard:
@@ -60,7 +66,11 @@ class Guard:
     when the key source must be refreshed over the network.
 
     Args:
-        key: verification key(s), see :data:`KeyInput`.
+        key: verification key(s), see :data:`KeyInput`. Give ``key`` or ``tenants``.
+        tenants: several issuers, each a :class:`Tenant` with its own keys and
+            optionally its own audience: the token's ``iss`` selects the tenant
+            before any key is looked at (RFC 8725 section 3.8), an unknown issuer
+            is ``unknown_issuer``. ``issuer`` is then not given.
         algorithms: the mandatory allow-list, e.g. ``["RS256"]``. A key only
             ever verifies the algorithms both it and this list allow.
         audience, issuer, leeway, require, typ, max_age, max_token_bytes: see
@@ -77,8 +87,9 @@ class Guard:
 
     def __init__(
         self,
-        key: KeyInput,
+        key: KeyInput | None = None,
         *,
+        tenants: Iterable[Tenant] | None = None,
         algorithms: str | Iterable[str],
         audience: str | Iterable[str] | None = None,
         issuer: str | Iterable[str] | None = None,
@@ -113,11 +124,21 @@ class Guard:
             problems.append("cache_ttl: must be a positive number of seconds")
         if not callable(clock):
             problems.append("clock: must be a callable returning Unix time")
+        if key is None and tenants is None:
+            problems.append("key: no key configured (give key= or tenants=)")
+        if key is not None and tenants is not None:
+            problems.append("key, tenants: give key or tenants, not both")
+        if tenants is not None and self.policy.issuer:
+            problems.append("issuer: with tenants, each Tenant names its own issuer")
         if problems:
             raise ConfigError(problems)
-        self.keys = as_key_source(key, self.policy.algorithms)
+        self._router = None if tenants is None else TenantRouter(tenants, self.policy)
+        self.keys = KeySet() if key is None else as_key_source(key, self.policy.algorithms)
         # decided once: isinstance() against a runtime Protocol costs ~10 us per call
         self._async_keys = self.keys if isinstance(self.keys, AsyncKeySource) else None
+        self._awaits = self._async_keys is not None or (
+            self._router is not None and self._router.any_async
+        )
         self._clock = clock
         self._revocation = revocation
         self._reader = JWSReader(
@@ -127,6 +148,8 @@ class Guard:
         self._cache_get = self._cache.entries.get
         self._cache_ttl = cache_ttl
         self.keys.subscribe(self._cache.clear)
+        for route in self._router.routes.values() if self._router else ():
+            route.keys.subscribe(self._cache.clear)
         self.hits = 0
         self.misses = 0
         self._rejected: Counter[str] = Counter()
@@ -134,7 +157,7 @@ class Guard:
         self._issuer: TokenIssuer | None = None
         self._signing_key = signing_key
         self._access_ttl = access_ttl
-        key_problems = static_key_problems(self.keys, self.policy.algorithms)
+        key_problems = [] if key is None else static_key_problems(self.keys, self.policy.algorithms)
         if key_problems:
             raise ConfigError(key_problems)
 
@@ -164,6 +187,9 @@ class Guard:
                 if self._cache_get(text) is not None:
                     return self.verify(text)
             signed = self._reader.split(token)
+            router = self._router
+            if router is not None:
+                return self._verify_for_tenant(router, signed)
             keys = self.keys.find(signed.header.kid, signed.header.alg)
             return self._finish(signed, keys)
         except TokenError as exc:
@@ -196,15 +222,22 @@ class Guard:
 
     async def averify(self, token: str | bytes) -> Claims:
         """:meth:`verify` for async code; awaits a key-set refresh when one is needed."""
-        source = self._async_keys
-        if source is None or not isinstance(token, (str, bytes)):
+        if not self._awaits or not isinstance(token, (str, bytes)):
             return self.verify(token)  # unhashable or odd inputs: verify ends them in TokenError
         entry = self._cache_get(token)  # type: ignore[arg-type]
         if entry is not None:
             return self.verify(token)
         try:
             signed = self._reader.split(token)
-            keys = await source.afind(signed.header.kid, signed.header.alg)
+            router = self._router
+            if router is not None:
+                return await self._averify_for_tenant(router, signed)
+            source, header = self._async_keys, signed.header
+            keys = (
+                self.keys.find(header.kid, header.alg)
+                if source is None
+                else await source.afind(header.kid, header.alg)
+            )
             return self._finish(signed, keys)
         except TokenError as exc:
             self._count(exc)
@@ -212,12 +245,50 @@ class Guard:
         except Exception as exc:  # noqa: BLE001 - the contract: only TokenError escapes
             raise self._internal_error(exc) from None
 
-    def _finish(self, signed: Signed, keys: Any) -> Claims:
+    def _verify_for_tenant(self, router: TenantRouter, signed: Signed) -> Claims:
+        route, payload = router.select(signed)
+        try:
+            keys = route.keys.find(signed.header.kid, signed.header.alg)
+            return self._finish_for(route, signed, keys, payload)
+        except TokenError as exc:
+            route.count(exc)
+            raise
+
+    async def _averify_for_tenant(self, router: TenantRouter, signed: Signed) -> Claims:
+        route, payload = router.select(signed)
+        try:
+            source = route.async_keys
+            header = signed.header
+            keys = (
+                route.keys.find(header.kid, header.alg)
+                if source is None
+                else await source.afind(header.kid, header.alg)
+            )
+            return self._finish_for(route, signed, keys, payload)
+        except TokenError as exc:
+            route.count(exc)
+            raise
+
+    def _finish_for(
+        self, route: TenantRoute, signed: Signed, keys: Any, payload: dict[str, Any]
+    ) -> Claims:
+        claims = self._finish(signed, keys, route.policy, payload)
+        route.accept()
+        return claims
+
+    def _finish(
+        self,
+        signed: Signed,
+        keys: Any,
+        policy: Policy | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> Claims:
         self.misses += 1
         check_signature(signed, keys)
-        payload = read_payload(signed)
+        if payload is None:
+            payload = read_payload(signed)
         now = self._clock()
-        valid_until = validate_claims(payload, self.policy, now)
+        valid_until = validate_claims(payload, policy or self.policy, now)
         claims = Claims.adopt(payload)
         if self._revocation is not None and self._is_revoked(claims):
             self._cache.discard(signed.token)
@@ -257,10 +328,26 @@ class Guard:
             self._rejected[code] += 1
 
     def stats(self) -> GuardStats:
-        """Counters: cache hits and misses, refusals by code, entries cached."""
+        """Counters: cache hits and misses, refusals by code, entries cached, per tenant."""
         with self._rejected_lock:
             rejected = dict(self._rejected)
-        return GuardStats(self.hits, self.misses, rejected, len(self._cache))
+        routes = self._router.routes if self._router else {}
+        tenants = {issuer: route.stats() for issuer, route in routes.items()}
+        return GuardStats(self.hits, self.misses, rejected, len(self._cache), tenants)
+
+    @property
+    def tenants(self) -> Mapping[str, Tenant]:
+        """The tenants by issuer, each with its key source as bound here (empty without)."""
+        routes = self._router.routes if self._router else {}
+        return {issuer: route.tenant for issuer, route in routes.items()}
+
+    def health(self) -> dict[str, JWKSHealth | None]:
+        """Each tenant's key-source health by issuer (``None`` for static keys).
+
+        Without tenants it is empty: use ``guard.keys.health()`` of a remote set.
+        """
+        routes = self._router.routes if self._router else {}
+        return {issuer: route.tenant.health() for issuer, route in routes.items()}
 
     # -- cache control -----------------------------------------------------------------
 

@@ -11,29 +11,53 @@ from typing import TYPE_CHECKING, Any
 
 from jwtguard.errors import ConfigError
 from jwtguard.keys.remote import JWKSOptions, RemoteKeySet
+from jwtguard.keys.tenant import Tenant
 from jwtguard.revocation.memory import DEFAULT_LEEWAY, MemoryRevocationStore
 
 if TYPE_CHECKING:
     from jwtguard.config.settings import Settings
 
-__all__ = ["guard_kwargs", "key_source", "revocation_store"]
+__all__ = ["guard_kwargs", "key_source", "revocation_store", "tenants"]
+
+
+def _jwks_options(settings: Settings) -> JWKSOptions:
+    return JWKSOptions(
+        cooldown=settings.jwks_cooldown,
+        read_timeout=settings.jwks_timeout,
+        total_timeout=2 * settings.jwks_timeout,
+        allow_insecure_http=settings.jwks_allow_insecure_http,
+    )
+
+
+def tenants(settings: Settings) -> list[Tenant] | None:
+    """The ``tenants`` argument of :class:`jwtguard.Guard`, each with its remote key set
+    (by discovery of its issuer, or its own JWKS URL); ``None`` for one key source."""
+    if not settings.tenants:
+        return None
+    return [
+        Tenant(
+            t.issuer,
+            RemoteKeySet(
+                t.jwks_url,
+                issuer=None if t.jwks_url else t.issuer,
+                algorithms=settings.algorithms,
+                options=_jwks_options(settings),
+            ),
+            t.audience or None,
+        )
+        for t in settings.tenants
+    ]
 
 
 def key_source(settings: Settings) -> Any:
     """The ``key`` argument of :class:`jwtguard.Guard`: a :class:`RemoteKeySet`, a PEM
     or an HMAC secret (text or bytes)."""
     if settings.jwks_url is not None or settings.oidc_issuer is not None:
-        options = JWKSOptions(
-            cooldown=settings.jwks_cooldown,
-            read_timeout=settings.jwks_timeout,
-            total_timeout=2 * settings.jwks_timeout,
-            allow_insecure_http=settings.jwks_allow_insecure_http,
-        )
         return RemoteKeySet(
             settings.jwks_url,
             issuer=settings.oidc_issuer,
             algorithms=settings.algorithms,
-            options=options,
+            options=_jwks_options(settings),
         )
     if settings.public_key is not None:
         return settings.public_key
@@ -81,8 +105,11 @@ def guard_kwargs(settings: Settings, **overrides: Any) -> dict[str, Any]:
         "signing_key": None if settings.private_key is None else settings.private_key.reveal(),
     }
     kwargs.update(overrides)
-    if "key" not in kwargs:
-        kwargs["key"] = key_source(settings)
+    if "key" not in kwargs and "tenants" not in kwargs:
+        if settings.tenants:
+            kwargs["tenants"] = tenants(settings)
+        else:
+            kwargs["key"] = key_source(settings)
     if "revocation" not in kwargs:
         kwargs["revocation"] = revocation_store(settings)
     return kwargs

@@ -36,6 +36,7 @@ __all__ = [
     "SETTINGS_NAMES",
     "Secret",
     "Settings",
+    "TenantSettings",
     "defaults",
     "mask_url",
     "parse_duration",
@@ -58,6 +59,31 @@ ENV_NAMES: Final = SETTINGS_NAMES | ADAPTER_NAMES
 """The names the environment may hold: the Guard's settings, and the adapters' options
 (one deployment's variables serve its web app and the ``jwtguard`` CLI alike)."""
 MAX_LEEWAY: Final = 300.0
+TENANT_FIELDS: Final = ("ISSUER", "AUDIENCE", "JWKS_URL")
+"""``TENANT_<NAME>_<FIELD>``: one tenant of a multi-tenant configuration."""
+
+
+def tenant_names(source: Source) -> frozenset[str]:
+    """The ``TENANT_<NAME>_<FIELD>`` names ``source`` holds (they are known names too)."""
+    return frozenset(
+        name
+        for name in source.names()
+        if name.startswith("TENANT_")
+        and any(name.endswith("_" + f) and len(name) > len(f) + 8 for f in TENANT_FIELDS)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TenantSettings:
+    """One issuer of a multi-tenant configuration.
+
+    Its keys come from OIDC discovery of ``issuer``, or from ``jwks_url`` when set;
+    ``audience``, when not empty, replaces the Guard's audience for its tokens.
+    """
+
+    issuer: str
+    audience: tuple[str, ...] = ()
+    jwks_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +108,9 @@ class Settings:
     jwks_timeout: float = 5.0
     jwks_cooldown: float = 30.0
     jwks_allow_insecure_http: bool = False
+    tenants: tuple[TenantSettings, ...] = ()
+    """Several issuers, each with its own keys: several ``OIDC_ISSUER`` values, or
+    ``TENANT_<NAME>_ISSUER`` with ``_AUDIENCE`` and ``_JWKS_URL`` (docs/keys.md)."""
     revocation: str | None = None
     """``None`` (no store), ``"memory"`` or ``"redis"`` (then ``redis`` is set)."""
     redis: RedisConfig | None = field(default=None, repr=False)  # its URL may hold a password
@@ -111,7 +140,7 @@ class Settings:
         reader = Reader(source)
         reader.problems.extend(problems)
         settings = cls.read(reader)
-        reader.check_names(ENV_NAMES, ignore=ignore)
+        reader.check_names(ENV_NAMES | tenant_names(source), ignore=ignore)
         reader.raise_problems()
         return settings
 
@@ -120,7 +149,7 @@ class Settings:
         """Read any source that holds only the Guard's settings (unknown names refused)."""
         reader = Reader(source)
         settings = cls.read(reader)
-        reader.check_names(SETTINGS_NAMES, ignore=ignore)
+        reader.check_names(SETTINGS_NAMES | tenant_names(source), ignore=ignore)
         reader.raise_problems()
         return settings
 
@@ -240,11 +269,18 @@ class _SettingsReader:
         return {} if config is None else {"revocation": "redis", "redis": config}
 
     def remote_keys(self, local_key: bool) -> dict[str, Any]:
-        """``JWKS_URL`` / ``OIDC_ISSUER`` and their options (see jwtguard.keys.remote)."""
+        """``JWKS_URL`` / ``OIDC_ISSUER`` / ``TENANT_*`` and their options (keys.remote)."""
         r = self.r
-        url, issuer = r.text("JWKS_URL"), r.text("OIDC_ISSUER")
-        if url is None and issuer is None:
+        url, issuers = r.text("JWKS_URL"), r.strings("OIDC_ISSUER")
+        named = self.named_tenants()
+        if url is None and not issuers and not named:
             return {}
+        tenants: tuple[TenantSettings, ...] = ()
+        if len(issuers) > 1 or named:
+            tenants = (*(TenantSettings(i) for i in issuers), *named)
+            self.check_tenants(tenants, url)
+            url, issuers = None, ()
+        issuer = issuers[0] if issuers else None
         insecure = r.flag("JWKS_ALLOW_INSECURE_HTTP", False)
         if url is not None and issuer is not None:
             r.problems.append(f"{r.label('JWKS_URL')} and {r.label('OIDC_ISSUER')}: set only one")
@@ -253,7 +289,10 @@ class _SettingsReader:
                 f"{r.label('JWKS_URL')}/OIDC_ISSUER and {r.label('SECRET_KEY')}/PUBLIC_KEY: "
                 "set one key source"
             )
-        for name, value in (("JWKS_URL", url), ("OIDC_ISSUER", issuer)):
+        urls = [("JWKS_URL", url), ("OIDC_ISSUER", issuer)]
+        urls += [("OIDC_ISSUER/TENANT_*_ISSUER", t.issuer) for t in tenants]
+        urls += [("TENANT_*_JWKS_URL", t.jwks_url) for t in tenants]
+        for name, value in urls:
             if value is not None:
                 try:
                     check_url(value, allow_insecure_http=insecure, what=r.label(name))
@@ -267,7 +306,45 @@ class _SettingsReader:
             "jwks_timeout": r.duration("JWKS_TIMEOUT", 5.0, minimum=0.1),
             "jwks_cooldown": r.duration("JWKS_COOLDOWN", 30.0),
             "jwks_allow_insecure_http": insecure,
+            "tenants": tenants,
         }
+
+    def named_tenants(self) -> tuple[TenantSettings, ...]:
+        """``TENANT_<NAME>_ISSUER`` (required), ``_AUDIENCE`` and ``_JWKS_URL``, by name."""
+        r = self.r
+        names = sorted(
+            {
+                n.rsplit("_" + f, 1)[0]
+                for n in tenant_names(r.source)
+                for f in TENANT_FIELDS
+                if n.endswith("_" + f)
+            }
+        )
+        tenants = []
+        for prefix in names:
+            issuer = r.text(prefix + "_ISSUER")
+            if issuer is None:
+                r.problem(prefix + "_ISSUER", "required for this tenant")
+                continue
+            tenants.append(
+                TenantSettings(
+                    issuer, r.strings(prefix + "_AUDIENCE"), r.text(prefix + "_JWKS_URL")
+                )
+            )
+        return tuple(tenants)
+
+    def check_tenants(self, tenants: tuple[TenantSettings, ...], url: str | None) -> None:
+        """Several issuers: each names its own keys and issuer; none given twice."""
+        r = self.r
+        if url is not None:
+            r.problem("JWKS_URL", "with several issuers, give each its own TENANT_<NAME>_JWKS_URL")
+        if r.is_set("ISSUER"):
+            r.problem("ISSUER", "with several issuers, each tenant names its own issuer")
+        seen: set[str] = set()
+        for tenant in tenants:
+            if tenant.issuer in seen:
+                r.problems.append(f"issuer {tenant.issuer[:80]!r} given twice")
+            seen.add(tenant.issuer)
 
     def algorithms(
         self, secret: Secret[str | bytes] | None, pem_name: str, pem: str | None, remote: bool

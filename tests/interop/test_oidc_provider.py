@@ -17,6 +17,9 @@ from jwtguard import (
     InvalidTypeError,
     JWKSOptions,
     RemoteKeySet,
+    Tenant,
+    TokenError,
+    UnknownIssuerError,
     UnknownKeyError,
 )
 
@@ -136,3 +139,55 @@ def test_rotation_same_kid_rekeyed(
     with pytest.raises(InvalidSignatureError):
         guard.verify(before)
     assert guard.verify(provider.token())["sub"] == "interop"
+
+
+def test_two_provider_instances_as_two_tenants(
+    jose: Jose, oidc_provider: Callable[..., OidcProvider], remote: Callable[..., RemoteKeySet]
+) -> None:
+    key_a, _ = jose.generate("RS256", kid="shared-kid")
+    key_b, _ = jose.generate("ES256", kid="shared-kid")  # the same kid at both: iss decides
+    a = oidc_provider([key_a], "RS256", path="/tenant-a")
+    b = oidc_provider([key_b], "ES256", path="/tenant-b")
+    guard = Guard(
+        tenants=[
+            Tenant(a.issuer, remote(a.issuer, ["RS256"])),
+            Tenant(b.issuer, remote(b.issuer, ["ES256"]), audience=AUDIENCE),
+        ],
+        algorithms=["RS256", "ES256"],
+        audience=AUDIENCE,
+        typ="at+jwt",
+    )
+    token_a, token_b = a.token(), b.token()
+    assert guard.verify(token_a)["iss"] == a.issuer
+    assert guard.verify(token_b)["iss"] == b.issuer
+
+    # tenant A's key signing a token that claims to come from tenant B
+    claims_b = dict(guard.verify(token_b))
+    forged = jose.sign("RS256", key_a, claims_b, header={"typ": "at+jwt"})
+    with pytest.raises(TokenError) as refused:
+        guard.verify(forged)
+    assert refused.value.code == "unknown_key"  # B's keys have no RS256 key
+    resigned = jose.sign("ES256", key_b, {**claims_b, "iss": a.issuer}, header={"typ": "at+jwt"})
+    with pytest.raises(TokenError) as refused:
+        guard.verify(resigned)  # B's key claiming A: A's keys are RSA
+    assert refused.value.code == "unknown_key"
+
+    stranger = jose.sign(
+        "RS256",
+        key_a,
+        {**claims_b, "iss": "http://127.0.0.1:1/other"},
+        header={"typ": "at+jwt"},
+    )
+    with pytest.raises(UnknownIssuerError) as unknown:
+        guard.verify(stranger)
+    assert unknown.value.code == "unknown_issuer"
+
+    stats = guard.stats()
+    assert stats.tenants[a.issuer].verified == 1
+    assert stats.tenants[b.issuer].verified == 1  # the second time was a cache hit
+    assert stats.tenants[b.issuer].rejected == {"unknown_key": 1}
+    assert stats.tenants[a.issuer].rejected == {"unknown_key": 1}
+    assert stats.rejected["unknown_issuer"] == 1
+    health = guard.health()
+    assert set(health) == {a.issuer, b.issuer}
+    assert all(h is not None and h.ready for h in health.values())

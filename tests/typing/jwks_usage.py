@@ -8,7 +8,11 @@ from jwtguard import (
     JWKSFetchError,
     JWKSHealth,
     JWKSOptions,
+    KeySet,
     RemoteKeySet,
+    SkippedKey,
+    Tenant,
+    TenantStats,
 )
 from jwtguard.testing import FakeIdentityProvider, FrozenClock
 
@@ -35,3 +39,22 @@ async def check() -> str:
         remote.close()
         discovered.close()
         return f"{claims.subject} {health.kids} {health.ready} {idp.count('jwks')}"
+
+
+def tenants() -> int:
+    """Several issuers, each with its own keys; skipped keys and per-tenant counters."""
+    options = JWKSOptions(allow_insecure_http=True)
+    with FakeIdentityProvider("ES256") as idp:
+        discovered: Tenant = Tenant.discover(idp.issuer, algorithms=["ES256"], options=options)
+        static = Tenant("https://static.example", KeySet.from_jwks(idp.jwks()), audience="b")
+        guard = Guard(tenants=[discovered, static], algorithms=["ES256"], audience="api")
+        claims = guard.verify(idp.issue(sub="1"))
+        stats: TenantStats = guard.stats().tenants[idp.issuer]
+        health: JWKSHealth | None = guard.health()[idp.issuer]
+        skipped: tuple[SkippedKey, ...] = (
+            static.keys.skipped if isinstance(static.keys, KeySet) else ()
+        )
+        tenant: Tenant = guard.tenants[idp.issuer]
+        if isinstance(tenant.keys, RemoteKeySet):
+            tenant.keys.close()
+        return stats.verified + len(skipped) + (health.size if health else 0) + len(claims)

@@ -25,7 +25,7 @@ def test_each_block_runs_on_its_own(block: str) -> None:
     for name in RECIPES:
         guard = namespace.get(name)
         if isinstance(guard, Guard):
-            tenants = getattr(guard, "tenants", None)  # multi-tenant guards: one source each
+            tenants = guard.tenants  # multi-tenant guards: one source each
             sources = [t.keys for t in tenants.values()] if tenants else [guard.keys]
             for keys in sources:
                 assert isinstance(keys, RemoteKeySet)
