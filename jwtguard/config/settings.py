@@ -25,7 +25,7 @@ from jwtguard.config.options import ADAPTER_NAMES
 from jwtguard.errors import ConfigError, KeyLoadError
 from jwtguard.jose.algorithms import ALGORITHM_FAMILY, HMAC_MIN_KEY_BYTES, SUPPORTED_ALGORITHMS
 from jwtguard.keys.key import Key, default_algorithms
-from jwtguard.keys.remote._fetch import check_url
+from jwtguard.keys.remote import check_url
 from jwtguard.policy import DEFAULT_MAX_TOKEN_BYTES
 
 if TYPE_CHECKING:

@@ -3,7 +3,8 @@ single-flight refetch, cooldown, negative caching, stale-if-error and size/time
 limits (``pip install jwtguard[jwks]``). See docs/keys.md.
 """
 
+from jwtguard.keys.remote._fetch import check_url
 from jwtguard.keys.remote.keyset import RemoteKeySet
 from jwtguard.keys.remote.options import JWKSFetchError, JWKSHealth, JWKSOptions
 
-__all__ = ["JWKSFetchError", "JWKSHealth", "JWKSOptions", "RemoteKeySet"]
+__all__ = ["JWKSFetchError", "JWKSHealth", "JWKSOptions", "RemoteKeySet", "check_url"]

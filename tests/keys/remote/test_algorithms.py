@@ -23,7 +23,6 @@ from jwtguard.guard import Guard
 from jwtguard.jose._b64 import b64url_decode, b64url_encode
 from jwtguard.keys.remote import JWKSFetchError, JWKSOptions
 from jwtguard.testing import FakeIdentityProvider, FrozenClock, encode_unchecked, generate_key
-from jwtguard.testing._idp import public_jwk
 
 ALGORITHMS = [  # a published JWKS holds public keys: HMAC is refused (see below)
     "RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
@@ -151,7 +150,7 @@ def test_eddsa_with_ed448(clock: FrozenClock) -> None:
 
 def test_rsa_under_2048_bits_is_refused_at_load(clock: FrozenClock) -> None:
     small = rsa.generate_private_key(public_exponent=65537, key_size=1024)
-    jwk = public_jwk(Key.from_crypto(rsa.generate_private_key(65537, 2048), "RS256"), "RS256")
+    jwk = Key.from_crypto(rsa.generate_private_key(65537, 2048), "RS256").to_jwk()
     from jwt.algorithms import RSAAlgorithm
 
     small_jwk = {**RSAAlgorithm.to_jwk(small.public_key(), as_dict=True), "alg": "RS256"}
@@ -177,15 +176,15 @@ def test_hmac_never_comes_from_a_remote_jwks(clock: FrozenClock, alg: str) -> No
 
 
 def test_duplicate_kids_are_a_clear_load_time_error() -> None:
-    a = public_jwk(generate_key("ES256", kid="same"), "ES256")
-    b = public_jwk(generate_key("ES256", kid="same"), "ES256")
+    a = generate_key("ES256", kid="same").to_jwk()
+    b = generate_key("ES256", kid="same").to_jwk()
     with pytest.raises(KeyLoadError, match="duplicate key id 'same'"):
         KeySet.from_jwks({"keys": [a, b]}, ["ES256"])
 
 
 def test_ec_curve_is_bound_to_its_algorithm(clock: FrozenClock) -> None:
     p384 = Key.from_crypto(ec.generate_private_key(ec.SECP384R1()), "ES384", kid="p384")
-    jwk = public_jwk(p384, "ES384")
+    jwk = p384.to_jwk()
     with pytest.raises(KeyLoadError):
         Key.from_jwk({**jwk, "alg": "ES256"})
     without_alg = {k: v for k, v in jwk.items() if k != "alg"}

@@ -12,7 +12,6 @@ import pytest
 from jwtguard import Guard, UnknownKeyError
 from jwtguard.keys.remote import JWKSFetchError, RemoteKeySet
 from jwtguard.testing import FakeIdentityProvider, FrozenClock, generate_key
-from jwtguard.testing._idp import public_jwk
 
 
 def _expire(clock: FrozenClock) -> None:
@@ -174,8 +173,8 @@ def test_use_enc_and_encrypt_only_keys_never_verify(
     enc_key = generate_key("ES256", kid="enc-1")
     ops_key = generate_key("ES256", kid="ops-1")
     idp.extra_jwks = [
-        {**public_jwk(enc_key, "ES256"), "use": "enc"},
-        {**public_jwk(ops_key, "ES256"), "key_ops": ["encrypt"], "use": None},
+        {**enc_key.to_jwk(), "use": "enc"},
+        {**ops_key.to_jwk(), "key_ops": ["encrypt"], "use": None},
     ]
     del idp.extra_jwks[1]["use"]
     remote = make_remote()
@@ -196,7 +195,7 @@ def test_duplicate_kids_fail_the_whole_document(
     remote = make_remote()
     remote.preload()
     impostor = generate_key("ES256", kid="key-1")
-    idp.extra_jwks = [public_jwk(impostor, "ES256")]
+    idp.extra_jwks = [impostor.to_jwk()]
     _expire(clock)
     remote.refresh_if_due()
     assert remote.health().last_error == "invalid_keys"
