@@ -39,7 +39,7 @@ from jwtguard.adapters.wsgi import CLAIMS_KEY, decide
 from jwtguard.claims import Claims
 from jwtguard.config import PREFIX, PrefixedSource, Reader
 from jwtguard.config.options import ADAPTER_NAMES, PIPELINE_OPTIONS, read_pipeline_options
-from jwtguard.config.settings import SETTINGS_NAMES, Settings, tenant_names
+from jwtguard.config.settings import SETTINGS_NAMES, Settings, known_names
 from jwtguard.config.settings import defaults as settings_defaults
 from jwtguard.errors import ConfigError
 from jwtguard.guard import Guard
@@ -232,7 +232,7 @@ class JWTGuard:
             for name in sorted(SETTINGS_NAMES):
                 if reader.is_set(name):
                     reader.problem(name, _GUARD_GIVEN)
-        reader.check_names(SETTINGS_NAMES | ADAPTER_NAMES | tenant_names(reader.source))
+        reader.check_names(known_names(reader.source) | ADAPTER_NAMES)
         checker = guard if isinstance(guard, Guard) else _stand_in()
         _check_options(reader, from_config, self._options, checker)
         reader.raise_problems()

@@ -21,11 +21,13 @@ from jwtguard._source import PrefixedSource, Reader, Source
 from jwtguard._values import Secret, mask_url, parse_duration
 from jwtguard.config import build
 from jwtguard.config.dotenv import read_dotenv
+from jwtguard.config.key_source import (
+    TenantSettings,
+    read_algorithms,
+    read_remote_keys,
+    tenant_names,
+)
 from jwtguard.config.options import ADAPTER_NAMES
-from jwtguard.errors import ConfigError, KeyLoadError
-from jwtguard.jose.algorithms import ALGORITHM_FAMILY, HMAC_MIN_KEY_BYTES, SUPPORTED_ALGORITHMS
-from jwtguard.keys.key import Key, default_algorithms
-from jwtguard.keys.remote import check_url
 from jwtguard.policy import DEFAULT_MAX_TOKEN_BYTES
 
 if TYPE_CHECKING:
@@ -38,6 +40,7 @@ __all__ = [
     "Settings",
     "TenantSettings",
     "defaults",
+    "known_names",
     "mask_url",
     "parse_duration",
 ]
@@ -59,31 +62,6 @@ ENV_NAMES: Final = SETTINGS_NAMES | ADAPTER_NAMES
 """The names the environment may hold: the Guard's settings, and the adapters' options
 (one deployment's variables serve its web app and the ``jwtguard`` CLI alike)."""
 MAX_LEEWAY: Final = 300.0
-TENANT_FIELDS: Final = ("ISSUER", "AUDIENCE", "JWKS_URL")
-"""``TENANT_<NAME>_<FIELD>``: one tenant of a multi-tenant configuration."""
-
-
-def tenant_names(source: Source) -> frozenset[str]:
-    """The ``TENANT_<NAME>_<FIELD>`` names ``source`` holds (they are known names too)."""
-    return frozenset(
-        name
-        for name in source.names()
-        if name.startswith("TENANT_")
-        and any(name.endswith("_" + f) and len(name) > len(f) + 8 for f in TENANT_FIELDS)
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class TenantSettings:
-    """One issuer of a multi-tenant configuration.
-
-    Its keys come from OIDC discovery of ``issuer``, or from ``jwks_url`` when set;
-    ``audience``, when not empty, replaces the Guard's audience for its tokens.
-    """
-
-    issuer: str
-    audience: tuple[str, ...] = ()
-    jwks_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +118,7 @@ class Settings:
         reader = Reader(source)
         reader.problems.extend(problems)
         settings = cls.read(reader)
-        reader.check_names(ENV_NAMES | tenant_names(source), ignore=ignore)
+        reader.check_names(known_names(source) | ADAPTER_NAMES, ignore=ignore)
         reader.raise_problems()
         return settings
 
@@ -149,7 +127,7 @@ class Settings:
         """Read any source that holds only the Guard's settings (unknown names refused)."""
         reader = Reader(source)
         settings = cls.read(reader)
-        reader.check_names(SETTINGS_NAMES | tenant_names(source), ignore=ignore)
+        reader.check_names(known_names(source), ignore=ignore)
         reader.raise_problems()
         return settings
 
@@ -182,6 +160,12 @@ class Settings:
         return build.revocation_store(self)
 
 
+def known_names(source: Source) -> frozenset[str]:
+    """The Guard's setting names ``source`` may hold: :data:`SETTINGS_NAMES` and the
+    ``TENANT_<NAME>_*`` names of its tenants (an adapter adds its own options' names)."""
+    return SETTINGS_NAMES | tenant_names(source)
+
+
 def defaults() -> dict[str, object]:
     """Every setting name with its default as a Python value (``None``: unset, or worked
     out from the others, as the algorithms are from the key), for adapters that show the
@@ -205,7 +189,7 @@ class _SettingsReader:
         secret = r.secret("SECRET_KEY")
         public = r.text_or_file("PUBLIC_KEY")
         private = r.text_or_file("PRIVATE_KEY")
-        remote = self.remote_keys(secret is not None or public is not None)
+        remote = read_remote_keys(r, secret is not None or public is not None)
         if secret is None and public is None and private is None and not remote:
             self.r.problems.append(
                 f"{r.label('SECRET_KEY')} (or JWT_SECRET_KEY), {r.label('PUBLIC_KEY')}[_FILE], "
@@ -217,7 +201,7 @@ class _SettingsReader:
                 "set an HMAC secret or a key pair, not both"
             )
         pem_name = "PUBLIC_KEY" if public is not None else "PRIVATE_KEY"
-        algorithms = self.algorithms(secret, pem_name, public or private, bool(remote))
+        algorithms = read_algorithms(r, secret, pem_name, public or private, bool(remote))
         leeway = r.duration("LEEWAY", 0.0, maximum=MAX_LEEWAY)
         cache_ttl = r.duration("CACHE_TTL", 0.0, minimum=1) if r.is_set("CACHE_TTL") else None
         return Settings(
@@ -267,144 +251,3 @@ class _SettingsReader:
 
         config = RedisConfig.read(r)
         return {} if config is None else {"revocation": "redis", "redis": config}
-
-    def remote_keys(self, local_key: bool) -> dict[str, Any]:
-        """``JWKS_URL`` / ``OIDC_ISSUER`` / ``TENANT_*`` and their options (keys.remote)."""
-        r = self.r
-        url, issuers = r.text("JWKS_URL"), r.strings("OIDC_ISSUER")
-        named = self.named_tenants()
-        if url is None and not issuers and not named:
-            return {}
-        tenants: tuple[TenantSettings, ...] = ()
-        if len(issuers) > 1 or named:
-            tenants = (*(TenantSettings(i) for i in issuers), *named)
-            self.check_tenants(tenants, url)
-            url, issuers = None, ()
-        issuer = issuers[0] if issuers else None
-        insecure = r.flag("JWKS_ALLOW_INSECURE_HTTP", False)
-        if url is not None and issuer is not None:
-            r.problems.append(f"{r.label('JWKS_URL')} and {r.label('OIDC_ISSUER')}: set only one")
-        if local_key:
-            r.problems.append(
-                f"{r.label('JWKS_URL')}/OIDC_ISSUER and {r.label('SECRET_KEY')}/PUBLIC_KEY: "
-                "set one key source"
-            )
-        urls = [("JWKS_URL", url), ("OIDC_ISSUER", issuer)]
-        urls += [("OIDC_ISSUER/TENANT_*_ISSUER", t.issuer) for t in tenants]
-        urls += [("TENANT_*_JWKS_URL", t.jwks_url) for t in tenants]
-        for name, value in urls:
-            if value is not None:
-                try:
-                    check_url(value, allow_insecure_http=insecure, what=r.label(name))
-                except ConfigError as exc:
-                    r.problems.extend(exc.problems)
-        if importlib.util.find_spec("httpx") is None:
-            r.problems.append(f"{r.label('JWKS_URL')}/OIDC_ISSUER: pip install 'jwtguard[jwks]'")
-        return {
-            "jwks_url": url,
-            "oidc_issuer": issuer,
-            "jwks_timeout": r.duration("JWKS_TIMEOUT", 5.0, minimum=0.1),
-            "jwks_cooldown": r.duration("JWKS_COOLDOWN", 30.0),
-            "jwks_allow_insecure_http": insecure,
-            "tenants": tenants,
-        }
-
-    def named_tenants(self) -> tuple[TenantSettings, ...]:
-        """``TENANT_<NAME>_ISSUER`` (required), ``_AUDIENCE`` and ``_JWKS_URL``, by name."""
-        r = self.r
-        names = sorted(
-            {
-                n.rsplit("_" + f, 1)[0]
-                for n in tenant_names(r.source)
-                for f in TENANT_FIELDS
-                if n.endswith("_" + f)
-            }
-        )
-        tenants = []
-        for prefix in names:
-            issuer = r.text(prefix + "_ISSUER")
-            if issuer is None:
-                r.problem(prefix + "_ISSUER", "required for this tenant")
-                continue
-            tenants.append(
-                TenantSettings(
-                    issuer, r.strings(prefix + "_AUDIENCE"), r.text(prefix + "_JWKS_URL")
-                )
-            )
-        return tuple(tenants)
-
-    def check_tenants(self, tenants: tuple[TenantSettings, ...], url: str | None) -> None:
-        """Several issuers: each names its own keys and issuer; none given twice."""
-        r = self.r
-        if url is not None:
-            r.problem("JWKS_URL", "with several issuers, give each its own TENANT_<NAME>_JWKS_URL")
-        if r.is_set("ISSUER"):
-            r.problem("ISSUER", "with several issuers, each tenant names its own issuer")
-        seen: set[str] = set()
-        for tenant in tenants:
-            if tenant.issuer in seen:
-                r.problems.append(f"issuer {tenant.issuer[:80]!r} given twice")
-            seen.add(tenant.issuer)
-
-    def algorithms(
-        self, secret: Secret[str | bytes] | None, pem_name: str, pem: str | None, remote: bool
-    ) -> tuple[str, ...]:
-        r = self.r
-        if r.is_set("ALGORITHMS"):
-            algs = r.strings("ALGORITHMS")
-        elif remote:
-            algs = ("RS256",)
-        elif secret is None and pem is not None:
-            try:
-                algs = default_algorithms(pem)
-            except KeyLoadError as exc:
-                r.problem(pem_name, str(exc))
-                return ("RS256",)
-        else:
-            algs = ("HS256",)
-        if not algs:
-            r.problem("ALGORITHMS", "name at least one algorithm")
-        for alg in algs:
-            if alg.lower() == "none":
-                r.problem("ALGORITHMS", "'none' is never allowed")
-            elif alg not in SUPPORTED_ALGORITHMS:
-                r.problem(
-                    "ALGORITHMS",
-                    f"unknown algorithm {alg[:20]!r} "
-                    f"(supported: {', '.join(sorted(SUPPORTED_ALGORITHMS))})",
-                )
-        known = tuple(a for a in algs if a in SUPPORTED_ALGORITHMS)
-        families = {ALGORITHM_FAMILY[a] for a in known}
-        hmac = "oct" in families
-        if hmac and len(families) > 1:
-            r.problem("ALGORITHMS", "HMAC and public-key algorithms are mixed for one key")
-        elif hmac and secret is not None:
-            size = len(_raw_bytes(secret))
-            need = max(HMAC_MIN_KEY_BYTES[a] for a in known)
-            if size < need:
-                r.problem(
-                    "SECRET_KEY",
-                    f"{size} bytes is too short for {', '.join(known)}; "
-                    f"at least {need} bytes (RFC 7518 section 3.2)",
-                )
-        elif hmac and remote:
-            r.problem("ALGORITHMS", "a remote JWKS is for public-key algorithms, not HMAC")
-        elif hmac and secret is None and pem is not None:
-            r.problem("ALGORITHMS", f"HMAC algorithms need {r.label('SECRET_KEY')}, not a PEM key")
-        elif not hmac and known and secret is not None:
-            r.problem(
-                "ALGORITHMS",
-                f"{', '.join(known)} need a public key; "
-                f"{r.label('SECRET_KEY')} only works with HS256/384/512",
-            )
-        elif known and pem is not None and len(known) == len(algs):
-            try:  # the key itself against its algorithms (RSA size, ROCA, curve)
-                Key.from_pem(pem, known)
-            except KeyLoadError as exc:
-                r.problem(pem_name, str(exc))
-        return algs
-
-
-def _raw_bytes(secret: Secret[str | bytes]) -> bytes:
-    value = secret.reveal()
-    return value.encode("utf-8") if isinstance(value, str) else value
