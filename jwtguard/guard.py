@@ -162,7 +162,10 @@ class Guard:
             raise ConfigError(key_problems)
 
     def __repr__(self) -> str:
-        return f"Guard(algorithms={list(self.policy.algorithms)!r}, keys={self.keys!r})"
+        algorithms = list(self.policy.algorithms)
+        if self._router is not None:
+            return f"Guard(algorithms={algorithms!r}, tenants={list(self._router.routes)!r})"
+        return f"Guard(algorithms={algorithms!r}, keys={self.keys!r})"
 
     # -- verification ------------------------------------------------------------------
 

@@ -89,3 +89,37 @@ def test_tenant_names_are_known_in_any_source() -> None:
     assert Settings.from_source(source).tenants == (TenantSettings(A, ("acme",)),)
     with pytest.raises(ConfigError, match=r"JWTGUARD\['TENANT_ACME_ISUER'\]: unknown setting"):
         Settings.from_source(DictSource({"TENANT_ACME_ISSUER": A, "TENANT_ACME_ISUER": A}))
+
+
+def test_a_flask_app_configured_with_two_tenants() -> None:
+    from flask import Flask
+
+    from jwtguard.adapters.flask import JWTGuard, current_claims, jwt_required
+
+    with (
+        FakeIdentityProvider("RS256", issuer_path="/a") as a,
+        FakeIdentityProvider("ES256", issuer_path="/b", audience="b-api") as b,
+    ):
+        app = Flask(__name__)
+        app.config.update(
+            JWTGUARD_TENANT_A_ISSUER=a.issuer,
+            JWTGUARD_TENANT_B_ISSUER=b.issuer,
+            JWTGUARD_TENANT_B_AUDIENCE="b-api",
+            JWTGUARD_AUDIENCE="api",
+            JWTGUARD_ALGORITHMS=["RS256", "ES256"],
+            JWTGUARD_JWKS_ALLOW_INSECURE_HTTP=True,
+        )
+
+        @app.get("/me")
+        @jwt_required
+        def me() -> dict[str, str]:
+            return {"iss": current_claims["iss"]}
+
+        JWTGuard(app)
+        client = app.test_client()
+        for idp in (a, b):
+            answer = client.get("/me", headers={"Authorization": f"Bearer {idp.issue(sub='1')}"})
+            assert answer.json == {"iss": idp.issuer}
+        stranger = a.issue(sub="1", iss="https://c.example")
+        refused = client.get("/me", headers={"Authorization": f"Bearer {stranger}"})
+        assert refused.status_code == 401

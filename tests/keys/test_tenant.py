@@ -51,6 +51,7 @@ def test_the_token_issuer_selects_the_keys_and_the_audience(
         guard.verify(_issue(keys[B], clock, iss=B, aud="api"))  # B has its own audience
     assert set(guard.tenants) == {A, B}
     assert guard.tenants[B].audience == ("b-api",)
+    assert repr(guard) == f"Guard(algorithms=['ES256'], tenants={[A, B]!r})"
 
 
 def test_a_tenant_key_cannot_sign_for_another_tenant(
