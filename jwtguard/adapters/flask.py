@@ -26,8 +26,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-import secrets
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -35,13 +34,18 @@ from flask import Flask, Response, current_app, g, request
 from werkzeug.datastructures import Headers
 from werkzeug.local import LocalProxy
 
+from jwtguard.adapters._settings import (
+    check_options,
+    pipeline_defaults,
+    read_guard_settings,
+    stand_in,
+)
 from jwtguard.adapters.wsgi import CLAIMS_KEY, decide
 from jwtguard.claims import Claims
 from jwtguard.config import PREFIX, PrefixedSource, Reader
-from jwtguard.config.options import ADAPTER_NAMES, PIPELINE_OPTIONS, read_pipeline_options
-from jwtguard.config.settings import SETTINGS_NAMES, Settings, known_names
+from jwtguard.config.options import ADAPTER_NAMES, read_pipeline_options
 from jwtguard.config.settings import defaults as settings_defaults
-from jwtguard.errors import ConfigError
+from jwtguard.config.settings import known_names
 from jwtguard.guard import Guard
 from jwtguard.http.pipeline import (
     DEFAULT,
@@ -62,8 +66,6 @@ __all__ = ["JWTGuard", "current_claims", "jwt_required"]
 F = TypeVar("F", bound=Callable[..., Any])
 _NOT_SET_UP = "JWTGuard is not set up on this app: call JWTGuard(app)"
 ErrorHandler = Callable[[Denial], Any]
-
-_GUARD_GIVEN = "not used: the Guard passed in (guard= or JWTGUARD_GUARD) has its own settings"
 
 
 def _claims() -> Claims | None:
@@ -104,46 +106,6 @@ class _State:
             )
         )
         return response
-
-
-def _pipeline_defaults() -> dict[str, Any]:
-    """The adapter options' defaults, as ``Pipeline`` declares them (one source of truth)."""
-    parameters = inspect.signature(Pipeline).parameters
-    return {
-        name: parameters[option].default
-        for name, (option, _) in PIPELINE_OPTIONS.items()
-        if parameters[option].default is not inspect.Parameter.empty
-    }
-
-
-def _stand_in() -> Guard:
-    """A Guard for checking the adapter options before (or without) the real one, whose
-    construction may start a Redis listener: options never depend on the keys."""
-    return Guard(secrets.token_bytes(32), algorithms=["HS256"], cache_size=0)
-
-
-def _check_options(
-    reader: Reader, from_config: Mapping[str, Any], given: Mapping[str, Any], guard: Guard
-) -> None:
-    """Record every problem of the adapter options on ``reader``, each named where it was
-    set: ``JWTGUARD_EXEMPT`` for app.config, ``JWTGuard(exempt=...)`` for a keyword.
-
-    Each option is checked on its own by ``Pipeline`` itself (the one validator), so one
-    bad option never hides another, and a bad key configuration hides none.
-    """
-    config_names = {option: name for name, (option, _) in PIPELINE_OPTIONS.items()}
-    for option, value in {**from_config, **given}.items():
-        where = f"JWTGuard({option}=...)"
-        if option in from_config and option not in given:
-            where = reader.label(config_names[option])
-        try:
-            Pipeline(guard, **{option: value})
-        except ConfigError as exc:
-            reader.problems.extend(
-                f"{where}: {p.removeprefix(option + ': ')}" for p in exc.problems
-            )
-        except TypeError:
-            reader.problems.append(f"{where}: not an option of JWTGuard")
 
 
 class JWTGuard:
@@ -214,7 +176,7 @@ class JWTGuard:
         config.setdefault("JWTGUARD_GUARD", None)
         config.setdefault("JWTGUARD_PROTECT_ALL", False)
         config.setdefault("JWTGUARD_SECURITY_HEADERS", True)
-        for name, value in _pipeline_defaults().items():
+        for name, value in pipeline_defaults().items():
             config.setdefault(PREFIX + name, value)
         if guard is None:
             for name, value in settings_defaults().items():
@@ -223,18 +185,10 @@ class JWTGuard:
         protect_all = reader.flag("PROTECT_ALL", False)
         headers_on = reader.flag("SECURITY_HEADERS", True)
         from_config = read_pipeline_options(reader)
-        settings = None
-        if guard is None:
-            settings = Settings.read(reader)
-        elif not isinstance(guard, Guard):
-            reader.problem("GUARD", f"expected a jwtguard.Guard, got a {type(guard).__name__}")
-        else:
-            for name in sorted(SETTINGS_NAMES):
-                if reader.is_set(name):
-                    reader.problem(name, _GUARD_GIVEN)
+        settings = read_guard_settings(reader, guard, "guard= or JWTGUARD_GUARD")
         reader.check_names(known_names(reader.source) | ADAPTER_NAMES)
-        checker = guard if isinstance(guard, Guard) else _stand_in()
-        _check_options(reader, from_config, self._options, checker)
+        checker = guard if isinstance(guard, Guard) else stand_in()
+        check_options(reader, from_config, self._options, checker)
         reader.raise_problems()
         if settings is not None:
             guard = Guard.from_settings(settings)
