@@ -212,6 +212,11 @@ class Pipeline:
             return self.locations.authorization_only
         return self.header_only and method != "OPTIONS"
 
+    def unmet(self, claims: Claims, requirement: Requirement) -> TokenError | None:
+        """Why verified ``claims`` fail ``requirement`` (None: they meet it), with this
+        pipeline's roles claim: for permission checks made after authentication (DRF)."""
+        return requirement.check(claims, self._roles_claim)
+
     # -- routing -----------------------------------------------------------------------
 
     def requirement_for(self, request: RequestView) -> Requirement | None:

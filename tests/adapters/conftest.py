@@ -3,7 +3,10 @@
 Each adapter builds the same tiny app (a catch-all route answering
 ``{"sub": ..., "authenticated": ...}``) from the same Pipeline options, and is
 driven through its framework's real test client: Starlette's TestClient (httpx)
-for ASGI and FastAPI, werkzeug's Client for WSGI and Flask.
+for ASGI and FastAPI, werkzeug's Client for WSGI and Flask, Django's Client (WSGI) and
+AsyncClient (ASGI, an async view behind the middleware in async mode) and DRF's APIClient.
+The Django adapters take the same options as ``settings.JWTGUARD`` keys, the way a
+project configures them (``exempt=`` -> ``JWTGUARD["EXEMPT"]``).
 """
 
 from __future__ import annotations
@@ -13,10 +16,18 @@ import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
+from asgiref.sync import async_to_sync
+from django.http import HttpRequest, JsonResponse
+from django.test import AsyncClient, Client, override_settings
+from django.urls import re_path
 from fastapi import Depends, FastAPI, Request
 from flask import Flask
+from rest_framework.response import Response
+from rest_framework.test import APIClient
+from rest_framework.views import APIView
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -27,6 +38,7 @@ from jwtguard.adapters.asgi import JWTGuardMiddleware
 with warnings.catch_warnings():  # Starlette 1.x prefers httpx2; httpx (in the dev extra) works
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from starlette.testclient import TestClient
+from jwtguard.adapters.drf import JWTAuthentication
 from jwtguard.adapters.fastapi import JWTBearer
 from jwtguard.adapters.flask import JWTGuard, current_claims
 from jwtguard.adapters.wsgi import CLAIMS_KEY, JWTGuardWSGIMiddleware
@@ -65,6 +77,7 @@ class Adapter:
 
     name: str
     sets_security_headers = True
+    renders_denials = False  # DRF: a refusal's body goes through DRF's renderer
 
     def __init__(self, guard_factory: Callable[..., Guard]) -> None:
         self.guard_factory = guard_factory
@@ -149,6 +162,134 @@ class FlaskAdapter(Adapter):
         return _werkzeug_sender(self.build(guard or self.guard_factory(), **options))
 
 
+def jwtguard_setting(guard: Guard, options: dict[str, Any]) -> dict[str, Any]:
+    """Pipeline keywords as ``settings.JWTGUARD`` keys (``security_headers=None`` is False)."""
+    setting: dict[str, Any] = {"GUARD": guard}
+    for name, value in options.items():
+        if name == "security_headers" and value is None:
+            value = False
+        setting[name.upper()] = value
+    return setting
+
+
+class _URLConf:
+    """A ROOT_URLCONF object: one catch-all route to ``view``."""
+
+    def __init__(self, view: Any) -> None:
+        self.urlpatterns = [re_path(r"^.*$", view)]
+
+
+def _django_view(request: HttpRequest) -> JsonResponse:
+    claims = request.jwt_claims  # type: ignore[attr-defined]
+    assert request.user.is_authenticated == (claims is not None)
+    return JsonResponse(_payload(claims))
+
+
+async def _django_async_view(request: HttpRequest) -> JsonResponse:
+    claims = request.jwt_claims  # type: ignore[attr-defined]
+    user = await request.auser()
+    assert user.is_authenticated == (claims is not None)
+    return JsonResponse(_payload(claims))
+
+
+class _DRFView(APIView):
+    authentication_classes = (JWTAuthentication,)
+    permission_classes = ()
+
+    def answer(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        assert request.user.is_authenticated == (request.auth is not None)
+        return Response(_payload(request.auth))
+
+    get = post = put = patch = delete = options = answer
+
+
+def _environ(headers: Headers) -> dict[str, str]:
+    """Header lines as a WSGI server passes them (repeated lines joined with ", ")."""
+    joined: dict[str, list[str]] = {}
+    for name, value in headers:
+        joined.setdefault(name.lower(), []).append(value)
+    environ = {}
+    for name, values in joined.items():
+        key = name.upper().replace("-", "_")
+        key = key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + key
+        environ[key] = "; ".join(values) if name == "cookie" else ", ".join(values)
+    return environ
+
+
+def _django_answer(response: Any) -> Answer:
+    headers = list(response.items())
+    headers += [("Set-Cookie", morsel.OutputString()) for morsel in response.cookies.values()]
+    return Answer(response.status_code, headers, response.content)
+
+
+class DjangoAdapter(Adapter):
+    """Django's WSGI handler (the test Client) and JWTGuardMiddleware in sync mode."""
+
+    name = "django"
+    middleware: tuple[str, ...] = ("jwtguard.adapters.django.JWTGuardMiddleware",)
+    view: Any = staticmethod(_django_view)
+
+    def settings(self, guard: Guard, **options: Any) -> dict[str, Any]:
+        return {
+            "JWTGUARD": jwtguard_setting(guard, options),
+            "MIDDLEWARE": list(self.middleware),
+            "ROOT_URLCONF": _URLConf(self.view),
+        }
+
+    def build(self, guard: Guard, **options: Any) -> Any:
+        return Client()
+
+    def client(self, guard: Guard | None = None, **options: Any) -> Callable[..., Answer]:
+        overrides = self.settings(guard or self.guard_factory(), **options)
+        client = self.build(guard or self.guard_factory())
+
+        def send(method: str, path: str, headers: Headers = (), query: str = "") -> Answer:
+            with override_settings(**overrides):
+                response = client.generic(method, path, QUERY_STRING=query, **_environ(headers))
+            return _django_answer(response)
+
+        return send
+
+
+class DjangoAsyncAdapter(DjangoAdapter):
+    """Django's ASGI handler (AsyncClient): the middleware in async mode, an async view."""
+
+    name = "django-async"
+    view = staticmethod(_django_async_view)
+
+    def client(self, guard: Guard | None = None, **options: Any) -> Callable[..., Answer]:
+        overrides = self.settings(guard or self.guard_factory(), **options)
+        client = AsyncClient()
+
+        def send(method: str, path: str, headers: Headers = (), query: str = "") -> Answer:
+            pairs = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+            scope = {
+                "method": method,
+                "path": unquote(path),
+                "raw_path": path.encode("latin-1"),
+                "query_string": query.encode("latin-1"),
+                "headers": pairs,
+            }
+            with override_settings(**overrides):
+                response = async_to_sync(client.request)(**scope)
+            return _django_answer(response)
+
+        return send
+
+
+class DRFAdapter(DjangoAdapter):
+    """DRF's APIClient, an APIView with JWTAuthentication deciding (no JWTGuardMiddleware);
+    the headers come from jwtguard's SecurityHeadersMiddleware."""
+
+    name = "drf"
+    renders_denials = True
+    middleware = ("jwtguard.adapters.django.SecurityHeadersMiddleware",)
+    view = staticmethod(_DRFView.as_view())
+
+    def build(self, guard: Guard, **options: Any) -> Any:
+        return APIClient()
+
+
 def _httpx_sender(client: TestClient) -> Callable[..., Answer]:
     def send(method: str, path: str, headers: Headers = (), query: str = "") -> Answer:
         url = path + ("?" + query if query else "")
@@ -175,7 +316,15 @@ def _werkzeug_sender(app: Any) -> Callable[..., Answer]:
     return send
 
 
-ADAPTERS = [ASGIAdapter, FastAPIAdapter, WSGIAdapter, FlaskAdapter]
+ADAPTERS = [
+    ASGIAdapter,
+    FastAPIAdapter,
+    WSGIAdapter,
+    FlaskAdapter,
+    DjangoAdapter,
+    DjangoAsyncAdapter,
+    DRFAdapter,
+]
 
 
 @pytest.fixture(params=ADAPTERS, ids=lambda cls: cls.name)

@@ -1,0 +1,119 @@
+"""The request view of a Django ``HttpRequest``, the decision on it, and the answers.
+
+The route path is ``request.path_info``: what Django's URL resolver matches, relative
+to ``SCRIPT_NAME`` under WSGI and to ``root_path`` (or ``FORCE_SCRIPT_NAME``) under
+ASGI, already decoded by Django. Rules and exempt paths are matched on it, and the
+paths that another reader could route elsewhere are refused (400) as in every
+adapter (:mod:`jwtguard.http.routing`); the raw path for the encoded-separator check
+is the server's (gunicorn's ``RAW_URI``, the ASGI ``raw_path``).
+
+Headers come from where the server put them: the ASGI scope's header lines (repeated
+lines stay separate, as the ASGI adapter reads them) or the WSGI environ in
+``request.META`` (joined by the server, as the WSGI adapter reads them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Final
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+
+from jwtguard.adapters.wsgi import EnvironHeaders
+from jwtguard.http.pipeline import Decision, Denial, Pending, Pipeline, Requirement
+from jwtguard.http.request import Headers, RequestView
+from jwtguard.http.security_headers import SecurityHeaders
+
+__all__ = ["adecide", "decide", "harden", "refusal", "request_view"]
+
+_AWAIT: Final = Pending.AWAIT
+_SLOW: Final = object()
+
+
+def _raw_path(request: HttpRequest) -> str | None:
+    scope = getattr(request, "scope", None)
+    if scope is not None:
+        raw = scope.get("raw_path")
+        return None if raw is None else raw.decode("latin-1").partition("?")[0]
+    found = request.META.get("RAW_URI") or request.META.get("REQUEST_URI")
+    return None if found is None else str(found).partition("?")[0]
+
+
+def request_view(request: HttpRequest) -> RequestView:
+    """The :class:`RequestView` of a Django request (under WSGI or ASGI)."""
+    scope = getattr(request, "scope", None)
+    meta = request.META
+    headers = Headers(scope["headers"]) if scope is not None else EnvironHeaders(meta)
+    return RequestView(
+        request.method or "GET",
+        request.path_info or "/",
+        headers,
+        meta.get("QUERY_STRING", ""),
+        _raw_path(request),
+        meta.get("SCRIPT_NAME", "") or "",
+        request.scheme or "http",
+    )
+
+
+def _on_headers(
+    pipeline: Pipeline, request: HttpRequest, requirement: Requirement | None, *, wait: bool
+) -> Any:
+    """The decision from the route path and ``Authorization`` alone when that is all it
+    reads (the adapters' hot path, no request view), else ``_SLOW``."""
+    method = request.method or "GET"
+    if requirement is None:
+        if method == "OPTIONS" or not pipeline.locations.authorization_only:
+            return _SLOW
+        if not pipeline.header_only:
+            routed = pipeline.route(method, request.path_info or "/", _raw_path(request))
+            if not isinstance(routed, Requirement):
+                return routed
+            requirement = routed
+    elif not pipeline.headers_decide(method, requirement):
+        return _SLOW
+    scope = getattr(request, "scope", None)
+    path = request.path_info
+    if scope is not None:
+        return pipeline.decide_on_headers(method, path, scope["headers"], requirement, wait=wait)
+    return pipeline.decide_on_authorization(
+        method, path, request.META.get("HTTP_AUTHORIZATION"), requirement, wait=wait
+    )
+
+
+def decide(
+    pipeline: Pipeline, request: HttpRequest, requirement: Requirement | None = None
+) -> Decision:
+    """``pipeline``'s decision for a Django request (``requirement``: a view's own).
+    Synchronous: a key fetch is waited for in this thread."""
+    found = _on_headers(pipeline, request, requirement, wait=True)
+    if found is not _SLOW:
+        return found  # type: ignore[no-any-return]
+    return pipeline.decide(request_view(request), requirement)
+
+
+async def adecide(
+    pipeline: Pipeline, request: HttpRequest, requirement: Requirement | None = None
+) -> Decision:
+    """:func:`decide` for async code: a key fetch is awaited, never blocking the loop."""
+    found = _on_headers(pipeline, request, requirement, wait=False)
+    if found is not _SLOW and found is not _AWAIT:
+        return found  # type: ignore[no-any-return]
+    return await pipeline.adecide(request_view(request), requirement)
+
+
+def refusal(denial: Denial, policy: SecurityHeaders | None) -> HttpResponse:
+    """The ``HttpResponse`` of a refusal (security headers added, as to any response)."""
+    response = HttpResponse(denial.body, status=denial.status, headers=denial.headers)
+    if policy is not None:
+        harden(response, policy, authenticated=False)
+    return response
+
+
+def harden(response: HttpResponseBase, policy: SecurityHeaders, *, authenticated: bool) -> None:
+    """Add ``policy``'s headers to ``response`` (the app's own headers win, Vary merged)."""
+    existing = list(response.items())
+    merged: Iterable[tuple[str, str]] = policy.wsgi_headers(existing, authenticated=authenticated)
+    if merged[: len(existing)] == existing:  # type: ignore[index]
+        merged = merged[len(existing) :]  # type: ignore[index]
+    for name, value in merged:
+        response[name] = value

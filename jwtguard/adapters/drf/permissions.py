@@ -1,0 +1,85 @@
+"""Permission classes on a token's scopes and roles, composable with DRF's ``&``, ``|``, ``~``.
+
+::
+
+    permission_classes = [HasScope("items:write") | HasRole("admin")]
+
+``HasScope(*scopes)`` needs every scope (``scope`` or ``scp``), ``HasRole(*roles)``
+every role (``ROLES_CLAIM``, dots walk into objects). A request without verified
+claims fails them, and DRF answers as it does for any permission: 401 with jwtguard's
+challenge when nobody is authenticated, otherwise 403 in DRF's format
+(``{"detail": "The access token lacks the required scope."}``, code ``insufficient_scope``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.permissions import BasePermission, OperationHolderMixin
+from rest_framework.request import Request
+
+from jwtguard.adapters.django.config import configured
+from jwtguard.claims import Claims
+from jwtguard.http.pipeline import Requirement
+
+__all__ = ["HasRole", "HasScope", "TokenPermission"]
+
+
+def token_claims(request: Request) -> Claims | None:
+    """The verified claims of a DRF request (``request.auth``, or the middleware's)."""
+    if isinstance(request.auth, Claims):
+        return request.auth
+    found = getattr(request._request, "jwt_claims", None)
+    return found if isinstance(found, Claims) else None
+
+
+class TokenPermission(BasePermission):
+    """The permission a :class:`HasScope`/:class:`HasRole` makes: the claims meet a
+    :class:`~jwtguard.http.pipeline.Requirement`."""
+
+    def __init__(self, requirement: Requirement, message: str) -> None:
+        self.requirement = requirement
+        self.message = message
+        self.code = "insufficient_scope"
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        claims = token_claims(request)
+        if claims is None:
+            return False
+        return configured().pipeline.unmet(claims, self.requirement) is None
+
+
+class _Holder(OperationHolderMixin):
+    """What goes into ``permission_classes``: DRF calls it for the permission instance."""
+
+    message = ""
+
+    def __init__(self, requirement: Requirement, words: tuple[str, ...]) -> None:
+        if not words:
+            raise ValueError(f"{type(self).__name__}() needs at least one name")
+        self.requirement = requirement
+        self.words = words
+
+    def __call__(self) -> TokenPermission:
+        return TokenPermission(self.requirement, self.message)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(map(repr, self.words))})"
+
+
+class HasScope(_Holder):
+    """Every one of ``scopes`` granted by the token."""
+
+    message = "The access token lacks the required scope."
+
+    def __init__(self, *scopes: str) -> None:
+        super().__init__(Requirement.build(scopes=scopes), scopes)
+
+
+class HasRole(_Holder):
+    """Every one of ``roles`` in the token's roles claim."""
+
+    message = "The access token lacks the required role."
+
+    def __init__(self, *roles: str) -> None:
+        super().__init__(Requirement.build(roles=roles), roles)

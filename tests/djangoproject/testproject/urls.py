@@ -1,0 +1,25 @@
+"""The test project's routes (the routing suite's under ``/``; the admin at ``/django-admin/``)."""
+
+from pathlib import Path
+
+import django.contrib.admin
+from django.contrib import admin
+from django.urls import path, re_path
+from django.views.static import serve
+
+from testproject import views
+
+ADMIN_STATIC = Path(django.contrib.admin.__file__).parent / "static"
+
+urlpatterns = [
+    path("admin", views.route("admin")),
+    path("admin/<str:item>", views.route("admin-item")),
+    path("billing", views.route("billing")),
+    path("health", views.route("health")),
+    path("me", views.route("me")),
+    path("page", views.page),
+    path("api/items", views.Items.as_view()),
+    path("api/throttled", views.Throttled.as_view()),
+    path("django-admin/", admin.site.urls),
+    re_path(r"^static/(?P<path>.*)$", serve, {"document_root": str(ADMIN_STATIC)}),
+]
