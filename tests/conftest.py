@@ -3,7 +3,10 @@ with the test project (tests/djangoproject) before any test module imports it.""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 
 import django
 import pytest
@@ -14,6 +17,9 @@ NOW = 1_700_000_000
 
 # Here, at import, because pytest imports the sub-directories' conftest files (which
 # import Django and DRF) before any hook of this one runs.
+_DB_DIR = tempfile.mkdtemp(prefix="jwtguard-testproject-")
+atexit.register(shutil.rmtree, _DB_DIR, True)
+os.environ.setdefault("TESTPROJECT_DB", os.path.join(_DB_DIR, "db.sqlite3"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "testproject.settings")
 django.setup()
 

@@ -1,8 +1,9 @@
-"""Login / refresh / logout routes on Starlette, FastAPI and Flask, body and cookie modes,
-driven through each framework's real test client."""
+"""Login / refresh / logout routes on Starlette, FastAPI, Flask and Django, body and cookie
+modes, driven through each framework's real test client."""
 
 from __future__ import annotations
 
+import json
 import socket
 import warnings
 from collections.abc import Callable, Iterator
@@ -11,6 +12,10 @@ from http.cookies import SimpleCookie
 from typing import Any
 
 import pytest
+from django.http import HttpRequest, JsonResponse
+from django.test import Client as DjangoClient
+from django.test import override_settings
+from django.urls import include, path
 from fastapi import FastAPI
 from flask import Flask, request
 from starlette.applications import Starlette
@@ -21,6 +26,8 @@ from starlette.routing import Route
 
 from jwtguard import Guard
 from jwtguard.adapters.asgi import JWTGuardMiddleware
+from jwtguard.adapters.django import jwt_required as django_jwt_required
+from jwtguard.adapters.django import token_urls
 from jwtguard.adapters.flask import JWTGuard, current_claims, jwt_required
 from jwtguard.adapters.flask_refresh import refresh_blueprint
 from jwtguard.adapters.starlette_refresh import refresh_routes
@@ -95,10 +102,54 @@ def _flask_app(sessions: RefreshTokens, cookie: AuthCookie | None) -> Flask:
     return app
 
 
+class _DjangoURLs:
+    def __init__(self, sessions: RefreshTokens, cookie: AuthCookie | None) -> None:
+        def authenticate(request: HttpRequest) -> dict[str, Any] | None:
+            try:
+                return _check_starlette(json.loads(request.body))
+            except ValueError:
+                return None
+
+        @django_jwt_required
+        def me(request: HttpRequest) -> JsonResponse:
+            return JsonResponse({"sub": request.jwt_claims["sub"]})  # type: ignore[attr-defined]
+
+        urls = token_urls(sessions, authenticate=authenticate, cookie=cookie)
+        self.urlpatterns = [path("auth/", include(urls)), path("me", me)]
+
+
+def _django_client(sessions: RefreshTokens, cookie: AuthCookie | None) -> Callable[..., Answer]:
+    overrides = override_settings(
+        JWTGUARD={"GUARD": sessions.access, "EXEMPT": ["/auth/*"]},
+        MIDDLEWARE=["jwtguard.adapters.django.JWTGuardMiddleware"],
+        ROOT_URLCONF=_DjangoURLs(sessions, cookie),
+    )
+    client = DjangoClient()
+
+    def call(method: str, target: str, **kw: Any) -> Answer:
+        client.cookies.clear()
+        environ = {
+            f"HTTP_{k.upper().replace('-', '_')}": v for k, v in (kw.get("headers") or {}).items()
+        }
+        if kw.get("cookies"):
+            environ["HTTP_COOKIE"] = "; ".join(f"{k}={v}" for k, v in kw["cookies"].items())
+        data = "" if kw.get("json") is None else json.dumps(kw["json"])
+        url, _, query = target.partition("?")
+        with overrides:
+            r = client.generic(
+                method, url, data, "application/json", QUERY_STRING=query, secure=True, **environ
+            )
+        cookies = [m.OutputString() for m in r.cookies.values()]
+        body = r.json() if r.content else None
+        return Answer(r.status_code, body, _set_cookies(cookies), dict(r.items()))
+
+    return call
+
+
 Client = Callable[..., Answer]
 
 
-@pytest.fixture(params=["starlette", "fastapi", "flask"])
+@pytest.fixture(params=["starlette", "fastapi", "flask", "django"])
 def framework(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
@@ -110,6 +161,9 @@ def mode(request: pytest.FixtureRequest) -> str:
 
 def _client(framework: str, sessions: RefreshTokens, cookie: AuthCookie | None) -> Iterator[Client]:
     """``post(path, json=, cookies=, headers=)`` with cookies sent explicitly (no jar)."""
+    if framework == "django":
+        yield _django_client(sessions, cookie)
+        return
     if framework == "flask":
         flask_client = _flask_app(sessions, cookie).test_client(use_cookies=False)
 
