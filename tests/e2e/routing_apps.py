@@ -14,6 +14,8 @@ import annotations`` here: FastAPI reads the endpoints' annotations at definitio
 """
 
 import os
+import sys
+from pathlib import Path
 from typing import Any
 
 from jwtguard import Guard
@@ -175,3 +177,31 @@ def flask_middleware() -> Any:
 def flask_extension() -> Any:
     """Flask with the JWTGuard extension in protect-all mode."""
     return _flask(extension=True)
+
+
+# -- Django --------------------------------------------------------------------------------
+# The test project (tests/djangoproject/testproject) protects the same routes the same way
+# in settings.JWTGUARD; its admin lives at /django-admin/ and an exempt page at /page.
+
+
+def _django_project() -> None:
+    project = str(Path(__file__).resolve().parents[1] / "djangoproject")
+    if project not in sys.path:
+        sys.path.insert(0, project)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "testproject.settings")
+
+
+def django_wsgi() -> Any:
+    """Django's WSGI handler with JWTGuardMiddleware (gunicorn, plain and under SCRIPT_NAME)."""
+    _django_project()
+    from django.core.wsgi import get_wsgi_application
+
+    return get_wsgi_application()
+
+
+def django_asgi() -> Any:
+    """Django's ASGI handler, the middleware in async mode (uvicorn, plain and --root-path)."""
+    _django_project()
+    from django.core.asgi import get_asgi_application
+
+    return get_asgi_application()

@@ -2,7 +2,9 @@
 
 uvicorn (plain, ``--root-path``, a Starlette ``Mount``, FastAPI with a prefixed router
 and a mounted sub-app) and gunicorn (Flask behind the WSGI middleware, under
-``SCRIPT_NAME``, and the extension in protect-all mode) are sent raw request lines,
+``SCRIPT_NAME``, and the extension in protect-all mode) and Django (the test project behind
+``JWTGuardMiddleware``: gunicorn WSGI plain and under ``SCRIPT_NAME``, uvicorn ASGI plain and
+with ``--root-path``) are sent raw request lines,
 so every spelling of a protected path reaches the server byte for byte. See
 ``routing_apps.py`` for what each deployment protects: ``/admin`` and below need the
 ``admin`` scope, ``/billing`` needs ``billing``, ``/health`` is exempt, everything else
@@ -55,6 +57,22 @@ DEPLOYMENTS = [
         env=(("SCRIPT_NAME", "/api"),),
     ),
     Deployment("gunicorn-flask", "gunicorn", "routing_apps:flask_extension"),
+    Deployment("gunicorn-django", "gunicorn", "routing_apps:django_wsgi"),
+    Deployment(
+        "gunicorn-django-script-name",
+        "gunicorn",
+        "routing_apps:django_wsgi",
+        "/api",
+        env=(("SCRIPT_NAME", "/api"),),
+    ),
+    Deployment("uvicorn-django", "uvicorn", "routing_apps:django_asgi"),
+    Deployment(
+        "uvicorn-django-root-path",
+        "uvicorn",
+        "routing_apps:django_asgi",
+        "",
+        ("--root-path", "/api"),
+    ),
 ]
 
 # Spellings of the protected paths that a router may send to the protected view, or

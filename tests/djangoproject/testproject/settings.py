@@ -65,8 +65,9 @@ JWTGUARD = {
     "SECRET_KEY": os.environ.get("ROUTING_SECRET", "routing-secret-for-in-process-tests!"),
     "ALGORITHMS": ["HS256"],
     "AUDIENCE": "routing",
+    "REVOCATION": "memory",  # one store for access and refresh tokens (token_urls)
     "OPTIONAL": True,
-    "EXEMPT": ["/health", "/page", "/django-admin/*", "/static/*", "/auth/*"],
+    "EXEMPT": ["/health", "/page", "/styled", "/django-admin/*", "/static/*", "/auth/*"],
     "RULES": {
         "/admin/*": Requirement.build(scopes="admin"),
         "/billing": {"scopes": "billing"},

@@ -29,6 +29,14 @@ def page(request: HttpRequest) -> HttpResponse:
     )
 
 
+def styled(request: HttpRequest) -> HttpResponse:
+    """An exempt page loading a stylesheet: the API default policy blocks it."""
+    return HttpResponse(
+        "<!doctype html><html><head><link rel='stylesheet' href='/static/admin/css/base.css'>"
+        "</head><body><p>styled</p></body></html>"
+    )
+
+
 class Items(APIView):
     """Reading needs ``items:read``; writing ``items:write`` or the ``admin`` role."""
 
