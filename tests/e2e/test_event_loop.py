@@ -1,7 +1,8 @@
 """A JWKS fetch for a new ``kid`` never stalls the event loop of an ASGI server.
 
 uvicorn runs inside the test's own event loop, in front of a Starlette app guarded by
-``JWTGuardMiddleware`` and a FastAPI app guarded by the ``JWTBearer`` dependency, with a
+``JWTGuardMiddleware``, a FastAPI app guarded by the ``JWTBearer`` dependency and Django's
+ASGI handler with its ``JWTGuardMiddleware`` in async mode, with a
 Guard reading a JWKS from a provider that takes a second to answer. While a request with
 a new ``kid`` waits for that fetch, requests with the known ``kid`` keep being served and
 a heartbeat coroutine ticking every millisecond never stalls by more than 5 ms.
@@ -61,6 +62,42 @@ def starlette_app(guard: Guard) -> Any:
     return Starlette(
         routes=[Route("/me", me)], middleware=[Middleware(JWTGuardMiddleware, guard=guard)]
     )
+
+
+_UNDO: list[Callable[[], None]] = []
+
+
+@pytest.fixture(autouse=True)
+def _undo_settings() -> Iterator[None]:
+    yield
+    while _UNDO:
+        _UNDO.pop()()
+
+
+class _DjangoURLs:
+    def __init__(self, view: Any) -> None:
+        from django.urls import path
+
+        self.urlpatterns = [path("me", view)]
+
+
+def django_app(guard: Guard) -> Any:
+    """Django's ASGI handler, JWTGuardMiddleware in async mode, an async view."""
+    from django.core.handlers.asgi import ASGIHandler
+    from django.http import JsonResponse
+    from django.test import override_settings
+
+    async def me(request: Any) -> JsonResponse:
+        return JsonResponse({"sub": request.jwt_claims["sub"]})
+
+    override = override_settings(
+        JWTGUARD={"GUARD": guard},
+        MIDDLEWARE=["jwtguard.adapters.django.JWTGuardMiddleware"],
+        ROOT_URLCONF=_DjangoURLs(me),
+    )
+    override.enable()  # for the whole test: Django reads ROOT_URLCONF per request
+    _UNDO.append(override.disable)
+    return ASGIHandler()
 
 
 def fastapi_app(guard: Guard) -> Any:
@@ -224,7 +261,11 @@ def provider(tmp_path: Path) -> Iterator[SlowProvider]:
             process.stdout.close()
 
 
-@pytest.mark.parametrize("make_app", [starlette_app, fastapi_app], ids=["middleware", "dependency"])
+@pytest.mark.parametrize(
+    "make_app",
+    [starlette_app, fastapi_app, django_app],
+    ids=["middleware", "dependency", "django-middleware"],
+)
 async def test_a_slow_jwks_fetch_never_stalls_the_loop(
     provider: SlowProvider, make_app: Callable[[Guard], Any]
 ) -> None:
