@@ -80,11 +80,11 @@ def asgi_runner(app: Any, token: str, loop: asyncio.AbstractEventLoop) -> Runner
     return run
 
 
-def environ(token: str) -> dict[str, Any]:
+def environ(token: str, path: str = "/") -> dict[str, Any]:
     return {
         "REQUEST_METHOD": "GET",
         "SCRIPT_NAME": "",
-        "PATH_INFO": "/",
+        "PATH_INFO": path,
         "QUERY_STRING": "",
         "SERVER_NAME": "127.0.0.1",
         "SERVER_PORT": "8000",
@@ -127,9 +127,9 @@ def _ignore(*_args: Any) -> None:
     pass
 
 
-def wsgi_runner(app: Any, token: str) -> Runner:
-    """Serve ``n`` requests; nanoseconds per request."""
-    base = environ(token)
+def wsgi_runner(app: Any, token: str, path: str = "/") -> Runner:
+    """Serve ``n`` requests (to ``path``); nanoseconds per request."""
+    base = environ(token, path)
 
     def run(n: int) -> float:
         gc.disable()

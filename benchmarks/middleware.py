@@ -7,16 +7,24 @@ a tampered token and accepts the real one (checked before timing), verifies an
 HS256 signature with the allow-list ``["HS256"]`` and checks ``exp``, ``aud``
 and ``iss``. jwtguard rows run with ``security_headers=None`` so they do the
 same work as the peers; one extra row shows the cost with the default headers.
+The Django and DRF rows run in a process of their own (Django's settings are global):
+see ``benchmarks/_django.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
+import json
+import os
+import subprocess
 import sys
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from benchmarks import _django
 from benchmarks._apps import DictMiddleware, fastapi_apps, flask_apps, starlette_apps
 from benchmarks._drive import asgi_runner, asgi_status, environ, wsgi_call, wsgi_runner
 from benchmarks._material import AUDIENCE, ISSUER, Material, claims_for, tamper
@@ -52,6 +60,7 @@ CONFIGURATION = {
     "security_headers=None); cache hit",
     "Flask + flask-jwt-extended": "JWTManager(app) with JWT_SECRET_KEY, JWT_DECODE_AUDIENCE, "
     "JWT_DECODE_ISSUER, JWT_ALGORITHM='HS256'; @jwt_required() on the view",
+    **_django.CONFIGURATION,
 }
 
 ASGI_BASE = "Starlette bare"
@@ -76,7 +85,14 @@ def run(quick: bool = True, *, tiny: bool = False, progress: Any = None) -> dict
     plan = Plan.for_mode(quick, tiny=tiny)
     material = Material.make("HS256")
     secret = material.verify_text
-    claims = {**claims_for(7), "type": "access", "fresh": False}  # flask-jwt-extended wants these
+    # flask-jwt-extended wants type and fresh; simplejwt token_type, jti and its user's id
+    claims = {
+        **claims_for(7),
+        "type": "access",
+        "fresh": False,
+        "token_type": "access",
+        "user_id": _django.USER_ID,
+    }
     token = material.token(claims)
     guard = Guard(secret, algorithms=["HS256"], audience=AUDIENCE, issuer=ISSUER)
     uncached = Guard(secret, algorithms=["HS256"], audience=AUDIENCE, issuer=ISSUER, cache_size=0)
@@ -101,10 +117,38 @@ def run(quick: bool = True, *, tiny: bool = False, progress: Any = None) -> dict
                     progress(f"middleware {group}")
                 measured = compare(runners, plan)
                 out[group] = _summarise(measured)
+        if progress:
+            progress("middleware django")
+        django_rows = _django_rows(secret, token, plan)
+        if django_rows is not None:
+            out["django"] = django_rows
     finally:
         loop.close()
     out["targets"] = targets(out)
     return out
+
+
+def _django_rows(secret: str, token: str, plan: Plan) -> dict[str, Any] | None:
+    """The Django/DRF rows, measured by ``benchmarks._django`` in its own process
+    (None when Django, DRF or simplejwt is not installed)."""
+    if any(importlib.util.find_spec(m) is None for m in ("django", "rest_framework_simplejwt")):
+        return None
+    job = {"secret": secret, "token": token, "rounds": plan.rounds, "batch_ms": plan.batch_ms}
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks._django"],
+        input=json.dumps(job),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"benchmarks._django failed:\n{done.stderr[-3000:]}")
+    rows: dict[str, Any] = json.loads(done.stdout)
+    return rows
 
 
 def _middlewares(app: Any) -> list[Any]:
@@ -149,8 +193,32 @@ def _overhead_ratio(rows: dict[str, Any], peer: str, ours: str) -> float | None:
 
 def targets(out: dict[str, Any]) -> list[dict[str, Any]]:
     """The adapters issue's targets with their measured values."""
-    asgi, wsgi = out.get("asgi", {}), out.get("wsgi", {})
+    asgi, wsgi, django = out.get("asgi", {}), out.get("wsgi", {}), out.get("django", {})
     found: list[dict[str, Any]] = []
+    if "Django + jwtguard middleware" in django:
+        overhead = django["Django + jwtguard middleware"]["overhead"]
+        found.append(
+            {
+                "target": "Django middleware overhead on a cache hit <= 10% of a bare Django view",
+                "measured": overhead,
+                "limit": 0.10,
+                "met": overhead <= 0.10,
+                "unit": "fraction",
+            }
+        )
+    for label, ours in (
+        ("simplejwt JWTAuthentication overhead / jwtguard DRF JWTAuthentication overhead",
+         "DRF + jwtguard JWTAuthentication"),
+        ("simplejwt JWTAuthentication overhead / jwtguard Django middleware overhead",
+         "Django + jwtguard middleware"),
+    ):  # fmt: skip
+        peer = django.get("DRF + simplejwt JWTAuthentication")
+        if peer is not None and ours in django:
+            ratio = peer["overhead_ns"] / max(django[ours]["overhead_ns"], 1.0)
+            found.append(
+                {"target": f"{label} >= 10", "measured": ratio, "limit": 10.0,
+                 "met": ratio >= 10.0, "unit": "x"}
+            )  # fmt: skip
     if "Starlette + jwtguard" in asgi:
         overhead = asgi["Starlette + jwtguard"]["overhead"]
         found.append(
@@ -182,7 +250,7 @@ def targets(out: dict[str, Any]) -> list[dict[str, Any]]:
 def table(out: dict[str, Any]) -> str:
     """Plain-text rows: microseconds per request and overhead over the bare app."""
     lines = []
-    for group in ("asgi", "wsgi"):
+    for group in ("asgi", "wsgi", "django"):
         lines.append(f"\n{group}")
         for name, row in out.get(group, {}).items():
             lines.append(

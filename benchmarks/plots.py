@@ -53,7 +53,7 @@ def plot_verify(data: dict[str, Any], path: Path) -> None:
 
 def plot_middleware(data: dict[str, Any], path: Path) -> None:
     plt = _plt()
-    groups = [g for g in ("asgi", "wsgi") if g in data]
+    groups = [g for g in ("asgi", "wsgi", "django") if g in data]
     fig, axes = plt.subplots(
         len(groups), 1, figsize=(11, 3 + 2.2 * len(groups)), constrained_layout=True
     )

@@ -98,6 +98,20 @@ def headline(results: dict[str, Any]) -> list[str]:
             f"flask-jwt-extended adds {fjwt['overhead'] * 100:.0f}% "
             f"({fjwt['overhead'] / max(ext['overhead'], 1e-3):.0f}x more)."
         )
+    django = mw.get("django", {})
+    ours_django, simplejwt = (
+        django.get("Django + jwtguard middleware"),
+        django.get("DRF + simplejwt JWTAuthentication"),
+    )
+    ours_drf = django.get("DRF + jwtguard JWTAuthentication")
+    if ours_django and simplejwt and ours_drf:
+        lines.append(
+            f"Django: the middleware on a cache hit adds {ours_django['overhead'] * 100:.0f}% "
+            f"({ours_django['overhead_ns'] / 1000:.1f} us) to a bare view; DRF's "
+            f"JWTAuthentication from jwtguard adds {ours_drf['overhead_ns'] / 1000:.1f} us to a "
+            f"bare APIView, simplejwt's {simplejwt['overhead_ns'] / 1000:.1f} us "
+            f"({simplejwt['overhead_ns'] / max(ours_drf['overhead_ns'], 1.0):.0f}x more)."
+        )
     http = results.get("throughput", {}).get("servers", {})
     parts = []
     for server, routes in http.items():
@@ -186,8 +200,15 @@ def _section_middleware(data: dict[str, Any], configuration: dict[str, str]) -> 
         "per-round ratio to the matching bare app, minus one. One HS256 token, so jwtguard "
         "rows are cache hits; PyJWT-based peers verify on every request (they have no cache)."
     )
+    out += [
+        "",
+        "The Django and DRF rows are measured side by side in a process of their own "
+        "(Django's settings are global); their targets compare the added microseconds "
+        "(jwtguard's middleware over a bare Django view, the DRF authentication classes "
+        "over a bare APIView).",
+    ]
     out += ["", "| app | us/request | overhead vs bare |", "|---|---:|---:|"]
-    for group in ("asgi", "wsgi"):
+    for group in ("asgi", "wsgi", "django"):
         for name, row in data.get(group, {}).items():
             out.append(
                 f"| {name} | {row['median_ns'] / 1000:.1f} | "

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks import throughput, verify
+from benchmarks import middleware, throughput, verify
 from benchmarks.__main__ import main
 from benchmarks._material import ALGORITHMS, Material, claims_for, tamper
 
@@ -73,6 +73,13 @@ def test_middleware_includes_jwtguard_and_peers(tiny_run: dict[str, Any]) -> Non
     assert "Starlette + AuthenticationMiddleware (PyJWT)" in mw["asgi"]
     assert "Flask + jwtguard extension" in mw["wsgi"]
     assert "Flask + flask-jwt-extended" in mw["wsgi"]
+    assert set(mw["django"]) == set(middleware.CONFIGURATION) & set(mw["django"])
+    for name in ("Django bare", "Django + jwtguard middleware", "DRF + simplejwt JWTAuthentication",
+                 "DRF + jwtguard JWTAuthentication"):  # fmt: skip
+        assert mw["django"][name]["median_ns"] > 0
+    targets = {t["target"] for t in mw["targets"]}
+    assert any(t.startswith("Django middleware overhead") for t in targets)
+    assert any(t.startswith("simplejwt JWTAuthentication overhead") for t in targets)
 
 
 def test_http_runs_served_every_request(tiny_run: dict[str, Any]) -> None:

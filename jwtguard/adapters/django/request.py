@@ -14,7 +14,6 @@ lines stay separate, as the ASGI adapter reads them) or the WSGI environ in
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any, Final
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -111,9 +110,22 @@ def refusal(denial: Denial, policy: SecurityHeaders | None) -> HttpResponse:
 
 def harden(response: HttpResponseBase, policy: SecurityHeaders, *, authenticated: bool) -> None:
     """Add ``policy``'s headers to ``response`` (the app's own headers win, Vary merged)."""
-    existing = list(response.items())
-    merged: Iterable[tuple[str, str]] = policy.wsgi_headers(existing, authenticated=authenticated)
-    if merged[: len(existing)] == existing:  # type: ignore[index]
-        merged = merged[len(existing) :]  # type: ignore[index]
-    for name, value in merged:
+    headers = response.headers
+    existing = list(headers.items())
+    merged = policy.wsgi_headers(existing, authenticated=authenticated)
+    count = len(existing)
+    if merged[:count] != existing:  # the app's Vary merged, or an overridden header
+        for name, value in merged:
+            response[name] = value
+        return
+    store = getattr(headers, "_store", None)
+    if type(store) is dict:
+        # Django's ResponseHeaders keeps {lower name: (name, value)}; its setter checks each
+        # name and value, which the policy did once when it was built (valid names, printable
+        # ASCII), so the added headers go in directly: a dozen setter calls cost as much as
+        # the rest of the middleware.
+        for name, value in merged[count:]:
+            store[name.lower()] = (name, value)
+        return
+    for name, value in merged[count:]:
         response[name] = value
