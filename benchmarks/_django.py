@@ -21,9 +21,9 @@ from typing import Any
 
 from benchmarks._drive import environ, wsgi_call, wsgi_runner
 from benchmarks._material import AUDIENCE, ISSUER, tamper
-from benchmarks._timing import Plan, Result, compare
+from benchmarks._timing import Plan, compare, summarise
 
-__all__ = ["BASES", "CONFIGURATION", "main", "summarise"]
+__all__ = ["BASES", "CONFIGURATION", "main"]
 
 BASES = {"Django": "Django bare", "DRF": "DRF bare"}
 CONFIGURATION = {
@@ -144,23 +144,6 @@ def _base_of(name: str) -> str:
     return BASES["DRF"] if name.startswith("DRF") else BASES["Django"]
 
 
-def summarise(measured: dict[str, Result]) -> dict[str, Any]:
-    """Per row: median, quartiles, ratio to its bare app, overhead (also in ns)."""
-    rows = {}
-    for name, result in measured.items():
-        base = measured[_base_of(name)]
-        ratio = result.ratio_to(base)
-        rows[name] = {
-            "median_ns": result.median_ns,
-            "quartiles_ns": result.spread(),
-            "vs_bare": ratio,
-            "overhead": ratio - 1.0,
-            "overhead_ns": result.median_ns - base.median_ns,
-            "base": _base_of(name),
-        }
-    return rows
-
-
 def main() -> int:
     job = json.load(sys.stdin)
     _configure(job["secret"])
@@ -180,7 +163,7 @@ def main() -> int:
             raise AssertionError(f"{name}: valid token gave {ok}, tampered token gave {refused}")
         runners[name] = wsgi_runner(handler, token, route)
     plan = Plan(rounds=job["rounds"], batch_ms=job["batch_ms"])
-    json.dump(summarise(compare(runners, plan)), sys.stdout)
+    json.dump(summarise(compare(runners, plan), _base_of), sys.stdout)
     return 0
 
 

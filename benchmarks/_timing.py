@@ -16,7 +16,16 @@ from dataclasses import dataclass
 from itertools import repeat
 from typing import Any
 
-__all__ = ["Plan", "Result", "Runner", "calibrate", "calls", "compare", "time_batch"]
+__all__ = [
+    "Plan",
+    "Result",
+    "Runner",
+    "calibrate",
+    "calls",
+    "compare",
+    "summarise",
+    "time_batch",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,3 +121,21 @@ def compare(
         if progress:
             progress()
     return {name: Result(name, tuple(samples[name])) for name in names}
+
+
+def summarise(measured: Mapping[str, Result], base_of: Callable[[str], str]) -> dict[str, Any]:
+    """Per contender: median and quartiles (ns), the median per-round ratio to its bare app
+    (``base_of(name)``), that ratio minus one (``overhead``) and the added nanoseconds."""
+    rows = {}
+    for name, result in measured.items():
+        base = measured[base_of(name)]
+        ratio = result.ratio_to(base)
+        rows[name] = {
+            "median_ns": result.median_ns,
+            "quartiles_ns": result.spread(),
+            "vs_bare": ratio,
+            "overhead": ratio - 1.0,
+            "overhead_ns": result.median_ns - base.median_ns,
+            "base": base_of(name),
+        }
+    return rows
