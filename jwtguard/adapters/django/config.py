@@ -287,7 +287,8 @@ def read(mapping: object, where: str = SETTING) -> Configuration:
     reader.raise_problems()
     if settings_read is not None:
         guard = Guard.from_settings(settings_read)
-    assert isinstance(guard, Guard)  # checked above: a problem otherwise
+    if not isinstance(guard, Guard):  # recorded as a problem above; here for the type checker
+        raise ConfigError(f"settings.{where}['GUARD']: expected a jwtguard.Guard")
     pipeline = Pipeline(guard, **from_config)
     default = resolve_security_headers(policy, pipeline)
     return Configuration(pipeline, PathPolicies(per_path, default), loader, _anonymous())
