@@ -174,12 +174,19 @@ def _summarise(measured: dict[str, Any]) -> dict[str, Any]:
     return summarise(measured, _base_of)
 
 
+RESOLUTION = 0.01
+"""Overheads below 1% of the bare app are below what these runs resolve: a ratio over such
+an overhead divides by 1% of the bare app instead (a lower bound)."""
+
+
 def _overhead_ratio(rows: dict[str, Any], peer: str, ours: str, key: str) -> float | None:
     """The peer's overhead over ours (``key``: ``overhead`` as a fraction of each one's
     bare app, or ``overhead_ns``, the added nanoseconds, where the bare apps differ)."""
     if peer not in rows or ours not in rows:
         return None
-    floor = 1.0 if key == "overhead_ns" else 1e-3
+    floor = RESOLUTION
+    if key == "overhead_ns":
+        floor *= rows[rows[ours]["base"]]["median_ns"]
     return float(rows[peer][key]) / max(float(rows[ours][key]), floor)
 
 
