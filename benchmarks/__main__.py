@@ -58,6 +58,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--report", type=Path, help="default docs/benchmarks.md")
     parser.add_argument("--img-dir", type=Path, help="default docs/img/")
     parser.add_argument("--no-report", action="store_true", help="print tables only")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="with --only: keep the other benchmarks' results from the --json file and "
+        "render the whole report (the report says which run each part comes from)",
+    )
     args = parser.parse_args(argv)
     # Tiny runs only prove the code works: never let them overwrite the committed report.
     needed = None in (args.json, args.report, args.img_dir)
@@ -108,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     if hasattr(os, "getloadavg"):
         machine["load_average_end"] = os.getloadavg()
     json_path: Path = args.json
+    if args.keep and json_path.is_file():
+        results = _kept(json.loads(json_path.read_text()), results, machine)
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(
         json.dumps({"machine": machine, "results": results}, indent=1, default=str) + "\n"
@@ -116,6 +124,23 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_report:
         _write_report(args, results, machine, configurations, json_path)
     return 1 if failed else 0
+
+
+def _kept(
+    previous: dict[str, Any], fresh: dict[str, Any], machine: dict[str, Any]
+) -> dict[str, Any]:
+    """``fresh`` results with the others taken from ``previous``, in the suite's order;
+    ``machine["kept"]`` records which and from when."""
+    kept = {k: v for k, v in previous.get("results", {}).items() if k not in fresh}
+    if kept:
+        before = previous.get("machine", {})
+        machine["kept"] = {
+            "names": [n for n in SUITE if n in kept],
+            "date": before.get("date"),
+            "load_average": before.get("load_average"),
+        }
+    merged = {**kept, **fresh}
+    return {n: merged[n] for n in SUITE if n in merged}
 
 
 def _write_report(

@@ -151,6 +151,20 @@ def headline(results: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _kept_note(machine: dict[str, Any]) -> list[str]:
+    kept = machine.get("kept")
+    if not kept:
+        return []
+    load = kept.get("load_average")
+    return [
+        "",
+        f"Only part of the suite was re-run on {machine['date']}; "
+        f"{', '.join(kept['names'])} are kept from the run of {kept['date']}"
+        + (f" (1-minute load average {load[0]:.2f} at its start)" if load else "")
+        + ".",
+    ]
+
+
 def _config_table(configuration: dict[str, str]) -> list[str]:
     lines = ["| contender | configured to check / do |", "|---|---|"]
     lines += [f"| {name} | {text} |" for name, text in configuration.items()]
@@ -426,6 +440,7 @@ def render(
         + f"; {machine['python']} on {machine['platform']}; {libs}"
         + (f"; {machine['wrk']}" if machine.get("wrk") else "; wrk not installed")
         + ".",
+        *_kept_note(machine),
         "",
         "## How it is measured",
         "",

@@ -136,3 +136,21 @@ def test_revocation_load_reports_load_propagation_and_faults(tiny_run: dict[str,
         assert run["to_fail_closed_s"] is not None  # the killed Redis made it refuse
         assert run["enforced_by_app"] == run["revocations"]
         assert sum(run["timeline"]["503"]) + sum(run["timeline"]["other"]) > 0
+
+
+def test_keep_reruns_one_benchmark_and_keeps_the_rest(
+    tiny_run: dict[str, Any], tmp_path: Path
+) -> None:
+    data = tmp_path / "tiny.json"
+    data.write_text((tiny_run["dir"] / "tiny.json").read_text())
+    report = tmp_path / "benchmarks.md"
+    args = ["--tiny", "--only", "middleware", "--keep", "--json", str(data)]
+    assert main([*args, "--report", str(report), "--img-dir", str(tmp_path / "img")]) == 0
+    merged = json.loads(data.read_text())
+    assert list(merged["results"]) == list(tiny_run["data"]["results"])  # the suite's order
+    assert merged["results"]["verify"] == tiny_run["data"]["results"]["verify"]  # kept as is
+    assert merged["machine"]["kept"]["names"] == [
+        "verify", "throughput", "scaling", "revocation", "revocation_load"
+    ]  # fmt: skip
+    text = report.read_text()
+    assert "are kept from the run of" in text and "## 1. Verification" in text
