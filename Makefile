@@ -59,7 +59,8 @@ node-deps: $(NODE_STAMP)
 
 # Peers and plotting live in the `bench` extra, installed here; wrk is used when present.
 # make bench              quick mode (a few minutes on 2 cores), writes docs/benchmarks.md
-# make bench ARGS=--full  longer runs; ARGS="--only verify" for one part
+# make bench ARGS=--full  longer runs; ARGS="--only verify" for one part (the report then has
+#                         only it; ARGS="--only verify --keep" keeps the other parts)
 BENCH_STAMP := $(VENV)/.bench-installed
 
 $(BENCH_STAMP): pyproject.toml | $(STAMP)
