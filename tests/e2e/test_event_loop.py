@@ -5,7 +5,9 @@ uvicorn runs inside the test's own event loop, in front of a Starlette app guard
 ASGI handler with its ``JWTGuardMiddleware`` in async mode, with a
 Guard reading a JWKS from a provider that takes a second to answer. While a request with
 a new ``kid`` waits for that fetch, requests with the known ``kid`` keep being served and
-a heartbeat coroutine ticking every millisecond never stalls by more than 5 ms.
+a heartbeat coroutine ticking every millisecond never stalls by more than 5 ms (behind
+Django, whose handler uses a thread pool on every request, by more than a tenth of the
+fetch: see ``DJANGO_STALL``).
 
 The machines are shared, so a tick can also be late because the operating system ran
 another process: :class:`LoopMonitor` tells the two apart. A late tick counts as a stall
@@ -146,6 +148,7 @@ class LoopMonitor:
         self.ticks = 0
         self.worst_gap = 0.0
         self.stalls: list[str] = []
+        self.longest = 0.0  # seconds, the longest stall
         self._blocked: list[tuple[float, float, str]] = []  # start, end, where
         self._stop = threading.Event()
         self._loop_thread = threading.get_ident()
@@ -164,11 +167,13 @@ class LoopMonitor:
                 self.worst_gap = max(self.worst_gap, gap)
                 if gap > MAX_STALL and burnt > MAX_STALL:
                     self.stalls.append(f"{burnt * 1000:.1f} ms of CPU on the loop in one tick")
+                    self.longest = max(self.longest, burnt)
         finally:
             self._stop.set()
             self._watchdog.join()
         for start, end, where in self._blocked:
             self.stalls.append(f"{(end - start) * 1000:.1f} ms blocked in {where}")
+            self.longest = max(self.longest, end - start)
 
     def stop(self) -> None:
         self._stop.set()
@@ -261,13 +266,21 @@ def provider(tmp_path: Path) -> Iterator[SlowProvider]:
             process.stdout.close()
 
 
+# Django's ASGI handler hops to its thread pool on every request (its request signals,
+# response.close): while such a thread holds the GIL the loop waits in mid-call, which the
+# monitor cannot tell from a blocking call. So behind Django a stall may reach a tenth of
+# the fetch (a shared machine deschedules those threads), never the fetch: a synchronous
+# fetch would hold the loop for all of it (and the known-kid requests would not be served).
+DJANGO_STALL = FETCH_SECONDS / 10
+
+
 @pytest.mark.parametrize(
-    "make_app",
-    [starlette_app, fastapi_app, django_app],
+    ("make_app", "allowed"),
+    [(starlette_app, 0.0), (fastapi_app, 0.0), (django_app, DJANGO_STALL)],
     ids=["middleware", "dependency", "django-middleware"],
 )
 async def test_a_slow_jwks_fetch_never_stalls_the_loop(
-    provider: SlowProvider, make_app: Callable[[Guard], Any]
+    provider: SlowProvider, make_app: Callable[[Guard], Any], allowed: float
 ) -> None:
     options = JWKSOptions(
         allow_insecure_http=True,
@@ -310,7 +323,10 @@ async def test_a_slow_jwks_fetch_never_stalls_the_loop(
     assert took >= FETCH_SECONDS * 0.9  # the new kid did wait for the slow provider
     assert len(meanwhile) >= 10 and set(meanwhile) == {200}  # known kids served all along
     assert monitor.ticks >= 100
-    assert monitor.stalls == [], f"worst tick {monitor.worst_gap * 1000:.1f} ms"
+    if allowed:
+        assert monitor.longest <= allowed, monitor.stalls
+    else:
+        assert monitor.stalls == [], f"worst tick {monitor.worst_gap * 1000:.1f} ms"
 
 
 # -- the monitor itself ---------------------------------------------------------------------
