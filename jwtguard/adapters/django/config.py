@@ -34,7 +34,7 @@ from jwtguard.adapters._settings import (
 )
 from jwtguard.adapters.django.users import AnonymousTokenUser, Principals, UserLoader
 from jwtguard.config.options import PIPELINE_OPTIONS, read_pipeline_options
-from jwtguard.config.settings import SETTINGS_NAMES, tenant_names
+from jwtguard.config.settings import known_names
 from jwtguard.errors import ConfigError
 from jwtguard.guard import Guard
 from jwtguard.http.pipeline import (
@@ -279,9 +279,7 @@ def read(mapping: object, where: str = SETTING) -> Configuration:
     )
     if reader.is_set("PROTECT_ALL"):
         reader.problem("PROTECT_ALL", _PROTECT_ALL)
-    reader.check_names(
-        SETTINGS_NAMES | DJANGO_NAMES | {"PROTECT_ALL"} | tenant_names(reader.source)
-    )
+    reader.check_names(known_names(reader.source) | DJANGO_NAMES | {"PROTECT_ALL"})
     checker = guard if isinstance(guard, Guard) else stand_in()
     check_options(reader, from_config, {}, checker, names=_NAMES, keyword=where)
     reader.raise_problems()
