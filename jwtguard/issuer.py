@@ -6,11 +6,14 @@ import json
 import math
 import secrets
 import time
+from calendar import timegm
 from collections.abc import Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from jwtguard.errors import ConfigError
 from jwtguard.jose._b64 import b64url_encode
+from jwtguard.jose.claims_check import NUMERIC_DATE_CLAIMS, check_registered_claims
 from jwtguard.keys import Key, KeySet
 from jwtguard.keys.coerce import KeyInput, as_key_source
 from jwtguard.protocols import Clock
@@ -30,7 +33,9 @@ class TokenIssuer:
 
     Each token gets ``iat`` and ``nbf`` (now), ``exp`` (now + ttl), a random
     128-bit ``jti``, and the configured ``aud`` and ``iss``; claims passed to
-    :meth:`issue` are added on top and win over these defaults.
+    :meth:`issue` are added on top and win over these defaults. A claim set that
+    verification would refuse whatever the policy (``sub`` not a string, ``exp``
+    not a number, ...) is refused here, before signing.
     """
 
     def __init__(
@@ -49,7 +54,7 @@ class TokenIssuer:
             problems.append("signing key: a public key cannot sign; give the private key")
         if algorithm not in key.algorithms:
             problems.append(f"signing key: not bound to {algorithm}")
-        if not isinstance(ttl, (int, float)) or isinstance(ttl, bool) or not 0 < ttl < math.inf:
+        if not _positive_seconds(ttl):
             problems.append("ttl: must be a positive number of seconds")
         if problems:
             raise ConfigError(problems)
@@ -102,13 +107,22 @@ class TokenIssuer:
         ttl: float | None = None,
         headers: Mapping[str, Any] | None = None,
     ) -> str:
-        """Return a compact JWS. ``headers`` may add members; ``alg`` and ``kid`` are fixed."""
+        """Return a compact JWS. ``headers`` may add members; ``alg`` and ``kid`` are fixed.
+
+        ``exp``/``nbf``/``iat`` may be given as :class:`datetime.datetime` (naive
+        means UTC), as PyJWT allows. Raises
+        :class:`~jwtguard.errors.InvalidClaimError` (the error verification would
+        raise) for registered claims of the wrong type or range, and ``ValueError``
+        for a ``ttl`` that is not a positive number of seconds.
+        """
         now = int(self.clock())
         lifetime = self.ttl if ttl is None else ttl
+        if ttl is not None and not _positive_seconds(ttl):
+            raise ValueError("ttl: must be a positive number of seconds")
         payload: dict[str, Any] = {
             "iat": now,
             "nbf": now,
-            "exp": now + int(lifetime),
+            "exp": now + math.ceil(lifetime),
             "jti": secrets.token_urlsafe(16),
         }
         if self.issuer is not None:
@@ -119,10 +133,22 @@ class TokenIssuer:
             )
         if claims:
             payload.update(claims)
+            for name in NUMERIC_DATE_CLAIMS:
+                value = payload.get(name)
+                if isinstance(value, datetime):
+                    payload[name] = timegm(value.utctimetuple())
+            if isinstance(payload.get("aud"), tuple):  # JSON has arrays only
+                payload["aud"] = list(payload["aud"])
+            check_registered_claims(payload)
+        encoded = _compact_json(payload)
         header_segment = self._header_segment
         if headers:
             extra = {k: v for k, v in headers.items() if k not in ("alg", "kid")}
             header_segment = b64url_encode(_compact_json({**self._header, **extra}))
-        signing_input = f"{header_segment}.{b64url_encode(_compact_json(payload))}"
+        signing_input = f"{header_segment}.{b64url_encode(encoded)}"
         signature = self.key.sign(self.algorithm, signing_input.encode("ascii"))
         return f"{signing_input}.{b64url_encode(signature)}"
+
+
+def _positive_seconds(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < math.inf

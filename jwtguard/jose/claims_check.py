@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Final
 
 from jwtguard.errors import (
     ExpiredTokenError,
@@ -18,12 +19,15 @@ from jwtguard.errors import (
 if TYPE_CHECKING:
     from jwtguard.policy import Policy
 
-__all__ = ["validate_claims"]
+__all__ = ["NUMERIC_DATE_CLAIMS", "STRING_CLAIMS", "check_registered_claims", "validate_claims"]
 
-_STRING_CLAIMS = ("sub", "jti")
+NUMERIC_DATE_CLAIMS: Final = ("exp", "nbf", "iat")
+"""Registered claims whose value is a NumericDate: a JSON number of seconds since 1970."""
+STRING_CLAIMS: Final = ("iss", "sub", "jti")
+"""Registered claims whose value is a string (``aud`` is a string or a list of strings)."""
 
 
-def _numeric_date(payload: dict[str, Any], name: str) -> float | None:
+def _numeric_date(payload: Mapping[str, Any], name: str) -> float | None:
     value = payload.get(name)
     if value is None:
         if name in payload:  # JSON null is not a NumericDate
@@ -67,10 +71,28 @@ def validate_claims(payload: dict[str, Any], policy: Policy, now: float) -> floa
             valid_until = min(valid_until, too_old_at)
     _check_issuer(payload, policy)
     _check_audience(payload, policy)
-    for name in _STRING_CLAIMS:
+    _check_strings(payload)
+    return valid_until
+
+
+def check_registered_claims(payload: Mapping[str, Any]) -> None:
+    """The rules of :func:`validate_claims` that need no policy and no clock.
+
+    Types and ranges: ``exp``/``nbf``/``iat`` JSON numbers within +-2**53,
+    ``iss``/``sub``/``jti`` strings, ``aud`` a string or a non-empty list of
+    strings. A claim set that fails them is refused by every verification, so
+    the issuer checks them before signing. Raises :class:`InvalidClaimError`.
+    """
+    for name in NUMERIC_DATE_CLAIMS:
+        _numeric_date(payload, name)
+    _audiences(payload)
+    _check_strings(payload)
+
+
+def _check_strings(payload: Mapping[str, Any]) -> None:
+    for name in STRING_CLAIMS:
         if name in payload and not isinstance(payload[name], str):
             raise InvalidClaimError(name, "type", f"The '{name}' claim must be a string.")
-    return valid_until
 
 
 def _check_issuer(payload: dict[str, Any], policy: Policy) -> None:
@@ -84,18 +106,24 @@ def _check_issuer(payload: dict[str, Any], policy: Policy) -> None:
             raise InvalidIssuerError("iss", "mismatch")
 
 
-def _check_audience(payload: dict[str, Any], policy: Policy) -> None:
+def _audiences(payload: Mapping[str, Any]) -> tuple[str, ...] | None:
+    """The audiences ``aud`` names (``None`` without one), or InvalidClaimError."""
     if "aud" not in payload:
+        return None
+    aud = payload["aud"]
+    if isinstance(aud, str):
+        return (aud,)
+    if isinstance(aud, list) and aud and all(isinstance(a, str) for a in aud):
+        return tuple(aud)
+    raise InvalidClaimError("aud", "type", "The 'aud' claim must be a string or strings.")
+
+
+def _check_audience(payload: dict[str, Any], policy: Policy) -> None:
+    audiences = _audiences(payload)
+    if audiences is None:
         if policy.audience:
             raise MissingClaimError("aud", "missing", "The 'aud' claim is required.")
         return
-    aud = payload["aud"]
-    if isinstance(aud, str):
-        audiences: tuple[Any, ...] = (aud,)
-    elif isinstance(aud, list) and aud and all(isinstance(a, str) for a in aud):
-        audiences = tuple(aud)
-    else:
-        raise InvalidClaimError("aud", "type", "The 'aud' claim must be a string or strings.")
     if not policy.audience:
         # RFC 7519 4.1.3: a recipient that does not identify with a present aud must reject.
         raise InvalidAudienceError("aud", "unexpected")

@@ -15,6 +15,7 @@ Nothing here touches the network or the real clock::
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -116,5 +117,9 @@ class TokenFactory:
         headers: Mapping[str, Any] | None = None,
         **more_claims: Any,
     ) -> str:
-        """A signed token with ``exp``/``iat``/``nbf``/``jti`` plus the given claims."""
-        return self._issuer.issue({**(claims or {}), **more_claims}, ttl=ttl, headers=headers)
+        """A signed token with ``exp``/``iat``/``nbf``/``jti`` plus the given claims.
+
+        ``ttl`` may be zero or negative: an already expired token, for tests.
+        """
+        expires = {"exp": int(self.clock()) + math.ceil(ttl)}
+        return self._issuer.issue({**expires, **(claims or {}), **more_claims}, headers=headers)
