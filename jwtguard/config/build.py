@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from jwtguard.errors import ConfigError
+from jwtguard.keys import Key
 from jwtguard.keys.remote import JWKSOptions, RemoteKeySet
 from jwtguard.keys.tenant import Tenant
 from jwtguard.revocation.memory import DEFAULT_LEEWAY, MemoryRevocationStore
@@ -51,7 +52,7 @@ def tenants(settings: Settings) -> list[Tenant] | None:
 
 def key_source(settings: Settings) -> Any:
     """The ``key`` argument of :class:`jwtguard.Guard`: a :class:`RemoteKeySet`, a PEM
-    or an HMAC secret (text or bytes)."""
+    or an HMAC secret (text or bytes). With only a private key, the PEM of its public key."""
     if settings.jwks_url is not None or settings.oidc_issuer is not None:
         return RemoteKeySet(
             settings.jwks_url,
@@ -63,6 +64,8 @@ def key_source(settings: Settings) -> Any:
         return settings.public_key
     if settings.secret_key is not None:
         return settings.secret_key.reveal()
+    if settings.private_key is not None:  # only the private key: verify with its public half
+        return Key.from_pem(settings.private_key.reveal(), settings.algorithms).to_pem()
     raise ConfigError("no key configured")
 
 

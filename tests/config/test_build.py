@@ -11,6 +11,7 @@ import pytest
 from jwtguard import Guard, Settings
 from jwtguard.config import build
 from jwtguard.revocation.memory import MemoryRevocationStore
+from jwtguard.testing import generate_key, private_pem, public_pem
 
 SECRET = "s" * 32
 
@@ -74,3 +75,16 @@ def test_key_source_follows_the_settings() -> None:
         dotenv=False,
     )
     assert isinstance(build.revocation_store(memory), MemoryRevocationStore)
+
+
+@pytest.mark.parametrize("algorithm", ["RS256", "PS384", "ES256", "EdDSA"])
+def test_a_private_key_alone_verifies_with_its_public_half(algorithm: str) -> None:
+    key = generate_key(algorithm)
+    for env in (
+        {"JWTGUARD_PRIVATE_KEY": private_pem(key), "JWTGUARD_ALGORITHMS": algorithm},
+        {"JWTGUARD_PRIVATE_KEY": private_pem(key)},  # the algorithm inferred from the PEM
+    ):
+        settings = Settings.from_env(env, dotenv=False)
+        assert build.key_source(settings) == public_pem(key)
+        guard = Guard.from_settings(settings)
+        assert guard.verify(guard.issue({"sub": "1"}))["sub"] == "1"
