@@ -10,9 +10,10 @@ from collections.abc import Callable, Sequence
 from jwtguard import __version__
 from jwtguard.cli._common import CommandParser, UsageError
 from jwtguard.cli._demo import run_demo
+from jwtguard.cli._issue import configure_issue
 from jwtguard.cli._keys import configure_keygen
 from jwtguard.cli._revoke import configure_revoke
-from jwtguard.cli._tokens import configure_inspect, configure_issue, configure_verify
+from jwtguard.cli._verify import configure_inspect, configure_verify
 from jwtguard.errors import ConfigError
 
 __all__ = ["main"]

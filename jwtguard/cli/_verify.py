@@ -1,4 +1,4 @@
-"""``jwtguard issue``, ``verify`` and ``inspect``: tokens with the ``JWTGUARD_*`` configuration."""
+"""``jwtguard verify`` and ``inspect``: check a token, or show it unverified."""
 
 from __future__ import annotations
 
@@ -11,46 +11,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from jwtguard.cli._common import UsageError, read_token
-from jwtguard.config.settings import Settings, parse_duration
-from jwtguard.errors import ClaimError, ConfigError, MalformedTokenError, TokenError
+from jwtguard.config.settings import Settings
+from jwtguard.errors import ClaimError, MalformedTokenError, TokenError
 from jwtguard.guard import Guard
 from jwtguard.jose._b64 import b64url_decode
 from jwtguard.jose._json import parse_json_object
 from jwtguard.keys.remote import JWKSFetchError
 
-__all__ = ["configure_inspect", "configure_issue", "configure_verify"]
-
-
-def _parse_claim(text: str) -> tuple[str, Any]:
-    name, sep, value = text.partition("=")
-    if not sep or not name:
-        raise ConfigError(f"--claim expects NAME=VALUE, got {text[:40]!r}")
-    try:
-        return name, json.loads(value)
-    except ValueError:
-        return name, value
-
-
-def _lifetime(text: str) -> float:
-    """``--ttl``: a positive duration (argparse reports the error on one line)."""
-    try:
-        seconds = parse_duration(text.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError("expected a duration such as 900, 15m or 1h") from None
-    if seconds < 1:
-        raise argparse.ArgumentTypeError("must be at least 1 second")
-    return seconds
-
-
-def _issue(args: argparse.Namespace) -> int:
-    guard = Guard.from_env()
-    claims: dict[str, Any] = dict(_parse_claim(c) for c in args.claim)
-    if args.sub is not None:
-        claims["sub"] = args.sub
-    if args.scope:
-        claims["scope"] = " ".join(args.scope)
-    print(guard.issue(claims, ttl=args.ttl))
-    return 0
+__all__ = ["configure_inspect", "configure_verify"]
 
 
 # Blank, not removed: a blank variable counts as unset and also hides a value in ./.env.
@@ -149,19 +117,6 @@ def _inspect(args: argparse.Namespace) -> int:
     print("UNVERIFIED: the signature and claims below have NOT been checked.")
     print(json.dumps({"header": header, "payload": payload}, indent=2, sort_keys=True))
     return 0
-
-
-def configure_issue(issue: argparse.ArgumentParser) -> None:
-    """The arguments of ``issue``."""
-    issue.add_argument("--sub", help="subject")
-    issue.add_argument(
-        "--ttl",
-        type=_lifetime,
-        help="lifetime, e.g. 900, 15m, 1h (default: JWTGUARD_ACCESS_TTL, else 15m)",
-    )
-    issue.add_argument("--scope", action="append", default=[], help="a scope (repeatable)")
-    issue.add_argument("--claim", action="append", default=[], help="NAME=VALUE (JSON or text)")
-    issue.set_defaults(func=_issue)
 
 
 def configure_verify(verify: argparse.ArgumentParser) -> None:
