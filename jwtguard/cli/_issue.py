@@ -40,7 +40,7 @@ def _claim(text: str) -> tuple[str, Any]:
     if as_json or name in NUMERIC_DATE_CLAIMS:
         try:
             return name, json.loads(value, parse_constant=_refuse_constant)
-        except ValueError:
+        except (ValueError, RecursionError):
             if as_json:
                 raise UsageError(
                     f"--claim {name[:40]}:=...: not a JSON value (a string is NAME=TEXT)"
