@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from jwtguard import __version__
+from jwtguard.cli._bench import configure_bench
 from jwtguard.cli._common import CommandParser, UsageError
 from jwtguard.cli._demo import run_demo
 from jwtguard.cli._issue import configure_issue
@@ -34,6 +35,11 @@ _COMMANDS: tuple[tuple[str, str, Callable[[argparse.ArgumentParser], None]], ...
     ("verify", "verify a token; exit 1 when refused", configure_verify),
     ("inspect", "show header and payload, UNVERIFIED", configure_inspect),
     ("revoke", "revoke a token or a subject's tokens (Redis store)", configure_revoke),
+    (
+        "bench",
+        "what verification costs on this machine, beside the least it could cost",
+        configure_bench,
+    ),
 )
 
 

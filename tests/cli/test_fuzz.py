@@ -15,25 +15,36 @@ from tests.cli.conftest import SECRET, Command
 
 TOKEN = Guard(SECRET, algorithms=["HS256"]).issue({"sub": "fuzz"})
 
-COMMANDS = ["keygen", "issue", "verify", "inspect", "revoke"]  # demo serves until stopped
+COMMANDS = ["keygen", "issue", "verify", "inspect", "revoke", "bench"]  # demo serves on
 FLAGS = [
     "--alg", "--kid", "--format", "--sub", "--ttl", "--scope", "--claim", "--jwks-url",
     "--oidc-issuer", "--allow-insecure-http", "--audience", "--issuer", "--jti", "--token",
-    "--subject", "--exp", "--before", "--help", "--version", "-h", "--", "-",
+    "--subject", "--exp", "--before", "--adapter", "--seconds", "--json", "--help", "--version",
+    "-h", "--", "-",
 ]  # fmt: skip
 VALUES = [
     "HS256", "RS256", "ES256", "EdDSA", "none", "pem", "jwk", "jwks", "secret", "15m", "-5",
-    "0", "1e309", "nan", "-inf", "99999999999999999999", "sub=1", "exp=soon", "aud:=[1]",
+    "0", "0.05", "asgi", "wsgi", "1e309", "nan", "-inf", "99999999999999999999", "sub=1",
+    "exp=soon", "aud:=[1]",
     "n:={", "=x", "https://[::1", "http://127.0.0.1:9/", "https://a.example/j", TOKEN,
     TOKEN[:-2], "a.b.c", "", " ", "\x00", "\udcff", "é", "--exp=5", "--ttl=-1",
+    "deep:=" + "[" * 5000 + "]" * 5000,
 ]  # fmt: skip
 
 words = st.one_of(st.sampled_from(FLAGS), st.sampled_from(VALUES), st.text(max_size=12))
+
+
+def _command_line(parts: tuple[list[str], str, list[str]]) -> list[str]:
+    prefix, command, words = parts
+    quick = ["--seconds", "0.05"] if command == "bench" else []  # the last one given wins
+    return [*prefix, command, *words, *quick]
+
+
 command_lines = st.tuples(
     st.lists(st.sampled_from(["--help", "--version", "-x"]), max_size=1),
     st.sampled_from(COMMANDS),
     st.lists(words, max_size=8),
-).map(lambda parts: [*parts[0], parts[1], *parts[2]])
+).map(_command_line)
 
 
 @settings(

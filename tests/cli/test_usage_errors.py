@@ -90,7 +90,9 @@ def jwtguard_version() -> str:
     return jwtguard.__version__
 
 
-@pytest.mark.parametrize("command", ["", "keygen", "issue", "verify", "inspect", "revoke", "demo"])
+@pytest.mark.parametrize(
+    "command", ["", "keygen", "issue", "verify", "inspect", "revoke", "bench", "demo"]
+)
 def test_help_is_plain_text(
     clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], command: str
 ) -> None:
@@ -106,7 +108,7 @@ def test_help_lists_every_command(
 ) -> None:
     assert main(["--help"]) == 0
     text = capsys.readouterr().out
-    for command in ("keygen", "issue", "verify", "inspect", "revoke", "demo"):
+    for command in ("keygen", "issue", "verify", "inspect", "revoke", "bench", "demo"):
         assert f"    {command} " in text
     assert "exit status" in text
 
