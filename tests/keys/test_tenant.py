@@ -17,7 +17,7 @@ from jwtguard import (
     UnknownIssuerError,
     UnknownKeyError,
 )
-from jwtguard.testing import FakeIdentityProvider, FrozenClock, generate_key
+from jwtguard.testing import FakeIdentityProvider, FrozenClock, encode_unchecked, generate_key
 
 A, B = "https://a.example", "https://b.example"
 
@@ -75,8 +75,9 @@ def test_unknown_missing_and_odd_issuers(keys: dict[str, object], clock: FrozenC
         guard.verify(_issue(keys[A], clock, iss=A + "/", aud="api"))  # exact match only
     with pytest.raises(MissingClaimError):
         guard.verify(_issue(keys[A], clock, aud="api"))
+    odd = {"iss": [A], "aud": "api", "exp": clock() + 60}  # the issuer refuses to sign this
     with pytest.raises(InvalidClaimError):
-        guard.verify(_issue(keys[A], clock, iss=[A], aud="api"))
+        guard.verify(encode_unchecked({"alg": "ES256", "kid": "k"}, odd, keys[A]))  # type: ignore[arg-type]
     assert guard.stats().rejected == {"unknown_issuer": 2, "missing_claim": 1, "invalid_claim": 1}
 
 
