@@ -18,11 +18,11 @@ import platform
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jwtguard import __version__
 from jwtguard.cli._common import UsageError, read_token
-from jwtguard.cli._contenders import ADAPTERS, Row, Target, contenders
+from jwtguard.cli._serve import ADAPTERS
 from jwtguard.cli._table import table
 from jwtguard.cli._timing import Timing, side_by_side
 from jwtguard.config.dotenv import read_dotenv
@@ -30,7 +30,11 @@ from jwtguard.config.settings import Settings
 from jwtguard.errors import TokenError
 from jwtguard.guard import Guard
 from jwtguard.jose.algorithms import SUPPORTED_ALGORITHMS
+from jwtguard.keys import Key
 from jwtguard.testing import generate_key
+
+if TYPE_CHECKING:
+    from jwtguard.cli._contenders import Row
 
 __all__ = ["configure_bench"]
 
@@ -165,21 +169,20 @@ def _token(
 
 @dataclass(frozen=True)
 class _Timed:
-    """The subject with its token chosen: what is timed and how to describe it."""
+    """The subject with its token chosen: the token's algorithm and the key that verifies it."""
 
     subject: _Subject
+    token: str
     token_source: str
-    target: Target
+    algorithm: str
+    key: Key
 
     @classmethod
     def of(cls, subject: _Subject, token: str, token_source: str) -> _Timed:
         header, _ = _unverified(token)
-        uncached, cached = subject.make_guard(False), subject.make_guard(True)
-        key = uncached.keys.find(header.get("kid"), header["alg"])[0]
-        target = Target(
-            token, header["alg"], key, subject.audience, subject.issuer, uncached, cached
-        )
-        return cls(subject, token_source, target)
+        keys = subject.make_guard(False).keys
+        key = keys.find(header.get("kid"), header["alg"])[0]
+        return cls(subject, token, token_source, header["alg"], key)
 
 
 def _version(distribution: str) -> str:
@@ -215,9 +218,9 @@ def _report(
             result["bare_app_ns"] = bare.median_ns
         results.append(result)
     return {
-        "algorithm": timed.target.algorithm,
+        "algorithm": timed.algorithm,
         "key": subject.key_source,
-        "token": {"source": timed.token_source, "bytes": len(timed.target.token)},
+        "token": {"source": timed.token_source, "bytes": len(timed.token)},
         "audience": list(subject.audience),
         "issuer": subject.issuer,
         "revocation": "not included",
@@ -242,11 +245,24 @@ def _bench(args: argparse.Namespace) -> int:
         _unverified(theirs)  # a usage error before any key is made
     subject = _subject(args)
     timed = _Timed.of(subject, *_token(args, subject, subject.make_guard(False), theirs))
+    # Imported here rather than at the top: the ASGI adapter imports Starlette when it is
+    # installed, and every other jwtguard command starts without loading a web framework.
+    from jwtguard.cli._contenders import Target, contenders
+
+    target = Target(
+        timed.token,
+        timed.algorithm,
+        timed.key,
+        subject.audience,
+        subject.issuer,
+        uncached=subject.make_guard(False),
+        cached=subject.make_guard(True),
+    )
     loop = asyncio.new_event_loop()
     try:
         started = time.perf_counter()
         adapter = None if args.adapter == "none" else args.adapter
-        runners, rows = contenders(timed.target, adapter, loop)
+        runners, rows = contenders(target, adapter, loop)
         timings, rounds = side_by_side(runners, args.seconds - (time.perf_counter() - started))
         elapsed = time.perf_counter() - started
     finally:

@@ -18,15 +18,12 @@ from jwtguard.cli._floors import (
     dict_floor,
     verify_floor,
 )
-from jwtguard.cli._serve import asgi_runner, wsgi_runner
+from jwtguard.cli._serve import ADAPTERS, asgi_runner, wsgi_runner
 from jwtguard.cli._timing import Runner, calls
 from jwtguard.guard import Guard
 from jwtguard.keys import Key
 
-__all__ = ["ADAPTERS", "Row", "Target", "contenders"]
-
-ADAPTERS = {"asgi": "ASGI middleware, cache hit", "wsgi": "WSGI middleware, cache hit"}
-"""The adapters a request can go through, in process; neither needs a web framework."""
+__all__ = ["Row", "Target", "contenders"]
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,10 @@ from typing import Any
 
 from jwtguard.cli._timing import Runner, calls
 
-__all__ = ["asgi_runner", "wsgi_runner"]
+__all__ = ["ADAPTERS", "asgi_runner", "wsgi_runner"]
+
+ADAPTERS = {"asgi": "ASGI middleware, cache hit", "wsgi": "WSGI middleware, cache hit"}
+"""The adapters a request can go through, in process; neither needs a web framework."""
 
 
 def _asgi_scope(token: str) -> dict[str, Any]:
