@@ -10,6 +10,8 @@
     def items():
         return {"user": current_claims["sub"]}
 
+    token = jwt.issue({"sub": "42", "scope": "items:read"})   # jwt.guard: the Guard
+
 Configuration comes from ``app.config["JWTGUARD_*"]``: the Guard's settings (the
 names of ``Guard.from_env``, see docs/configuration.md) and the adapter's options
 (``JWTGUARD_COOKIE``, ``JWTGUARD_EXEMPT``, ``JWTGUARD_REPORT_ONLY``, ... see
@@ -17,21 +19,25 @@ docs/flask.md), read by the one configuration reader: Python values are taken as
 they are (a ``bytes`` secret, a ``timedelta``, a list), strings are parsed.
 ``init_app`` checks all of it in one pass and raises :class:`jwtguard.ConfigError`
 listing every problem, an unknown ``JWTGUARD_*`` key included. Per-request claims
-are on ``g.jwtguard_claims`` and behind the :data:`current_claims` proxy. With
+are on ``g.jwtguard_claims`` (None when anonymous) and behind the :data:`current_claims`
+proxy (an empty mapping when anonymous, like flask-jwt-extended's ``get_jwt()``). With
 ``JWTGUARD_PROTECT_ALL`` every view is authenticated (``exempt`` paths aside), not
-only decorated ones.
+only decorated ones; :func:`verify_jwt_in_request` decides anywhere (a blueprint's
+``before_request``), and :meth:`JWTGuard.user_loader` backs the :data:`current_user` proxy.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, g, has_app_context, make_response, request
 from werkzeug.datastructures import Headers
+from werkzeug.exceptions import HTTPException
 from werkzeug.local import LocalProxy
 
 from jwtguard.adapters._settings import (
@@ -47,6 +53,7 @@ from jwtguard.config.options import ADAPTER_NAMES, read_pipeline_options
 from jwtguard.config.settings import defaults as settings_defaults
 from jwtguard.config.settings import known_names
 from jwtguard.guard import Guard
+from jwtguard.http.denial import unknown_user
 from jwtguard.http.pipeline import (
     DEFAULT,
     Denial,
@@ -61,19 +68,51 @@ from jwtguard.http.pipeline import (
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-__all__ = ["JWTGuard", "current_claims", "jwt_required"]
+__all__ = [
+    "JWTGuard",
+    "JWTGuardHTTPException",
+    "current_claims",
+    "current_user",
+    "get_current_user",
+    "jwt_required",
+    "verify_jwt_in_request",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 _NOT_SET_UP = "JWTGuard is not set up on this app: call JWTGuard(app)"
 ErrorHandler = Callable[[Denial], Any]
+UserLoader = Callable[[Claims], Any]
+_NO_CLAIMS = Claims({})
 
 
-def _claims() -> Claims | None:
-    return cast("Claims | None", g.get("jwtguard_claims"))
+def _claims() -> Claims:
+    found = g.get("jwtguard_claims")
+    return _NO_CLAIMS if found is None else cast(Claims, found)
 
 
-current_claims: Claims = cast("Claims", LocalProxy(_claims))
-"""The verified claims of the current request (proxies ``None`` when anonymous)."""
+current_claims: Claims = cast(Claims, LocalProxy(_claims))
+"""The verified claims of the current request: an empty mapping when it is anonymous
+(``optional=True``), so ``current_claims.get("sub")`` is None and ``bool(current_claims)``
+says whether a token was verified."""
+
+
+class JWTGuardHTTPException(HTTPException):
+    """A refusal raised by :func:`verify_jwt_in_request` (or :data:`current_user`): Flask
+    sends its ``response`` (the RFC 6750 answer, or your ``error_handler``'s) unless an
+    ``@app.errorhandler(JWTGuardHTTPException)`` answers instead. ``denial`` is the
+    refusal, ``code`` its status."""
+
+    def __init__(self, denial: Denial, response: Response) -> None:
+        super().__init__(denial.code, response)
+        self.code = denial.status
+        self.denial = denial
+
+
+def _state() -> _State:
+    try:
+        return cast("_State", current_app.extensions["jwtguard"])
+    except KeyError:
+        raise RuntimeError(_NOT_SET_UP) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,15 +127,40 @@ class _State:
             return current_app.ensure_sync(handler)(denial)
         return Response(denial.body, denial.status, list(denial.headers))
 
+    def decide(self, requirement: Requirement | None) -> Claims | Denial | None:
+        """The decision for the current request, its claims set on ``g`` and the environ."""
+        environ = request.environ
+        result = decide(self.pipeline, environ, requirement)
+        if type(result) is not Denial:
+            g.jwtguard_claims = environ[CLAIMS_KEY] = result
+        return result
+
+    def refuse(self, denial: Denial) -> JWTGuardHTTPException:
+        """The exception that answers ``denial`` from anywhere in a request."""
+        return JWTGuardHTTPException(denial, make_response(self.respond(denial)))
+
     def before_request(self) -> Any:
         view = current_app.view_functions.get(request.endpoint or "")
         if getattr(view, "jwtguard_requirement", None) is not None:
             return None  # a @jwt_required view: its own requirement decides, once
-        result = decide(self.pipeline, request.environ)
+        result = self.decide(None)
         if type(result) is Denial:
             return self.respond(result)
-        g.jwtguard_claims = request.environ[CLAIMS_KEY] = result
         return None
+
+    def user(self, claims: Claims) -> Any:
+        """The user of ``claims`` by the extension's loader; a refusal when it has none."""
+        loader = self.extension._user_loader
+        if loader is None:
+            raise RuntimeError(
+                "current_user needs a user loader: decorate one with @jwt.user_loader"
+            )
+        user = current_app.ensure_sync(loader)(claims)
+        if user is None:
+            error = unknown_user()
+            self.pipeline.guard.record_reject(error.code)
+            raise self.refuse(self.pipeline.denial(error))
+        return user
 
     def after_request(self, response: Response) -> Response:
         authenticated = g.get("jwtguard_claims") is not None
@@ -132,6 +196,8 @@ class JWTGuard:
         self._security_headers = security_headers
         self._options = options
         self._error_handler: ErrorHandler | None = None
+        self._user_loader: UserLoader | None = None
+        self._app = app
         if app is not None:
             self.init_app(app)
 
@@ -206,6 +272,38 @@ class JWTGuard:
         self._error_handler = handler
         return handler
 
+    def user_loader(self, loader: UserLoader) -> UserLoader:
+        """Decorator: ``loader(claims)`` returns the user of a verified token, or None
+        when there is none (deleted, disabled). It backs :data:`current_user`: called on
+        first use, once per request. A None refuses the request with 401
+        ``invalid_token`` (code ``invalid_claim``: the token's user is unknown or
+        inactive), as flask-jwt-extended's ``user_lookup_loader`` does."""
+        self._user_loader = loader
+        return loader
+
+    @property
+    def guard(self) -> Guard:
+        """The :class:`Guard` that verifies the current app's tokens (outside an app
+        context: the app given to ``JWTGuard(app)``), for issuing tokens, stats, health."""
+        app = current_app._get_current_object() if has_app_context() else self._app  # type: ignore[attr-defined]
+        state = None if app is None else app.extensions.get("jwtguard")
+        if state is None or state.extension is not self:
+            raise RuntimeError(
+                "JWTGuard.guard: this extension has not set up "
+                + ("the current app" if app is not None else "an app (use an app context)")
+            )
+        return cast(Guard, state.pipeline.guard)
+
+    def issue(
+        self, claims: Mapping[str, Any] | None = None, *, ttl: float | timedelta | None = None
+    ) -> str:
+        """A signed access token for the current app: ``claims`` plus ``exp``, ``iat``,
+        ``nbf``, ``jti`` and the configured ``aud``/``iss`` (``Guard.issue``); ``ttl``
+        defaults to ``JWTGUARD_ACCESS_TTL``. Needs a signing key (the secret, or
+        ``JWTGUARD_PRIVATE_KEY``)."""
+        seconds = ttl.total_seconds() if isinstance(ttl, timedelta) else ttl
+        return self.guard.issue(claims, ttl=seconds)
+
 
 def jwt_required(
     view: F | None = None,
@@ -217,7 +315,7 @@ def jwt_required(
 ) -> Any:
     """Protect a view: a valid token with these scopes and roles (all of them), and
     ``predicate(claims)`` true. ``optional``: no token means anonymous (``current_claims``
-    is None), a bad token is still refused. Works as ``@jwt_required`` or ``@jwt_required(...)``.
+    is empty), a bad token is still refused. Works as ``@jwt_required`` or ``@jwt_required(...)``.
     """
     requirement = Requirement.build(scopes, roles, predicate, optional)
 
@@ -227,15 +325,10 @@ def jwt_required(
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             app = current_app._get_current_object()  # type: ignore[attr-defined]
-            try:
-                state: _State = app.extensions["jwtguard"]
-            except KeyError:
-                raise RuntimeError(_NOT_SET_UP) from None
-            environ = request.environ
-            result = decide(state.pipeline, environ, requirement)
+            state = _state()
+            result = state.decide(requirement)
             if type(result) is Denial:
                 return state.respond(result)
-            g.jwtguard_claims = environ[CLAIMS_KEY] = result
             if is_async or type(app).ensure_sync is not Flask.ensure_sync:
                 return app.ensure_sync(fn)(*args, **kwargs)
             return fn(*args, **kwargs)  # what Flask.ensure_sync returns for a sync view
@@ -244,3 +337,48 @@ def jwt_required(
         return cast(F, wrapper)
 
     return decorator(view) if view is not None else decorator
+
+
+def verify_jwt_in_request(
+    *,
+    scopes: str | Iterable[str] = (),
+    roles: str | Iterable[str] = (),
+    predicate: Predicate | None = None,
+    optional: bool = False,
+) -> Claims:
+    """Authenticate the current request as ``@jwt_required(...)`` does, from anywhere:
+    a blueprint's ``before_request``, a view, a helper. Returns the claims (empty when
+    anonymous under ``optional``), also set as :data:`current_claims`; a refusal raises
+    :class:`JWTGuardHTTPException`, which Flask answers with the refusal.
+
+    ::
+
+        @admin.before_request
+        def admins_only():
+            verify_jwt_in_request(roles="admin")
+    """
+    state = _state()
+    result = state.decide(Requirement.build(scopes, roles, predicate, optional))
+    if type(result) is Denial:
+        raise state.refuse(result)
+    return _NO_CLAIMS if result is None else cast(Claims, result)
+
+
+def get_current_user() -> Any:
+    """The current request's user by :meth:`JWTGuard.user_loader` (None when anonymous),
+    loaded on first use and kept for the request; a loader's None is a refusal (401)."""
+    claims = g.get("jwtguard_claims")
+    if claims is None:
+        return None
+    found = g.get("jwtguard_user")
+    if found is not None and found[0] is claims:
+        return found[1]
+    user = _state().user(claims)
+    g.jwtguard_user = (claims, user)
+    return user
+
+
+current_user: Any = LocalProxy(get_current_user)
+"""The current request's user (see :func:`get_current_user`), a lazy proxy: test for an
+anonymous request with ``get_current_user() is None`` or ``current_claims``, since a proxy
+is never ``None`` itself."""

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from jwtguard.errors import TokenError
+from jwtguard.errors import InvalidClaimError, TokenError
 from jwtguard.http.challenges import challenge, error_body
 
-__all__ = ["Denial", "deny_for"]
+__all__ = ["Denial", "deny_for", "unknown_user"]
+
+_NO_USER = "The access token's user is unknown or inactive."
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,3 +47,9 @@ def deny_for(error: TokenError, realm: str | None) -> Denial:
     if isinstance(retry_after, (int, float)) and retry_after >= 0:
         headers.append(("Retry-After", str(int(retry_after + 0.999))))
     return Denial.build(error.status_code, error.code, headers, body)
+
+
+def unknown_user() -> InvalidClaimError:
+    """The refusal of a verified token whose user a loader could not find (or found
+    inactive): 401 ``invalid_token``, code ``invalid_claim``, as every adapter answers it."""
+    return InvalidClaimError("sub", "no active user", _NO_USER)

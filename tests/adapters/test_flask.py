@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from flask import Flask, g
+from flask import Blueprint, Flask, g
 
 from jwtguard.adapters import Denial
-from jwtguard.adapters.flask import JWTGuard, current_claims, jwt_required
+from jwtguard.adapters.flask import (
+    JWTGuard,
+    JWTGuardHTTPException,
+    current_claims,
+    current_user,
+    get_current_user,
+    jwt_required,
+    verify_jwt_in_request,
+)
 from jwtguard.errors import ConfigError
 from jwtguard.testing import TokenFactory
 
@@ -156,3 +166,230 @@ def test_protect_all_defers_to_the_decorator_and_decides_once(
         "401 missing_token"
     ]
     assert guard.stats().rejected == {"missing_token": 1}
+
+
+# -- what flask-jwt-extended users expect ---------------------------------------------------
+
+
+def test_anonymous_claims_are_an_empty_mapping(factory: TokenFactory) -> None:
+    app = Flask(__name__)
+    JWTGuard(app, guard=factory.guard())
+
+    @app.get("/feed")
+    @jwt_required(optional=True)
+    def feed() -> Any:
+        return {
+            "sub": current_claims.get("sub"),
+            "claims": dict(current_claims),
+            "authenticated": bool(current_claims),
+            "g": g.jwtguard_claims is None,
+        }
+
+    client = app.test_client()
+    assert client.get("/feed").json == {
+        "sub": None,
+        "claims": {},
+        "authenticated": False,
+        "g": True,
+    }
+    signed_in = client.get("/feed", headers=bearer(factory.issue(sub="u"))).json
+    assert signed_in["sub"] == "u"
+    assert signed_in["authenticated"] is True
+    assert signed_in["g"] is False
+
+
+def test_the_guard_and_issuance_are_public(factory: TokenFactory) -> None:
+    app = make_app(JWTGUARD_SECRET_KEY=SECRET, JWTGUARD_AUDIENCE="api", JWTGUARD_ISSUER="me")
+    jwt = JWTGuard(app)
+    assert jwt.guard is app.extensions["jwtguard"].pipeline.guard  # outside an app context too
+    token = jwt.issue(
+        {"sub": "7", "scope": "write", "roles": ["editor"]}, ttl=timedelta(minutes=10)
+    )
+    claims = jwt.guard.verify(token)
+    assert (claims["exp"] - claims["iat"], claims["aud"], claims["iss"]) == (600, "api", "me")
+    assert app.test_client().get("/write", headers=bearer(token)).data == b"written"
+
+    # One extension, several apps (the factory pattern): the current app's own Guard.
+    shared = JWTGuard()
+    first, second = make_app(JWTGUARD_SECRET_KEY=SECRET), make_app(JWTGUARD_SECRET_KEY=SECRET)
+    shared.init_app(first)
+    shared.init_app(second)
+    with pytest.raises(RuntimeError, match="use an app context"):
+        _ = shared.guard
+    for app_ in (first, second):
+        with app_.app_context():
+            assert shared.guard is app_.extensions["jwtguard"].pipeline.guard
+    assert (
+        first.extensions["jwtguard"].pipeline.guard
+        is not second.extensions["jwtguard"].pipeline.guard
+    )
+    other = make_app()
+    JWTGuard(other, guard=factory.guard())
+    with other.app_context(), pytest.raises(RuntimeError, match="not set up the current app"):
+        _ = shared.guard
+
+
+def blueprint_app(guard: Any) -> tuple[Flask, JWTGuard]:
+    """An app whose ``admin`` blueprint is protected in its ``before_request``."""
+    app = Flask(__name__)
+    jwt = JWTGuard(app, guard=guard)
+    admin = Blueprint("admin", __name__, url_prefix="/admin")
+
+    @admin.before_request
+    def admins_only() -> None:
+        verify_jwt_in_request(scopes="admin", roles="staff")
+
+    @admin.get("/panel")
+    def panel() -> Any:
+        return {"sub": current_claims["sub"]}
+
+    @app.get("/greeting")
+    def greeting() -> Any:
+        claims = verify_jwt_in_request(optional=True)
+        return {
+            "hello": claims.get("sub", "stranger"),
+            "same": claims is current_claims._get_current_object(),
+        }  # type: ignore[attr-defined]
+
+    app.register_blueprint(admin)
+    return app, jwt
+
+
+def test_verify_jwt_in_request_guards_a_blueprint(factory: TokenFactory) -> None:
+    app, _ = blueprint_app(factory.guard())
+    client = app.test_client()
+    staff = factory.issue(sub="s", scope="admin", roles=["staff"])
+    assert client.get("/admin/panel", headers=bearer(staff)).json == {"sub": "s"}
+    missing = client.get("/admin/panel")
+    assert missing.status_code == 401
+    assert missing.headers["WWW-Authenticate"] == 'Bearer realm="api"'
+    assert missing.headers["Cache-Control"] == "no-store"
+    assert missing.headers["X-Content-Type-Options"] == "nosniff"  # the security headers too
+    assert missing.json == {
+        "error": "missing_token",
+        "error_description": "An access token is required.",
+    }
+    scoped = client.get("/admin/panel", headers=bearer(factory.issue(scope="admin")))
+    assert scoped.status_code == 403
+    assert scoped.json["error"] == "insufficient_scope"
+    assert client.get("/admin/panel", headers=bearer("junk")).status_code == 401
+    assert client.get("/greeting").json == {"hello": "stranger", "same": True}
+    assert client.get("/greeting", headers=bearer(factory.issue(sub="ann"))).json == {
+        "hello": "ann",
+        "same": True,
+    }
+    assert client.get("/greeting", headers=bearer("junk")).status_code == 401  # optional, not lax
+
+
+def test_verify_jwt_in_request_answers_with_the_error_handler_or_an_errorhandler(
+    factory: TokenFactory,
+) -> None:
+    app, jwt = blueprint_app(factory.guard())
+
+    @jwt.error_handler
+    def custom(denial: Denial) -> Any:
+        return {"problem": denial.code}, denial.status
+
+    assert app.test_client().get("/admin/panel").json == {"problem": "missing_token"}
+
+    app, _ = blueprint_app(factory.guard())
+
+    @app.errorhandler(JWTGuardHTTPException)
+    def handled(error: JWTGuardHTTPException) -> Any:
+        return {"refused": error.denial.code, "status": error.code}, 418
+
+    answer = app.test_client().get("/admin/panel", headers=bearer("junk"))
+    assert (answer.status_code, answer.json) == (418, {"refused": "malformed", "status": 401})
+
+
+def test_verify_jwt_in_request_needs_the_extension() -> None:
+    app = Flask(__name__)
+    app.testing = True
+
+    @app.get("/")
+    def index() -> Any:
+        verify_jwt_in_request()
+        return "never"
+
+    with pytest.raises(RuntimeError, match="JWTGuard is not set up"):
+        app.test_client().get("/")
+
+
+def user_app(factory: TokenFactory, loader: Any) -> Flask:
+    app = Flask(__name__)
+    jwt = JWTGuard(app, guard=factory.guard())
+    if loader is not None:
+        jwt.user_loader(loader)
+
+    @app.get("/me")
+    @jwt_required(optional=True)
+    def me() -> Any:
+        anonymous = get_current_user() is None
+        return {"anonymous": anonymous, "name": None if anonymous else current_user.name}
+
+    @app.get("/claims-only")
+    @jwt_required
+    def claims_only() -> Any:
+        return {"sub": current_claims["sub"]}
+
+    return app
+
+
+@dataclass
+class User:
+    name: str
+
+
+def test_current_user_is_loaded_lazily_once_per_request(factory: TokenFactory) -> None:
+    calls: list[str] = []
+    users = {"1": User("ada")}
+
+    def load(claims: Any) -> User | None:
+        calls.append(claims["sub"])
+        return users.get(claims["sub"])
+
+    client = user_app(factory, load).test_client()
+    token = factory.issue(sub="1")
+    assert client.get("/me", headers=bearer(token)).json == {"anonymous": False, "name": "ada"}
+    assert calls == ["1"]  # get_current_user() then current_user.name: one call
+    assert client.get("/claims-only", headers=bearer(token)).json == {"sub": "1"}
+    assert calls == ["1"]  # a view that never touches current_user loads nobody
+    assert client.get("/me").json == {"anonymous": True, "name": None}
+    assert calls == ["1"]  # nor does an anonymous request
+    assert client.get("/me", headers=bearer(factory.issue(sub="1"))).json["name"] == "ada"
+    assert calls == ["1", "1"]  # a new request loads again
+
+
+def test_a_loader_that_finds_nobody_refuses_with_401(factory: TokenFactory) -> None:
+    guard = factory.guard()
+    app = Flask(__name__)
+    jwt = JWTGuard(app, guard=guard)
+    jwt.user_loader(lambda claims: None)
+
+    @app.get("/me")
+    @jwt_required
+    def me() -> Any:
+        return {"name": current_user.name}
+
+    refused = app.test_client().get("/me", headers=bearer(factory.issue(sub="gone")))
+    assert refused.status_code == 401
+    assert refused.json == {
+        "error": "invalid_token",
+        "error_description": "The access token's user is unknown or inactive.",
+    }
+    assert refused.headers["WWW-Authenticate"].startswith(
+        'Bearer realm="api", error="invalid_token"'
+    )
+    assert guard.stats().rejected == {"invalid_claim": 1}
+
+
+def test_async_loader_and_no_loader(factory: TokenFactory) -> None:
+    async def load(claims: Any) -> User:
+        return User(claims["sub"].upper())
+
+    client = user_app(factory, load).test_client()
+    assert client.get("/me", headers=bearer(factory.issue(sub="bo"))).json["name"] == "BO"
+    app = user_app(factory, None)
+    app.testing = True
+    with pytest.raises(RuntimeError, match=r"@jwt\.user_loader"):
+        app.test_client().get("/me", headers=bearer(factory.issue(sub="x")))

@@ -29,13 +29,13 @@ from rest_framework.request import Request
 from jwtguard.adapters.django.config import Configuration, configured
 from jwtguard.adapters.django.request import decide
 from jwtguard.claims import Claims
-from jwtguard.errors import InvalidClaimError, MissingTokenError
+from jwtguard.errors import MissingTokenError
+from jwtguard.http.denial import unknown_user
 from jwtguard.http.pipeline import Denial
 
 __all__ = ["JWTAuthentication", "TokenRefused"]
 
 _SENT_BY_DRF: Final = frozenset({"content-type", "content-length"})
-_NO_USER: Final = "The access token's user is unknown or inactive."
 
 
 def _detail(denial: Denial) -> Any:
@@ -103,6 +103,6 @@ class JWTAuthentication(BaseAuthentication):
         raise TokenRefused(denial)
 
     def _no_user(self, request: Request, configuration: Configuration) -> None:
-        error = InvalidClaimError("sub", "no active user", _NO_USER)
+        error = unknown_user()
         configuration.guard.record_reject(error.code)
         self._refuse(request, configuration.pipeline.denial(error))
