@@ -27,7 +27,7 @@ Every failure to verify a token is a :class:`TokenError` with a stable ``code``
     |   +-- InsufficientScopeError  insufficient_scope insufficient_scope
     |   +-- InvalidRequestError     invalid_request    invalid_request
     |   +-- MissingTokenError       missing_token      (none: a bare challenge)
-    |   +-- CSRFError               csrf               invalid_request (403)
+    |   +-- CSRFError               csrf               (none: 403, no challenge)
     +-- ConfigError                 bad configuration, raised at start-up
     +-- KeyLoadError                a key that cannot be loaded or is unsafe
 
@@ -273,10 +273,17 @@ class MissingTokenError(TokenError):
 
 
 class CSRFError(TokenError):
-    """A cookie-borne token on an unsafe request without a valid CSRF header (or origin)."""
+    """A cookie-borne token on an unsafe request without a valid CSRF header (or origin).
+
+    Answered 403 Forbidden with no ``WWW-Authenticate`` challenge: the request is well
+    formed and its token may be good, but the browser could not prove the page that sent
+    it is the app's own. RFC 6750's ``invalid_request`` is a 400 for a malformed request,
+    and another token would not help, so no RFC 6750 error applies; the body's ``error``
+    is ``csrf``, the 403 what Django and most CSRF protections answer.
+    """
 
     code = "csrf"
-    rfc6750_error = INVALID_REQUEST
+    rfc6750_error = ""
     status_code = 403
     default_description = "The request lacks a valid CSRF token."
 

@@ -46,9 +46,9 @@ def test_every_required_code_exists_once() -> None:
 def test_each_error_maps_to_an_rfc6750_error_and_status(cls: type[TokenError]) -> None:
     expected = {
         "invalid_token": {401, 503},
-        "invalid_request": {400, 403},  # 403: a CSRF refusal is a forbidden request
+        "invalid_request": {400},
         "insufficient_scope": {403},
-        "": {401},  # no token at all: a bare challenge (RFC 6750 section 3.1)
+        "": {401, 403},  # no token: a bare challenge (RFC 6750 3.1); CSRF: 403, no challenge
     }
     assert cls.status_code in expected[cls.rfc6750_error]
     assert cls.default_description.endswith(".")

@@ -19,7 +19,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from jwtguard.http.cookies import AuthCookie
-from jwtguard.http.refresh_flow import CSRF_HEADER, RefreshFlow, Reply
+from jwtguard.http.refresh_flow import CSRF_HEADER, ClearSiteData, RefreshFlow, Reply
 from jwtguard.refresh import RefreshTokens
 
 __all__ = ["refresh_blueprint"]
@@ -40,10 +40,12 @@ def refresh_blueprint(
     cookie: AuthCookie | None = None,
     name: str = "jwtguard_refresh",
     url_prefix: str = "/auth",
+    clear_site_data: ClearSiteData = False,
 ) -> Blueprint:
     """A blueprint with ``POST login``, ``refresh`` and ``logout``
-    (``?everywhere=true`` ends every session of the user) under ``url_prefix``."""
-    flow = RefreshFlow(sessions, cookie=cookie)
+    (``?everywhere=true`` ends every session of the user) under ``url_prefix``;
+    ``clear_site_data``: see :class:`~jwtguard.http.refresh_flow.RefreshFlow`."""
+    flow = RefreshFlow(sessions, cookie=cookie, clear_site_data=clear_site_data)
     blueprint = Blueprint(name, __name__, url_prefix=url_prefix)
 
     def presented() -> str | Reply:

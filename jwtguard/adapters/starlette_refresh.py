@@ -24,7 +24,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from jwtguard.http.cookies import AuthCookie
-from jwtguard.http.refresh_flow import CSRF_HEADER, RefreshFlow, Reply
+from jwtguard.http.refresh_flow import CSRF_HEADER, ClearSiteData, RefreshFlow, Reply
 from jwtguard.refresh import RefreshTokens
 
 __all__ = ["refresh_routes"]
@@ -56,10 +56,12 @@ def refresh_routes(
     authenticate: Authenticate,
     cookie: AuthCookie | None = None,
     prefix: str = "/auth",
+    clear_site_data: ClearSiteData = False,
 ) -> list[Route]:
     """``POST {prefix}/login``, ``{prefix}/refresh`` and ``{prefix}/logout``
-    (``?everywhere=true`` ends every session of the user)."""
-    flow = RefreshFlow(sessions, cookie=cookie)
+    (``?everywhere=true`` ends every session of the user); ``clear_site_data``: see
+    :class:`~jwtguard.http.refresh_flow.RefreshFlow`."""
+    flow = RefreshFlow(sessions, cookie=cookie, clear_site_data=clear_site_data)
 
     async def login(request: Request) -> Response:
         claims = authenticate(request)

@@ -34,14 +34,16 @@ class Denial:
 
 
 def deny_for(error: TokenError, realm: str | None) -> Denial:
-    """The RFC 6750 answer to ``error``: its status, a challenge, a JSON body, no-store."""
+    """The RFC 6750 answer to ``error``: its status, a JSON body, no-store, and a challenge
+    on every 401 (RFC 9110 section 15.5.2) and on a 400 or 403 that carries an RFC 6750
+    error (not a CSRF refusal: no token would answer it)."""
     body = error_body(error)
     headers = [
         ("Content-Type", "application/json"),
         ("Content-Length", str(len(body))),
         ("Cache-Control", "no-store"),
     ]
-    if error.status_code in (400, 401, 403):
+    if error.status_code == 401 or (error.rfc6750_error and error.status_code in (400, 403)):
         headers.append(("WWW-Authenticate", challenge(realm, error)))
     retry_after = getattr(error, "retry_after", None)
     if isinstance(retry_after, (int, float)) and retry_after >= 0:

@@ -10,27 +10,41 @@ and write the :class:`Reply`. Two ways to hold the refresh token:
   and logout require the ``X-CSRF-Token`` header to equal it, so another site
   cannot make the browser spend (and so revoke) the session.
 
-Responses carry ``Cache-Control: no-store`` (RFC 6749 section 5.1).
+Responses carry ``Cache-Control: no-store`` (RFC 6749 section 5.1). ``clear_site_data``
+(off by default) adds ``Clear-Site-Data`` to the logout answer: browsers then drop what the
+site stored, but its ``"cookies"`` type clears every cookie of the whole registrable
+domain (other apps' sessions on sibling subdomains too), so it is the application's call.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from jwtguard.errors import RevocationUnavailableError, TokenError
+from jwtguard.errors import CSRFError, RevocationUnavailableError, TokenError
 from jwtguard.http.cookies import AuthCookie
 from jwtguard.http.csrf import csrf_tokens_match, new_csrf_token
+from jwtguard.http.security_headers import clear_site_data as clear_site_data_value
 from jwtguard.refresh import RefreshTokens, TokenPair
 
-__all__ = ["RefreshFlow", "Reply"]
+__all__ = ["ClearSiteData", "RefreshFlow", "Reply"]
 
 logger = logging.getLogger("jwtguard.adapters")
 
 CSRF_HEADER: Final = "x-csrf-token"
 _NO_STORE: Final = (("Cache-Control", "no-store"), ("Pragma", "no-cache"))
+_CSRF_REFUSED: Final = {  # what the adapters answer for a CSRF refusal (CSRFError)
+    "error": CSRFError.code,
+    "error_description": CSRFError.default_description,
+    "code": CSRFError.code,
+}
+
+
+ClearSiteData = bool | Iterable[str]
+"""The route helpers' ``clear_site_data``: False (off, the default), True (``"cache",
+"cookies", "storage"``) or the types to clear (``("cache", "storage")``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,12 +64,32 @@ class RefreshFlow:
         cookie: keep the refresh token in this cookie (``AuthCookie(name=
             "refresh_token", max_age=<refresh ttl>)`` is a good start); ``None``
             keeps it in JSON bodies.
+        clear_site_data: send ``Clear-Site-Data`` on the logout answer (204): True for
+            ``"cache", "cookies", "storage"``, or the types to clear; off by default.
+            Browsers honour it on HTTPS (and localhost) only.
     """
 
-    def __init__(self, sessions: RefreshTokens, *, cookie: AuthCookie | None = None) -> None:
+    def __init__(
+        self,
+        sessions: RefreshTokens,
+        *,
+        cookie: AuthCookie | None = None,
+        clear_site_data: ClearSiteData = False,
+    ) -> None:
         self.sessions = sessions
         self.cookie = cookie
         self.csrf_cookie = cookie.csrf(f"{cookie.name}_csrf") if cookie is not None else None
+        self._logout_headers = self._cleared()
+        if clear_site_data is True:
+            value: str | None = clear_site_data_value()
+        elif clear_site_data is False:
+            value = None
+        elif isinstance(clear_site_data, str):
+            value = clear_site_data_value(clear_site_data)
+        else:
+            value = clear_site_data_value(*clear_site_data)
+        if value is not None:
+            self._logout_headers = (*self._logout_headers, ("Clear-Site-Data", value))
 
     # -- replies -----------------------------------------------------------------------
 
@@ -86,8 +120,8 @@ class RefreshFlow:
         return Reply(400, body, self._cleared())
 
     def logged_out(self) -> Reply:
-        """204, clearing the cookies in cookie mode."""
-        return Reply(204, None, self._cleared())
+        """204, clearing the cookies in cookie mode (and the site's data, if asked)."""
+        return Reply(204, None, self._logout_headers)
 
     def _cleared(self) -> tuple[tuple[str, str], ...]:
         if self.cookie is None or self.csrf_cookie is None:
@@ -111,7 +145,7 @@ class RefreshFlow:
                 return Reply(400, {"error": "invalid_request", "code": "missing_refresh_token"})
             expected = cookies.get(self.csrf_cookie.cookie_name)
             if not csrf_tokens_match(expected, csrf):
-                return Reply(403, {"error": "invalid_request", "code": "csrf_failed"})
+                return Reply(403, dict(_CSRF_REFUSED))
             return token
         token = body.get("refresh_token") if isinstance(body, Mapping) else None
         if not isinstance(token, str) or not token:

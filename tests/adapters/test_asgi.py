@@ -187,7 +187,7 @@ def test_websocket_cookie_needs_same_origin(factory: TokenFactory) -> None:
         ):
             pass  # pragma: no cover - the handshake is refused
         assert caught.value.status_code == 403
-        assert caught.value.json()["error"] == "invalid_request"
+        assert caught.value.json()["error"] == "csrf"
     trusted = TestClient(
         starlette_app(guard=factory.guard(), cookie="at", trusted_origins=["https://app.example"])
     )

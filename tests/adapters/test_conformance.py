@@ -150,9 +150,12 @@ def test_cookie_token_on_unsafe_method_needs_csrf_header(
     refused = send(method, "/x", [("Cookie", f"at={token}")])
     assert refused.status == 403
     assert refused.json() == {
-        "error": "invalid_request",
+        "error": "csrf",
         "error_description": "The request lacks a valid CSRF token.",
     }
+    # Forbidden, not a challenge: no other token would answer it (docs/security.md).
+    assert refused.header("WWW-Authenticate") is None
+    assert refused.header("Cache-Control") == "no-store"
     allowed = send(method, "/x", [("Cookie", f"at={token}"), ("X-CSRF-Token", "1")])
     assert allowed.status == 200
     assert send("GET", "/x", [("Cookie", f"at={token}")]).status == 200

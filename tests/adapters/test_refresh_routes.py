@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from jwtguard import Guard
+from jwtguard import ConfigError, Guard
 from jwtguard.adapters.asgi import JWTGuardMiddleware
 from jwtguard.adapters.django import jwt_required as django_jwt_required
 from jwtguard.adapters.django import token_urls
@@ -68,14 +68,16 @@ def _check_starlette(payload: Any) -> dict[str, Any] | None:
     return None
 
 
-def _starlette_app(sessions: RefreshTokens, cookie: AuthCookie | None, fastapi: bool) -> Any:
+def _starlette_app(
+    sessions: RefreshTokens, cookie: AuthCookie | None, fastapi: bool, **options: Any
+) -> Any:
     async def authenticate(request: Request) -> dict[str, Any] | None:
         return _check_starlette(await request.json())
 
     async def me(request: Request) -> JSONResponse:
         return JSONResponse({"sub": request.user.identity})
 
-    routes = refresh_routes(sessions, authenticate=authenticate, cookie=cookie)
+    routes = refresh_routes(sessions, authenticate=authenticate, cookie=cookie, **options)
     middleware = [Middleware(JWTGuardMiddleware, guard=sessions.access, exempt=["/auth/*"])]
     if fastapi:
         app = FastAPI(middleware=middleware)
@@ -85,13 +87,14 @@ def _starlette_app(sessions: RefreshTokens, cookie: AuthCookie | None, fastapi: 
     return Starlette(routes=[*routes, Route("/me", me)], middleware=middleware)
 
 
-def _flask_app(sessions: RefreshTokens, cookie: AuthCookie | None) -> Flask:
+def _flask_app(sessions: RefreshTokens, cookie: AuthCookie | None, **options: Any) -> Flask:
     app = Flask(__name__)
 
     def authenticate() -> dict[str, Any] | None:
         return _check_starlette(request.get_json(silent=True))
 
-    app.register_blueprint(refresh_blueprint(sessions, authenticate=authenticate, cookie=cookie))
+    blueprint = refresh_blueprint(sessions, authenticate=authenticate, cookie=cookie, **options)
+    app.register_blueprint(blueprint)
     JWTGuard(app, guard=sessions.access)
 
     @app.get("/me")
@@ -103,7 +106,7 @@ def _flask_app(sessions: RefreshTokens, cookie: AuthCookie | None) -> Flask:
 
 
 class _DjangoURLs:
-    def __init__(self, sessions: RefreshTokens, cookie: AuthCookie | None) -> None:
+    def __init__(self, sessions: RefreshTokens, cookie: AuthCookie | None, **options: Any) -> None:
         def authenticate(request: HttpRequest) -> dict[str, Any] | None:
             try:
                 return _check_starlette(json.loads(request.body))
@@ -114,15 +117,17 @@ class _DjangoURLs:
         def me(request: HttpRequest) -> JsonResponse:
             return JsonResponse({"sub": request.jwt_claims["sub"]})  # type: ignore[attr-defined]
 
-        urls = token_urls(sessions, authenticate=authenticate, cookie=cookie)
+        urls = token_urls(sessions, authenticate=authenticate, cookie=cookie, **options)
         self.urlpatterns = [path("auth/", include(urls)), path("me", me)]
 
 
-def _django_client(sessions: RefreshTokens, cookie: AuthCookie | None) -> Callable[..., Answer]:
+def _django_client(
+    sessions: RefreshTokens, cookie: AuthCookie | None, **options: Any
+) -> Callable[..., Answer]:
     overrides = override_settings(
         JWTGUARD={"GUARD": sessions.access, "EXEMPT": ["/auth/*"]},
         MIDDLEWARE=["jwtguard.adapters.django.JWTGuardMiddleware"],
-        ROOT_URLCONF=_DjangoURLs(sessions, cookie),
+        ROOT_URLCONF=_DjangoURLs(sessions, cookie, **options),
     )
     client = DjangoClient()
 
@@ -159,13 +164,15 @@ def mode(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-def _client(framework: str, sessions: RefreshTokens, cookie: AuthCookie | None) -> Iterator[Client]:
+def _client(
+    framework: str, sessions: RefreshTokens, cookie: AuthCookie | None, **options: Any
+) -> Iterator[Client]:
     """``post(path, json=, cookies=, headers=)`` with cookies sent explicitly (no jar)."""
     if framework == "django":
-        yield _django_client(sessions, cookie)
+        yield _django_client(sessions, cookie, **options)
         return
     if framework == "flask":
-        flask_client = _flask_app(sessions, cookie).test_client(use_cookies=False)
+        flask_client = _flask_app(sessions, cookie, **options).test_client(use_cookies=False)
 
         def call_flask(method: str, path: str, **kw: Any) -> Answer:
             cookies = kw.pop("cookies", None) or {}
@@ -182,7 +189,7 @@ def _client(framework: str, sessions: RefreshTokens, cookie: AuthCookie | None) 
 
         yield call_flask
         return
-    app = _starlette_app(sessions, cookie, framework == "fastapi")
+    app = _starlette_app(sessions, cookie, framework == "fastapi", **options)
     with TestClient(app, base_url="https://testserver") as client:
 
         def call(method: str, path: str, **kw: Any) -> Answer:
@@ -292,7 +299,13 @@ def test_logout_everywhere(call: Client, cookie: AuthCookie | None) -> None:
 def test_cookie_mode_requires_the_csrf_header(call: Client, cookie: AuthCookie | None) -> None:
     session = _login(call, cookie)
     cookies = session.cookies
-    assert call("POST", "/auth/refresh", cookies=cookies).status == 403
+    refused = call("POST", "/auth/refresh", cookies=cookies)
+    assert refused.status == 403
+    assert refused.body == {  # what the middleware answers for a CSRF refusal, plus "code"
+        "error": "csrf",
+        "error_description": "The request lacks a valid CSRF token.",
+        "code": "csrf",
+    }
     wrong = {"X-CSRF-Token": "x" * 43}
     assert call("POST", "/auth/refresh", cookies=cookies, headers=wrong).status == 403
     assert call("POST", "/auth/refresh").body["code"] == "missing_refresh_token"
@@ -331,3 +344,46 @@ def test_unreachable_store_answers_503_with_retry_after(framework: str) -> None:
             assert answer.status == 503  # a logout that was not recorded does not say 204
     finally:
         store.close()
+
+
+# -- Clear-Site-Data on logout -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("option", "sent"),
+    [
+        (False, None),
+        (True, '"cache", "cookies", "storage"'),
+        (("cache", "storage"), '"cache", "storage"'),
+    ],
+)
+def test_logout_can_clear_the_site_data(
+    framework: str,
+    mode: str,
+    sessions: RefreshTokens,
+    cookie: AuthCookie | None,
+    option: Any,
+    sent: str | None,
+) -> None:
+    for call in _client(framework, sessions, cookie, clear_site_data=option):
+        session = _login(call, cookie)
+        refreshed = session.post("/auth/refresh")
+        assert _header(refreshed, "Clear-Site-Data") is None  # the logout answer only
+        session.update(refreshed)
+        out = session.post("/auth/logout")
+        assert out.status == 204
+        assert _header(out, "Clear-Site-Data") == sent
+        if cookie is not None:  # the flow's own cookies are cleared either way
+            assert out.set_cookies["__Host-refresh_token"] == ""
+
+
+def test_clear_site_data_types_are_checked() -> None:
+    store = MemoryRevocationStore()
+    sessions = RefreshTokens(Guard(SECRET, algorithms=["HS256"], revocation=store))
+    with pytest.raises(ConfigError, match="unknown type"):
+        refresh_routes(sessions, authenticate=lambda r: None, clear_site_data=["cokies"])
+
+
+def _header(answer: Answer, name: str) -> str | None:
+    found = {k.lower(): v for k, v in answer.headers.items()}
+    return found.get(name.lower())

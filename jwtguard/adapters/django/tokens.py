@@ -34,7 +34,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from jwtguard.http.cookies import AuthCookie
-from jwtguard.http.refresh_flow import CSRF_HEADER, RefreshFlow, Reply
+from jwtguard.http.refresh_flow import CSRF_HEADER, ClearSiteData, RefreshFlow, Reply
 from jwtguard.refresh import RefreshTokens
 
 __all__ = ["password_claims", "token_urls"]
@@ -84,9 +84,11 @@ def token_urls(
     *,
     authenticate: Authenticate = password_claims,
     cookie: AuthCookie | None = None,
+    clear_site_data: ClearSiteData = False,
 ) -> tuple[list[URLPattern], str]:
-    """``(urlpatterns, "jwtguard")`` for ``include()``: ``login``, ``refresh``, ``logout``."""
-    flow = RefreshFlow(sessions, cookie=cookie)
+    """``(urlpatterns, "jwtguard")`` for ``include()``: ``login``, ``refresh``, ``logout``;
+    ``clear_site_data``: see :class:`~jwtguard.http.refresh_flow.RefreshFlow`."""
+    flow = RefreshFlow(sessions, cookie=cookie, clear_site_data=clear_site_data)
 
     def presented(request: HttpRequest) -> str | Reply:
         body = None if cookie is not None else _json(request)
