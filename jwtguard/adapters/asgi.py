@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
+from jwtguard.adapters.cors_order import cors_inside, warn_cors_inside
 from jwtguard.claims import Claims
 from jwtguard.guard import Guard
 from jwtguard.http.pipeline import (
@@ -66,6 +67,10 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _DENIAL_EXTENSION = "websocket.http.response"
+_CORS_FIX = (
+    "list CORSMiddleware before JWTGuardMiddleware in middleware=[...], or add it after "
+    "JWTGuardMiddleware with app.add_middleware (the last added is the outermost)"
+)
 _AWAIT = Pending.AWAIT
 
 
@@ -163,6 +168,7 @@ class JWTGuardMiddleware:
         self.app = app
         self.pipeline = Pipeline(guard, **options)
         self.security_headers = resolve_security_headers(security_headers, self.pipeline)
+        warn_cors_inside(cors_inside(app), "JWTGuardMiddleware", _CORS_FIX)
         self._header_only = self.pipeline.header_only
         self._authorization_only = self.pipeline.locations.authorization_only
         self._route = self.pipeline.route

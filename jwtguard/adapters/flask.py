@@ -33,6 +33,7 @@ import inspect
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from flask import Flask, Response, current_app, g, has_app_context, make_response, request
@@ -46,6 +47,7 @@ from jwtguard.adapters._settings import (
     read_guard_settings,
     stand_in,
 )
+from jwtguard.adapters.cors_order import warn_cors_inside
 from jwtguard.adapters.wsgi import CLAIMS_KEY, decide
 from jwtguard.claims import Claims
 from jwtguard.config import PREFIX, PrefixedSource, Reader
@@ -83,6 +85,7 @@ _NOT_SET_UP = "JWTGuard is not set up on this app: call JWTGuard(app)"
 ErrorHandler = Callable[[Denial], Any]
 UserLoader = Callable[[Claims], Any]
 _NO_CLAIMS = Claims({})
+_CROSS_ORIGIN_FIX = "put @cross_origin() above @jwt_required, or use CORS(app)"
 
 
 def _claims() -> Claims:
@@ -305,6 +308,13 @@ class JWTGuard:
         return self.guard.issue(claims, ttl=seconds)
 
 
+def _is_cross_origin(view: object) -> bool:
+    """Whether ``view`` is flask-cors's ``@cross_origin`` wrapper (it copies the view's name
+    and module, so only its code tells)."""
+    code = getattr(view, "__code__", None)
+    return code is not None and "flask_cors" in Path(code.co_filename).parts
+
+
 def jwt_required(
     view: F | None = None,
     *,
@@ -321,6 +331,8 @@ def jwt_required(
 
     def decorator(fn: F) -> F:
         is_async = inspect.iscoroutinefunction(fn)
+        if _is_cross_origin(fn):
+            warn_cors_inside("flask_cors.cross_origin", "@jwt_required", _CROSS_ORIGIN_FIX)
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:

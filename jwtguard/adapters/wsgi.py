@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from jwtguard.adapters.cors_order import cors_inside, warn_cors_inside
 from jwtguard.guard import Guard
 from jwtguard.http.pipeline import (
     DEFAULT,
@@ -47,6 +48,11 @@ __all__ = [
     "decide",
     "request_from_environ",
 ]
+
+_CORS_FIX = (
+    "with Flask use the JWTGuard extension (flask-cors then answers every refusal too), "
+    "or wrap JWTGuardWSGIMiddleware in a WSGI CORS middleware"
+)
 
 CLAIMS_KEY = "jwtguard.claims"
 """The environ key holding the verified :class:`jwtguard.Claims` (or ``None``)."""
@@ -161,6 +167,7 @@ class JWTGuardWSGIMiddleware:
         self.app = app
         self.pipeline = Pipeline(guard, **options)
         self.security_headers = resolve_security_headers(security_headers, self.pipeline)
+        warn_cors_inside(cors_inside(app), "JWTGuardWSGIMiddleware", _CORS_FIX)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         result = decide(self.pipeline, environ)

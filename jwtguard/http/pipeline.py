@@ -208,8 +208,8 @@ class Pipeline:
     def headers_decide(self, method: str, requirement: Requirement | None = None) -> bool:
         """Whether :meth:`decide_on_headers` / :meth:`decide_on_authorization` may decide a
         request with this method (and a route's own ``requirement``, if any)."""
-        if requirement is not None:
-            return self.locations.authorization_only
+        if requirement is not None:  # a preflight is let through even then: see _route
+            return self._authorization_only and (method != "OPTIONS" or not self._preflight)
         return self.header_only and method != "OPTIONS"
 
     def unmet(self, claims: Claims, requirement: Requirement) -> TokenError | None:
@@ -353,12 +353,15 @@ class Pipeline:
     def _route(
         self, request: RequestView, requirement: Requirement | None
     ) -> Requirement | Decision:
-        """The requirement ``request`` must meet, or already the answer (None: exempt)."""
-        if requirement is not None:
-            return requirement
+        """The requirement ``request`` must meet, or already the answer (None: exempt).
+        A CORS preflight passes even a route's own requirement: browsers never send
+        credentials with one, and a CORS layer inside the route (flask-cors's
+        ``@cross_origin`` under ``@jwt_required``) must be able to answer it."""
         method = request.method
         if self._preflight and method == "OPTIONS" and request.preflight:
             return None
+        if requirement is not None:
+            return requirement
         return self.route(method, request.path, request.raw_path)
 
     def route(self, method: str, path: str, raw_path: str | None = None) -> Requirement | Decision:

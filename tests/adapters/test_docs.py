@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-PAGES = ["starlette.md", "wsgi.md", "flask.md", "django.md"]
+PAGES = ["starlette.md", "wsgi.md", "flask.md", "django.md", "cors.md"]
 
 
 def python_blocks(page: str) -> list[str]:

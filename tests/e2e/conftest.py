@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -203,3 +204,22 @@ def serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Se
 def routing_secret() -> str:
     """The HS256 secret the servers started by ``serve`` verify with."""
     return SECRET
+
+
+def chromium_console(url: str, profile: Any) -> str:
+    """What headless chromium shows (the page's DOM once loaded) and logs (console messages
+    included) while loading ``url``; skipped without chromium, failed in CI."""
+    if shutil.which("chromium") is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing: make test-servers installs it")
+        pytest.skip("needs Debian's chromium (make test-servers installs it as root)")
+    result = subprocess.run(
+        [
+            "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+            f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
+            "--virtual-time-budget=5000", "--dump-dom", url,
+        ],
+        capture_output=True, text=True, timeout=90, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout + "\n" + result.stderr

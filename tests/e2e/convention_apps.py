@@ -79,3 +79,106 @@ def flask_extension() -> Any:
         return {"ok": True}
 
     return app
+
+
+# -- CORS: a page on one origin calling an API on another ---------------------------------
+
+PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><title>CORS probe</title></head>
+<body><pre id="result">pending</pre>
+<script>
+const params = new URLSearchParams(location.search);
+async function probe(headers) {
+  try {
+    const answer = await fetch(params.get("api") + "/items", { headers });
+    return {
+      status: answer.status,
+      challenge: answer.headers.get("WWW-Authenticate"),
+      body: await answer.json(),
+    };
+  } catch (error) {
+    return { error: error.name };
+  }
+}
+(async () => {
+  const refused = await probe({ Authorization: "Bearer not-a-token" });
+  const allowed = await probe({ Authorization: "Bearer " + params.get("token") });
+  document.getElementById("result").textContent = JSON.stringify({ refused, allowed });
+})();
+</script></body></html>
+"""
+
+
+def cors_page() -> Any:
+    """The page (its own origin) whose script calls the API given in its query string."""
+    from starlette.applications import Starlette
+    from starlette.responses import HTMLResponse, PlainTextResponse
+    from starlette.routing import Route
+
+    async def page(request: Any) -> HTMLResponse:
+        return HTMLResponse(PAGE)
+
+    async def health(request: Any) -> PlainTextResponse:
+        return PlainTextResponse("ok")
+
+    return Starlette(routes=[Route("/page", page), Route("/health", health)])
+
+
+def _cors_options() -> dict[str, Any]:
+    return {
+        "allow_origins": [os.environ["ALLOWED_ORIGIN"]],
+        "allow_headers": ["Authorization"],
+        "expose_headers": ["WWW-Authenticate"],
+    }
+
+
+def starlette_cors() -> Any:
+    """An API under Starlette's CORSMiddleware, outside jwtguard (``CORS_ORDER=outside``)
+    or inside it (``CORS_ORDER=inside``, warned about at start-up)."""
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.middleware.cors import CORSMiddleware
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from jwtguard.adapters.asgi import JWTGuardMiddleware
+
+    async def items(request: Any) -> JSONResponse:
+        return JSONResponse({"sub": request.state.claims["sub"]})
+
+    async def health(request: Any) -> JSONResponse:
+        return JSONResponse({"ok": True})
+
+    cors = Middleware(CORSMiddleware, **_cors_options())
+    jwt = Middleware(JWTGuardMiddleware, guard=guard(), exempt=["/health"])
+    order = [cors, jwt] if os.environ["CORS_ORDER"] == "outside" else [jwt, cors]
+    return Starlette(routes=[Route("/items", items), Route("/health", health)], middleware=order)
+
+
+def flask_cors_extension() -> Any:
+    """An API protected by the Flask extension, flask-cors registered after it."""
+    from flask import Flask
+    from flask_cors import CORS
+
+    from jwtguard.adapters.flask import JWTGuard, current_claims
+
+    app = Flask("cors")
+    app.config.update(JWTGUARD_PROTECT_ALL=True, JWTGUARD_EXEMPT=["/health"])
+    JWTGuard(app, guard=guard())
+    options = _cors_options()
+    CORS(
+        app,
+        origins=options["allow_origins"],
+        allow_headers=options["allow_headers"],
+        expose_headers=options["expose_headers"],
+    )
+
+    @app.get("/items")
+    def items() -> Any:
+        return {"sub": current_claims["sub"]}
+
+    @app.get("/health")
+    def health() -> Any:
+        return {"ok": True}
+
+    return app

@@ -5,10 +5,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import subprocess
 from collections.abc import Callable
 from http.cookies import SimpleCookie
 from typing import Any
@@ -18,6 +15,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from jwtguard import Guard
+
+from .conftest import chromium_console
 
 pytestmark = pytest.mark.e2e
 
@@ -123,24 +122,6 @@ def test_drf_and_the_token_endpoints(server: Any, routing_secret: str, admin_use
     pair = json.loads(login.body)
     me = server.request("/me", headers=[("Authorization", f"Bearer {pair['access_token']}")])
     assert json.loads(me.body) == {"route": "me", "sub": str(admin_user.pk)}
-
-
-def chromium_console(url: str, profile: Any) -> str:
-    """What headless chromium logs (console messages included) while loading ``url``."""
-    if shutil.which("chromium") is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is missing: make test-servers installs it")
-        pytest.skip("needs Debian's chromium (make test-servers installs it as root)")
-    result = subprocess.run(
-        [
-            "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-            f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
-            "--virtual-time-budget=5000", "--dump-dom", url,
-        ],
-        capture_output=True, text=True, timeout=90, check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result.stdout + "\n" + result.stderr
 
 
 def test_the_admin_login_page_renders_in_a_browser(server: Any, tmp_path: Any) -> None:

@@ -31,6 +31,7 @@ from typing import Any
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
 
+from jwtguard.adapters.cors_order import cors_inside, warn_cors_inside
 from jwtguard.adapters.django.config import Configuration, configured
 from jwtguard.adapters.django.request import adecide, decide, harden, refusal
 from jwtguard.http.pipeline import Denial
@@ -73,6 +74,11 @@ class JWTGuardMiddleware(_Middleware):
         super().__init__(get_response)
         self.pipeline = self.configuration.pipeline
         self._attach = self.configuration.principals.attach
+        warn_cors_inside(
+            cors_inside(get_response),
+            "jwtguard.adapters.django.JWTGuardMiddleware",
+            "list corsheaders.middleware.CorsMiddleware above it in MIDDLEWARE",
+        )
 
     def __call__(self, request: HttpRequest) -> Any:
         if self._async:
