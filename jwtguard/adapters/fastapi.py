@@ -3,25 +3,33 @@
 ::
 
     bearer = JWTBearer(guard)
-    bearer.install(app)   # answers refusals with the RFC 6750 JSON body
+    bearer.install(app)   # RFC 6750 bodies for refusals; the OpenAPI document corrected
 
     @app.get("/items")
     async def items(claims: Claims = Depends(bearer.requires("items:read"))): ...
 
-It is a FastAPI security scheme, so OpenAPI documents an HTTP bearer (JWT)
-scheme and ``Security(bearer, scopes=[...])`` works too. Refusals raise
+It is a FastAPI security scheme: OpenAPI documents an HTTP bearer (JWT) scheme, or the
+OAuth 2 flows given as ``oauth2=`` (:class:`OAuth2Flows`, from OpenID Connect discovery)
+so Swagger UI's *Authorize* button gets tokens from the identity provider, and
+``Security(bearer, scopes=[...])`` works too. After :meth:`JWTBearer.install` the
+document lists each operation's scopes (``requires(...)``, path rules, ``Security``),
+leaves exempt routes unsecured, marks optional ones as such and documents the 401/403
+answers (:mod:`jwtguard.adapters.fastapi_openapi`). Refusals raise
 :class:`JWTGuardHTTPException` (an ``HTTPException`` carrying the status and the
-``WWW-Authenticate`` header); :meth:`JWTBearer.install` registers the handler
-that sends the ``{"error", "error_description"}`` body instead of FastAPI's
-``{"detail": ...}``. The decision is the same one the middleware makes, on the same
-route path (``root_path`` removed: inside a mounted sub-app, paths are the sub-app's),
-and verification is awaited: a key fetch for a new ``kid`` never blocks the event loop.
+``WWW-Authenticate`` header); the handler ``install`` registers sends the
+``{"error", "error_description"}`` body instead of FastAPI's ``{"detail": ...}``.
+``auto_error=False`` (as FastAPI's ``HTTPBearer`` spells it) makes a request without a
+token anonymous (``None``); a token that fails is still refused. The decision is the same
+one the middleware makes, on the same route path (``root_path`` removed: inside a mounted
+sub-app, paths are the sub-app's), and verification is awaited: a key fetch for a new
+``kid`` never blocks the event loop.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from fastapi import FastAPI, HTTPException
@@ -32,6 +40,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
 from jwtguard.adapters.asgi import request_from_scope
+from jwtguard.adapters.fastapi_openapi import OAuth2Flows, document
 from jwtguard.claims import Claims
 from jwtguard.guard import Guard
 from jwtguard.http.pipeline import (
@@ -48,7 +57,7 @@ from jwtguard.http.request import WEBSOCKET
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-__all__ = ["JWTBearer", "JWTGuardHTTPException", "denial_handler"]
+__all__ = ["JWTBearer", "JWTGuardHTTPException", "OAuth2Flows", "denial_handler"]
 
 _BODY_HEADERS = frozenset({"content-type", "content-length"})
 
@@ -86,6 +95,11 @@ class JWTBearer(SecurityBase):
         guard: verifies tokens.
         scheme_name: the OpenAPI security scheme name.
         description: the OpenAPI description.
+        oauth2: declare these OAuth 2 flows as the scheme (``type: oauth2``) instead of an
+            HTTP bearer, so Swagger UI can obtain tokens.
+        auto_error: False makes a request without any token anonymous (the dependency
+            returns None), as with FastAPI's ``HTTPBearer(auto_error=False)``; unlike it, a
+            token that fails verification is still refused. The same as ``optional=True``.
         **options: see :class:`jwtguard.http.PipelineOptions`.
     """
 
@@ -95,12 +109,21 @@ class JWTBearer(SecurityBase):
         *,
         scheme_name: str = "JWTBearer",
         description: str | None = None,
+        oauth2: OAuth2Flows | None = None,
+        auto_error: bool = True,
         **options: Unpack[PipelineOptions],
     ) -> None:
+        if not auto_error:
+            options["optional"] = True
         self.pipeline = Pipeline(guard, **options)
-        self.model = HTTPBearerModel(bearerFormat="JWT", description=description)
+        self.model = (
+            HTTPBearerModel(bearerFormat="JWT", description=description)
+            if oauth2 is None
+            else oauth2.model(description)
+        )
         self.scheme_name = scheme_name
         self.requirement: Requirement | None = None
+        self.auto_error = bool(auto_error)
 
     def requires(
         self,
@@ -115,12 +138,23 @@ class JWTBearer(SecurityBase):
         route.pipeline = self.pipeline
         route.model = self.model
         route.scheme_name = self.scheme_name
+        route.auto_error = self.auto_error
         route.requirement = Requirement.build(scopes, roles, predicate, optional)
         return route
 
     def install(self, app: FastAPI) -> None:
-        """Register :func:`denial_handler` on ``app`` (RFC 6750 bodies instead of ``detail``)."""
+        """Register :func:`denial_handler` on ``app`` (RFC 6750 bodies instead of ``detail``)
+        and correct its OpenAPI document for this scheme (see
+        :func:`jwtguard.adapters.fastapi_openapi.document`), built once, on first use."""
         app.add_exception_handler(JWTGuardHTTPException, denial_handler)
+        generate = app.openapi
+
+        def openapi() -> dict[str, Any]:
+            if app.openapi_schema is None:
+                app.openapi_schema = document(generate(), app.routes, self)
+            return app.openapi_schema
+
+        app.openapi = openapi  # type: ignore[method-assign]
 
     async def __call__(
         self, connection: HTTPConnection, security_scopes: SecurityScopes
@@ -128,12 +162,7 @@ class JWTBearer(SecurityBase):
         requirement = self.requirement
         if security_scopes.scopes:
             base = requirement or self.pipeline.default
-            requirement = Requirement(
-                base.scopes | frozenset(security_scopes.scopes),
-                base.roles,
-                base.predicate,
-                base.optional,
-            )
+            requirement = replace(base, scopes=base.scopes | frozenset(security_scopes.scopes))
         scope = connection.scope
         pipeline = self.pipeline
         method = scope.get("method") or WEBSOCKET

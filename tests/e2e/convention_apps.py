@@ -182,3 +182,48 @@ def flask_cors_extension() -> Any:
         return {"ok": True}
 
     return app
+
+
+# -- FastAPI with the OAuth 2 flows of a real identity provider ----------------------------
+
+
+def fastapi_oauth2() -> Any:
+    """A FastAPI app whose bearer verifies the tokens of the provider at ``OIDC_ISSUER``
+    (``OIDC_AUDIENCE``) and declares its flows, found by discovery, in the OpenAPI document."""
+    from typing import Annotated
+
+    from fastapi import Depends, FastAPI
+
+    from jwtguard import JWKSOptions, RemoteKeySet
+    from jwtguard.adapters.fastapi import JWTBearer, OAuth2Flows
+
+    issuer, audience = os.environ["OIDC_ISSUER"], os.environ["OIDC_AUDIENCE"]
+    options = JWKSOptions(allow_insecure_http=True)  # the provider is on loopback
+    keys = RemoteKeySet(issuer=issuer, algorithms=["RS256"], options=options)
+    idp = Guard(keys, algorithms=["RS256"], audience=audience, issuer=issuer, typ="at+jwt")
+    flows = OAuth2Flows.from_discovery(
+        issuer,
+        grants=("client_credentials", "authorization_code"),
+        scopes={"read": "Read items", "write": "Write items"},
+        options=options,
+    )
+    bearer = JWTBearer(idp, oauth2=flows, exempt=["/health"])
+    app = FastAPI(
+        dependencies=[Depends(bearer)],
+        swagger_ui_init_oauth={"clientId": "interop", "usePkceWithAuthorizationCodeGrant": True},
+    )
+    bearer.install(app)
+
+    @app.get("/health")
+    async def health() -> dict[str, bool]:
+        return {"ok": True}
+
+    @app.get("/items")
+    async def items(claims: Annotated[Any, Depends(bearer.requires("read"))]) -> dict[str, Any]:
+        return {"client": claims["client_id"], "scope": claims["scope"]}
+
+    @app.post("/items")
+    async def create(claims: Annotated[Any, Depends(bearer.requires("write"))]) -> str:
+        return "created"
+
+    return app
