@@ -1,7 +1,6 @@
-"""The examples in docs/refresh.md, revocation.md and deployment.md run as written.
-
-Blocks fenced ```python run without Redis; blocks fenced ```python redis run
-against the test's own redis-server (JWTGUARD_REDIS_URL points at it).
+"""The examples of docs/revocation.md and deployment.md fenced ```python redis run as
+written against the test's own redis-server (JWTGUARD_REDIS_URL points at it); the
+```python blocks of every page run in tests/test_docs.py.
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ import pytest
 from .servers import RedisServer
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-PAGES = ["refresh.md", "revocation.md", "deployment.md"]
 
 
 def blocks(page: str, info: str) -> list[str]:
@@ -24,15 +22,6 @@ def blocks(page: str, info: str) -> list[str]:
 
 def _run(page: str, code: str) -> None:
     exec(compile(code, page, "exec"), {"__name__": "docs_example"})  # noqa: S102 - our docs
-
-
-@pytest.mark.parametrize("page", PAGES)
-def test_examples_without_redis(page: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("JWTGUARD_SECRET_KEY", "s" * 32)
-    found = blocks(page, "python")
-    assert found
-    for code in found:
-        _run(page, code)
 
 
 @pytest.mark.redis
