@@ -207,7 +207,8 @@ def fastapi_oauth2() -> Any:
         scopes={"read": "Read items", "write": "Write items"},
         options=options,
     )
-    bearer = JWTBearer(idp, oauth2=flows, exempt=["/health"])
+    bearer = JWTBearer(idp, oauth2=flows, exempt=["/health", "/whoami"])
+    maybe = JWTBearer(idp, oauth2=flows, auto_error=False)  # FastAPI's optional auth
     app = FastAPI(
         dependencies=[Depends(bearer)],
         swagger_ui_init_oauth={"clientId": "interop", "usePkceWithAuthorizationCodeGrant": True},
@@ -225,5 +226,91 @@ def fastapi_oauth2() -> Any:
     @app.post("/items")
     async def create(claims: Annotated[Any, Depends(bearer.requires("write"))]) -> str:
         return "created"
+
+    @app.get("/whoami")
+    async def whoami(claims: Annotated[Any, Depends(maybe)]) -> dict[str, Any]:
+        return {"client": None if claims is None else claims["client_id"]}
+
+    return app
+
+
+# -- browser sessions: cookie-borne tokens, CSRF, logout with Clear-Site-Data -------------
+
+
+def _sessions() -> Any:
+    from jwtguard import MemoryRevocationStore, RefreshTokens
+
+    store = MemoryRevocationStore()
+    verifier = Guard(
+        os.environ["ROUTING_SECRET"], algorithms=["HS256"], audience=AUDIENCE, revocation=store
+    )
+    return RefreshTokens(verifier)
+
+
+def starlette_sessions() -> Any:
+    """Starlette: the refresh routes in cookie mode with ``clear_site_data=True``, and an API
+    reading its token from the ``at`` cookie (so unsafe methods need the CSRF header)."""
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from jwtguard import AuthCookie
+    from jwtguard.adapters.asgi import JWTGuardMiddleware
+    from jwtguard.adapters.starlette_refresh import refresh_routes
+
+    sessions = _sessions()
+
+    async def orders(request: Any) -> JSONResponse:
+        return JSONResponse({"sub": request.state.claims["sub"]})
+
+    async def health(request: Any) -> JSONResponse:
+        return JSONResponse({"ok": True})
+
+    routes = refresh_routes(
+        sessions,
+        authenticate=lambda request: {"sub": "browser"},
+        cookie=AuthCookie(name="refresh_token", max_age=3600),
+        clear_site_data=True,
+    )
+    guard_layer = Middleware(
+        JWTGuardMiddleware,
+        guard=sessions.access,
+        cookie="at",
+        exempt=["/auth/*", "/health"],
+    )
+    return Starlette(
+        routes=[
+            *routes,
+            Route("/orders", orders, methods=["GET", "POST"]),
+            Route("/health", health),
+        ],
+        middleware=[guard_layer],
+    )
+
+
+def flask_sessions() -> Any:
+    """Flask: the refresh blueprint in cookie mode, clearing cache and storage on logout."""
+    from flask import Flask
+
+    from jwtguard import AuthCookie
+    from jwtguard.adapters.flask import JWTGuard
+    from jwtguard.adapters.flask_refresh import refresh_blueprint
+
+    sessions = _sessions()
+    app = Flask("sessions")
+    app.register_blueprint(
+        refresh_blueprint(
+            sessions,
+            authenticate=lambda: {"sub": "browser"},
+            cookie=AuthCookie(name="refresh_token", max_age=3600),
+            clear_site_data=("cache", "storage"),
+        )
+    )
+    JWTGuard(app, guard=sessions.access)
+
+    @app.get("/health")
+    def health() -> Any:
+        return {"ok": True}
 
     return app

@@ -75,6 +75,10 @@ def test_the_flows_come_from_discovery_and_the_token_url_works(
     assert refused.status == 403
     assert 'scope="write"' in (refused.header("www-authenticate") or "")
     assert server.request("/items").status == 401
+    # auto_error=False: anonymous without a token, the client with one, refused with junk
+    assert json.loads(server.request("/whoami").body) == {"client": None}
+    assert json.loads(server.request("/whoami", headers=auth).body) == {"client": "interop"}
+    assert server.request("/whoami", headers=[("Authorization", "Bearer junk")]).status == 401
 
 
 def test_the_operations_say_what_they_need(api: tuple[Server, OidcProvider]) -> None:
@@ -83,6 +87,7 @@ def test_the_operations_say_what_they_need(api: tuple[Server, OidcProvider]) -> 
     assert paths["/items"]["get"]["security"] == [{"JWTBearer": ["read"]}]
     assert paths["/items"]["post"]["security"] == [{"JWTBearer": ["write"]}]
     assert "security" not in paths["/health"]["get"]
+    assert paths["/whoami"]["get"]["security"] == [{"JWTBearer": []}, {}]  # optional
     assert set(paths["/items"]["post"]["responses"]) >= {"401", "403"}
     assert server.request("/health").status == 200
     docs = server.request("/docs")  # Swagger UI is set up for the authorization code + PKCE
