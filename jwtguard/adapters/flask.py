@@ -111,9 +111,10 @@ class JWTGuardHTTPException(HTTPException):
         self.denial = denial
 
 
-def _state() -> _State:
+def _state(app: Flask | None = None) -> _State:
+    """The extension's state on ``app`` (default: the current app)."""
     try:
-        return cast("_State", current_app.extensions["jwtguard"])
+        return cast("_State", (app or current_app).extensions["jwtguard"])
     except KeyError:
         raise RuntimeError(_NOT_SET_UP) from None
 
@@ -337,7 +338,7 @@ def jwt_required(
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             app = current_app._get_current_object()  # type: ignore[attr-defined]
-            state = _state()
+            state = _state(app)
             result = state.decide(requirement)
             if type(result) is Denial:
                 return state.respond(result)

@@ -50,8 +50,8 @@ __all__ = [
 ]
 
 _CORS_FIX = (
-    "with Flask use the JWTGuard extension (flask-cors then answers every refusal too), "
-    "or wrap JWTGuardWSGIMiddleware in a WSGI CORS middleware"
+    "use the framework's own adapter (the Flask extension, Django's middleware), whose "
+    "refusals pass through the app's CORS, or wrap JWTGuardWSGIMiddleware in a WSGI CORS layer"
 )
 
 CLAIMS_KEY = "jwtguard.claims"
