@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,14 @@ class RawResponse:
             if key == name.lower():
                 return value
         return None
+
+    def cookies(self) -> dict[str, str]:
+        """The cookies the response sets (``Set-Cookie``), name to value."""
+        jar: SimpleCookie = SimpleCookie()
+        for name, value in self.headers:
+            if name == "set-cookie":
+                jar.load(value)
+        return {name: morsel.value for name, morsel in jar.items()}
 
 
 def raw_request(

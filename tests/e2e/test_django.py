@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from http.cookies import SimpleCookie
 from typing import Any
 
 import pytest
@@ -39,14 +38,6 @@ def server(request: pytest.FixtureRequest, serve: Callable[..., Any], admin_user
     return serve(f"django-{kind}", kind, KINDS[kind])
 
 
-def cookies_of(response: Any) -> dict[str, str]:
-    jar = SimpleCookie()
-    for name, value in response.headers:
-        if name == "set-cookie":
-            jar.load(value)
-    return {name: morsel.value for name, morsel in jar.items()}
-
-
 def cookie_header(cookies: dict[str, str]) -> tuple[str, str]:
     return ("Cookie", "; ".join(f"{k}={v}" for k, v in cookies.items()))
 
@@ -66,7 +57,7 @@ def test_the_admin_logs_in_and_works_with_the_headers(server: Any) -> None:
         loaded = server.request(resource)
         assert loaded.status == 200
         assert loaded.header("content-type").split(";")[0] in ("text/css", "text/javascript")
-    cookies = cookies_of(page)
+    cookies = page.cookies()
     body = f"csrfmiddlewaretoken={token.group(1)}&username=root&password={PASSWORD}"
     login = server.request(
         "/django-admin/login/?next=/django-admin/",
@@ -81,7 +72,7 @@ def test_the_admin_logs_in_and_works_with_the_headers(server: Any) -> None:
     )
     assert login.status == 302, login.body[:300]
     assert login.header("location") == "/django-admin/"
-    cookies.update(cookies_of(login))
+    cookies.update(login.cookies())
     index = server.request("/django-admin/", headers=[cookie_header(cookies)])
     assert index.status == 200
     assert b"Site administration" in index.body

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from http.cookies import SimpleCookie
 
 import pytest
 
@@ -27,14 +26,6 @@ def servers(serve: Callable[..., Server]) -> dict[str, Server]:
     return {name: serve(f"sessions-{name}", kind, app) for name, (kind, app, _) in SERVERS.items()}
 
 
-def cookies_of(answer: RawResponse) -> dict[str, str]:
-    jar = SimpleCookie()
-    for name, value in answer.headers:
-        if name == "set-cookie":
-            jar.load(value)
-    return {name: morsel.value for name, morsel in jar.items()}
-
-
 def post(server: Server, path: str, headers: list[tuple[str, str]]) -> RawResponse:
     return server.request(path, method="POST", headers=[*headers, ("Content-Length", "0")])
 
@@ -46,7 +37,7 @@ def test_logout_clears_the_site_data_after_the_csrf_check(
     api, cleared = servers[name], SERVERS[name][2]
     login = post(api, "/auth/login", [])
     assert login.status == 200
-    jar = cookies_of(login)
+    jar = login.cookies()
     csrf = json.loads(login.body)["csrf_token"]
     cookie = ("Cookie", "; ".join(f"{k}={v}" for k, v in jar.items()))
     refused = post(api, "/auth/logout", [cookie])  # a cross-site form: no CSRF header
@@ -57,7 +48,7 @@ def test_logout_clears_the_site_data_after_the_csrf_check(
     out = post(api, "/auth/logout", [cookie, ("X-CSRF-Token", csrf)])
     assert out.status == 204
     assert out.header("clear-site-data") == cleared
-    assert cookies_of(out)["__Host-refresh_token"] == ""
+    assert out.cookies()["__Host-refresh_token"] == ""
 
 
 def test_a_cookie_token_without_the_csrf_header_is_forbidden(servers: dict[str, Server]) -> None:
