@@ -9,6 +9,7 @@ from jwtguard.claims import Claims
 from jwtguard.config.settings import Settings
 from jwtguard.errors import (
     AlgorithmNotAllowedError,
+    BindingRequiredError,
     ClaimError,
     ConfigError,
     CSRFError,
@@ -17,6 +18,7 @@ from jwtguard.errors import (
     InsufficientScopeError,
     InvalidAudienceError,
     InvalidClaimError,
+    InvalidDPoPProofError,
     InvalidIssuerError,
     InvalidRequestError,
     InvalidSignatureError,
@@ -28,13 +30,16 @@ from jwtguard.errors import (
     MissingClaimError,
     MissingTokenError,
     NotYetValidError,
+    ReplayCheckUnavailableError,
     RevocationUnavailableError,
     RevokedTokenError,
+    TokenBindingError,
     TokenError,
     TokenTooLargeError,
     UnknownIssuerError,
     UnknownKeyError,
     UnsupportedHeaderError,
+    UseDPoPNonceError,
 )
 from jwtguard.guard import Guard, GuardStats
 from jwtguard.http.cookies import AuthCookie
@@ -46,38 +51,45 @@ from jwtguard.jws import verify_jws
 from jwtguard.keys import Key, KeySet, SkippedKey
 from jwtguard.keys.remote import JWKSFetchError, JWKSHealth, JWKSOptions, RemoteKeySet
 from jwtguard.keys.tenant import Tenant, TenantStats
+from jwtguard.oauth import MTLS, DPoP, ForwardedHeaders, ResourceServer
 from jwtguard.policy import Policy
 from jwtguard.protocols import (
     AsyncKeySource,
     AsyncRevocationStore,
     Clock,
     KeySource,
+    ReplayCache,
     RevocationChecker,
     RevocationStore,
 )
 from jwtguard.refresh import RefreshTokenReusedError, RefreshTokens, TokenPair
-from jwtguard.revocation import MemoryRevocationStore
+from jwtguard.revocation import MemoryReplayCache, MemoryRevocationStore
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "MTLS",
     "SUPPORTED_ALGORITHMS",
     "AlgorithmNotAllowedError",
     "AsyncKeySource",
     "AsyncRevocationStore",
     "AuthCookie",
+    "BindingRequiredError",
     "CSRFError",
     "ClaimError",
     "Claims",
     "Clock",
     "ConfigError",
+    "DPoP",
     "EncryptedTokenError",
     "ExpiredTokenError",
+    "ForwardedHeaders",
     "Guard",
     "GuardStats",
     "InsufficientScopeError",
     "InvalidAudienceError",
     "InvalidClaimError",
+    "InvalidDPoPProofError",
     "InvalidIssuerError",
     "InvalidRequestError",
     "InvalidSignatureError",
@@ -92,6 +104,7 @@ __all__ = [
     "KeySet",
     "KeySource",
     "MalformedTokenError",
+    "MemoryReplayCache",
     "MemoryRevocationStore",
     "MissingClaimError",
     "MissingTokenError",
@@ -100,6 +113,9 @@ __all__ = [
     "RefreshTokenReusedError",
     "RefreshTokens",
     "RemoteKeySet",
+    "ReplayCache",
+    "ReplayCheckUnavailableError",
+    "ResourceServer",
     "RevocationChecker",
     "RevocationStore",
     "RevocationUnavailableError",
@@ -111,6 +127,7 @@ __all__ = [
     "SkippedKey",
     "Tenant",
     "TenantStats",
+    "TokenBindingError",
     "TokenError",
     "TokenIssuer",
     "TokenPair",
@@ -118,6 +135,7 @@ __all__ = [
     "UnknownIssuerError",
     "UnknownKeyError",
     "UnsupportedHeaderError",
+    "UseDPoPNonceError",
     "clear_site_data",
     "csrf_tokens_match",
     "new_csrf_token",

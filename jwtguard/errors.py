@@ -24,10 +24,15 @@ Every failure to verify a token is a :class:`TokenError` with a stable ``code``
     |   |   +-- InvalidTypeError    invalid_type
     |   +-- RevokedTokenError       revoked            invalid_token
     |   +-- RevocationUnavailableError revocation_unavailable (503, retry_after)
+    |   |   +-- ReplayCheckUnavailableError replay_check_unavailable (503)
     |   +-- InsufficientScopeError  insufficient_scope insufficient_scope
     |   +-- InvalidRequestError     invalid_request    invalid_request
     |   +-- MissingTokenError       missing_token      (none: a bare challenge)
     |   +-- CSRFError               csrf               (none: 403, no challenge)
+    |   +-- InvalidDPoPProofError   invalid_dpop_proof invalid_dpop_proof (RFC 9449)
+    |   |   +-- UseDPoPNonceError   use_dpop_nonce     use_dpop_nonce (with a fresh nonce)
+    |   +-- TokenBindingError       token_binding      invalid_token
+    |   +-- BindingRequiredError    binding_required   invalid_token
     +-- ConfigError                 bad configuration, raised at start-up
     +-- KeyLoadError                a key that cannot be loaded or is unsafe
 
@@ -42,6 +47,7 @@ from typing import ClassVar, Final
 
 __all__ = [
     "AlgorithmNotAllowedError",
+    "BindingRequiredError",
     "CSRFError",
     "ClaimError",
     "ConfigError",
@@ -50,6 +56,7 @@ __all__ = [
     "InsufficientScopeError",
     "InvalidAudienceError",
     "InvalidClaimError",
+    "InvalidDPoPProofError",
     "InvalidIssuerError",
     "InvalidRequestError",
     "InvalidSignatureError",
@@ -61,18 +68,23 @@ __all__ = [
     "MissingClaimError",
     "MissingTokenError",
     "NotYetValidError",
+    "ReplayCheckUnavailableError",
     "RevocationUnavailableError",
     "RevokedTokenError",
+    "TokenBindingError",
     "TokenError",
     "TokenTooLargeError",
     "UnknownIssuerError",
     "UnknownKeyError",
     "UnsupportedHeaderError",
+    "UseDPoPNonceError",
 ]
 
 INVALID_TOKEN: Final = "invalid_token"  # noqa: S105 - an RFC 6750 error code
 INVALID_REQUEST: Final = "invalid_request"
 INSUFFICIENT_SCOPE: Final = "insufficient_scope"
+INVALID_DPOP_PROOF: Final = "invalid_dpop_proof"
+USE_DPOP_NONCE: Final = "use_dpop_nonce"
 
 
 class JWTGuardError(Exception):
@@ -286,6 +298,59 @@ class CSRFError(TokenError):
     rfc6750_error = ""
     status_code = 403
     default_description = "The request lacks a valid CSRF token."
+
+
+class ReplayCheckUnavailableError(RevocationUnavailableError):
+    """The store of used DPoP proof ids (``jti``) cannot answer, or is full: the proof
+    cannot be proved fresh, so the request is refused (503, ``Retry-After``)."""
+
+    code = "replay_check_unavailable"
+    default_description = "DPoP proof replay cannot be checked right now; retry later."
+
+
+class InvalidDPoPProofError(TokenError):
+    """The DPoP proof (RFC 9449 section 4.3) is missing, malformed, badly signed, stale,
+    replayed, or made for another method, URL or access token. ``reason`` names the
+    check that failed (a fixed word: ``signature``, ``htu``, ``replayed``, ...)."""
+
+    code = "invalid_dpop_proof"
+    rfc6750_error = INVALID_DPOP_PROOF
+    default_description = "The DPoP proof is invalid."
+
+    def __init__(self, reason: str = "invalid", description: str | None = None) -> None:
+        self.reason = reason
+        super().__init__(description)
+
+
+class UseDPoPNonceError(InvalidDPoPProofError):
+    """The resource requires a server-provided nonce in DPoP proofs (RFC 9449 section 9)
+    and the proof has none, or a stale one: answered with ``DPoP-Nonce: nonce``."""
+
+    code = "use_dpop_nonce"
+    rfc6750_error = USE_DPOP_NONCE
+    default_description = "Resource server requires nonce in DPoP proof."
+
+    def __init__(self, nonce: str) -> None:
+        self.nonce = nonce
+        super().__init__("nonce")
+
+
+class TokenBindingError(TokenError):
+    """The access token is sender-constrained (``cnf``, RFC 7800) and the request does not
+    prove possession of its key or certificate: a DPoP-bound token sent as ``Bearer``,
+    a proof made with another key, a missing or different client certificate, or a
+    confirmation method jwtguard cannot check."""
+
+    code = "token_binding"
+    default_description = "The access token is not bound to the presented key or certificate."
+
+
+class BindingRequiredError(TokenError):
+    """The route accepts sender-constrained tokens only (DPoP or certificate-bound), and
+    the token is a plain bearer token."""
+
+    code = "binding_required"
+    default_description = "This resource requires a sender-constrained access token."
 
 
 class ConfigError(JWTGuardError, ValueError):

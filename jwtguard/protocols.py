@@ -17,6 +17,7 @@ __all__ = [
     "AsyncRevocationStore",
     "Clock",
     "KeySource",
+    "ReplayCache",
     "RevocationChecker",
     "RevocationStore",
 ]
@@ -122,4 +123,23 @@ class AsyncRevocationStore(RevocationChecker, Protocol):
 
     async def arevoke_family(self, family: str, expires_at: float) -> None:
         """See :meth:`RevocationStore.revoke_family`."""
+        ...
+
+
+class ReplayCache(Protocol):
+    """Remembers one-time values (DPoP proof ids) until they expire, shared by every
+    process that must refuse a replay: :class:`jwtguard.revocation.MemoryReplayCache`
+    (one process) or :class:`jwtguard.revocation.redis.RedisReplayCache`.
+
+    Both methods must be atomic (two requests with one value: exactly one is first), and
+    must raise :class:`jwtguard.ReplayCheckUnavailableError` rather than guess when they
+    cannot answer.
+    """
+
+    def first_use(self, key: str, expires_at: float) -> bool:
+        """Record ``key`` until ``expires_at`` (Unix time); False when it is already held."""
+        ...
+
+    async def afirst_use(self, key: str, expires_at: float) -> bool:
+        """:meth:`first_use` for async code (never blocking the event loop)."""
         ...

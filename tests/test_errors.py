@@ -49,6 +49,8 @@ def test_each_error_maps_to_an_rfc6750_error_and_status(cls: type[TokenError]) -
         "invalid_request": {400},
         "insufficient_scope": {403},
         "": {401, 403},  # no token: a bare challenge (RFC 6750 3.1); CSRF: 403, no challenge
+        "invalid_dpop_proof": {401},  # RFC 9449 section 7.1, on the DPoP challenge
+        "use_dpop_nonce": {401},  # RFC 9449 section 9, with a DPoP-Nonce header
     }
     assert cls.status_code in expected[cls.rfc6750_error]
     assert cls.default_description.endswith(".")

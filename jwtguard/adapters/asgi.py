@@ -56,6 +56,7 @@ __all__ = [
     "JWTAuthCredentials",
     "JWTGuardMiddleware",
     "JWTUser",
+    "client_certificate",
     "request_from_scope",
     "route_path",
 ]
@@ -87,6 +88,14 @@ def route_path(scope: Scope) -> str:
     return path or "/"
 
 
+def client_certificate(scope: Scope) -> str | None:
+    """The client certificate (PEM) of the ASGI TLS extension, when the server provides
+    it (``extensions["tls"]["client_cert_chain"][0]``; see :mod:`jwtguard.adapters.uvicorn`)."""
+    tls = (scope.get("extensions") or {}).get("tls")
+    chain = tls.get("client_cert_chain") if isinstance(tls, dict) else None
+    return chain[0] if chain and isinstance(chain[0], str) else None
+
+
 def request_from_scope(scope: Scope) -> RequestView:
     """The :class:`RequestView` of an ``http`` or ``websocket`` scope (the ASGI builder)."""
     raw = scope.get("raw_path")
@@ -99,6 +108,7 @@ def request_from_scope(scope: Scope) -> RequestView:
         None if raw is None else raw.decode("latin-1"),
         root,
         scope.get("scheme") or ("ws" if scope["type"] == "websocket" else "http"),
+        client_cert=client_certificate(scope) if "extensions" in scope else None,
     )
 
 

@@ -53,6 +53,7 @@ from jwtguard.http.pipeline import (
     Requirement,
 )
 from jwtguard.http.request import WEBSOCKET
+from jwtguard.oauth.binding import Binding
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -80,7 +81,11 @@ async def denial_handler(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, JWTGuardHTTPException):  # pragma: no cover - registered for it only
         raise exc
     denial = exc.denial
-    return Response(denial.body, denial.status, dict(denial.headers))
+    response = Response(denial.body, denial.status)
+    del response.headers["content-length"]
+    for name, value in denial.headers:  # WWW-Authenticate may come twice (Bearer, DPoP)
+        response.headers.append(name, value)
+    return response
 
 
 class JWTBearer(SecurityBase):
@@ -132,14 +137,16 @@ class JWTBearer(SecurityBase):
         roles: str | Iterable[str] = (),
         predicate: Predicate | None = None,
         optional: bool = False,
+        binding: Binding | None = None,
     ) -> JWTBearer:
-        """A dependency for one route: these scopes, roles, predicate, or anonymous access."""
+        """A dependency for one route: these scopes, roles, predicate, or anonymous access;
+        ``binding``: the sender constraint it demands (see :data:`jwtguard.oauth.Binding`)."""
         route = object.__new__(JWTBearer)
         route.pipeline = self.pipeline
         route.model = self.model
         route.scheme_name = self.scheme_name
         route.auto_error = self.auto_error
-        route.requirement = Requirement.build(scopes, roles, predicate, optional)
+        route.requirement = Requirement.build(scopes, roles, predicate, optional, binding)
         return route
 
     def install(self, app: FastAPI) -> None:

@@ -66,6 +66,7 @@ from jwtguard.http.pipeline import (
     SecurityHeadersOption,
     resolve_security_headers,
 )
+from jwtguard.oauth.binding import Binding
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -127,7 +128,7 @@ class _State:
 
     def respond(self, denial: Denial) -> Any:
         handler = self.extension._error_handler
-        if handler is not None:
+        if handler is not None and denial.status >= 400:  # not the RFC 9728 metadata
             return current_app.ensure_sync(handler)(denial)
         return Response(denial.body, denial.status, list(denial.headers))
 
@@ -323,12 +324,15 @@ def jwt_required(
     roles: str | Iterable[str] = (),
     predicate: Predicate | None = None,
     optional: bool = False,
+    binding: Binding | None = None,
 ) -> Any:
     """Protect a view: a valid token with these scopes and roles (all of them), and
     ``predicate(claims)`` true. ``optional``: no token means anonymous (``current_claims``
-    is empty), a bad token is still refused. Works as ``@jwt_required`` or ``@jwt_required(...)``.
+    is empty), a bad token is still refused. ``binding``: the sender constraint the token
+    must have (``"dpop"``, ``"mtls"``, ``"bound"``; see docs/resource-server.md).
+    Works as ``@jwt_required`` or ``@jwt_required(...)``.
     """
-    requirement = Requirement.build(scopes, roles, predicate, optional)
+    requirement = Requirement.build(scopes, roles, predicate, optional, binding)
 
     def decorator(fn: F) -> F:
         is_async = inspect.iscoroutinefunction(fn)

@@ -58,6 +58,7 @@ CLAIMS_KEY = "jwtguard.claims"
 """The environ key holding the verified :class:`jwtguard.Claims` (or ``None``)."""
 
 _STATUS_LINES = {
+    200: "200 OK",
     400: "400 Bad Request",
     401: "401 Unauthorized",
     403: "403 Forbidden",
@@ -126,6 +127,8 @@ def request_from_environ(environ: Mapping[str, Any]) -> RequestView:
         None if raw is None else raw.partition("?")[0],
         _text(environ.get("SCRIPT_NAME", "")),
         environ.get("wsgi.url_scheme", "http"),
+        # set by the server (Apache mod_ssl's ExportCertData), never from a request header
+        client_cert=environ.get("SSL_CLIENT_CERT") or None,
     )
 
 

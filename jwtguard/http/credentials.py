@@ -37,6 +37,7 @@ __all__ = [
     "MissingTokenError",
     "TokenLocations",
     "parse_authorization",
+    "parse_dpop_authorization",
 ]
 
 SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -73,6 +74,19 @@ def parse_authorization(value: str) -> str | None:
     return None
 
 
+def parse_dpop_authorization(value: str) -> str | None:
+    """The access token in an ``Authorization: DPoP <token>`` value (RFC 9449 section 7.1);
+    ``None`` for another scheme. A DPoP credential that is empty or has more than one part
+    raises InvalidRequestError."""
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() != "dpop":
+        return None
+    token = token.strip(" \t")
+    if not token or " " in token or "," in token or "\t" in token:
+        raise InvalidRequestError(_TWO if "," in token else _MALFORMED)
+    return token
+
+
 def _one(values: list[str]) -> str | None:
     if len(values) > 1:
         raise InvalidRequestError(_TWO)
@@ -104,6 +118,9 @@ class TokenLocations:
             cookie's value (compared in constant time); otherwise its presence suffices.
         trusted_origins: origins (``https://app.example``) accepted on a websocket
             handshake authenticated by cookie, besides the request's own host.
+        more_than_bearer: the request is read for more than these locations (a resource
+            server's DPoP proof, client certificate or metadata path): no
+            ``Authorization``-only fast path (see :attr:`authorization_only`).
     """
 
     authorization: bool = True
@@ -114,6 +131,7 @@ class TokenLocations:
     csrf_header: str = "X-CSRF-Token"
     csrf_cookie: str | None = None
     trusted_origins: Iterable[str] = ()
+    more_than_bearer: bool = False
     _header: str | None = field(init=False, repr=False, compare=False)
     _csrf_header: str = field(init=False, repr=False, compare=False)
     _origins: frozenset[str] = field(init=False, repr=False, compare=False)
@@ -137,7 +155,7 @@ class TokenLocations:
             ("_header", header),
             ("_csrf_header", csrf_header),
             ("_origins", origins),
-            ("_fast", bool(only and self.query_param is None)),
+            ("_fast", bool(only and self.query_param is None and not self.more_than_bearer)),
         ):
             object.__setattr__(self, name, value)
 
@@ -145,7 +163,8 @@ class TokenLocations:
 
     @property
     def authorization_only(self) -> bool:
-        """True when only ``Authorization: Bearer`` is read (the fast path)."""
+        """True when only ``Authorization: Bearer`` is read (the fast path): the decision
+        may then be made on the route path and that header alone."""
         return self._fast
 
     def find(self, request: RequestView) -> str | None:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from jwtguard.errors import InvalidClaimError, TokenError
-from jwtguard.http.challenges import challenge, error_body
+from jwtguard.http.challenges import Challenges, challenge, error_body
 
 __all__ = ["Denial", "deny_for", "unknown_user"]
 
@@ -33,10 +33,20 @@ class Denial:
         return cls(status, code, pairs, body, raw)
 
 
-def deny_for(error: TokenError, realm: str | None) -> Denial:
+def deny_for(
+    error: TokenError,
+    realm: str | None,
+    challenges: Challenges | None = None,
+    scheme: str | None = None,
+) -> Denial:
     """The RFC 6750 answer to ``error``: its status, a JSON body, no-store, and a challenge
     on every 401 (RFC 9110 section 15.5.2) and on a 400 or 403 that carries an RFC 6750
-    error (not a CSRF refusal: no token would answer it)."""
+    error (not a CSRF refusal: no token would answer it).
+
+    With ``challenges`` (a resource server's), every challenge they name is sent, the
+    error on the one of ``scheme`` (the request's), and a ``use_dpop_nonce`` refusal
+    carries its ``DPoP-Nonce`` (RFC 9449 section 9).
+    """
     body = error_body(error)
     headers = [
         ("Content-Type", "application/json"),
@@ -44,7 +54,13 @@ def deny_for(error: TokenError, realm: str | None) -> Denial:
         ("Cache-Control", "no-store"),
     ]
     if error.status_code == 401 or (error.rfc6750_error and error.status_code in (400, 403)):
-        headers.append(("WWW-Authenticate", challenge(realm, error)))
+        if challenges is None:
+            headers.append(("WWW-Authenticate", challenge(realm, error)))
+        else:
+            headers.extend(("WWW-Authenticate", v) for v in challenges.values(error, scheme))
+    nonce = getattr(error, "nonce", None)
+    if isinstance(nonce, str):
+        headers.append(("DPoP-Nonce", nonce))
     retry_after = getattr(error, "retry_after", None)
     if isinstance(retry_after, (int, float)) and retry_after >= 0:
         headers.append(("Retry-After", str(int(retry_after + 0.999))))

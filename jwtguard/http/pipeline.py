@@ -11,19 +11,30 @@ where a key fetch for a new ``kid`` is awaited instead of blocking the event loo
 from __future__ import annotations
 
 import enum
+import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final, Literal, TypedDict
 
 from jwtguard.claims import Claims
-from jwtguard.errors import ConfigError, InvalidRequestError, TokenError
+from jwtguard.errors import (
+    ConfigError,
+    InvalidDPoPProofError,
+    InvalidRequestError,
+    TokenBindingError,
+    TokenError,
+)
 from jwtguard.guard import Guard
+from jwtguard.http.challenges import Challenges
 from jwtguard.http.credentials import MissingTokenError, TokenLocations, parse_authorization
 from jwtguard.http.denial import Denial, deny_for
 from jwtguard.http.request import RequestView
 from jwtguard.http.requirement import Predicate, Requirement
 from jwtguard.http.routing import PathRules
 from jwtguard.http.security_headers import SecurityHeaders
+from jwtguard.http.sender import REPLAYED, SenderCheck
+from jwtguard.oauth.resource import ResourceServer
+from jwtguard.protocols import ReplayCache
 
 __all__ = [
     "DEFAULT",
@@ -44,6 +55,8 @@ logger = logging.getLogger("jwtguard.adapters")
 _DENIAL_CACHE_SIZE: Final = 256
 _PARSED_CACHE_SIZE: Final = 4096
 _TWO_TOKENS: Final = "The request carries more than one access token."
+_BOUND_AS_BEARER: Final = "A sender-constrained access token must be sent with its proof."
+_METADATA_METHODS: Final = frozenset({"GET", "HEAD"})
 
 
 class Default(enum.Enum):
@@ -54,6 +67,11 @@ class Default(enum.Enum):
 
 DEFAULT: Final = Default.DEFAULT
 """Sentinel: "use the default" (e.g. the default SecurityHeaders policy)."""
+
+
+Context = tuple["str | None", "str | None"]
+"""(the request's authorization scheme, the route's binding): what a resource server's
+refusal is built for (None, None elsewhere)."""
 
 
 class Pending(enum.Enum):
@@ -97,6 +115,7 @@ class PipelineOptions(TypedDict, total=False):
     report_only: bool
     log_level: int
     on_deny: Callable[[Denial], Denial] | None
+    resource_server: ResourceServer | None
 
 
 def resolve_security_headers(
@@ -132,6 +151,10 @@ class Pipeline:
         report_only: decide and record everything, but let every request through.
         log_level: level of the one log line per refusal (code, never the token).
         on_deny: ``Denial -> Denial`` hook to customise refusals.
+        resource_server: a :class:`jwtguard.oauth.ResourceServer`: DPoP proofs,
+            certificate-bound tokens, RFC 9728 metadata (served here on ``GET``) and the
+            challenges naming it. Without one, a sender-constrained token (any ``cnf``)
+            is refused: its binding cannot be checked (see docs/resource-server.md).
     """
 
     def __init__(
@@ -159,6 +182,7 @@ class Pipeline:
         report_only: bool = False,
         log_level: int = logging.INFO,
         on_deny: Callable[[Denial], Denial] | None = None,
+        resource_server: ResourceServer | None = None,
     ) -> None:
         if not isinstance(guard, Guard):
             raise ConfigError("guard: must be a jwtguard.Guard")
@@ -178,6 +202,7 @@ class Pipeline:
             csrf_header=csrf_header,
             csrf_cookie=csrf_cookie,
             trusted_origins=tuple(trusted_origins),
+            more_than_bearer=resource_server is not None,
         )
         self.default = Requirement.build(scopes, roles, predicate, optional)
         self.paths = PathRules(exempt, rules, self.default)
@@ -196,6 +221,7 @@ class Pipeline:
             raise ConfigError("on_deny: must be callable")
         self._on_deny = on_deny
         self._denials: dict[tuple[Any, ...], Denial] = {}
+        self._set_resource_server(resource_server, rules)
         self._parsed: dict[bytes, str] = {}
         self._may_wait = guard.may_wait
         self._authorization_only = self.locations.authorization_only
@@ -204,6 +230,68 @@ class Pipeline:
         )
         """True when, but for ``OPTIONS`` requests, the decision reads nothing but the
         ``Authorization`` header: adapters may then call :meth:`decide_on_headers`."""
+
+    def _set_resource_server(
+        self, resource_server: ResourceServer | None, rules: Mapping[str, Requirement] | None
+    ) -> None:
+        if resource_server is not None and not isinstance(resource_server, ResourceServer):
+            raise ConfigError("resource_server: must be a jwtguard.oauth.ResourceServer")
+        self.resource_server = resource_server
+        self._sender: SenderCheck | None = None
+        self._replay: ReplayCache | None = None
+        self._metadata: tuple[str, Denial] | None = None
+        self._challenges: dict[str | None, Challenges] = {}
+        if resource_server is None:
+            return
+        if resource_server.require_binding and any(
+            r.binding == "bearer" for r in (rules or {}).values()
+        ):
+            raise ConfigError("rules: a 'bearer' route contradicts require_binding")
+        self._sender = sender = SenderCheck(resource_server, self.guard.clock)
+        self._replay = None if sender.dpop is None else sender.dpop.replay
+        algs = None if sender.dpop is None else sender.dpop.challenge_algorithms()
+        metadata_url = resource_server.metadata_url
+        bearer = not resource_server.require_binding or resource_server.mtls is not None
+        self._challenges = {
+            binding: Challenges(
+                self.realm,
+                bearer=accepts_bearer,
+                dpop_algs=None if binding == "mtls" else algs,
+                resource_metadata=metadata_url,
+            )
+            for binding, accepts_bearer in (
+                (None, bearer),
+                ("bearer", True),
+                ("bound", resource_server.mtls is not None or algs is None),
+                ("dpop", algs is None),
+                ("mtls", True),
+            )
+        }
+        path = resource_server.metadata_path
+        if path is not None and resource_server.serve_metadata:
+            issuers = self.guard.policy.issuer or tuple(self.guard.tenants)
+            methods = ["header"] + (["query"] if self.locations.query_param else [])
+            body = (
+                resource_server.metadata_body(issuers)
+                if methods == ["header"]
+                else (
+                    json.dumps(
+                        resource_server.metadata(issuers, methods), separators=(",", ":")
+                    ).encode()
+                )
+            )
+            headers = [
+                ("Content-Type", "application/json"),
+                ("Content-Length", str(len(body))),
+                ("Cache-Control", "public, max-age=3600"),
+                ("Access-Control-Allow-Origin", "*"),
+            ]
+            self._metadata = (path, Denial.build(200, "resource_metadata", headers, body))
+
+    @property
+    def metadata(self) -> Denial | None:
+        """The RFC 9728 metadata answer (status 200) the pipeline serves, or None."""
+        return None if self._metadata is None else self._metadata[1]
 
     def headers_decide(self, method: str, requirement: Requirement | None = None) -> bool:
         """Whether :meth:`decide_on_headers` / :meth:`decide_on_authorization` may decide a
@@ -242,6 +330,8 @@ class Pipeline:
             return routed
         if self._authorization_only:
             return self._bearer(request, routed, wait=True)  # type: ignore[return-value]
+        if self._sender is not None:
+            return self._decide_constrained(request, routed)
         token = self._token(request, routed)
         if not isinstance(token, str):
             return token
@@ -262,6 +352,8 @@ class Pipeline:
             found = self._bearer(request, routed, wait=False)
             if found is not Pending.AWAIT:
                 return found
+        if self._sender is not None:
+            return await self._adecide_constrained(request, routed)
         token = self._token(request, routed)
         if not isinstance(token, str):
             return token
@@ -272,7 +364,79 @@ class Pipeline:
                 claims = self.verify(token)
         except TokenError as exc:  # counted by the Guard
             return self._refuse(exc, request.method, request.path, None, count=False)
+        if "cnf" in claims:
+            return self._refuse(
+                TokenBindingError(_BOUND_AS_BEARER), request.method, request.path, None, count=True
+            )
         return self._authorize(claims, routed, request.method, request.path)
+
+    def _decide_constrained(self, request: RequestView, routed: Requirement) -> Decision:
+        """:meth:`decide` under a resource server: binding, proof and its single use."""
+        found = self._credential(request, routed)
+        if not isinstance(found, tuple):
+            return found
+        token, scheme = found
+        context = (scheme, routed.binding)
+        claims = None
+        try:
+            claims = self.verify(token)
+            proof = self._sender.check(  # type: ignore[union-attr]
+                request, token, claims, scheme == "DPoP", routed.binding
+            )
+            if proof is not None and not self._replay.first_use(  # type: ignore[union-attr]
+                proof.replay_key, proof.expires_at
+            ):
+                raise InvalidDPoPProofError("replayed", REPLAYED)
+        except TokenError as exc:  # the Guard counted its own
+            return self._refuse(
+                exc, request.method, request.path, None, claims is not None, context
+            )
+        return self._authorize(claims, routed, request.method, request.path, context)
+
+    async def _adecide_constrained(self, request: RequestView, routed: Requirement) -> Decision:
+        """:meth:`_decide_constrained` for async code: key fetch and replay check awaited."""
+        found = self._credential(request, routed)
+        if not isinstance(found, tuple):
+            return found
+        token, scheme = found
+        context = (scheme, routed.binding)
+        claims = None
+        try:
+            claims = await self.guard.averify(token) if self._may_wait else self.verify(token)
+            proof = self._sender.check(  # type: ignore[union-attr]
+                request, token, claims, scheme == "DPoP", routed.binding
+            )
+            if proof is not None and not await self._replay.afirst_use(  # type: ignore[union-attr]
+                proof.replay_key, proof.expires_at
+            ):
+                raise InvalidDPoPProofError("replayed", REPLAYED)
+        except TokenError as exc:  # the Guard counted its own
+            return self._refuse(
+                exc, request.method, request.path, None, claims is not None, context
+            )
+        return self._authorize(claims, routed, request.method, request.path, context)
+
+    def _credential(
+        self, request: RequestView, requirement: Requirement
+    ) -> tuple[str, str] | Decision:
+        """``(token, scheme)`` under a resource server, or already the answer."""
+        context = (None, requirement.binding)
+        try:
+            token = self._sender.dpop_token(request)  # type: ignore[union-attr]
+            scheme = "DPoP"
+            if token is None:
+                scheme = "Bearer"
+                token = self.locations.find(request)
+            elif self.locations.find(request) is not None:
+                raise InvalidRequestError(_TWO_TOKENS)
+        except TokenError as exc:
+            return self._refuse(exc, request.method, request.path, None, True, context)
+        if token is not None:
+            return token, scheme
+        if requirement.optional:
+            return None
+        error = MissingTokenError()
+        return self._refuse(error, request.method, request.path, None, True, context)
 
     def decide_on_headers(
         self,
@@ -325,6 +489,9 @@ class Pipeline:
         except TokenError as exc:  # counted by the Guard
             return self._refuse(exc, method, path, None, count=False)
         if found is not None:  # only verified tokens: junk headers cannot fill memory
+            if "cnf" in claims:  # bound to a key or certificate nobody checks here
+                error = TokenBindingError(_BOUND_AS_BEARER)
+                return self._refuse(error, method, path, None, count=True)
             if len(self._parsed) >= _PARSED_CACHE_SIZE:
                 self._parsed.clear()
             self._parsed[found] = token
@@ -362,6 +529,13 @@ class Pipeline:
             return None
         if requirement is not None:
             return requirement
+        metadata = self._metadata
+        if (
+            metadata is not None
+            and request.full_path == metadata[0]
+            and method in _METADATA_METHODS
+        ):
+            return metadata[1]
         return self.route(method, request.path, request.raw_path)
 
     def route(self, method: str, path: str, raw_path: str | None = None) -> Requirement | Decision:
@@ -397,16 +571,27 @@ class Pipeline:
         return self._refuse(MissingTokenError(), request.method, request.path, None, count=True)
 
     def _authorize(
-        self, claims: Claims, requirement: Requirement, method: str, path: str
+        self,
+        claims: Claims,
+        requirement: Requirement,
+        method: str,
+        path: str,
+        context: Context = (None, None),
     ) -> Decision:
         if requirement.checks_claims:
             error = requirement.check(claims, self._roles_claim)
             if error is not None:
-                return self._refuse(error, method, path, claims, count=True)
+                return self._refuse(error, method, path, claims, True, context)
         return claims
 
     def _refuse(
-        self, error: TokenError, method: str, path: str, claims: Claims | None, *, count: bool
+        self,
+        error: TokenError,
+        method: str,
+        path: str,
+        claims: Claims | None,
+        count: bool,
+        context: Context = (None, None),
     ) -> Decision:
         if count:
             self.guard.record_reject(error.code)
@@ -422,16 +607,20 @@ class Pipeline:
             )
         if self.report_only:
             return claims
-        return self.denial(error)
+        return self.denial(error, context)
 
-    def denial(self, error: TokenError) -> Denial:
-        """The (cached) :class:`Denial` answering ``error``."""
-        if getattr(error, "retry_after", None) is not None:
-            return self._customise(deny_for(error, self.realm))
-        key = (type(error), error.description, getattr(error, "required", ()))
+    def denial(self, error: TokenError, context: Context = (None, None)) -> Denial:
+        """The (cached) :class:`Denial` answering ``error``. Under a resource server,
+        ``context`` is the request's scheme (whose challenge carries the error) and the
+        route's binding (which challenges it answers with)."""
+        scheme, binding = context
+        challenges = self._challenges.get(binding) or self._challenges.get(None)
+        if getattr(error, "retry_after", None) is not None or getattr(error, "nonce", None):
+            return self._customise(deny_for(error, self.realm, challenges, scheme))
+        key = (type(error), error.description, getattr(error, "required", ()), scheme, binding)
         found = self._denials.get(key)
         if found is None:
-            found = self._customise(deny_for(error, self.realm))
+            found = self._customise(deny_for(error, self.realm, challenges, scheme))
             if len(self._denials) >= _DENIAL_CACHE_SIZE:
                 self._denials.clear()
             self._denials[key] = found

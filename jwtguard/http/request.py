@@ -125,11 +125,15 @@ class RequestView:
         root_path: where the app is mounted (ASGI ``root_path``, WSGI ``SCRIPT_NAME``).
         scheme: ``http``/``https`` (``ws``/``wss`` for websockets), as the server reports it.
         host: the host the request was sent to (``host[:port]``); None: its ``Host`` header.
+        client_cert: the client certificate (PEM) the TLS connection authenticated, as
+            the server reports it (the ASGI TLS extension, WSGI ``SSL_CLIENT_CERT``);
+            never from a header (see :class:`jwtguard.oauth.MTLS` for proxies).
     """
 
     __slots__ = (
         "_cookies",
         "_host",
+        "client_cert",
         "headers",
         "method",
         "path",
@@ -149,6 +153,7 @@ class RequestView:
         root_path: str = "",
         scheme: str = "http",
         host: str | None = None,
+        client_cert: str | None = None,
     ) -> None:
         self.method = method
         self.path = path
@@ -158,6 +163,7 @@ class RequestView:
         self.root_path = root_path
         self.scheme = scheme
         self._host = host
+        self.client_cert = client_cert
         self._cookies: str | None = None
 
     def __repr__(self) -> str:  # never headers or the query: they may hold a token

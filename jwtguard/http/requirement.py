@@ -9,6 +9,7 @@ from typing import Any
 
 from jwtguard.claims import Claims
 from jwtguard.errors import ConfigError, InsufficientScopeError
+from jwtguard.oauth.binding import Binding, check_binding
 
 __all__ = ["Predicate", "Requirement"]
 
@@ -32,18 +33,23 @@ class Requirement:
     ``roles``: all of them must be in the roles claim. ``predicate(claims)``
     must return True (an exception counts as False). ``optional``: a request
     without any token is let through anonymously; a bad token is still refused.
+    ``binding``: the sender constraint the token must have (see
+    :data:`jwtguard.oauth.Binding`; None: the resource server's default, which accepts
+    bearer tokens unless ``require_binding``).
     """
 
     scopes: frozenset[str] = frozenset()
     roles: frozenset[str] = frozenset()
     predicate: Predicate | None = None
     optional: bool = False
+    binding: Binding | None = None
     checks_claims: bool = field(init=False, repr=False, compare=False)
     """True when a verified token can still fail this requirement."""
 
     def __post_init__(self) -> None:
         checks = bool(self.scopes or self.roles or self.predicate is not None)
         object.__setattr__(self, "checks_claims", checks)
+        check_binding(self.binding, "binding")
 
     @classmethod
     def build(
@@ -52,11 +58,14 @@ class Requirement:
         roles: str | Iterable[str] = (),
         predicate: Predicate | None = None,
         optional: bool = False,
+        binding: Binding | None = None,
     ) -> Requirement:
         """A Requirement from strings (space-separated) or iterables, validated."""
         if predicate is not None and not callable(predicate):
             raise ConfigError("predicate: must be callable")
-        return cls(_words(scopes, "scopes"), _words(roles, "roles"), predicate, bool(optional))
+        return cls(
+            _words(scopes, "scopes"), _words(roles, "roles"), predicate, bool(optional), binding
+        )
 
     def check(self, claims: Claims, roles_claim: tuple[str, ...]) -> InsufficientScopeError | None:
         """The refusal for ``claims``, or None when they satisfy this requirement."""

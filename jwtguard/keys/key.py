@@ -36,6 +36,7 @@ from jwtguard.jose.algorithms import (
 )
 from jwtguard.keys._roca import has_roca_fingerprint
 from jwtguard.keys.export import jwk_members, pem_text
+from jwtguard.keys.thumbprint import jwk_thumbprint
 
 __all__ = ["Key", "as_algorithms", "default_algorithms", "describe_key"]
 
@@ -236,6 +237,12 @@ class Key:
         if self.kid is not None:
             jwk["kid"] = self.kid
         return jwk
+
+    def thumbprint(self) -> str:
+        """The RFC 7638 SHA-256 thumbprint of the public key (a DPoP ``cnf.jkt``)."""
+        if self.family == "oct":
+            raise KeyLoadError(f"{describe_key(self.kid)} is an HMAC secret: no thumbprint")
+        return jwk_thumbprint(jwk_members(self._verify_key))
 
     def to_crypto(self, *, private: bool = False) -> Any:
         """The ``cryptography`` key object (``bytes`` for an HMAC secret) this key holds.

@@ -4,10 +4,12 @@
 and ``AsyncRedisRevocationStore`` (in :mod:`jwtguard.revocation.redis`, needs
 ``jwtguard[redis]``) share one list across workers and hosts. Any of them is a
 :class:`jwtguard.RevocationChecker`: ``Guard(..., revocation=store)``.
-See docs/revocation.md.
+See docs/revocation.md. ``MemoryReplayCache`` (and ``RedisReplayCache``) remember
+one-time values, DPoP proof ids, until they expire (docs/resource-server.md).
 """
 
 from jwtguard.revocation._denylist import FAMILY_CLAIM
 from jwtguard.revocation.memory import MemoryRevocationStore
+from jwtguard.revocation.replay import MemoryReplayCache
 
-__all__ = ["FAMILY_CLAIM", "MemoryRevocationStore"]
+__all__ = ["FAMILY_CLAIM", "MemoryReplayCache", "MemoryRevocationStore"]

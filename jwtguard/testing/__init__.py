@@ -23,10 +23,12 @@ from jwtguard.guard import Guard
 from jwtguard.issuer import TokenIssuer
 from jwtguard.jose._b64 import b64url_encode
 from jwtguard.keys import Key
+from jwtguard.testing._dpop import DPoPKey
 from jwtguard.testing._idp import FakeIdentityProvider
 from jwtguard.testing._keys import generate_key, private_pem, public_pem
 
 __all__ = [
+    "DPoPKey",
     "FakeIdentityProvider",
     "FrozenClock",
     "TokenFactory",

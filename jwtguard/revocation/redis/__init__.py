@@ -16,5 +16,12 @@ from jwtguard.revocation.redis._async import AsyncRedisRevocationStore
 from jwtguard.revocation.redis._client import client_options
 from jwtguard.revocation.redis._protocol import RedisConfig
 from jwtguard.revocation.redis._sync import RedisRevocationStore
+from jwtguard.revocation.redis.replay import RedisReplayCache
 
-__all__ = ["AsyncRedisRevocationStore", "RedisConfig", "RedisRevocationStore", "client_options"]
+__all__ = [
+    "AsyncRedisRevocationStore",
+    "RedisConfig",
+    "RedisReplayCache",
+    "RedisRevocationStore",
+    "client_options",
+]
