@@ -52,6 +52,7 @@ from jwtguard.adapters.wsgi import CLAIMS_KEY, decide
 from jwtguard.claims import Claims
 from jwtguard.config import PREFIX, PrefixedSource, Reader
 from jwtguard.config.options import ADAPTER_NAMES, read_pipeline_options
+from jwtguard.config.resource import RESOURCE_SERVER_NAMES
 from jwtguard.config.settings import defaults as settings_defaults
 from jwtguard.config.settings import known_names
 from jwtguard.guard import Guard
@@ -233,7 +234,17 @@ class JWTGuard:
           ``JWTGUARD_OPTIONAL``, ``JWTGUARD_SCOPES``, ``JWTGUARD_ROLES``,
           ``JWTGUARD_ROLES_CLAIM``, ``JWTGUARD_REPORT_ONLY``, ``JWTGUARD_LOG_LEVEL``,
           ``JWTGUARD_PROTECT_ALL``, ``JWTGUARD_SECURITY_HEADERS``, ``JWTGUARD_GUARD``
-          (docs/flask.md).
+          (docs/flask.md);
+        - the resource server (docs/resource-server.md): ``JWTGUARD_RESOURCE_SERVER`` (a
+          ready object), or ``JWTGUARD_RESOURCE``, ``JWTGUARD_AUTHORIZATION_SERVERS``,
+          ``JWTGUARD_SCOPES_SUPPORTED``, ``JWTGUARD_RESOURCE_NAME``,
+          ``JWTGUARD_RESOURCE_DOCUMENTATION``, ``JWTGUARD_DPOP``,
+          ``JWTGUARD_DPOP_ALGORITHMS``, ``JWTGUARD_DPOP_MAX_AGE``, ``JWTGUARD_DPOP_LEEWAY``,
+          ``JWTGUARD_DPOP_NONCE``, ``JWTGUARD_DPOP_NONCE_SECRET``,
+          ``JWTGUARD_DPOP_NONCE_LIFETIME``, ``JWTGUARD_DPOP_REPLAY_REDIS_URL``,
+          ``JWTGUARD_MTLS``, ``JWTGUARD_MTLS_HEADER``, ``JWTGUARD_MTLS_HEADER_FORMAT``,
+          ``JWTGUARD_REQUIRE_BINDING``, ``JWTGUARD_FORWARDED_HEADERS``,
+          ``JWTGUARD_FORWARDED_PROXIES``, ``JWTGUARD_PUBLIC_ORIGIN`` (default: none).
 
         Any other ``JWTGUARD_*`` key is refused, with a "did you mean" hint.
         """
@@ -249,6 +260,8 @@ class JWTGuard:
         config.setdefault("JWTGUARD_SECURITY_HEADERS", True)
         for name, value in pipeline_defaults().items():
             config.setdefault(PREFIX + name, value)
+        for name in RESOURCE_SERVER_NAMES:
+            config.setdefault(PREFIX + name, None)
         if guard is None:
             for name, value in settings_defaults().items():
                 config.setdefault(PREFIX + name, value)
@@ -271,6 +284,21 @@ class JWTGuard:
             app.before_request(state.before_request)
         if policy is not None:
             app.after_request(state.after_request)
+        metadata = pipeline.metadata
+        path = pipeline.resource_server.metadata_path if pipeline.resource_server else None
+        if metadata is not None and path is not None:  # RFC 9728, also without PROTECT_ALL
+            document = metadata
+
+            def protected_resource_metadata() -> Response:
+                return Response(document.body, 200, list(document.headers))
+
+            protected_resource_metadata.jwtguard_requirement = None  # type: ignore[attr-defined]
+            app.add_url_rule(
+                path,
+                "jwtguard_protected_resource_metadata",
+                protected_resource_metadata,
+                methods=["GET"],
+            )
 
     def error_handler(self, handler: ErrorHandler) -> ErrorHandler:
         """Decorator: ``handler(denial)`` returns the Flask response for every refusal."""

@@ -12,10 +12,11 @@ from __future__ import annotations
 from typing import Any, Final, Literal
 
 from jwtguard._source import Reader
+from jwtguard.config.resource import RESOURCE_SERVER_NAMES, read_resource_server
 
 __all__ = ["ADAPTER_NAMES", "PIPELINE_OPTIONS", "read_pipeline_options"]
 
-Kind = Literal["text", "strings", "flag", "log_level"]
+Kind = Literal["text", "strings", "flag", "log_level", "resource_server"]
 
 PIPELINE_OPTIONS: Final[dict[str, tuple[str, Kind]]] = {
     "REALM": ("realm", "text"),
@@ -36,10 +37,15 @@ PIPELINE_OPTIONS: Final[dict[str, tuple[str, Kind]]] = {
     "ROLES_CLAIM": ("roles_claim", "text"),
     "REPORT_ONLY": ("report_only", "flag"),
     "LOG_LEVEL": ("log_level", "log_level"),
+    "RESOURCE_SERVER": ("resource_server", "resource_server"),
 }
 """Configuration name -> (``Pipeline`` keyword, value kind)."""
 
-ADAPTER_NAMES: Final = frozenset(PIPELINE_OPTIONS) | {"PROTECT_ALL", "SECURITY_HEADERS", "GUARD"}
+ADAPTER_NAMES: Final = (
+    frozenset(PIPELINE_OPTIONS)
+    | RESOURCE_SERVER_NAMES
+    | {"PROTECT_ALL", "SECURITY_HEADERS", "GUARD"}
+)
 """Every name an adapter reads besides the Guard's settings (``GUARD``: a ready Guard,
 ``PROTECT_ALL``: authenticate every view, ``SECURITY_HEADERS``: on or off)."""
 
@@ -47,8 +53,11 @@ ADAPTER_NAMES: Final = frozenset(PIPELINE_OPTIONS) | {"PROTECT_ALL", "SECURITY_H
 def read_pipeline_options(reader: Reader) -> dict[str, Any]:
     """The ``Pipeline`` keywords set in the source (unset ones are left to its defaults)."""
     options: dict[str, Any] = {}
+    resource_server = read_resource_server(reader)  # RESOURCE_SERVER, or RESOURCE, DPOP, ...
+    if resource_server is not None:
+        options["resource_server"] = resource_server
     for name, (option, kind) in PIPELINE_OPTIONS.items():
-        if not reader.is_set(name):
+        if kind == "resource_server" or not reader.is_set(name):
             continue
         if kind == "text":
             options[option] = reader.text(name)

@@ -32,6 +32,15 @@ class Denial:
         raw = tuple((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in pairs)
         return cls(status, code, pairs, body, raw)
 
+    def joined_headers(self) -> dict[str, str]:
+        """The headers as one value per name, repeated ones joined with ``", "`` (RFC 9110
+        section 5.3; two challenges become one ``WWW-Authenticate`` list), for frameworks
+        whose response headers are a mapping."""
+        joined: dict[str, str] = {}
+        for name, value in self.headers:
+            joined[name] = joined[name] + ", " + value if name in joined else value
+        return joined
+
 
 def deny_for(
     error: TokenError,

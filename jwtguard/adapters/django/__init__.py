@@ -18,6 +18,7 @@ from jwtguard.adapters.django.users import (
     TokenUser,
     load_user,
 )
+from jwtguard.adapters.django.views import protected_resource_metadata
 
 __all__ = [
     "AnonymousTokenUser",
@@ -34,6 +35,7 @@ __all__ = [
     "jwt_required",
     "load_user",
     "password_claims",
+    "protected_resource_metadata",
     "read",
     "request_view",
     "token_urls",

@@ -18,12 +18,13 @@ from typing import Any, Final
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
+from jwtguard.adapters.asgi import client_certificate
 from jwtguard.adapters.wsgi import EnvironHeaders
 from jwtguard.http.pipeline import Decision, Denial, Pending, Pipeline, Requirement
 from jwtguard.http.request import Headers, RequestView
 from jwtguard.http.security_headers import SecurityHeaders
 
-__all__ = ["adecide", "decide", "harden", "refusal", "request_view"]
+__all__ = ["adecide", "decide", "harden", "metadata_response", "refusal", "request_view"]
 
 _AWAIT: Final = Pending.AWAIT
 _SLOW: Final = object()
@@ -51,6 +52,8 @@ def request_view(request: HttpRequest) -> RequestView:
         _raw_path(request),
         meta.get("SCRIPT_NAME", "") or "",
         request.scheme or "http",
+        # the server's TLS client certificate (ASGI TLS extension, mod_ssl's SSL_CLIENT_CERT)
+        client_cert=client_certificate(scope) if scope is not None else meta.get("SSL_CLIENT_CERT"),
     )
 
 
@@ -102,10 +105,20 @@ async def adecide(
 
 def refusal(denial: Denial, policy: SecurityHeaders | None) -> HttpResponse:
     """The ``HttpResponse`` of a refusal (security headers added, as to any response)."""
-    response = HttpResponse(denial.body, status=denial.status, headers=denial.headers)
+    response = HttpResponse(denial.body, status=denial.status, headers=denial.joined_headers())
     if policy is not None:
         harden(response, policy, authenticated=False)
     return response
+
+
+def metadata_response(pipeline: Pipeline) -> HttpResponse | None:
+    """The RFC 9728 protected-resource metadata as an ``HttpResponse`` (None when the
+    pipeline's resource server serves none): for a view, where no middleware answers it
+    (Django REST framework's authentication alone)."""
+    document = pipeline.metadata
+    if document is None:
+        return None
+    return HttpResponse(document.body, status=200, headers=document.joined_headers())
 
 
 def harden(response: HttpResponseBase, policy: SecurityHeaders, *, authenticated: bool) -> None:

@@ -56,7 +56,7 @@ class TokenRefused(APIException):
     def __init__(self, denial: Denial) -> None:
         self.denial = denial
         self.status_code = denial.status
-        headers = {name.lower(): value for name, value in denial.headers}
+        headers = {name.lower(): value for name, value in denial.joined_headers().items()}
         self.auth_header = headers.get("www-authenticate")
         retry = headers.get("retry-after")
         self.wait = int(retry) if retry is not None and retry.isdigit() else None
@@ -87,10 +87,7 @@ class JWTAuthentication(BaseAuthentication):
     def authenticate_header(self, request: Request) -> str:
         """The bare RFC 6750 challenge, so DRF's NotAuthenticated is a 401."""
         denial = configured().pipeline.denial(MissingTokenError())
-        for name, value in denial.headers:
-            if name.lower() == "www-authenticate":
-                return value
-        return "Bearer"
+        return denial.joined_headers().get("WWW-Authenticate", "Bearer")
 
     @staticmethod
     def _refuse(request: Request, denial: Denial) -> None:
@@ -99,7 +96,8 @@ class JWTAuthentication(BaseAuthentication):
         view = (getattr(request, "parser_context", None) or {}).get("view")
         extra = getattr(view, "headers", None)
         if isinstance(extra, dict):
-            extra.update((n, v) for n, v in denial.headers if n.lower() not in _SENT_BY_DRF)
+            joined = denial.joined_headers().items()
+            extra.update((n, v) for n, v in joined if n.lower() not in _SENT_BY_DRF)
         raise TokenRefused(denial)
 
     def _no_user(self, request: Request, configuration: Configuration) -> None:
