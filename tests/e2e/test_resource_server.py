@@ -1,0 +1,273 @@
+"""The resource server behind real servers on loopback: DPoP through uvicorn (plain,
+``--root-path``, trusted forwarded headers) and gunicorn (two workers sharing the replay
+cache in a real Redis), certificate-bound tokens through uvicorn's own TLS with client
+certificates, and through nginx terminating TLS and passing the certificate on."""
+
+from __future__ import annotations
+
+import os
+import ssl
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from jwtguard import Guard
+from jwtguard.keys.thumbprint import certificate_thumbprint
+from jwtguard.testing import DPoPKey
+from tests.http.certificates import PKI
+
+from .conftest import HERE, SECRET, Server, free_port
+
+pytestmark = pytest.mark.e2e
+
+AUDIENCE = "https://api.example"
+DPOP_ENV = {"JWTGUARD_RESOURCE": AUDIENCE, "JWTGUARD_DPOP": "true"}
+
+
+@pytest.fixture(scope="module")
+def issuer() -> Guard:
+    """Issues tokens the servers accept (their secret, the real clock)."""
+    return Guard(SECRET, algorithms=["HS256"], audience=AUDIENCE)
+
+
+def _token(issuer: Guard, **cnf: str) -> str:
+    claims: dict[str, Any] = {"sub": "alice", "cnf": cnf} if cnf else {"sub": "alice"}
+    return issuer.issue(claims, ttl=300)
+
+
+def test_dpop_through_uvicorn(serve: Callable[..., Server], issuer: Guard) -> None:
+    server = serve("dpop-uvicorn", "uvicorn", "resource_apps:starlette_app", env=DPOP_ENV)
+    client = DPoPKey("ES256")
+    token = _token(issuer, jkt=client.jkt)
+    url = f"{server.url}/items"
+    with httpx.Client() as http:
+        headers = client.headers("GET", url, token)
+        good = http.get(url, headers=headers)
+        assert good.status_code == 200, good.text
+        assert good.json() == {"sub": "alice", "path": "/items"}
+        replayed = http.get(url, headers=headers)
+        assert replayed.status_code == 401
+        assert 'error="invalid_dpop_proof"' in replayed.headers.get_list("www-authenticate")[-1]
+        retargeted = http.post(url, headers=client.headers("GET", url, token))
+        assert retargeted.status_code == 401
+        bearer = http.get(url, headers={"Authorization": f"Bearer {token}"})
+        assert bearer.status_code == 401
+        metadata = http.get(f"{server.url}/.well-known/oauth-protected-resource")
+        assert metadata.json()["resource"] == AUDIENCE
+
+
+def test_dpop_under_root_path(serve: Callable[..., Server], issuer: Guard) -> None:
+    # a proxy strips /api before uvicorn; the client's URL, which the proof names, has it
+    server = serve(
+        "dpop-root-path",
+        "uvicorn",
+        "resource_apps:starlette_app",
+        env=DPOP_ENV,
+        extra=("--root-path", "/api"),
+    )
+    client = DPoPKey("ES256")
+    token = _token(issuer, jkt=client.jkt)
+    with httpx.Client() as http:
+        public = f"{server.url}/api/items"
+        good = http.get(f"{server.url}/items", headers=client.headers("GET", public, token))
+        assert good.status_code == 200, good.text
+        wrong = http.get(
+            f"{server.url}/items", headers=client.headers("GET", f"{server.url}/items", token)
+        )
+        assert wrong.status_code == 401
+
+
+def test_dpop_behind_a_proxy_with_trusted_forwarded_headers(
+    serve: Callable[..., Server], issuer: Guard
+) -> None:
+    env = {**DPOP_ENV, "JWTGUARD_FORWARDED_HEADERS": "x-forwarded-proto x-forwarded-host"}
+    server = serve("dpop-forwarded", "uvicorn", "resource_apps:starlette_app", env=env)
+    client = DPoPKey("ES256")
+    token = _token(issuer, jkt=client.jkt)
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "api.example"}
+    with httpx.Client() as http:
+        proof = dict(client.headers("GET", "https://api.example/items", token))
+        good = http.get(f"{server.url}/items", headers={**proof, **forwarded})
+        assert good.status_code == 200, good.text
+        untrusted = serve("dpop-untrusted", "uvicorn", "resource_apps:starlette_app", env=DPOP_ENV)
+        proof = dict(client.headers("GET", "https://api.example/items", token))
+        refused = http.get(f"{untrusted.url}/items", headers={**proof, **forwarded})
+        assert refused.status_code == 401
+
+
+@pytest.mark.redis
+@pytest.mark.workers
+def test_dpop_replay_across_gunicorn_workers_through_redis(
+    serve: Callable[..., Server], issuer: Guard, tmp_path: Path
+) -> None:
+    from tests.revocation.servers import RedisServer
+
+    redis_server = RedisServer("redis", tmp_path / "redis")
+    redis_server.start()
+    try:
+        env = {**DPOP_ENV, "JWTGUARD_DPOP_REPLAY_REDIS_URL": redis_server.url}
+        server = serve("dpop-gunicorn", "gunicorn", "resource_apps:flask_app", env=env)
+        client = DPoPKey("ES256")
+        token = _token(issuer, jkt=client.jkt)
+        url = f"{server.url}/items"
+        statuses = []
+        for _ in range(6):  # each proof used twice, on new connections: either worker
+            headers = client.headers("GET", url, token)
+            for _attempt in range(2):
+                with httpx.Client() as http:
+                    statuses.append(http.get(url, headers=headers).status_code)
+        assert statuses == [200, 401] * 6
+    finally:
+        redis_server.kill()
+
+
+# -- RFC 8705: certificate-bound tokens ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> PKI:
+    return PKI(tmp_path_factory.mktemp("pki"))
+
+
+def _wait_tls(port: int, pki: PKI, process: subprocess.Popen[bytes], log: Path) -> None:
+    context = ssl.create_default_context(cafile=str(pki.ca))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(log.read_text())
+        try:
+            httpx.get(f"https://127.0.0.1:{port}/health", verify=context, timeout=2)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"no TLS answer:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def tls_uvicorn(pki: PKI, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """uvicorn terminating TLS itself, asking for client certificates from the test CA."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("tls") / "uvicorn.log"
+    env = {**os.environ, "ROUTING_SECRET": SECRET, "JWTGUARD_MTLS": "true"}
+    command = [
+        sys.executable, "-m", "uvicorn", "--app-dir", str(HERE), "--factory",
+        "resource_apps:starlette_app", "--host", "127.0.0.1", "--port", str(port),
+        "--ssl-certfile", str(pki.server_cert), "--ssl-keyfile", str(pki.server_key),
+        "--ssl-ca-certs", str(pki.ca), "--ssl-cert-reqs", "1",
+        "--http", "jwtguard.adapters.uvicorn:TLSH11Protocol",
+        "--lifespan", "off", "--log-level", "warning",
+    ]  # fmt: skip
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        _wait_tls(port, pki, process, log)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def _client(pki: PKI, certificate: tuple[Path, Path] | None) -> httpx.Client:
+    context = ssl.create_default_context(cafile=str(pki.ca))
+    if certificate is not None:
+        context.load_cert_chain(str(certificate[0]), str(certificate[1]))
+    return httpx.Client(verify=context)
+
+
+def test_certificate_bound_tokens_through_uvicorn_tls(
+    tls_uvicorn: int, pki: PKI, issuer: Guard
+) -> None:
+    cert, key, pem = pki.client("alice-device")
+    other_cert, other_key, _ = pki.client("other-device")
+    token = _token(issuer, **{"x5t#S256": certificate_thumbprint(pem)})
+    url = f"https://127.0.0.1:{tls_uvicorn}/items"
+    auth = {"Authorization": f"Bearer {token}"}
+    with _client(pki, (cert, key)) as http:
+        good = http.get(url, headers=auth)
+        assert good.status_code == 200, good.text
+        assert good.json()["sub"] == "alice"
+    with _client(pki, (other_cert, other_key)) as http:
+        stolen = http.get(url, headers=auth)
+        assert stolen.status_code == 401
+        assert "does not match" in stolen.json()["error_description"]
+    with _client(pki, None) as http:
+        assert http.get(url, headers=auth).status_code == 401
+        unbound = http.get(url, headers={"Authorization": f"Bearer {_token(issuer)}"})
+        assert unbound.status_code == 200  # bearer tokens are still accepted here
+
+
+NGINX_CONF = """
+daemon off;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log warn;
+events {{ worker_connections 64; }}
+http {{
+    access_log off;
+    client_body_temp_path {dir}/body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+    server {{
+        listen 127.0.0.1:{port} ssl;
+        ssl_certificate {cert};
+        ssl_certificate_key {key};
+        ssl_client_certificate {ca};
+        ssl_verify_client optional;
+        location / {{
+            proxy_pass http://127.0.0.1:{upstream};
+            proxy_set_header X-SSL-Client-Cert $ssl_client_escaped_cert;
+            proxy_set_header Host $http_host;
+        }}
+    }}
+}}
+"""
+
+
+def test_certificate_bound_tokens_through_nginx_terminating_tls(
+    serve: Callable[..., Server], pki: PKI, issuer: Guard, tmp_path: Path
+) -> None:
+    nginx = "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
+    if nginx is None:
+        pytest.fail("nginx is needed (make test installs it)")
+    env = {"JWTGUARD_MTLS_HEADER": "X-SSL-Client-Cert", "JWTGUARD_MTLS_HEADER_FORMAT": "pem"}
+    upstream = serve("mtls-upstream", "uvicorn", "resource_apps:starlette_app", env=env)
+    port = free_port()
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(
+        NGINX_CONF.format(
+            dir=tmp_path,
+            port=port,
+            cert=pki.server_cert,
+            key=pki.server_key,
+            ca=pki.ca,
+            upstream=upstream.port,
+        )
+    )
+    process = subprocess.Popen(
+        [nginx, "-c", str(conf), "-p", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_tls(port, pki, process, tmp_path / "error.log")
+        cert, key, pem = pki.client("alice-laptop")
+        token = _token(issuer, **{"x5t#S256": certificate_thumbprint(pem)})
+        url = f"https://127.0.0.1:{port}/items"
+        auth = {"Authorization": f"Bearer {token}"}
+        with _client(pki, (cert, key)) as http:
+            good = http.get(url, headers=auth)
+            assert good.status_code == 200, good.text
+        with _client(pki, None) as http:
+            # a client cannot forge the header: nginx overwrites it (empty without a cert)
+            forged = http.get(url, headers={**auth, "X-SSL-Client-Cert": pem.replace("\n", "%0A")})
+            assert forged.status_code == 401
+    finally:
+        process.terminate()
+        process.wait(10)
