@@ -74,7 +74,11 @@ class Guard:
         algorithms: the mandatory allow-list, e.g. ``["RS256"]``. A key only
             ever verifies the algorithms both it and this list allow.
         audience, issuer, leeway, require, typ, max_age, max_token_bytes: see
-            :class:`Policy`.
+            :class:`Policy`. For a resource server, ``audience`` is its canonical URI
+            (RFC 8707, RFC 9068 section 4), compared as an exact string.
+        profile: ``"rfc9068"``: the JWT access-token profile in one setting (``typ``
+            ``at+jwt``; ``iss``, ``exp``, ``aud``, ``sub``, ``client_id``, ``iat``, ``jti``
+            required; ``client_id`` and ``scope`` strings). Needs ``audience`` (or tenants').
         cache_size: verified tokens kept (0 disables the cache).
         cache_ttl: optional upper bound, in seconds, on how long one entry is
             served; ``exp`` always bounds it.
@@ -98,6 +102,7 @@ class Guard:
         typ: str | None = None,
         max_age: float | None = None,
         max_token_bytes: int = DEFAULT_MAX_TOKEN_BYTES,
+        profile: str | None = None,
         cache_size: int = DEFAULT_CACHE_SIZE,
         cache_ttl: float | None = None,
         clock: Clock = time.time,
@@ -114,8 +119,11 @@ class Guard:
             typ=typ,
             max_age=max_age,
             max_token_bytes=max_token_bytes,
+            profile=profile,
         )
         problems = []
+        if profile is not None and tenants is None and not self.policy.audience:
+            problems.append("audience: the rfc9068 profile checks aud: name the resource's URI")
         if not isinstance(cache_size, int) or isinstance(cache_size, bool) or cache_size < 0:
             problems.append("cache_size: must be a non-negative integer")
         if cache_ttl is not None and (

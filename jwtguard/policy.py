@@ -10,7 +10,13 @@ from typing import Final
 from jwtguard.errors import ConfigError
 from jwtguard.jose.algorithms import SUPPORTED_ALGORITHMS
 
-__all__ = ["DEFAULT_MAX_TOKEN_BYTES", "Policy"]
+__all__ = ["DEFAULT_MAX_TOKEN_BYTES", "PROFILES", "Policy"]
+
+PROFILES: Final = frozenset({"rfc9068"})
+"""``profile`` values: ``"rfc9068"``, the JWT profile for OAuth 2.0 access tokens."""
+
+_RFC9068_CLAIMS: Final = ("iss", "exp", "aud", "sub", "client_id", "iat", "jti")
+"""RFC 9068 section 2.2: the claims every JWT access token carries."""
 
 DEFAULT_MAX_TOKEN_BYTES: Final = 64 * 1024
 """Admits every token the common HTTP servers deliver (Envoy's 60 KiB of headers is the
@@ -40,6 +46,9 @@ class Policy:
     required header ``typ`` (e.g. ``"at+jwt"``, RFC 9068), compared
     case-insensitively with an optional ``application/`` prefix.
     ``max_age`` (seconds), when set, refuses tokens whose ``iat`` is older.
+    ``profile``: ``"rfc9068"`` checks the JWT access-token profile in one setting:
+    header ``typ`` ``at+jwt``, the claims ``iss``, ``exp``, ``aud``, ``sub``,
+    ``client_id``, ``iat`` and ``jti`` present, ``client_id`` and ``scope`` strings.
     """
 
     algorithms: tuple[str, ...]
@@ -50,6 +59,7 @@ class Policy:
     typ: str | None = None
     max_age: float | None = None
     max_token_bytes: int = DEFAULT_MAX_TOKEN_BYTES
+    profile: str | None = None
 
     @classmethod
     def build(
@@ -63,6 +73,7 @@ class Policy:
         typ: str | None = None,
         max_age: float | None = None,
         max_token_bytes: int = DEFAULT_MAX_TOKEN_BYTES,
+        profile: str | None = None,
     ) -> Policy:
         """Validate every field and raise one :class:`ConfigError` listing all problems."""
         problems = []
@@ -100,6 +111,14 @@ class Policy:
             problems.append("max_token_bytes: must be an integer between 64 and 1048576")
         if max_age is not None and "iat" not in req:
             req = (*req, "iat")
+        if profile is not None:
+            if profile not in PROFILES:
+                problems.append(f"profile: one of {', '.join(sorted(PROFILES))}")
+            elif typ is not None and typ.lower().removeprefix("application/") != "at+jwt":
+                problems.append("typ: the rfc9068 profile requires 'at+jwt'")
+            else:
+                typ = "at+jwt"
+                req = (*req, *(c for c in _RFC9068_CLAIMS if c not in req))
         if problems:
             raise ConfigError(problems)
         return cls(
@@ -111,6 +130,7 @@ class Policy:
             typ=typ,
             max_age=None if max_age is None else float(max_age),
             max_token_bytes=max_token_bytes,
+            profile=profile,
         )
 
 

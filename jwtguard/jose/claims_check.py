@@ -25,6 +25,7 @@ NUMERIC_DATE_CLAIMS: Final = ("exp", "nbf", "iat")
 """Registered claims whose value is a NumericDate: a JSON number of seconds since 1970."""
 STRING_CLAIMS: Final = ("iss", "sub", "jti")
 """Registered claims whose value is a string (``aud`` is a string or a list of strings)."""
+_PROFILE_STRINGS = ("client_id", "scope")
 
 
 def _numeric_date(payload: Mapping[str, Any], name: str) -> float | None:
@@ -72,6 +73,10 @@ def validate_claims(payload: dict[str, Any], policy: Policy, now: float) -> floa
     _check_issuer(payload, policy)
     _check_audience(payload, policy)
     _check_strings(payload)
+    if policy.profile is not None:  # RFC 9068 section 2.2
+        for name in _PROFILE_STRINGS:
+            if name in payload and not isinstance(payload[name], str):
+                raise InvalidClaimError(name, "type", f"The '{name}' claim must be a string.")
     return valid_until
 
 
