@@ -1,0 +1,53 @@
+"""``Guard(profile="rfc9068")``: the JWT access-token profile (RFC 9068) in one setting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from jwtguard.errors import ConfigError, InvalidClaimError, InvalidTypeError, MissingClaimError
+from jwtguard.testing import TokenFactory
+
+RESOURCE = "https://api.example"
+ISSUER = "https://as.example"
+GOOD = {"iss": ISSUER, "aud": RESOURCE, "sub": "u1", "client_id": "app", "scope": "read"}
+AT_JWT = {"typ": "at+jwt"}
+
+
+@pytest.fixture
+def guard(factory: TokenFactory) -> Any:
+    return factory.guard(audience=RESOURCE, issuer=ISSUER, profile="rfc9068")
+
+
+def test_a_profile_token_passes(guard: Any, factory: TokenFactory) -> None:
+    assert guard.verify(factory.issue(GOOD, headers=AT_JWT))["client_id"] == "app"
+    assert guard.verify(factory.issue(GOOD, headers={"typ": "application/at+JWT"}))
+
+
+@pytest.mark.parametrize(
+    ("claims", "headers", "error"),
+    [
+        pytest.param(GOOD, {}, InvalidTypeError, id="no-typ"),
+        pytest.param(GOOD, {"typ": "JWT"}, InvalidTypeError, id="typ-jwt"),
+        pytest.param({**GOOD, "client_id": None}, AT_JWT, MissingClaimError, id="no-client_id"),
+        pytest.param({**GOOD, "sub": None}, AT_JWT, MissingClaimError, id="no-sub"),
+        pytest.param({**GOOD, "client_id": 7}, AT_JWT, InvalidClaimError, id="client_id-number"),
+        pytest.param({**GOOD, "scope": ["read"]}, AT_JWT, InvalidClaimError, id="scope-list"),
+    ],
+)
+def test_what_the_profile_refuses(
+    guard: Any, factory: TokenFactory, claims: dict[str, Any], headers: dict[str, str], error: type
+) -> None:
+    token = factory.issue({k: v for k, v in claims.items() if v is not None}, headers=headers)
+    with pytest.raises(error):
+        guard.verify(token)
+
+
+def test_the_profile_needs_an_audience_and_at_jwt(factory: TokenFactory) -> None:
+    with pytest.raises(ConfigError, match="audience"):
+        factory.guard(profile="rfc9068")
+    with pytest.raises(ConfigError, match="at\\+jwt"):
+        factory.guard(audience=RESOURCE, profile="rfc9068", typ="JWT")
+    with pytest.raises(ConfigError, match="profile"):
+        factory.guard(audience=RESOURCE, profile="rfc7519")
