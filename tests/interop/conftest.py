@@ -130,6 +130,32 @@ class OidcProvider:
         token: str = answer["access_token"]
         return token
 
+    def dpop_token(self, scope: str = "read", alg: str = "ES256") -> tuple[str, str, str]:
+        """A DPoP-bound token requested with a proof by panva's ``dpop``: (token, the key's
+        id for :meth:`proof`, its thumbprint)."""
+        answer = self._service.request({"cmd": "dpop_token", "scope": scope, "alg": alg})
+        assert answer.get("status") == 200 and answer.get("token_type") == "DPoP", answer
+        return answer["access_token"], answer["key"], answer["jkt"]
+
+    def proof(
+        self, key: str, htm: str, htu: str, access_token: str | None, nonce: str | None = None
+    ) -> str:
+        """A DPoP proof by panva's ``dpop`` with the key ``key`` (from :meth:`dpop_token`)."""
+        answer = self._service.request(
+            {"cmd": "proof", "key": key, "htm": htm, "htu": htu,
+             "access_token": access_token, "nonce": nonce}
+        )  # fmt: skip
+        assert "proof" in answer, answer
+        proof: str = answer["proof"]
+        return proof
+
+    def mtls_token(self, certificate: str, scope: str = "read") -> str:
+        """A certificate-bound token for a client that presented ``certificate`` (PEM)."""
+        answer = self._service.request({"cmd": "mtls_token", "cert": certificate, "scope": scope})
+        assert answer.get("status") == 200, answer
+        token: str = answer["access_token"]
+        return token
+
     def use_keys(self, keys: list[dict[str, Any]], alg: str | None = None) -> None:
         """Publish ``keys`` (private JWKs) and sign with them from now on (rotation)."""
         answer = self._service.request({"cmd": "keys", "keys": keys, "alg": alg})
