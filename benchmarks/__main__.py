@@ -22,7 +22,15 @@ from typing import Any
 from benchmarks._machine import describe
 
 ROOT = Path(__file__).resolve().parent.parent
-SUITE = ("verify", "middleware", "throughput", "scaling", "revocation", "revocation_load")
+SUITE = (
+    "verify",
+    "middleware",
+    "throughput",
+    "scaling",
+    "revocation",
+    "revocation_load",
+    "dpop",
+)
 
 
 class Progress:

@@ -196,6 +196,29 @@ def _jwcrypto(material: Material) -> Verifier:
     return verify
 
 
+def _fastmcp(material: Material) -> Verifier:
+    """FastMCP's ``JWTVerifier`` (async); its coroutine is run to completion by hand: with a
+    static key it awaits nothing, so no event loop's cost is counted against it."""
+    from fastmcp.server.auth.providers.jwt import JWTVerifier
+
+    verifier = JWTVerifier(
+        public_key=material.verify_text, issuer=ISSUER, audience=AUDIENCE, algorithm=material.alg
+    )
+
+    def verify(token: str) -> Any:
+        coroutine = verifier.verify_token(token)
+        try:
+            coroutine.send(None)
+        except StopIteration as done:
+            if done.value is None:
+                raise ValueError("refused") from None
+            return done.value.claims
+        coroutine.close()
+        raise RuntimeError("FastMCP's JWTVerifier waited for I/O")
+
+    return verify
+
+
 def contenders_for(material: Material, token: str, claims: dict[str, Any]) -> dict[str, Verifier]:
     """Every available contender for one algorithm, each already checked for correctness.
 
@@ -210,6 +233,7 @@ def contenders_for(material: Material, token: str, claims: dict[str, Any]) -> di
         "authlib": lambda: _authlib(material),
         "python-jose": lambda: _python_jose(material),
         "jwcrypto": lambda: _jwcrypto(material),
+        "FastMCP JWTVerifier": lambda: _fastmcp(material),
         "floor": lambda: floor_verifier(material),
         "floor: dict + exp": lambda: _dict_floor(token, claims),
     }

@@ -44,6 +44,9 @@ CONFIGURATION = {
     "issuer=..., options={'require_exp': True}) (no EdDSA support)",
     "jwcrypto": "jwt.JWT(jwt=token, key=JWK imported once, algs=[alg], check_claims=exp/aud/iss) "
     "then json.loads(claims)",
+    "FastMCP JWTVerifier": "fastmcp.server.auth.providers.jwt.JWTVerifier(public_key=PEM or "
+    "secret, issuer, audience, algorithm).verify_token(token), the coroutine run by hand "
+    "(a static key awaits nothing); the MCP servers' peer (needs Python 3.11)",
     "floor": "hand-written on the standard library and cryptography: split, base64url, header "
     "JSON and alg check, HMAC (hmac.digest) or signature verify, payload JSON, exp/aud/iss",
     "floor: dict + exp": "a dict look-up of the token and a comparison of its exp with "
@@ -51,7 +54,15 @@ CONFIGURATION = {
 }
 
 UNCACHED_TARGET = {"HS256": 1.5, "RS256": 1.2, "ES256": 1.2, "EdDSA": 1.2}
-PEERS = ("PyJWT, key as text", "PyJWT, parsed key", "joserfc", "authlib", "python-jose", "jwcrypto")
+PEERS = (
+    "PyJWT, key as text",
+    "PyJWT, parsed key",
+    "joserfc",
+    "authlib",
+    "python-jose",
+    "jwcrypto",
+    "FastMCP JWTVerifier",
+)
 
 
 def run(quick: bool = True, *, tiny: bool = False, progress: Any = None) -> dict[str, Any]:

@@ -222,6 +222,8 @@ class Pipeline:
         self._on_deny = on_deny
         self._denials: dict[tuple[Any, ...], Denial] = {}
         self._set_resource_server(resource_server, rules)
+        locations = self.locations
+        self._other_locations = bool(locations.cookie or locations.header or locations.query_param)
         self._parsed: dict[bytes, str] = {}
         self._may_wait = guard.may_wait
         self._authorization_only = self.locations.authorization_only
@@ -427,8 +429,8 @@ class Pipeline:
             if token is None:
                 scheme = "Bearer"
                 token = self.locations.find(request)
-            elif self.locations.find(request) is not None:
-                raise InvalidRequestError(_TWO_TOKENS)
+            elif self._other_locations and self.locations.find(request) is not None:
+                raise InvalidRequestError(_TWO_TOKENS)  # a cookie, header or query token too
         except TokenError as exc:
             return self._refuse(exc, request.method, request.path, None, True, context)
         if token is not None:

@@ -157,6 +157,7 @@ class DPoPVerifier:
         self._leeway = float(options.leeway)
         self._keys: dict[str, _ProofKey] = {}
         self._urls: dict[str, str] = {}
+        self._hashes: dict[str, bytes] = {}  # access token -> its ath (tokens repeat)
 
     def verify(self, proof: str, method: str, url: str, access_token: str | None) -> VerifiedProof:
         """Check ``proof`` for a request (``method``, normalised ``url``) carrying
@@ -188,8 +189,14 @@ class DPoPVerifier:
             raise InvalidDPoPProofError("iat")
         if access_token is not None:
             ath = claims.get("ath")
+            expected = self._hashes.get(access_token)
+            if expected is None:
+                expected = access_token_hash(access_token).encode("ascii")
+                if len(self._hashes) >= _URL_CACHE:
+                    self._hashes.clear()
+                self._hashes[access_token] = expected
             if type(ath) is not str or not hmac.compare_digest(
-                ath.encode("ascii", "replace"), access_token_hash(access_token).encode("ascii")
+                ath.encode("ascii", "replace"), expected
             ):
                 raise InvalidDPoPProofError("ath")
         if self.nonces is not None and not self.nonces.accepts(claims.get("nonce")):
