@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck check bench fuzz clean test-servers node-deps
+.PHONY: demo test lint typecheck check bench fuzz clean test-servers node-deps mutate mutate-sample
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
-	$(BIN)/mypy --strict jwtguard tests/typing
+	$(BIN)/mypy --strict jwtguard tests/typing tools
 
 # The suite runs under coverage: branch coverage of jwtguard/, the Python subprocesses the
 # tests start (CLI, demo, servers) included, and a floor (pyproject.toml, [tool.coverage]).
@@ -93,6 +93,23 @@ fuzz: $(STAMP)
 	$(if $(FUZZ_CORPUS),mkdir -p $(FUZZ_CORPUS) &&) $(BIN)/python fuzz/fuzz_verify.py \
 	  -max_total_time=$(FUZZ_SECONDS) $(FUZZ_CORPUS)
 
+# Mutation testing (tools/mutation; CONTRIBUTING.md, "Mutation testing"): each mutant is one
+# small change to a target module, run against that module's own tests, one at a time, niced.
+# make mutate                 every mutant; rewrites docs/mutation.md (about 20-30 min)
+# make mutate MUTATE_ARGS="--module jwtguard/cache.py --rerun-survivors"   while writing tests
+# make mutate-sample          CI's bounded sample: MUTATE_SAMPLE per module, seeded by the commit
+MUTATE_SECONDS ?= 5400
+MUTATE_SAMPLE  ?= 10
+MUTATE_ARGS    ?=
+
+mutate: $(STAMP)
+	nice -n 10 $(BIN)/python -m tools.mutation --budget $(MUTATE_SECONDS) \
+	  --report docs/mutation.md $(MUTATE_ARGS)
+
+mutate-sample: $(STAMP)
+	nice -n 10 $(BIN)/python -m tools.mutation --sample $(MUTATE_SAMPLE) --budget 300 \
+	  --seed "$$(git rev-parse HEAD 2>/dev/null || echo 0)" --min-score 90 $(MUTATE_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info $(NODE_DIR)/node_modules \
-	  .coverage .coverage.*
+	  .coverage .coverage.* .mutation

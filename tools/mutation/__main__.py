@@ -1,0 +1,208 @@
+"""Mutation testing of jwtguard's decisions: ``python -m tools.mutation --help``.
+
+``make mutate`` runs every mutant and rewrites docs/mutation.md; ``make mutate-sample`` is
+CI's bounded random sample. Mutants run one at a time (never in parallel: the machines
+are shared), each against its module's own tests (tools/mutation/targets.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tools.mutation.operators import Mutant, mutants_of, mutated_code
+from tools.mutation.report import (
+    EQUIVALENT,
+    NOT_RUN,
+    Tally,
+    read_equivalents,
+    render_report,
+    summary_rows,
+)
+from tools.mutation.runner import KILLED, SURVIVED, TIMEOUT, BaselineError, Runner, module_name
+from tools.mutation.targets import TARGETS
+
+ROOT = Path(__file__).resolve().parents[2]
+EQUIVALENTS = ROOT / "tools" / "mutation" / "equivalent.txt"
+RESULTS = ROOT / ".mutation" / "results.json"
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.mutation",
+        description="Mutate each target module, one change at a time, and run its own tests.",
+    )
+    parser.add_argument(
+        "--module", action="append", default=[], help="only this target (repeatable)"
+    )
+    parser.add_argument("--sample", type=int, default=0, help="run N random mutants per module")
+    parser.add_argument("--seed", default="0", help="seed of --sample (any text)")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=3600.0,
+        help="start no mutant after this many seconds (the rest are 'not run')",
+    )
+    parser.add_argument(
+        "--min-score", type=float, help="exit 1 when a module scores below this percentage"
+    )
+    parser.add_argument(
+        "--report", type=Path, help="write the Markdown report here (complete runs only)"
+    )
+    parser.add_argument(
+        "--rerun-survivors",
+        action="store_true",
+        help="keep the last run's kills (.mutation/results.json), run only the rest",
+    )
+    parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
+    return parser.parse_args(argv)
+
+
+class Session:
+    """One run over the selected targets, within one time budget."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.equivalents = read_equivalents(EQUIVALENTS)
+        self.previous = _load_results() if args.rerun_survivors else {}
+        self.runner = Runner(ROOT)
+        self.started = time.monotonic()
+
+    def plan(self, module: str, mutants: list[Mutant]) -> tuple[dict[Mutant, str], list[Mutant]]:
+        """Outcomes known without running (equivalent, kept, sampled out), and the rest."""
+        known: dict[Mutant, str] = {}
+        todo: list[Mutant] = []
+        for m in mutants:
+            if m.key in self.equivalents:
+                known[m] = EQUIVALENT
+            elif self.previous.get(m.key) in (KILLED, TIMEOUT):
+                known[m] = self.previous[m.key]
+            else:
+                todo.append(m)
+        if self.args.sample:
+            rng = random.Random(f"{self.args.seed}:{module}")  # noqa: S311 - not for security
+            chosen = set(rng.sample(todo, min(self.args.sample, len(todo))))
+            known.update({m: NOT_RUN for m in todo if m not in chosen})
+            todo = [m for m in todo if m in chosen]
+        return known, todo
+
+    def run(self, module: str, tests: tuple[str, ...], mutants: list[Mutant]) -> Tally:
+        outcomes, todo = self.plan(module, mutants)
+        baseline = self.runner.baseline(tests)
+        timeout = max(10.0, 4 * baseline + 5)
+        print(f"{module}: {len(todo)} mutants to run (tests {baseline:.1f}s)", flush=True)
+        path, name = ROOT / module, module_name(module)
+        for m in todo:
+            if time.monotonic() - self.started > self.args.budget:
+                outcomes[m] = NOT_RUN
+                continue
+            outcomes[m] = self.runner.run(tests, name, path, mutated_code(path, m.index), timeout)
+            if outcomes[m] == SURVIVED:
+                print(f"  survived {module}:{m.line}: {m.description} in `{m.source_line}`")
+        tally = Tally(module, dict(sorted(outcomes.items(), key=lambda kv: kv[0].index)))
+        score = "" if tally.score is None else f" ({tally.score:.1f}%)"
+        print(f"  {tally.killed}/{tally.scored} killed{score}", flush=True)
+        return tally
+
+
+def _selected(modules: list[str]) -> dict[str, tuple[str, ...]]:
+    unknown = [m for m in modules if m not in TARGETS]
+    if unknown:
+        raise SystemExit(f"not a target: {', '.join(unknown)} (see tools/mutation/targets.py)")
+    missing = [t for m, ts in TARGETS.items() for t in ts if not (ROOT / t).exists()]
+    if missing:
+        raise SystemExit(f"missing test file(s): {', '.join(missing)} (tools/mutation/targets.py)")
+    return {m: t for m, t in TARGETS.items() if not modules or m in modules}
+
+
+def _git(*args: str) -> str:
+    try:
+        done = subprocess.run(  # noqa: S603 - fixed git commands
+            ["git", *args],  # noqa: S607 - git from PATH, as a developer runs it
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    return done.stdout.strip()
+
+
+def _commit() -> str:
+    changed = _git("status", "--porcelain", "--", "jwtguard", "tests", "tools")
+    return (_git("rev-parse", "--short", "HEAD") or "unknown") + (" + changes" if changed else "")
+
+
+def _load_results() -> dict[str, str]:
+    try:
+        data = json.loads(RESULTS.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _save_results(tallies: list[Tally]) -> None:
+    recorded = _load_results()
+    for tally in tallies:
+        recorded.update({m.key: s for m, s in tally.outcomes.items() if s != NOT_RUN})
+    RESULTS.parent.mkdir(exist_ok=True)
+    (RESULTS.parent / ".gitignore").write_text("*\n")
+    RESULTS.write_text(json.dumps(recorded, indent=0, sort_keys=True))
+
+
+def _list(targets: dict[str, tuple[str, ...]]) -> int:
+    equivalents = read_equivalents(EQUIVALENTS)
+    for module in targets:
+        for m in mutants_of(ROOT / module, module):
+            mark = " (equivalent)" if m.key in equivalents else ""
+            print(f"{module}:{m.line}: [{m.operator}] {m.description}{mark}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
+    targets = _selected(args.module)
+    if args.list:
+        return _list(targets)
+    session = Session(args)
+    tallies: list[Tally] = []
+    known_keys: set[str] = set()
+    for module, tests in targets.items():
+        mutants = mutants_of(ROOT / module, module)
+        known_keys.update(m.key for m in mutants)
+        try:
+            tallies.append(session.run(module, tests, mutants))
+        except BaselineError as exc:
+            print(f"{module}: {exc}", file=sys.stderr)
+            return 2
+    _save_results(tallies)
+    print("\n".join(summary_rows(tallies)))
+    for key in sorted(session.equivalents):
+        if key.split(" :: ")[0] in targets and key not in known_keys:
+            print(f"stale entry in tools/mutation/equivalent.txt: {key}", file=sys.stderr)
+    not_run = sum(t.count(NOT_RUN) for t in tallies)
+    if args.report:
+        if args.module or args.sample or args.rerun_survivors or not_run:
+            print(f"{args.report} not written: not a complete run", file=sys.stderr)
+        else:
+            report = render_report(tallies, targets, session.equivalents, _commit())
+            (ROOT / args.report).write_text(report, encoding="utf-8")
+            print(f"wrote {args.report}")
+    if not_run and not args.sample:
+        print(f"time budget reached: {not_run} mutants not run", file=sys.stderr)
+    print(f"{time.monotonic() - session.started:.0f} s")
+    low = [t.module for t in tallies if args.min_score and (t.score or 100.0) < args.min_score]
+    if low:
+        print(f"below {args.min_score}%: {', '.join(low)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
