@@ -1,12 +1,26 @@
-"""Registered-claim rules (RFC 7519 section 4.1) through Guard.verify."""
+"""Registered-claim rules (RFC 7519 section 4.1): through Guard.verify, then
+``validate_claims`` itself (the error class, claim and reason, and the valid-until time)."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
 
 from jwtguard import Guard, TokenError
+from jwtguard.errors import (
+    ClaimError,
+    ExpiredTokenError,
+    InvalidAudienceError,
+    InvalidClaimError,
+    InvalidIssuerError,
+    IssuedInFutureError,
+    MissingClaimError,
+    NotYetValidError,
+)
+from jwtguard.jose.claims_check import validate_claims
+from jwtguard.policy import Policy
 from jwtguard.testing import FrozenClock, TokenFactory, encode_unchecked
 
 NOW = 1_700_000_000  # the pinned clock of conftest.py
@@ -138,3 +152,173 @@ def test_missing_claim_error_names_the_claim(factory: TokenFactory) -> None:
         guard.verify(factory.issue(sub="1"))
     assert info.value.code == "missing_claim"
     assert getattr(info.value, "claim", None) == "tenant"
+
+
+# -- validate_claims, a pure function of (payload, policy, now) ----------------------------
+
+LIMIT = 2**53  # RFC 7519 NumericDate: we accept the integers a JSON number holds exactly
+
+
+def refusal(payload: dict[str, Any], **options: Any) -> tuple[type[ClaimError], str, str] | None:
+    """None when accepted, else (error class, claim, reason)."""
+    try:
+        validate_claims(payload, Policy.build(algorithms="HS256", **options), NOW)
+    except ClaimError as exc:
+        return type(exc), exc.claim, exc.reason
+    return None
+
+
+def valid_until(payload: dict[str, Any], **options: Any) -> float:
+    return validate_claims(payload, Policy.build(algorithms="HS256", **options), NOW)
+
+
+@pytest.mark.parametrize("name", ["exp", "nbf", "iat"])
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        pytest.param(None, "type", id="null"),
+        pytest.param("1", "type", id="string"),
+        pytest.param(True, "type", id="boolean"),
+        pytest.param([1], "type", id="list"),
+        pytest.param(math.nan, "range", id="nan"),
+        pytest.param(math.inf, "range", id="infinity"),
+        pytest.param(-math.inf, "range", id="minus-infinity"),
+        pytest.param(LIMIT + 1, "range", id="just-above-2**53"),
+        pytest.param(-LIMIT - 1, "range", id="just-below-minus-2**53"),
+        pytest.param(float(LIMIT) * 2, "range", id="float-above"),
+    ],
+)
+def test_a_numeric_date_that_is_not_one_names_claim_and_reason(
+    name: str, value: Any, reason: str
+) -> None:
+    payload = {"exp": NOW + 100, name: value}
+    assert refusal(payload, require=()) == (InvalidClaimError, name, reason)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        pytest.param({"exp": LIMIT}, id="exp-at-2**53"),
+        pytest.param({"exp": float(LIMIT)}, id="exp-at-2**53-float"),
+        pytest.param({"exp": NOW + 1, "nbf": -LIMIT}, id="nbf-at-minus-2**53"),
+        pytest.param({"exp": NOW + 1, "iat": -LIMIT}, id="iat-at-minus-2**53"),
+        pytest.param({"exp": NOW + 1, "nbf": -1}, id="nbf-before-1970"),
+        pytest.param({"exp": NOW + 1, "iat": -86400.5}, id="iat-before-1970"),
+        pytest.param({"exp": NOW + 1, "nbf": 0, "iat": 0}, id="epoch"),
+    ],
+)
+def test_numeric_dates_at_the_bounds_are_accepted(payload: dict[str, Any]) -> None:
+    assert refusal(payload) is None
+
+
+@pytest.mark.parametrize(
+    ("payload", "leeway", "expected"),
+    [
+        pytest.param({"exp": NOW}, 0, (ExpiredTokenError, "exp", "expired"), id="exp-now"),
+        pytest.param({"exp": NOW + 1}, 0, None, id="exp-in-a-second"),
+        pytest.param({"exp": NOW - 10}, 10, (ExpiredTokenError, "exp", "expired"), id="exp-leeway"),
+        pytest.param({"exp": NOW - 9}, 10, None, id="exp-inside-leeway"),
+        pytest.param({"nbf": NOW + 1}, 0, (NotYetValidError, "nbf", "future"), id="nbf-future"),
+        pytest.param({"nbf": NOW}, 0, None, id="nbf-now"),
+        pytest.param({"nbf": NOW + 10}, 10, None, id="nbf-at-leeway"),
+        pytest.param({"nbf": NOW + 11}, 10, (NotYetValidError, "nbf", "future"), id="nbf-past"),
+        pytest.param({"iat": NOW + 1}, 0, (IssuedInFutureError, "iat", "future"), id="iat-future"),
+        pytest.param({"iat": NOW}, 0, None, id="iat-now"),
+        pytest.param({"iat": NOW + 10}, 10, None, id="iat-at-leeway"),
+        pytest.param(
+            {"iat": NOW + 11}, 10, (IssuedInFutureError, "iat", "future"), id="iat-past-leeway"
+        ),
+    ],
+)
+def test_time_claims_at_their_edges(
+    payload: dict[str, Any], leeway: int, expected: tuple[type, str, str] | None
+) -> None:
+    assert refusal({"exp": NOW + 100, **payload}, leeway=leeway) == expected
+
+
+@pytest.mark.parametrize(
+    ("iat", "leeway", "expected"),
+    [
+        pytest.param(NOW - 119, 0, None, id="just-young-enough"),
+        pytest.param(NOW - 120, 0, (ExpiredTokenError, "iat", "too_old"), id="exactly-max-age"),
+        pytest.param(NOW - 129, 10, None, id="inside-leeway"),
+        pytest.param(NOW - 130, 10, (ExpiredTokenError, "iat", "too_old"), id="past-leeway"),
+    ],
+)
+def test_max_age_counts_from_iat_with_the_leeway(
+    iat: int, leeway: int, expected: tuple[type, str, str] | None
+) -> None:
+    payload = {"exp": NOW + 900, "iat": iat}
+    assert refusal(payload, max_age=120, leeway=leeway) == expected
+
+
+@pytest.mark.parametrize(
+    ("payload", "options", "until"),
+    [
+        pytest.param({}, {"require": ()}, math.inf, id="no-exp-no-limit"),
+        pytest.param({"exp": NOW + 100}, {}, NOW + 100, id="exp"),
+        pytest.param({"exp": NOW + 100}, {"leeway": 5}, NOW + 105, id="exp-plus-leeway"),
+        pytest.param(
+            {"exp": NOW + 900, "iat": NOW - 10},
+            {"max_age": 60, "leeway": 5},
+            NOW + 55,
+            id="max-age-earlier-than-exp",
+        ),
+        pytest.param(
+            {"exp": NOW + 30, "iat": NOW - 10}, {"max_age": 600}, NOW + 30, id="exp-earlier"
+        ),
+    ],
+)
+def test_valid_until_is_the_earliest_limit(
+    payload: dict[str, Any], options: dict[str, Any], until: float
+) -> None:
+    assert valid_until(payload, **options) == until
+
+
+@pytest.mark.parametrize(
+    ("payload", "options", "expected"),
+    [
+        pytest.param(
+            {"exp": NOW + 1}, {"require": ("exp", "sub")}, (MissingClaimError, "sub", "missing"),
+            id="required-missing",
+        ),
+        pytest.param({"sub": 1}, {}, (InvalidClaimError, "sub", "type"), id="sub-not-string"),
+        pytest.param({"jti": 1}, {}, (InvalidClaimError, "jti", "type"), id="jti-not-string"),
+        pytest.param({"sub": "1", "jti": "j"}, {}, None, id="string-claims"),
+        pytest.param({"iss": 1}, {}, (InvalidClaimError, "iss", "type"), id="iss-not-string"),
+        pytest.param({"iss": "any"}, {}, None, id="iss-unchecked-without-issuer"),
+        pytest.param(
+            {}, {"issuer": "https://a"}, (MissingClaimError, "iss", "missing"), id="iss-missing"
+        ),
+        pytest.param(
+            {"iss": "https://b"},
+            {"issuer": "https://a"},
+            (InvalidIssuerError, "iss", "mismatch"),
+            id="iss-mismatch",
+        ),
+        pytest.param({"iss": "https://b"}, {"issuer": ["https://a", "https://b"]}, None, id="iss"),
+        pytest.param(
+            {}, {"audience": "api"}, (MissingClaimError, "aud", "missing"), id="aud-missing"
+        ),
+        pytest.param({"aud": 1}, {"audience": "api"}, (InvalidClaimError, "aud", "type"), id="aud"),
+        pytest.param(
+            {"aud": "api"}, {}, (InvalidAudienceError, "aud", "unexpected"), id="aud-unexpected"
+        ),
+        pytest.param(
+            {"aud": ["web"]},
+            {"audience": "api"},
+            (InvalidAudienceError, "aud", "mismatch"),
+            id="aud-mismatch",
+        ),
+        pytest.param({"aud": ["web", "api"]}, {"audience": "api"}, None, id="aud-one-of-list"),
+    ],
+)
+def test_each_refusal_names_its_claim_and_reason(
+    payload: dict[str, Any], options: dict[str, Any], expected: tuple[type, str, str] | None
+) -> None:
+    assert refusal({"exp": NOW + 1, **payload}, **options) == expected
+
+
+def test_exp_is_required_unless_require_says_otherwise() -> None:
+    assert refusal({"sub": "1"}) == (MissingClaimError, "exp", "missing")
+    assert refusal({"sub": "1"}, require=()) is None
