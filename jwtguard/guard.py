@@ -235,11 +235,12 @@ class Guard:
         """:meth:`verify` for async code; awaits a key-set refresh when one is needed."""
         if not self._awaits or not isinstance(token, (str, bytes)):
             return self.verify(token)  # unhashable or odd inputs: verify ends them in TokenError
-        entry = self._cache_get(token)  # type: ignore[arg-type]
-        if entry is not None:
-            return self.verify(token)
         try:
-            signed = self._reader.split(token)
+            # bytes are looked up by their text, as verify() does, so they hit the cache too
+            text = token if type(token) is str else self._reader.as_text(token)
+            if self._cache_get(text) is not None:
+                return self.verify(text)
+            signed = self._reader.split(text)
             router = self._router
             if router is not None:
                 return await self._averify_for_tenant(router, signed)

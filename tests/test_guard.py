@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import logging
+import math
 import threading
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from jwtguard import Claims, ConfigError, Guard, Key, KeySet, TokenError
+from jwtguard import Claims, ConfigError, Guard, GuardStats, Key, KeySet, TokenError
+from jwtguard.errors import MalformedTokenError, RevocationUnavailableError
+from jwtguard.policy import DEFAULT_MAX_TOKEN_BYTES
 from jwtguard.testing import FrozenClock, TokenFactory, generate_key, public_pem
 
 ALGORITHMS = ["HS256", "HS384", "HS512", "RS256", "PS256", "ES256", "ES384", "ES512", "EdDSA"]
@@ -301,3 +308,276 @@ def test_a_raising_revocation_checker_fails_closed_as_unavailable(factory: Token
             guard.verify(token)
         assert info.value.code == "revocation_unavailable"
         assert info.value.status_code == 503
+
+
+# -- defaults ---------------------------------------------------------------------------------
+
+
+def test_default_leeway_is_zero(factory: TokenFactory, clock: FrozenClock) -> None:
+    guard = Guard(factory.key, algorithms=["HS256"], clock=clock)
+    with pytest.raises(TokenError) as info:
+        guard.verify(factory.issue(sub="1", ttl=0))  # exp == now
+    assert info.value.code == "expired"
+
+
+@pytest.mark.parametrize("as_bytes", [False, True], ids=["str", "bytes"])
+def test_default_size_cap_is_inclusive(
+    factory: TokenFactory, clock: FrozenClock, as_bytes: bool
+) -> None:
+    cap = DEFAULT_MAX_TOKEN_BYTES
+    guard = Guard(factory.key, algorithms=["HS256"], clock=clock)
+    token = factory.issue(sub="1", pad="")
+    pad = "x" * ((cap - len(token)) * 3 // 4)  # base64url: 4 characters per 3 bytes
+    while len(token := factory.issue(sub="1", pad=pad)) < cap:
+        pad += "x"
+    assert len(token) == cap
+    too_long = token + "A"  # the size is checked before anything is decoded
+    assert guard.verify(token.encode() if as_bytes else token)["sub"] == "1"
+    with pytest.raises(TokenError) as info:
+        guard.verify(too_long.encode() if as_bytes else too_long)
+    assert info.value.code == "token_too_large"
+
+
+def test_default_cache_size_is_ten_thousand(factory: TokenFactory) -> None:
+    guard = Guard(factory.key, algorithms=["HS256"], clock=factory.clock)
+    for n in range(10_001):
+        guard.verify(factory.issue(sub=str(n)))
+    assert guard.stats().cache_size == 10_000
+
+
+def test_issued_tokens_live_900_seconds_by_default(clock: FrozenClock) -> None:
+    guard = Guard(b"k" * 32, algorithms=["HS256"], clock=clock)
+    claims = guard.verify(guard.issue({"sub": "1"}))
+    assert claims["exp"] - claims["iat"] == 900
+    assert guard.issuer is guard.issuer  # built once
+
+
+def test_guard_stats_defaults_and_immutability() -> None:
+    stats = GuardStats(1, 2)
+    assert (stats.rejected, stats.cache_size) == ({}, 0)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        stats.hits = 3  # type: ignore[misc]
+    assert not hasattr(stats, "__dict__")
+
+
+@pytest.mark.parametrize(
+    ("cache_ttl", "accepted"),
+    [(0.5, True), (86400, True), (0, False), (-1, False), (math.inf, False), ("60", False)],
+)
+def test_cache_ttl_must_be_a_positive_finite_number(cache_ttl: Any, accepted: bool) -> None:
+    if accepted:
+        Guard(b"k" * 32, algorithms=["HS256"], cache_ttl=cache_ttl)
+        return
+    with pytest.raises(ConfigError, match="cache_ttl"):
+        Guard(b"k" * 32, algorithms=["HS256"], cache_ttl=cache_ttl)
+
+
+def test_a_key_set_needs_only_one_key_for_an_allowed_algorithm() -> None:
+    keys = KeySet([generate_key("HS256", kid="h"), generate_key("ES256", kid="e")])
+    assert Guard(keys, algorithms=["ES256"]).keys is keys
+
+
+# -- the cache: hits, recency, TTL --------------------------------------------------------------
+
+
+def test_a_hit_is_promoted_only_when_it_drifted_towards_eviction(factory: TokenFactory) -> None:
+    guard = factory.guard(cache_size=4)  # promotion after 4 // 2 = 2 newer entries
+    a, b, c, d, e = (factory.issue(sub=s) for s in "abcde")
+    for token in (a, b, c):
+        guard.verify(token)
+    guard.verify(a)  # a hit one entry behind the threshold: not moved
+    for token in (d, e):
+        guard.verify(token)  # e evicts the least recent, which is still a
+    guard.verify(a)
+    assert (guard.stats().hits, guard.stats().misses) == (1, 6)
+
+
+def test_a_hot_entry_survives_a_stream_of_new_tokens(factory: TokenFactory) -> None:
+    guard = factory.guard(cache_size=4)
+    hot = factory.issue(sub="hot")
+    guard.verify(hot)
+    for n in range(20):
+        guard.verify(factory.issue(sub=str(n)))
+        guard.verify(hot)
+    assert guard.stats().hits == 20
+
+
+def test_cache_ttl_serves_hits_until_it_elapses(factory: TokenFactory, clock: FrozenClock) -> None:
+    guard = factory.guard(cache_ttl=10)
+    token = factory.issue(sub="1")
+    guard.verify(token)
+    clock.advance(9)
+    guard.verify(token)
+    assert guard.stats().hits == 1
+    clock.advance(1)
+    guard.verify(token)
+    assert (guard.stats().hits, guard.stats().misses) == (1, 2)
+
+
+def test_clear_cache_forces_a_new_verification(factory: TokenFactory) -> None:
+    guard = factory.guard()
+    token = factory.issue(sub="1")
+    guard.verify(token)
+    guard.clear_cache()
+    guard.verify(token)
+    assert (guard.stats().hits, guard.stats().misses, guard.stats().cache_size) == (0, 2, 1)
+
+
+@pytest.mark.parametrize("wrap", [bytes, bytearray, memoryview], ids=lambda w: w.__name__)
+def test_a_binary_token_hits_the_entry_of_its_text(factory: TokenFactory, wrap: Any) -> None:
+    guard = factory.guard()
+    token = factory.issue(sub="1")
+    claims = guard.verify(token)
+    assert guard.verify(wrap(token.encode())) is claims
+    assert (guard.stats().hits, guard.stats().misses) == (1, 1)
+
+
+@pytest.mark.parametrize("wrap", [bytes, bytearray, memoryview], ids=lambda w: w.__name__)
+def test_a_binary_token_verifies_on_its_own(factory: TokenFactory, wrap: Any) -> None:
+    guard = factory.guard()
+    assert guard.verify(wrap(factory.issue(sub="1").encode()))["sub"] == "1"
+    assert (guard.stats().hits, guard.stats().misses) == (0, 1)
+
+
+# -- failures: counted once, typed, logged by type only -------------------------------------------
+
+
+def test_a_refused_binary_token_is_counted_once(factory: TokenFactory) -> None:
+    guard = factory.guard()
+    token = factory.issue(sub="1")
+    with pytest.raises(TokenError):
+        guard.verify((token[:-4] + "AAAA").encode())
+    assert guard.stats().rejected == {"invalid_signature": 1}
+
+
+@pytest.mark.parametrize(
+    "token", [["a", "list"], {"a": "dict"}, {"set"}, 42, None], ids=lambda t: type(t).__name__
+)
+def test_anything_that_is_not_a_token_is_malformed_counted_and_not_logged(
+    factory: TokenFactory, token: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    guard = factory.guard()
+    with caplog.at_level(logging.DEBUG, logger="jwtguard"), pytest.raises(MalformedTokenError):
+        guard.verify(token)
+    assert guard.stats().rejected == {"malformed": 1}
+    assert caplog.records == []  # the caller's mistake, not an internal error
+
+
+def _failing_clock(error: Exception) -> Any:
+    def clock() -> float:
+        raise error
+
+    return clock
+
+
+@pytest.mark.parametrize(
+    ("broken_clock", "name"),
+    [
+        pytest.param(lambda: None, "TypeError", id="type-error"),
+        pytest.param(_failing_clock(ZeroDivisionError("secret 1700000000")), "ZeroDivisionError"),
+    ],
+)
+@pytest.mark.parametrize("call", ["verify", "averify"])
+async def test_an_internal_failure_is_malformed_and_logged_by_type_only(
+    factory: TokenFactory,
+    caplog: pytest.LogCaptureFixture,
+    broken_clock: Any,
+    name: str,
+    call: str,
+) -> None:
+    guard = Guard(
+        factory.key if call == "verify" else AsyncOnlyKeys([factory.key]),
+        algorithms=["HS256"],
+        clock=broken_clock,
+    )
+    token = factory.issue(sub="1")
+
+    async def attempt() -> Claims:
+        return guard.verify(token) if call == "verify" else await guard.averify(token)
+
+    with caplog.at_level(logging.ERROR, logger="jwtguard"), pytest.raises(MalformedTokenError):
+        await attempt()
+    assert [(r.name, r.getMessage()) for r in caplog.records] == [
+        ("jwtguard", f"jwtguard: unexpected {name} while verifying a token")
+    ]
+    assert guard.stats().rejected == {"malformed": 1}
+
+
+def test_a_raising_revocation_checker_is_logged_by_type_only(
+    factory: TokenFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    checker = BrokenChecker()
+    checker.broken = True
+    guard = factory.guard(revocation=checker)
+    with caplog.at_level(logging.ERROR, logger="jwtguard"), pytest.raises(TokenError):
+        guard.verify(factory.issue(sub="1"))
+    assert [(r.name, r.getMessage()) for r in caplog.records] == [
+        ("jwtguard", "jwtguard: the revocation checker raised ConnectionError")
+    ]
+
+
+class UnavailableChecker:
+    def is_revoked(self, claims: Claims) -> bool:
+        raise RevocationUnavailableError(retry_after=7)
+
+
+def test_a_token_error_from_the_checker_passes_through_unchanged(factory: TokenFactory) -> None:
+    guard = factory.guard(revocation=UnavailableChecker())
+    with pytest.raises(RevocationUnavailableError) as info:
+        guard.verify(factory.issue(sub="1"))
+    assert info.value.retry_after == 7
+    assert guard.stats().rejected == {"revocation_unavailable": 1}
+
+
+def test_record_reject_counts_each_call() -> None:
+    guard = Guard(b"k" * 32, algorithms=["HS256"])
+    guard.record_reject("insufficient_scope")
+    guard.record_reject("insufficient_scope")
+    guard.record_reject("csrf")
+    assert guard.stats().rejected == {"insufficient_scope": 2, "csrf": 1}
+
+
+# -- averify with a key source that needs I/O ------------------------------------------------
+
+
+class AsyncOnlyKeys(KeySet):
+    """A key source whose keys are only found by awaiting (as a remote set before its fetch)."""
+
+    def find(self, kid: str | None, algorithm: str) -> Sequence[Key]:
+        return ()
+
+    async def afind(self, kid: str | None, algorithm: str) -> Sequence[Key]:
+        return super().find(kid, algorithm)
+
+
+async def test_averify_awaits_the_key_source_then_answers_hits_from_the_cache(
+    factory: TokenFactory,
+) -> None:
+    guard = Guard(AsyncOnlyKeys([factory.key]), algorithms=["HS256"], clock=factory.clock)
+    token = factory.issue(sub="1")
+    first = await guard.averify(token)
+    assert await guard.averify(token) is first
+    assert await guard.averify(token.encode()) is first
+    assert (guard.stats().hits, guard.stats().misses) == (2, 1)
+    with pytest.raises(TokenError) as info:
+        guard.verify(factory.issue(sub="2"))  # the sync path cannot wait for the keys
+    assert info.value.code == "unknown_key"
+
+
+async def test_averify_counts_refusals(factory: TokenFactory) -> None:
+    guard = Guard(AsyncOnlyKeys([factory.key]), algorithms=["HS256"], clock=factory.clock)
+    with pytest.raises(TokenError) as info:
+        await guard.averify(factory.issue(sub="1")[:-4] + "AAAA")
+    assert info.value.code == "invalid_signature"
+    with pytest.raises(MalformedTokenError):
+        await guard.averify(["not", "a", "token"])  # type: ignore[arg-type]
+    assert guard.stats().rejected == {"invalid_signature": 1, "malformed": 1}
+
+
+def test_from_env_reads_a_dotenv_file_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text(f"JWTGUARD_SECRET_KEY={'d' * 32}\n")
+    guard = Guard.from_env({})
+    assert guard.verify(Guard(b"d" * 32, algorithms=["HS256"]).issue({"sub": "1"}))["sub"] == "1"
