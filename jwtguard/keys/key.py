@@ -422,9 +422,11 @@ def _modulus(key_object: Any) -> int:
 
 
 def _is_jwk_text(raw: bytes) -> bool:
-    """A JSON object with ``kty`` (a JWK) or ``keys`` (a JWKS): a key document, never a secret."""
-    if not raw.lstrip().startswith(b"{"):
-        return False
+    """A JSON object with ``kty`` (a JWK) or ``keys`` (a JWKS): a key document, never a secret.
+
+    Any JSON encoding counts (``json.loads`` reads UTF-8, UTF-16 and UTF-32), so the
+    test does not look for a leading ``{`` first: in UTF-16 BE the document starts with NUL.
+    """
     try:
         document = json.loads(raw)
     except ValueError:
