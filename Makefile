@@ -99,7 +99,7 @@ fuzz: $(STAMP)
 # make mutate MUTATE_ARGS="--module jwtguard/cache.py --rerun-survivors"   while writing tests
 # make mutate-sample          CI's bounded sample: MUTATE_SAMPLE per module, seeded by the commit
 MUTATE_SECONDS ?= 5400
-MUTATE_SAMPLE  ?= 10
+MUTATE_SAMPLE  ?= 15
 MUTATE_ARGS    ?=
 
 mutate: $(STAMP)
