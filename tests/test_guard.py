@@ -581,3 +581,21 @@ def test_from_env_reads_a_dotenv_file_by_default(
     (tmp_path / ".env").write_text(f"JWTGUARD_SECRET_KEY={'d' * 32}\n")
     guard = Guard.from_env({})
     assert guard.verify(Guard(b"d" * 32, algorithms=["HS256"]).issue({"sub": "1"}))["sub"] == "1"
+
+
+def test_may_wait_only_with_a_key_source_that_fetches(factory: TokenFactory) -> None:
+    assert factory.guard().may_wait is False
+    assert Guard(AsyncOnlyKeys([factory.key]), algorithms=["HS256"]).may_wait is True
+
+
+def test_has_cached_tells_whether_a_token_is_answered_from_the_cache(
+    factory: TokenFactory,
+) -> None:
+    guard = factory.guard()
+    token = factory.issue(sub="1")
+    assert guard.has_cached(token) is False
+    guard.verify(token)
+    assert guard.has_cached(token) is True
+    assert guard.has_cached(["unhashable"]) is False  # type: ignore[arg-type]
+    guard.clear_cache()
+    assert guard.has_cached(token) is False
