@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -120,25 +119,6 @@ def _selected(modules: list[str]) -> dict[str, tuple[str, ...]]:
     return {m: t for m, t in TARGETS.items() if not modules or m in modules}
 
 
-def _git(*args: str) -> str:
-    try:
-        done = subprocess.run(  # noqa: S603 - fixed git commands
-            ["git", *args],  # noqa: S607 - git from PATH, as a developer runs it
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-    except (OSError, subprocess.CalledProcessError):
-        return ""
-    return done.stdout.strip()
-
-
-def _commit() -> str:
-    changed = _git("status", "--porcelain", "--", "jwtguard", "tests", "tools")
-    return (_git("rev-parse", "--short", "HEAD") or "unknown") + (" + changes" if changed else "")
-
-
 def _load_results() -> dict[str, str]:
     try:
         data = json.loads(RESULTS.read_text())
@@ -191,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.module or args.sample or args.rerun_survivors or not_run:
             print(f"{args.report} not written: not a complete run", file=sys.stderr)
         else:
-            report = render_report(tallies, targets, session.equivalents, _commit())
+            report = render_report(tallies, targets, session.equivalents)
             (ROOT / args.report).write_text(report, encoding="utf-8")
             print(f"wrote {args.report}")
     if not_run and not args.sample:
