@@ -279,7 +279,9 @@ def test_valid_until_is_the_earliest_limit(
     ("payload", "options", "expected"),
     [
         pytest.param(
-            {"exp": NOW + 1}, {"require": ("exp", "sub")}, (MissingClaimError, "sub", "missing"),
+            {"exp": NOW + 1},
+            {"require": ("exp", "sub")},
+            (MissingClaimError, "sub", "missing"),
             id="required-missing",
         ),
         pytest.param({"sub": 1}, {}, (InvalidClaimError, "sub", "type"), id="sub-not-string"),
