@@ -154,10 +154,13 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def _serve_until_interrupted(server: RunningServer) -> None:
+def _serve_until_interrupted(server: RunningServer, ready: str) -> None:
+    """Print ``ready`` once Ctrl-C and SIGTERM are handled (an interrupt right after the
+    line must stop the server cleanly, not end in a traceback), then serve until one."""
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _interrupt) if in_main else None
     try:
+        print(ready, flush=True)
         server.wait()
     except KeyboardInterrupt:
         print("\nstopping...", flush=True)
@@ -181,8 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if not args.check:
         print(_banner(args.variant, server, tokens))
-        print("Ready. Press Ctrl-C to stop.", flush=True)
-        _serve_until_interrupted(server)
+        _serve_until_interrupted(server, "Ready. Press Ctrl-C to stop.")
         print("stopped.")
         return 0
     try:
