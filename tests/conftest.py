@@ -1,5 +1,6 @@
 """Fixtures shared by the whole suite: a pinned clock and a token factory; Django set up
-with the test project (tests/djangoproject) before any test module imports it."""
+with the test project (tests/djangoproject) before any test module imports it; a way to
+pause coverage's tracer."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ import atexit
 import os
 import shutil
 import tempfile
+import warnings
+from collections.abc import Iterator
 
+import coverage
 import django
 import pytest
 
@@ -32,3 +36,21 @@ def clock() -> FrozenClock:
 @pytest.fixture
 def factory(clock: FrozenClock) -> TokenFactory:
     return TokenFactory.hs256(clock=clock)
+
+
+@pytest.fixture
+def without_coverage() -> Iterator[None]:
+    """Pause coverage's tracer (``make test`` runs under it) for a test that measures CPU
+    time per event-loop tick: tracing makes each Python line several times slower, and
+    the test would measure the tracer instead of the code."""
+    running = coverage.Coverage.current()
+    if running is None:
+        yield
+        return
+    running.stop()
+    try:
+        yield
+    finally:
+        with warnings.catch_warnings():  # restarting, it sees modules already imported
+            warnings.simplefilter("ignore", coverage.exceptions.CoverageWarning)
+            running.start()

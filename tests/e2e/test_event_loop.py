@@ -42,7 +42,7 @@ from jwtguard.keys import Key
 from jwtguard.keys.remote import JWKSOptions, RemoteKeySet
 from jwtguard.testing import FakeIdentityProvider, TokenFactory
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("without_coverage")]
 
 FETCH_SECONDS = 1.0
 MAX_STALL = 0.005
