@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa, x25519
 from cryptography.x509.oid import NameOID
 
-from jwtguard import Key, KeyLoadError, KeySet
+from jwtguard import Key, KeyLoadError
 from jwtguard.testing import generate_key, public_pem
 
 
@@ -157,57 +157,6 @@ def test_key_repr_never_shows_material() -> None:
     assert "kid='a'" in text
 
 
-def test_keyset_selects_by_kid_and_alg() -> None:
-    a = generate_key("HS256", kid="a")
-    b = generate_key("ES256", kid="b")
-    keys = KeySet([a, b])
-    assert keys.find("a", "HS256") == (a,)
-    assert keys.find("a", "ES256") == ()
-    assert keys.find("b", "ES256") == (b,)
-    assert keys.find("zzz", "HS256") == ()
-    assert keys.find(None, "ES256") == (b,)
-    assert set(keys.kids) == {"a", "b"}
-
-
-def test_single_anonymous_key_accepts_any_kid() -> None:
-    key = generate_key("HS256")
-    assert KeySet([key]).find("whatever", "HS256") == (key,)
-
-
-def test_duplicate_kids_are_refused() -> None:
-    with pytest.raises(KeyLoadError, match="duplicate key id"):
-        KeySet([generate_key("HS256", kid="x"), generate_key("HS256", kid="x")])
-
-
-def test_replace_notifies_subscribers_and_bumps_generation() -> None:
-    keys = KeySet([generate_key("HS256", kid="old")])
-    calls: list[int] = []
-    keys.subscribe(lambda: calls.append(keys.generation))
-    keys.replace([generate_key("HS256", kid="new")])
-    assert calls == [1]
-    assert keys.find("old", "HS256") == ()
-
-
-def test_from_jwks_skips_encryption_keys_and_unusable_algorithms() -> None:
-    jwks = {
-        "keys": [
-            _jwk("RS256", kid="sig"),
-            _jwk("RS256", kid="enc", use="enc"),
-            _jwk("ES256", kid="ec"),
-            {"kty": "oct", "k": b64(b"x" * 32), "kid": "aes", "use": "enc"},
-        ]
-    }
-    keys = KeySet.from_jwks(jwks, ["RS256"])
-    assert keys.kids == ("sig",)
-    assert set(KeySet.from_jwks(jwks, ["RS256", "ES256"]).kids) == {"sig", "ec"}
-
-
-@pytest.mark.parametrize("bad", [[], {"keys": {}}, {"nokeys": []}, "x"])
-def test_from_jwks_needs_a_keys_array(bad: Any) -> None:
-    with pytest.raises(KeyLoadError, match="'keys' array"):
-        KeySet.from_jwks(bad)
-
-
 @pytest.mark.parametrize(
     ("alg", "expected"),
     [
@@ -263,13 +212,6 @@ def test_a_refusal_names_the_key_by_at_most_64_characters_of_its_kid(
 ) -> None:
     message = refusal(lambda: Key.from_secret(b"short", kid=kid))
     assert message.startswith(prefix)
-
-
-def test_a_duplicate_kid_is_quoted_only_in_part() -> None:
-    kid = "d" * 100
-    message = refusal(lambda: KeySet([generate_key(kid=kid), generate_key(kid=kid)]))
-    assert repr(kid[:64]) in message
-    assert kid[:65] not in message
 
 
 @pytest.mark.parametrize(
@@ -452,6 +394,9 @@ def test_from_pem_reads_a_certificate_a_private_key_and_bytes() -> None:
 # -- from_jwk -----------------------------------------------------------------------------------
 
 
+_RSA_PUBLIC_JWK = {"kty": "RSA", "n": "A" * 342 + "E", "e": "AQAB"}
+
+
 def _ec_jwk(crv: ec.EllipticCurve, **extra: Any) -> dict[str, Any]:
     jwk = Key.from_crypto(ec.generate_private_key(crv)).to_jwk(private=True)
     jwk.pop("alg")
@@ -468,10 +413,7 @@ def _ec_jwk(crv: ec.EllipticCurve, **extra: Any) -> dict[str, Any]:
     ],
 )
 def test_ec_jwks_are_bound_to_their_curve(crv: ec.EllipticCurve, alg: str) -> None:
-    jwk = _ec_jwk(crv, kid="e")
-    assert Key.from_jwk(jwk).algorithms == {alg}
-    everything = ["ES256", "ES384", "ES512", "ES256K"]
-    assert KeySet.from_jwks({"keys": [jwk]}, everything).find("e", alg) != ()
+    assert Key.from_jwk(_ec_jwk(crv, kid="e")).algorithms == {alg}
 
 
 def test_a_jwk_without_kid_or_alg_loads_with_the_callers_algorithms() -> None:
@@ -513,9 +455,53 @@ def test_every_key_member_must_be_a_base64url_string(kind: str, member: str) -> 
     [
         pytest.param(["not", "an", "object"], "a JWK must be a JSON object", id="not-object"),
         pytest.param(
+            {"kty": "EC", "crv": "P-256", "x": "A" * 43, "y": "A" * 43},
+            "key: invalid EC JWK",
+            id="point-not-on-the-curve",
+        ),
+        pytest.param(
+            {**_RSA_PUBLIC_JWK, "d": "AQAB", "p": "AQAB"},
+            "key: invalid RSA JWK",
+            id="rsa-private-members-incomplete",
+        ),
+        pytest.param(
+            {"kty": "EC", "crv": "P-192", "x": "AAAA", "y": "AAAA"},
+            "key: unsupported EC curve",
+            id="ec-curve-unsupported",
+        ),
+        pytest.param(
+            {"kty": "EC", "crv": ["P-256"], "x": "AAAA", "y": "AAAA"},
+            "key: unsupported EC curve",
+            id="ec-curve-not-a-string",
+        ),
+        pytest.param(
+            {"kty": "EC", "crv": "P-256", "x": "A" * 43, "y": "AAAA"},
+            "'y' must be 32 bytes for P-256",
+            id="short-y",
+        ),
+        pytest.param(
+            {"kty": "OKP", "crv": "X25519", "x": "A" * 43},
+            "key: unsupported OKP curve X25519",
+            id="key-agreement-curve",
+        ),
+        pytest.param(
+            {"kty": "OKP", "crv": "X448", "x": "A" * 75},
+            "key: unsupported OKP curve X448",
+            id="key-agreement-curve-448",
+        ),
+        pytest.param(
+            {"kty": "OKP", "crv": "Ed25519", "x": "A" * 43, "alg": "Ed448"},
+            "key: 'alg' does not fit its curve",
+            id="okp-alg-of-the-other-curve",
+        ),
+        pytest.param(
             {"kty": "oct", "k": b64(SECRET), "kid": 5}, "a JWK 'kid' must be a string", id="kid"
         ),
-        pytest.param({"kty": "EC", "crv": "P-256", "x": "AAAA", "y": "AAAA"}, "invalid EC JWK"),
+        pytest.param(
+            {"kty": "EC", "crv": "P-256", "x": "AAAA", "y": "AAAA"},
+            "'x' must be 32 bytes for P-256",
+            id="short-coordinate",
+        ),
         pytest.param(
             {"kty": "oct", "k": b64(SECRET), "key_ops": "verify"},
             "'key_ops' must be a list of strings",
@@ -537,68 +523,27 @@ def test_jwk_refusals(jwk: Any, message: str) -> None:
     assert message in refusal(lambda: Key.from_jwk(jwk))
 
 
+def test_an_unknown_okp_curve_is_not_named_in_the_message() -> None:
+    message = refusal(lambda: Key.from_jwk({"kty": "OKP", "crv": "Evil<script>", "x": "AAAA"}))
+    assert message == "key: unsupported OKP curve"
+
+
+@pytest.mark.parametrize("alg", ["EdDSA", "Ed25519"])
+def test_an_ed25519_key_signs_and_verifies_under_both_names(alg: str) -> None:
+    key = Key.from_crypto(ed25519.Ed25519PrivateKey.generate(), alg)
+    assert key.verify(alg, b"m", key.sign(alg, b"m"))
+    assert Key.from_jwk({**key.to_jwk(), "alg": alg}).algorithms == {alg}
+
+
+def test_keys_are_bound_unless_marked_otherwise() -> None:
+    key = generate_key(kid="a")
+    assert key.bound is True
+    loose = key.unbound()
+    assert (loose.bound, loose.kid, loose.algorithms) == (False, "a", key.algorithms)
+    assert loose.with_kid("b").bound is False
+    assert key.with_kid("b").bound is True
+
+
 @pytest.mark.parametrize("ops", [["verify"], ["sign"], ["sign", "verify"]])
 def test_key_ops_allowing_signatures_are_accepted(ops: list[str]) -> None:
     assert Key.from_jwk({"kty": "oct", "k": b64(SECRET), "key_ops": ops}).algorithms == {"HS256"}
-
-
-# -- KeySet ---------------------------------------------------------------------------------------
-
-
-def test_anonymous_keys_beside_named_ones() -> None:
-    first, second = generate_key(), generate_key()
-    named = generate_key("ES256", kid="b")
-    keys = KeySet([first, second, named])
-    assert keys.find(None, "HS256") == (first, second)
-    assert keys.find("b", "ES256") == (named,)
-    assert keys.kids == ("b",)
-    assert keys.find("zzz", "HS256") == ()  # several keys: an unknown kid matches none
-
-
-def test_signing_key_by_kid_or_the_first_that_can_sign() -> None:
-    public = Key.from_pem(public_pem(generate_key("ES256")), kid="pub")
-    secret = generate_key(kid="sec")
-    keys = KeySet([public, secret])
-    assert keys.signing_key("sec") is secret
-    assert keys.signing_key("pub") is None  # it cannot sign
-    assert keys.signing_key("zzz") is None
-    assert keys.signing_key() is secret
-    assert KeySet([public]).signing_key() is None
-
-
-def test_from_jwks_skips_what_cannot_verify_here() -> None:
-    usable = {"kty": "oct", "k": b64(SECRET), "kid": "ok"}
-    jwks = {
-        "keys": [
-            "not an object",
-            {"kty": "XYZ", "kid": "unknown-kty"},
-            {**usable, "kid": "enc", "key_ops": ["encrypt"]},
-            {**usable, "kid": "wrapping", "use": "enc"},
-            {**usable, "kid": "signer", "key_ops": ["sign"]},
-            {**usable, "kid": "verifier", "key_ops": ["verify"]},
-            usable,
-        ]
-    }
-    assert KeySet.from_jwks(jwks).kids == ("signer", "verifier", "ok")
-    assert "'use' is not 'sig'" in refusal(
-        lambda: KeySet.from_jwks({"keys": [{**usable, "use": "enc"}]}, skip_unusable=False)
-    )
-
-
-def test_from_jwks_skips_a_key_whose_alg_the_caller_does_not_allow() -> None:
-    jwks = {"keys": [_jwk("RS256", kid="rs"), _jwk("PS256", kid="ps")]}
-    assert KeySet.from_jwks(jwks, ["PS256"]).kids == ("ps",)
-    assert KeySet.from_jwks(jwks).kids == ("rs", "ps")  # no list: each JWK's own alg
-
-
-def test_from_jwks_binds_each_ec_key_to_its_curve_from_one_list() -> None:
-    jwks = {"keys": [_ec_jwk(ec.SECP256R1(), kid="p256"), _ec_jwk(ec.SECP384R1(), kid="p384")]}
-    keys = KeySet.from_jwks(jwks, ["ES256", "ES384"])
-    assert [k.algorithms for k in keys] == [{"ES256"}, {"ES384"}]
-
-
-def test_a_jwks_never_mixes_secrets_with_public_keys() -> None:
-    oct_jwk = {"kty": "oct", "k": b64(SECRET), "kid": "s"}
-    mixed = {"keys": [oct_jwk, _ec_jwk(ec.SECP256R1(), kid="e")]}
-    assert "must not mix HMAC secrets" in refusal(lambda: KeySet.from_jwks(mixed))
-    assert KeySet.from_jwks({"keys": [oct_jwk, {**oct_jwk, "kid": "t"}]}).kids == ("s", "t")
