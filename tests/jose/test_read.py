@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from jwtguard import Guard, TokenError
+from jwtguard import Guard, Key, TokenError
+from jwtguard.errors import (
+    AlgorithmNotAllowedError,
+    EncryptedTokenError,
+    InvalidSignatureError,
+    InvalidTypeError,
+    MalformedTokenError,
+    TokenTooLargeError,
+    UnknownKeyError,
+    UnsupportedHeaderError,
+)
 from jwtguard.jose._b64 import b64url_decode, b64url_encode
+from jwtguard.jose._read import Header, JWSReader, Signed, check_signature, read_payload
 from jwtguard.testing import FrozenClock, TokenFactory, encode_unchecked
 
 PAYLOAD = {"sub": "1", "exp": 1_700_000_900}
@@ -210,3 +223,232 @@ def test_encode_helpers_round_trip() -> None:
         data = bytes(range(n))
         assert b64url_decode(b64url_encode(data)) == data
     assert json.loads(b64url_decode(b64url_encode(b'{"a":1}'))) == {"a": 1}
+
+
+# -- JWSReader, check_signature and read_payload directly ------------------------------------
+# Guard.verify turns any unexpected exception into "malformed", which would hide a deleted
+# `raise` here: these tests assert the exact error class (and description) of each refusal.
+
+KEY = Key.from_secret(b"r" * 48, ["HS256", "HS384"])
+OTHER_KEY = Key.from_secret(b"o" * 48, ["HS256", "HS384"])
+
+
+def reader(max_bytes: int = 8192, typ: str | None = None) -> JWSReader:
+    return JWSReader(["HS256", "HS384"], max_bytes, typ)
+
+
+def compact(header: dict[str, Any] | bytes, payload: Any = None, key: Key = KEY) -> str:
+    return encode_unchecked(header, PAYLOAD if payload is None else payload, key, algorithm="HS256")
+
+
+def refused(call: Callable[[], object]) -> tuple[type[TokenError], str]:
+    with pytest.raises(TokenError) as info:
+        call()
+    return type(info.value), info.value.description
+
+
+def test_split_returns_the_parts_of_a_compact_jws() -> None:
+    token = compact({"alg": "HS256", "kid": "k1", "typ": "JWT"})
+    header_seg, payload_seg, signature_seg = token.split(".")
+    signed = reader().split(token)
+    assert signed.token == token
+    assert signed.header == Header(alg="HS256", kid="k1", typ="JWT")
+    assert signed.signing_input == f"{header_seg}.{payload_seg}".encode()
+    assert signed.signature == b64url_decode(signature_seg)
+    assert signed.payload_segment == payload_seg
+    assert read_payload(signed) == PAYLOAD
+
+
+@pytest.mark.parametrize("wrap", [str, bytes, bytearray, memoryview], ids=lambda w: w.__name__)
+def test_as_text_accepts_exactly_the_size_cap(wrap: Any) -> None:
+    text = "a" * 100
+    value = text if wrap is str else wrap(text.encode())
+    assert reader(max_bytes=100).as_text(value) == text
+    longer = "a" * 101 if wrap is str else wrap(b"a" * 101)
+    assert refused(lambda: reader(max_bytes=100).as_text(longer))[0] is TokenTooLargeError
+
+
+@pytest.mark.parametrize(
+    "value",
+    [None, 42, ["a"] * 20_000, {"a": "b"}],
+    ids=["none", "int", "long-list", "dict"],
+)
+def test_as_text_refuses_what_is_not_text_before_the_size_cap(value: Any) -> None:
+    assert refused(lambda: reader(max_bytes=100).as_text(value))[0] is MalformedTokenError
+
+
+def test_as_text_refuses_non_ascii_bytes() -> None:
+    assert refused(lambda: reader().as_text("é".encode()))[0] is MalformedTokenError
+
+
+VALID = compact({"alg": "HS256"})
+
+
+@pytest.mark.parametrize(
+    ("token", "error"),
+    [
+        pytest.param(VALID.rsplit(".", 1)[0], MalformedTokenError, id="two-segments"),
+        pytest.param(VALID + ".AAAA", MalformedTokenError, id="four-segments"),
+        pytest.param(VALID.replace(".", "..", 1), MalformedTokenError, id="empty-segment"),
+        pytest.param(VALID + "=", MalformedTokenError, id="padding"),
+        pytest.param(VALID + ".AAAA.AAAA", EncryptedTokenError, id="jwe"),
+        pytest.param("eyJhbGciOiJkaXIifQ..AAAA.AAAA.AAAA", EncryptedTokenError, id="jwe-dir"),
+        pytest.param(VALID[:-1] + "B", MalformedTokenError, id="non-canonical-signature"),
+        pytest.param("eyJhbGciOiJIUzI1NiJ9B." + VALID.split(".", 1)[1], MalformedTokenError),
+    ],
+)
+def test_split_refuses_what_is_not_one_compact_jws(token: str, error: type) -> None:
+    assert refused(lambda: reader().split(token))[0] is error
+
+
+def _header_refusal(header: dict[str, Any] | bytes, typ: str | None = None) -> Any:
+    return refused(lambda: reader(typ=typ).split(compact(header)))
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        pytest.param(
+            {"typ": "JWT"},
+            (MalformedTokenError, "The access token header has no valid 'alg'."),
+            id="alg-missing",
+        ),
+        pytest.param(
+            {"alg": ["HS256"]},
+            (MalformedTokenError, "The access token header has no valid 'alg'."),
+            id="alg-not-a-string",
+        ),
+        pytest.param(
+            {"alg": "HS512"},
+            (AlgorithmNotAllowedError, AlgorithmNotAllowedError.default_description),
+            id="alg-not-allowed",
+        ),
+        *(
+            pytest.param(
+                {"alg": "HS256", "crit": crit},
+                (UnsupportedHeaderError, UnsupportedHeaderError.default_description),
+                id=f"crit-{name}",
+            )
+            for name, crit in [
+                ("not-a-list", "b64"),
+                ("a-number", 5),
+                ("an-object", {"b64": True}),
+                ("empty", []),
+                ("not-strings", [1]),
+                ("unknown", ["exp"]),
+                ("one-unknown", ["b64", 5]),
+            ]
+        ),
+        *(
+            pytest.param(
+                {"alg": "HS256", "b64": b64},
+                (UnsupportedHeaderError, UnsupportedHeaderError.default_description),
+                id=f"b64-{b64!r}",
+            )
+            for b64 in (False, "true", 1, None)
+        ),
+        *(
+            pytest.param(
+                {"alg": "HS256", "kid": kid},
+                (MalformedTokenError, "The access token header has an invalid 'kid'."),
+                id=f"kid-{name}",
+            )
+            for name, kid in [("null", None), ("number", 5), ("257-chars", "k" * 257)]
+        ),
+        pytest.param(
+            {"alg": "HS256", "typ": 1},
+            (MalformedTokenError, "The access token header has an invalid 'typ'."),
+            id="typ-not-a-string",
+        ),
+        pytest.param(
+            b'{"alg": "HS256", "alg": "HS384"}',
+            (MalformedTokenError, MalformedTokenError.default_description),
+            id="duplicate-member",
+        ),
+    ],
+)
+def test_each_header_refusal(header: Any, expected: tuple[type, str]) -> None:
+    assert _header_refusal(header) == expected
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"alg": "HS384"},
+        {"alg": "HS256", "b64": True},
+        {"alg": "HS256", "kid": "k" * 256},
+        {"alg": "HS256", "kid": ""},
+        {"alg": "HS256", "typ": "anything"},
+    ],
+    ids=["other-allowed-alg", "b64-true", "kid-256-chars", "kid-empty", "typ-free"],
+)
+def test_headers_at_the_edges_are_accepted(header: dict[str, Any]) -> None:
+    signed = reader().split(compact(header))
+    assert (signed.header.alg, signed.header.kid, signed.header.typ) == (
+        header["alg"],
+        header.get("kid"),
+        header.get("typ"),
+    )
+
+
+@pytest.mark.parametrize("typ", ["at+jwt", "AT+JWT", "application/at+jwt", "Application/AT+JWT"])
+def test_a_required_typ_matches_case_and_prefix_insensitively(typ: str) -> None:
+    assert reader(typ="application/AT+JWT").split(compact({"alg": "HS256", "typ": typ}))
+
+
+@pytest.mark.parametrize("typ", [None, "JWT", "at+jwt2", "application/jwt", "xapplication/at+jwt"])
+def test_a_required_typ_refuses_anything_else(typ: str | None) -> None:
+    header = {"alg": "HS256"} if typ is None else {"alg": "HS256", "typ": typ}
+    with pytest.raises(InvalidTypeError) as info:
+        reader(typ="at+jwt").split(compact(header))
+    assert (info.value.claim, info.value.reason) == ("typ", "mismatch")
+
+
+def test_checked_headers_are_cached_by_segment_and_the_cache_is_bounded() -> None:
+    jws = reader()
+    first = compact({"alg": "HS256", "n": 0})
+    header = jws.split(first).header
+    assert jws.split(first).header is header  # decoded once
+    for n in range(1, 512):  # 511 more: the cache holds 512
+        jws.split(compact({"alg": "HS256", "n": n}))
+    assert jws.split(first).header is header
+    jws.split(compact({"alg": "HS256", "n": 512}))  # the 513th clears it
+    fresh = jws.split(first).header
+    assert fresh == header and fresh is not header
+
+
+@pytest.mark.parametrize(("cls", "field"), [(Header, "alg"), (Signed, "token")])
+def test_parsed_parts_are_immutable(cls: type, field: str) -> None:
+    """A checked Header is cached and shared by every token with its segment."""
+    signed = reader().split(VALID)
+    part = signed.header if cls is Header else signed
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(part, field, "none")
+    assert not hasattr(part, "__dict__")
+
+
+def test_check_signature_returns_the_key_that_verifies() -> None:
+    signed = reader().split(VALID)
+    assert check_signature(signed, [OTHER_KEY, KEY]) is KEY
+    assert check_signature(signed, [KEY, OTHER_KEY]) is KEY
+    assert refused(lambda: check_signature(signed, [OTHER_KEY]))[0] is InvalidSignatureError
+    assert refused(lambda: check_signature(signed, []))[0] is UnknownKeyError
+
+
+def test_a_signed_but_non_canonical_payload_is_malformed(factory: TokenFactory) -> None:
+    header_seg, payload_seg, _ = compact({"alg": "HS256"}, {"sub": "10"}).split(".")
+    assert len(payload_seg) % 4 in (2, 3)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    twin = payload_seg[:-1] + alphabet[alphabet.index(payload_seg[-1]) | 1]
+    signing_input = f"{header_seg}.{twin}"
+    token = f"{signing_input}.{b64url_encode(KEY.sign('HS256', signing_input.encode()))}"
+    signed = reader().split(token)
+    assert check_signature(signed, [KEY]) is KEY  # the signature itself is valid
+    assert refused(lambda: read_payload(signed))[0] is MalformedTokenError
+    guard = Guard(KEY, algorithms=["HS256"], require=(), clock=factory.clock)
+    assert code_of(guard, token) == "malformed"
+
+
+def test_read_payload_needs_a_json_object() -> None:
+    signed = reader().split(compact({"alg": "HS256"}, b"[1, 2]"))
+    assert refused(lambda: read_payload(signed))[0] is MalformedTokenError
