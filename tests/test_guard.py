@@ -13,7 +13,17 @@ from typing import Any
 
 import pytest
 
-from jwtguard import Claims, ConfigError, Guard, GuardStats, Key, KeySet, TokenError
+from jwtguard import (
+    Claims,
+    ConfigError,
+    Guard,
+    GuardStats,
+    Key,
+    KeySet,
+    Tenant,
+    TokenError,
+    TokenIssuer,
+)
 from jwtguard.errors import MalformedTokenError, RevocationUnavailableError
 from jwtguard.policy import DEFAULT_MAX_TOKEN_BYTES
 from jwtguard.testing import FrozenClock, TokenFactory, generate_key, public_pem
@@ -599,3 +609,61 @@ def test_has_cached_tells_whether_a_token_is_answered_from_the_cache(
     assert guard.has_cached(["unhashable"]) is False  # type: ignore[arg-type]
     guard.clear_cache()
     assert guard.has_cached(token) is False
+
+
+# -- tenants: the guard's own paths (selection itself: tests/keys/test_tenant.py) -------------
+
+ISS_SYNC, ISS_ASYNC = "https://static.example", "https://remote.example"
+
+
+def _tenant_guard(clock: FrozenClock) -> tuple[Guard, Key, Key, KeySet]:
+    static_key, remote_key = generate_key(kid="s"), generate_key(kid="r")
+    static_keys = KeySet([static_key])
+    guard = Guard(
+        tenants=[Tenant(ISS_SYNC, static_keys), Tenant(ISS_ASYNC, AsyncOnlyKeys([remote_key]))],
+        algorithms=["HS256"],
+        clock=clock,
+    )
+    return guard, static_key, remote_key, static_keys
+
+
+def _issued(key: Key, clock: FrozenClock, issuer: str) -> str:
+    return TokenIssuer(key, "HS256", clock=clock).issue({"sub": "1", "iss": issuer})
+
+
+async def test_averify_awaits_each_tenant_only_when_its_keys_need_it(clock: FrozenClock) -> None:
+    guard, static_key, remote_key, _ = _tenant_guard(clock)
+    assert guard.may_wait is False  # no key source of its own; a tenant's may wait
+    assert (await guard.averify(_issued(remote_key, clock, ISS_ASYNC)))["iss"] == ISS_ASYNC
+    assert (await guard.averify(_issued(static_key, clock, ISS_SYNC)))["iss"] == ISS_SYNC
+    with pytest.raises(TokenError) as info:
+        guard.verify(_issued(remote_key, clock, ISS_ASYNC))  # the sync path cannot wait
+    assert info.value.code == "unknown_key"
+
+
+async def test_averify_counts_a_tenants_refusals_under_that_tenant(clock: FrozenClock) -> None:
+    guard, _, remote_key, _ = _tenant_guard(clock)
+    forged = _issued(generate_key(kid="r"), clock, ISS_ASYNC)
+    with pytest.raises(TokenError) as info:
+        await guard.averify(forged)
+    assert info.value.code == "invalid_signature"
+    stats = guard.stats()
+    assert stats.tenants[ISS_ASYNC].rejected == {"invalid_signature": 1}
+    assert stats.tenants[ISS_SYNC].rejected == {}
+    await guard.averify(_issued(remote_key, clock, ISS_ASYNC))
+    assert guard.stats().tenants[ISS_ASYNC].verified == 1
+
+
+def test_a_change_of_a_tenants_keys_clears_the_cache(clock: FrozenClock) -> None:
+    guard, static_key, _, static_keys = _tenant_guard(clock)
+    guard.verify(_issued(static_key, clock, ISS_SYNC))
+    assert guard.stats().cache_size == 1
+    static_keys.replace([static_key])
+    assert guard.stats().cache_size == 0
+
+
+def test_a_guard_without_tenants_has_none_to_report() -> None:
+    guard = Guard(b"k" * 32, algorithms=["HS256"])
+    assert guard.tenants == {}
+    assert guard.health() == {}
+    assert guard.stats().tenants == {}
