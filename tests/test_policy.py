@@ -32,7 +32,7 @@ def test_defaults_of_build_and_of_the_dataclass_agree() -> None:
         require=("exp",),
         typ=None,
         max_age=None,
-        max_token_bytes=8192,
+        max_token_bytes=64 * 1024,  # docs/core.md: every token common servers deliver
     )
     assert Policy(algorithms=("HS256",)) == expected
     assert build() == expected
