@@ -86,3 +86,51 @@ def test_where_the_request_was_sent() -> None:
     assert told.websocket
     assert told.url == "wss://h:1/ws"
     assert RequestView("GET", "/", Headers()).host == ""
+
+
+def test_a_preflight_needs_both_cors_headers() -> None:
+    only_method = Headers.of([("Access-Control-Request-Method", "POST")])
+    assert RequestView("OPTIONS", "/", only_method).preflight is False
+
+
+def test_the_query_string_may_hold_200_fields_and_no_more() -> None:
+    fields = "&".join(f"k{i}=v{i}" for i in range(200))
+    assert RequestView("GET", "/", Headers(), fields).query("k199") == ["v199"]
+    with pytest.raises(InvalidRequestError):
+        RequestView("GET", "/", Headers(), fields + "&k200=v").query("k0")
+
+
+@pytest.mark.parametrize(
+    ("header", "values"),
+    [
+        pytest.param('t="quoted"', ["quoted"], id="quotes-removed"),
+        pytest.param('t=""', [], id="empty-quotes-skipped"),
+        pytest.param('t="', ['"'], id="one-quote-kept"),
+        pytest.param('t="a', ['"a'], id="unbalanced-kept"),
+        pytest.param(" t = spaced ", ["spaced"], id="spaces"),
+        pytest.param("t=a=b", ["a=b"], id="equals-in-value"),
+        pytest.param("tt=1; t=2; t", ["2"], id="other-names-and-no-value"),
+    ],
+)
+def test_cookie_values(header: str, values: list[str]) -> None:
+    assert cookie_values(header, "t") == values
+
+
+def test_defaults_and_the_host_header() -> None:
+    request = RequestView("GET", "/p", Headers.of([("Host", " h.example:80 ")]))
+    assert (request.query_string, request.raw_path, request.root_path) == ("", None, "")
+    assert request.host == "h.example:80"
+    assert request.full_path == "/p"
+    assert request.url == "http://h.example:80/p"
+
+
+def test_headers_repr_lists_sorted_names_once() -> None:
+    headers = Headers.of([("X-B", "1"), ("x-a", "2"), ("X-B", "3")])
+    assert repr(headers) == "Headers(['x-a', 'x-b'])"
+    assert list(headers) == [("x-b", "1"), ("x-a", "2"), ("x-b", "3")]
+
+
+def test_header_names_are_matched_case_insensitively_beyond_the_name_memo() -> None:
+    headers = Headers.of([(f"X-H{i}", str(i)) for i in range(300)])
+    assert [headers.get(f"x-h{i}") for i in (0, 150, 299)] == ["0", "150", "299"]
+    assert [headers.get(f"X-H{i}") for i in (0, 150, 299)] == ["0", "150", "299"]
