@@ -1,0 +1,475 @@
+"""Pipeline: the one decision every adapter shares, on a request view and on primitives.
+
+Each routing case runs through :meth:`Pipeline.decide`, :meth:`Pipeline.adecide` and the
+adapters' hot path (:meth:`Pipeline.route` then :meth:`Pipeline.decide_on_headers`), so a
+regression in any one of them fails here, not only behind a server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+
+from jwtguard import Claims, ConfigError, Guard, Key, KeySet
+from jwtguard.errors import (
+    InsufficientScopeError,
+    InvalidRequestError,
+    RevocationUnavailableError,
+)
+from jwtguard.http.pipeline import (
+    DEFAULT,
+    Denial,
+    Pending,
+    Pipeline,
+    Requirement,
+    resolve_security_headers,
+)
+from jwtguard.http.request import Headers, RequestView
+from jwtguard.http.routing import PathRules
+from jwtguard.http.security_headers import SecurityHeaders
+from jwtguard.testing import TokenFactory
+
+ADMIN = Requirement.build(scopes="admin")
+
+
+def bearer(token: str) -> list[tuple[str, str]]:
+    return [("Authorization", f"Bearer {token}")]
+
+
+def request(
+    method: str = "GET",
+    path: str = "/",
+    headers: Sequence[tuple[str, str]] = (),
+    raw_path: str | None = None,
+) -> RequestView:
+    return RequestView(method, path, Headers.of(list(headers)), raw_path=raw_path)
+
+
+def outcome(decision: Any) -> Any:
+    """'claims', None (allowed without a token) or (status, code) of a Denial."""
+    if isinstance(decision, Claims):
+        return "claims"
+    if isinstance(decision, Denial):
+        return decision.status, decision.code
+    assert decision is None, decision
+    return None
+
+
+def decide_every_way(pipeline: Pipeline, req: RequestView) -> Any:
+    """The outcome through decide and adecide, and the hot path when it applies; all equal."""
+    outcomes = {outcome(pipeline.decide(req)), outcome(asyncio.run(pipeline.adecide(req)))}
+    if pipeline.locations.authorization_only and not req.preflight:
+        routed = pipeline.route(req.method, req.path, req.raw_path)
+        pairs = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in req.headers]
+        fast = (
+            pipeline.decide_on_headers(req.method, req.path, pairs, routed, wait=True)
+            if isinstance(routed, Requirement)
+            else routed
+        )
+        outcomes.add(outcome(fast))
+    assert len(outcomes) == 1, outcomes
+    return outcomes.pop()
+
+
+@pytest.fixture
+def tokens(factory: TokenFactory) -> dict[str, str]:
+    return {"user": factory.issue(sub="u"), "admin": factory.issue(sub="a", scope="admin")}
+
+
+@pytest.fixture(params=["authorization", "cookie-too"])
+def make(request: pytest.FixtureRequest, factory: TokenFactory) -> Any:
+    """Pipelines reading only Authorization (the hot path) or also a cookie (the full one)."""
+
+    def build(**options: Any) -> Pipeline:
+        if request.param == "cookie-too":
+            options.setdefault("cookie", "session")
+        return Pipeline(factory.guard(), **options)
+
+    return build
+
+
+# -- routing --------------------------------------------------------------------------------
+
+ROUTED: dict[str, Any] = {
+    "exempt": ["/health", "/public/*"],
+    "rules": {"/admin/*": ADMIN, "/exact": Requirement()},
+}
+
+
+@pytest.mark.parametrize(
+    ("path", "who", "expected"),
+    [
+        pytest.param("/health", None, None, id="exempt-exact"),
+        pytest.param("/health/x", None, (401, "missing_token"), id="exempt-exact-only"),
+        pytest.param("/public/a", None, None, id="exempt-subtree"),
+        pytest.param("/public", None, (401, "missing_token"), id="exempt-subtree-not-its-root"),
+        pytest.param("/publicity", None, (401, "missing_token"), id="exempt-prefix-boundary"),
+        pytest.param("/admin/x", "user", (403, "insufficient_scope"), id="rule-subtree"),
+        pytest.param("/admin", "user", (403, "insufficient_scope"), id="rule-covers-its-root"),
+        pytest.param("/admin/x", "admin", "claims", id="rule-met"),
+        pytest.param("/administrator", "user", "claims", id="rule-prefix-boundary"),
+        pytest.param("/exact", None, (401, "missing_token"), id="exact-rule-needs-a-token"),
+        pytest.param("/exact", "user", "claims", id="exact-rule-met"),
+        pytest.param("/other", "user", "claims", id="default"),
+        pytest.param("/other", None, (401, "missing_token"), id="default-needs-a-token"),
+        pytest.param("/a/../admin/x", "admin", (400, "invalid_request"), id="dot-segments"),
+        pytest.param("/.well-known/jwks.json", "user", "claims", id="dot-file-is-no-dot-segment"),
+        pytest.param("//admin/x", "user", (400, "invalid_request"), id="ambiguous-slashes"),
+        pytest.param("/ADMIN/x", "user", (400, "invalid_request"), id="ambiguous-case"),
+    ],
+)
+def test_paths(
+    make: Any, tokens: dict[str, str], path: str, who: str | None, expected: Any
+) -> None:
+    headers = bearer(tokens[who]) if who else []
+    assert decide_every_way(make(**ROUTED), request(path=path, headers=headers)) == expected
+
+
+@pytest.mark.parametrize(
+    ("options", "path"),
+    [
+        pytest.param({"rules": {"/admin/*": ADMIN}}, "/admin/x", id="prefix-rules-only"),
+        pytest.param({"rules": {"/admin": ADMIN}}, "/admin", id="exact-rules-only"),
+        pytest.param({"scopes": "admin"}, "/x", id="default-requirement-only"),
+    ],
+)
+def test_rules_alone_still_check_the_claims(
+    make: Any, tokens: dict[str, str], options: dict[str, Any], path: str
+) -> None:
+    pipeline = make(**options)
+    assert decide_every_way(pipeline, request(path=path, headers=bearer(tokens["user"]))) == (
+        403,
+        "insufficient_scope",
+    )
+    assert decide_every_way(pipeline, request(path=path, headers=bearer(tokens["admin"]))) == (
+        "claims"
+    )
+
+
+def test_without_patterns_the_path_decides_nothing(make: Any, tokens: dict[str, str]) -> None:
+    pipeline = make()
+    for path in ("/a/../b", "//x", "/X;y"):
+        assert decide_every_way(pipeline, request(path=path, headers=bearer(tokens["user"]))) == (
+            "claims"
+        )
+
+
+def test_an_encoded_slash_is_refused_where_patterns_apply(
+    make: Any, tokens: dict[str, str]
+) -> None:
+    req = request(path="/admin/x", headers=bearer(tokens["admin"]), raw_path="/admin%2Fx")
+    assert decide_every_way(make(**ROUTED), req) == (400, "invalid_request")
+
+
+def test_a_bare_string_is_one_exempt_path(make: Any) -> None:
+    pipeline = make(exempt="/health")
+    assert decide_every_way(pipeline, request(path="/health")) is None
+    assert decide_every_way(pipeline, request(path="/h")) == (401, "missing_token")
+
+
+# -- methods, preflights, optional -------------------------------------------------------------
+
+CORS = [("Origin", "https://app.example"), ("Access-Control-Request-Method", "POST")]
+
+
+@pytest.mark.parametrize(
+    ("options", "method", "headers", "expected"),
+    [
+        pytest.param({}, "OPTIONS", CORS, None, id="preflight"),
+        pytest.param({}, "OPTIONS", CORS[:1], (401, "missing_token"), id="origin-only"),
+        pytest.param({}, "OPTIONS", CORS[1:], (401, "missing_token"), id="method-only"),
+        pytest.param({"allow_preflight": False}, "OPTIONS", CORS, (401, "missing_token")),
+        pytest.param({"exempt_methods": "options"}, "OPTIONS", [], None, id="exempt-method-str"),
+        pytest.param({"exempt_methods": ["GET", "head"]}, "HEAD", [], None, id="exempt-methods"),
+        pytest.param({"exempt_methods": ["GET"]}, "POST", [], (401, "missing_token")),
+    ],
+)
+def test_methods_and_preflights(
+    make: Any, options: dict[str, Any], method: str, headers: Any, expected: Any
+) -> None:
+    pipeline = make(**{**options, "rules": {"/admin/*": ADMIN}})
+    assert decide_every_way(pipeline, request(method, "/admin/x", headers)) == expected
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "expected"),
+    [
+        pytest.param("/other", [], None, id="anonymous"),
+        pytest.param("/other", bearer("junk"), (401, "malformed"), id="a-bad-token-is-refused"),
+        pytest.param("/admin/x", [], (401, "missing_token"), id="a-rule-is-not-optional"),
+    ],
+)
+def test_an_optional_default(make: Any, path: str, headers: Any, expected: Any) -> None:
+    pipeline = make(optional=True, rules={"/admin/*": ADMIN})
+    assert decide_every_way(pipeline, request("GET", path, headers)) == expected
+
+
+def test_requirement_for_a_request(make: Any) -> None:
+    pipeline = make(exempt_methods=["HEAD"], **ROUTED)
+    assert pipeline.requirement_for(request("HEAD", "/admin/x")) is None
+    assert pipeline.requirement_for(request("OPTIONS", "/admin/x", CORS)) is None
+    assert pipeline.requirement_for(request("GET", "/admin/x")) is ADMIN
+    assert pipeline.requirement_for(request("OPTIONS", "/admin/x")) is ADMIN
+    assert pipeline.requirement_for(request("GET", "/health")) is None
+    with pytest.raises(InvalidRequestError):
+        pipeline.requirement_for(request("GET", "//admin/x"))
+
+
+def test_a_route_requirement_replaces_the_paths(make: Any, tokens: dict[str, str]) -> None:
+    pipeline = make(**ROUTED)
+    req = request(path="/health", headers=bearer(tokens["user"]))
+    assert outcome(pipeline.decide(req, ADMIN)) == (403, "insufficient_scope")
+    assert outcome(asyncio.run(pipeline.adecide(req, ADMIN))) == (403, "insufficient_scope")
+    assert outcome(pipeline.decide(request(path="/health"), Requirement(optional=True))) is None
+
+
+# -- the hot path's own rules ------------------------------------------------------------------
+
+
+def test_header_only_is_true_only_when_nothing_but_authorization_is_read(
+    factory: TokenFactory,
+) -> None:
+    guard = factory.guard()
+    assert Pipeline(guard).header_only is True
+    assert Pipeline(guard, exempt=["/h"]).header_only is False
+    assert Pipeline(guard, rules={"/a": ADMIN}).header_only is False
+    assert Pipeline(guard, exempt_methods=["HEAD"]).header_only is False
+    assert Pipeline(guard, cookie="session").header_only is False
+    plain, routed = Pipeline(guard), Pipeline(guard, exempt=["/h"])
+    assert (plain.headers_decide("GET"), plain.headers_decide("OPTIONS")) == (True, False)
+    assert (routed.headers_decide("GET"), routed.headers_decide("GET", ADMIN)) == (False, True)
+    cookie = Pipeline(guard, cookie="session")
+    assert cookie.headers_decide("GET", ADMIN) is False
+
+
+def test_two_authorization_headers_are_refused(factory: TokenFactory) -> None:
+    pipeline = Pipeline(factory.guard())
+    token = factory.issue(sub="u")
+    pairs = [(b"authorization", f"Bearer {token}".encode())] * 2
+    denial = pipeline.decide_on_headers("GET", "/", pairs)
+    assert outcome(denial) == (400, "invalid_request")
+    assert b"more than one access token" in denial.body  # type: ignore[union-attr]
+    assert outcome(pipeline.decide_on_authorization("GET", "/", f"Bearer {token}, Bearer x")) == (
+        400,
+        "invalid_request",
+    )
+    assert outcome(pipeline.decide_on_authorization("GET", "/", None)) == (401, "missing_token")
+    assert outcome(pipeline.decide_on_authorization("GET", "/", "Basic dXNlcjpwdw==")) == (
+        401,
+        "missing_token",
+    )
+
+
+def test_a_remembered_header_gives_the_same_answer(factory: TokenFactory) -> None:
+    pipeline = Pipeline(factory.guard())
+    token = factory.issue(sub="u")
+    first = pipeline.decide_on_authorization("GET", "/", f"Bearer {token}")
+    again = pipeline.decide_on_authorization("GET", "/", f"Bearer {token}")
+    assert isinstance(first, Claims) and again is first
+    assert pipeline.guard.stats().hits == 1
+
+
+def test_only_verified_headers_are_remembered_and_the_memory_is_bounded(
+    factory: TokenFactory,
+) -> None:
+    pipeline = Pipeline(factory.guard())
+    for n in range(20):
+        pipeline.decide_on_authorization("GET", "/", f"Bearer junk{n}")
+    # a memory bound has no other observable than the (private) table it bounds
+    assert len(pipeline._parsed) == 0
+    for n in range(4097):
+        pipeline.decide_on_authorization("GET", "/", f"Bearer {factory.issue(sub=str(n))}")
+    assert len(pipeline._parsed) == 1  # cleared when full, then the new one
+
+
+class AsyncOnlyKeys(KeySet):
+    """A key source whose keys are only found by awaiting (as a remote set before its fetch)."""
+
+    def find(self, kid: str | None, algorithm: str) -> Sequence[Key]:
+        return ()
+
+    async def afind(self, kid: str | None, algorithm: str) -> Sequence[Key]:
+        return super().find(kid, algorithm)
+
+
+def test_a_verification_that_may_wait_is_handed_to_adecide(factory: TokenFactory) -> None:
+    guard = Guard(AsyncOnlyKeys([factory.key]), algorithms=["HS256"], clock=factory.clock)
+    pipeline = Pipeline(guard)
+    token = factory.issue(sub="u")
+    header = f"Bearer {token}"
+    assert pipeline.decide_on_authorization("GET", "/", header) is Pending.AWAIT
+    assert outcome(pipeline.decide_on_authorization("GET", "/", header, wait=True)) == (
+        401,
+        "unknown_key",
+    )
+    assert outcome(pipeline.decide(request(headers=bearer(token)))) == (401, "unknown_key")
+    assert outcome(asyncio.run(pipeline.adecide(request(headers=bearer(token))))) == "claims"
+    assert isinstance(pipeline.decide_on_authorization("GET", "/", header), Claims)  # cached
+    cookie = Pipeline(guard, cookie="session")
+    fresh = factory.issue(sub="v")
+    assert outcome(asyncio.run(cookie.adecide(request(headers=bearer(fresh))))) == "claims"
+
+
+# -- refusals: counted once, logged safely, cached ---------------------------------------------
+
+
+def test_each_refusal_is_counted_once(make: Any, tokens: dict[str, str]) -> None:
+    pipeline = make(**ROUTED)
+    pipeline.decide(request(path="/other"))
+    pipeline.decide(request(path="/other", headers=bearer("junk")))
+    pipeline.decide(request(path="/admin/x", headers=bearer(tokens["user"])))
+    pipeline.decide(request(path="//admin"))
+    assert pipeline.guard.stats().rejected == {
+        "missing_token": 1,
+        "malformed": 1,
+        "insufficient_scope": 1,
+        "invalid_request": 1,
+    }
+
+
+def test_the_refusal_log_line(make: Any, caplog: pytest.LogCaptureFixture) -> None:
+    pipeline = make(log_level=logging.WARNING)
+    with caplog.at_level(logging.INFO, logger="jwtguard.adapters"):
+        pipeline.decide(request("GET", "/me"))
+        pipeline.decide(request("GE\r\nT", "/me"))
+        pipeline.decide(request("A" * 20, "/" + "p" * 300))
+    lines = [(r.name, r.levelno, r.getMessage()) for r in caplog.records]
+    assert lines == [
+        ("jwtguard.adapters", logging.WARNING, "jwtguard: rejected GET '/me': 401 missing_token"),
+        ("jwtguard.adapters", logging.WARNING, "jwtguard: rejected ? '/me': 401 missing_token"),
+        (
+            "jwtguard.adapters",
+            logging.WARNING,
+            f"jwtguard: rejected {'A' * 16} {'/' + 'p' * 199!r}: 401 missing_token",
+        ),
+    ]
+
+
+def test_no_log_line_below_the_loggers_level(make: Any, caplog: pytest.LogCaptureFixture) -> None:
+    pipeline = make(log_level=logging.DEBUG)
+    with caplog.at_level(logging.INFO, logger="jwtguard.adapters"):
+        assert outcome(pipeline.decide(request())) == (401, "missing_token")
+    assert caplog.records == []
+
+
+def test_report_only_decides_logs_and_counts_but_lets_everything_through(
+    make: Any, tokens: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    pipeline = make(report_only=True, **ROUTED)
+    with caplog.at_level(logging.INFO, logger="jwtguard.adapters"):
+        assert decide_every_way(pipeline, request(path="/other")) is None
+        user = request(path="/admin/x", headers=bearer(tokens["user"]))
+        assert outcome(pipeline.decide(user)) == "claims"
+    messages = {(r.levelno, r.getMessage()) for r in caplog.records}  # INFO by default
+    assert messages == {
+        (logging.INFO, "jwtguard: would reject GET '/other': 401 missing_token"),
+        (logging.INFO, "jwtguard: would reject GET '/admin/x': 403 insufficient_scope"),
+    }
+    assert pipeline.guard.stats().rejected["insufficient_scope"] == 1
+
+
+def test_denials_are_prepared_once_per_error_and_the_table_is_bounded(make: Any) -> None:
+    pipeline = make()
+    first = pipeline.denial(InsufficientScopeError(["s0"]))
+    assert pipeline.denial(InsufficientScopeError(["s0"])) is first
+    assert pipeline.denial(InsufficientScopeError(["s1"])) is not first
+    for n in range(2, 256):
+        pipeline.denial(InsufficientScopeError([f"s{n}"]))
+    assert pipeline.denial(InsufficientScopeError(["s0"])) is first  # 256 kept
+    pipeline.denial(InsufficientScopeError(["s256"]))  # the 257th clears the table
+    again = pipeline.denial(InsufficientScopeError(["s0"]))
+    assert again == first and again is not first
+
+
+def test_each_retry_after_gets_its_own_denial(make: Any) -> None:
+    pipeline = make()
+    five = pipeline.denial(RevocationUnavailableError(retry_after=5))
+    seven = pipeline.denial(RevocationUnavailableError(retry_after=7))
+    assert ("Retry-After", "5") in five.headers
+    assert ("Retry-After", "7") in seven.headers
+    assert (five.status, five.code) == (503, "revocation_unavailable")
+
+
+def test_on_deny_customises_each_denial_once(make: Any) -> None:
+    seen: list[str] = []
+
+    def teapot(denial: Denial) -> Denial:
+        seen.append(denial.code)
+        return Denial.build(418, denial.code, [("X-Why", denial.code)], b"{}")
+
+    pipeline = make(on_deny=teapot)
+    for _ in range(3):
+        assert outcome(pipeline.decide(request())) == (418, "missing_token")
+    assert seen == ["missing_token"]
+
+
+@pytest.mark.parametrize(
+    ("realm", "challenge"),
+    [("api", 'Bearer realm="api"'), (None, "Bearer"), (" ", 'Bearer realm=" "')],
+)
+def test_the_challenge_names_the_realm(make: Any, realm: str | None, challenge: str) -> None:
+    denial = make(realm=realm).decide(request())
+    assert ("WWW-Authenticate", challenge) in denial.headers
+
+
+# -- configuration -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        pytest.param({"guard": "not a guard"}, "guard", id="guard"),
+        pytest.param({"realm": "caf\u00e9"}, "realm", id="realm-non-ascii"),
+        pytest.param({"realm": "a\x7fb"}, "realm", id="realm-del"),
+        pytest.param({"realm": "a\x1fb"}, "realm", id="realm-control"),
+        pytest.param({"realm": 5}, "realm", id="realm-not-text"),
+        pytest.param({"roles_claim": ""}, "roles_claim", id="roles-claim-empty"),
+        pytest.param({"roles_claim": 5}, "roles_claim", id="roles-claim-not-text"),
+        pytest.param({"log_level": "INFO"}, "log_level", id="log-level-name"),
+        pytest.param({"on_deny": "not callable"}, "on_deny", id="on-deny"),
+        pytest.param({"rules": {"/a": "admin"}}, "rules", id="rule-not-a-requirement"),
+    ],
+)
+def test_bad_options_are_refused_at_start_up(
+    factory: TokenFactory, options: dict[str, Any], field: str
+) -> None:
+    guard = options.pop("guard", factory.guard())
+    with pytest.raises(ConfigError) as info:
+        Pipeline(guard, **options)
+    assert str(info.value).startswith(f"{field}:")
+
+
+@pytest.mark.parametrize("realm", [" ", "~", "api v2", None])
+def test_printable_ascii_realms_are_accepted(factory: TokenFactory, realm: str | None) -> None:
+    assert Pipeline(factory.guard(), realm=realm).realm == realm
+
+
+def test_roles_claim_walks_into_objects(factory: TokenFactory) -> None:
+    pipeline = Pipeline(factory.guard(), roles="admin", roles_claim="realm_access.roles")
+    nested = factory.issue(sub="u", realm_access={"roles": ["admin"]})
+    flat = factory.issue(sub="u", roles=["admin"])
+    assert outcome(pipeline.decide(request(headers=bearer(nested)))) == "claims"
+    assert outcome(pipeline.decide(request(headers=bearer(flat)))) == (403, "insufficient_scope")
+
+
+def test_security_headers_option(factory: TokenFactory) -> None:
+    guard = factory.guard()
+    mine = SecurityHeaders(vary=("Authorization", "Accept"))
+    plain, cookie = Pipeline(guard), Pipeline(guard, cookie="session")
+    assert resolve_security_headers(mine, cookie) is mine
+    assert resolve_security_headers(None, plain) is None
+    assert resolve_security_headers(DEFAULT, plain) == SecurityHeaders()
+    assert resolve_security_headers(DEFAULT, cookie) == SecurityHeaders(
+        vary=("Authorization", "Cookie")
+    )
+
+
+def test_the_pipeline_routes_with_its_path_rules(factory: TokenFactory) -> None:
+    pipeline = Pipeline(factory.guard(), **ROUTED)
+    assert isinstance(pipeline.paths, PathRules)
+    assert pipeline.paths.lookup("/health") is None
+    assert pipeline.default == Requirement()
