@@ -179,6 +179,9 @@ class JWTGuardMiddleware:
         self.pipeline = Pipeline(guard, **options)
         self.security_headers = resolve_security_headers(security_headers, self.pipeline)
         warn_cors_inside(cors_inside(app), "JWTGuardMiddleware", _CORS_FIX)
+        policy = self.security_headers
+        self._merge = None if policy is None else policy.asgi_merge
+        self._html_path = policy.is_html_path if policy is not None and policy.html_paths else None
         self._header_only = self.pipeline.header_only
         self._authorization_only = self.pipeline.locations.authorization_only
         self._route = self.pipeline.route
@@ -234,22 +237,26 @@ class JWTGuardMiddleware:
                 found = self._principal(result)  # type: ignore[arg-type]
             scope["user"] = found[1]
             scope["auth"] = found[2]
-        if self.security_headers is None or kind == "websocket":
+        if self._merge is None or kind == "websocket":
             await self.app(scope, receive, send)
             return
-        policy = self.security_headers
-        authenticated = result is not None
+        await self.app(scope, receive, self._hook(send, result is not None, scope))
 
-        async def send_with_headers(message: Message) -> None:
+    def _hook(self, send: Send, authenticated: bool, scope: Scope) -> Send:
+        """``send``, adding the security headers to ``http.response.start``. A plain function
+        returning ``send``'s awaitable: no coroutine of its own per message."""
+        merge = self._merge
+        assert merge is not None
+        html = self._html_path is not None and self._html_path(route_path(scope))
+
+        def send_with_headers(message: Message) -> Awaitable[None]:
             if message["type"] == "http.response.start":
-                headers = message.get("headers", ())
-                message["headers"] = policy.asgi_headers(
-                    headers if type(headers) is list else list(headers),
-                    authenticated=authenticated,
+                message["headers"] = merge(
+                    message.get("headers", ()), authenticated, html, message["status"]
                 )
-            await send(message)
+            return send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        return send_with_headers
 
     def _principal(self, claims: Claims) -> tuple[Claims, JWTUser, JWTAuthCredentials]:
         if len(self._principals) >= 1024:
@@ -260,8 +267,8 @@ class JWTGuardMiddleware:
 
     async def _send_denial(self, denial: Denial, send: Send, kind: str) -> None:
         """The refusal as ``http.response.*`` (or ``websocket.http.response.*``) messages."""
-        headers = list(denial.raw_headers)
-        if self.security_headers is not None:
-            headers = self.security_headers.asgi_headers(headers, authenticated=False)
+        headers: Any = list(denial.raw_headers)
+        if self._merge is not None:
+            headers = self._merge(headers, False, False, denial.status)
         await send({"type": kind + ".start", "status": denial.status, "headers": headers})
         await send({"type": kind + ".body", "body": denial.body})

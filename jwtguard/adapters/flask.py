@@ -37,7 +37,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from flask import Flask, Response, current_app, g, has_app_context, make_response, request
-from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
 from werkzeug.local import LocalProxy
 
@@ -48,6 +47,7 @@ from jwtguard.adapters._settings import (
     stand_in,
 )
 from jwtguard.adapters.cors_order import warn_cors_inside
+from jwtguard.adapters.headers import SecurityHeadersWSGIMiddleware
 from jwtguard.adapters.wsgi import CLAIMS_KEY, decide
 from jwtguard.claims import Claims
 from jwtguard.config import PREFIX, PrefixedSource, Reader
@@ -168,16 +168,6 @@ class _State:
             raise self.refuse(self.pipeline.denial(error))
         return user
 
-    def after_request(self, response: Response) -> Response:
-        authenticated = g.get("jwtguard_claims") is not None
-        response.headers = Headers(
-            self.security_headers.wsgi_headers(
-                response.headers.to_wsgi_list(), authenticated=authenticated
-            )
-        )
-        return response
-
-
 class JWTGuard:
     """The Flask extension. State lives in ``app.extensions["jwtguard"]``, never on self.
 
@@ -283,7 +273,10 @@ class JWTGuard:
         if protect_all:
             app.before_request(state.before_request)
         if policy is not None:
-            app.after_request(state.after_request)
+            # Added to the list Flask hands to start_response: no rebuilt Headers object.
+            app.wsgi_app = SecurityHeadersWSGIMiddleware(  # type: ignore[method-assign]
+                app.wsgi_app, policy, authorization_counts=False
+            )
         metadata = pipeline.metadata
         path = pipeline.resource_server.metadata_path if pipeline.resource_server else None
         if metadata is not None and path is not None:  # RFC 9728, also without PROTECT_ALL

@@ -5,10 +5,12 @@ Pure ASGI and pure WSGI (no framework import): wrap any app in one line::
     app = SecurityHeadersMiddleware(app)                  # ASGI: Starlette, FastAPI, ...
     wsgi_app = SecurityHeadersWSGIMiddleware(wsgi_app)    # WSGI: Flask, Django, ...
 
-A response counts as authenticated (``Cache-Control: no-store``, ``Vary:
-Authorization``) when the request sent an ``Authorization`` header or a jwtguard
-middleware inside this one accepted a token (``scope["jwtguard.claims"]`` /
-``environ["jwtguard.claims"]``, or an authenticated ``scope["user"]``).
+A response counts as authenticated (``Cache-Control: no-store``) when the request sent an
+``Authorization`` header or jwtguard inside this middleware verified a token:
+``environ["jwtguard.claims"]``; ``request.state.claims``, as ``JWTGuardMiddleware`` and the
+FastAPI ``JWTBearer`` dependency set it; or an authenticated ``scope["user"]``. API
+responses get the API headers, HTML responses (by type, or a path in the policy's
+``html_paths``) the HTML ones: see docs/headers.md.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
+from jwtguard.adapters.asgi import route_path as asgi_route_path
+from jwtguard.adapters.wsgi import CLAIMS_KEY, adding_headers
+from jwtguard.adapters.wsgi import route_path as wsgi_route_path
 from jwtguard.http.security_headers import SecurityHeaders
 
 if TYPE_CHECKING:
@@ -33,7 +38,8 @@ _DEFAULT = SecurityHeaders()
 
 
 def _asgi_authenticated(scope: Scope) -> bool:
-    if scope.get("jwtguard.claims") is not None:
+    state = scope.get("state")  # request.state.claims: JWTGuardMiddleware's and JWTBearer's
+    if scope.get(CLAIMS_KEY) is not None or (state is not None and state.get("claims") is not None):
         return True
     user = scope.get("user")
     if user is not None and getattr(user, "is_authenticated", False):
@@ -51,42 +57,60 @@ class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, policy: SecurityHeaders = _DEFAULT) -> None:
         self.app = app
         self.policy = policy
+        self._merge = policy.asgi_merge
+        self._html_path = policy.is_html_path if policy.html_paths else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policy = self.policy
+        merge = self._merge
+        html = self._html_path is not None and self._html_path(asgi_route_path(scope))
 
-        async def send_with_headers(message: Message) -> None:
+        def send_with_headers(message: Message) -> Awaitable[None]:
             if message["type"] == "http.response.start":
-                message["headers"] = policy.asgi_headers(
-                    list(message.get("headers", ())), authenticated=_asgi_authenticated(scope)
+                message["headers"] = merge(
+                    message.get("headers", ()),
+                    _asgi_authenticated(scope),
+                    html,
+                    message["status"],
                 )
-            await send(message)
+            return send(message)
 
         await self.app(scope, receive, send_with_headers)
 
 
 class SecurityHeadersWSGIMiddleware:
-    """Pure WSGI middleware adding a :class:`SecurityHeaders` policy to every response."""
+    """Pure WSGI middleware adding a :class:`SecurityHeaders` policy to every response.
 
-    def __init__(self, app: WSGIApplication, policy: SecurityHeaders = _DEFAULT) -> None:
+    Args:
+        app: the WSGI app.
+        policy: the headers (default: ``SecurityHeaders()``).
+        authorization_counts: a request carrying ``Authorization`` counts as
+            authenticated (False: only a token a jwtguard layer inside verified counts,
+            as in the Flask extension, which wraps ``app.wsgi_app`` in this middleware).
+    """
+
+    def __init__(
+        self,
+        app: WSGIApplication,
+        policy: SecurityHeaders = _DEFAULT,
+        *,
+        authorization_counts: bool = True,
+    ) -> None:
         self.app = app
         self.policy = policy
+        self._merge = policy.wsgi_merge
+        self._html_path = policy.is_html_path if policy.html_paths else None
+        self._authorization_counts = authorization_counts
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        policy = self.policy
-
-        def start_with_headers(
-            status: str, headers: list[tuple[str, str]], exc_info: Any = None
-        ) -> Callable[[bytes], object]:
-            authenticated = (
-                environ.get("jwtguard.claims") is not None or "HTTP_AUTHORIZATION" in environ
-            )
-            new = policy.wsgi_headers(headers, authenticated=authenticated)
-            if exc_info is None:
-                return start_response(status, new)
-            return start_response(status, new, exc_info)
-
-        return self.app(environ, start_with_headers)
+        html = self._html_path is not None and self._html_path(wsgi_route_path(environ))
+        hooked = adding_headers(
+            start_response,
+            self._merge,
+            environ,
+            html,
+            authorization_counts=self._authorization_counts,
+        )
+        return self.app(environ, hooked)

@@ -19,7 +19,7 @@ reader could route under a different rule than it matches is refused with 400; s
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from jwtguard.adapters.cors_order import cors_inside, warn_cors_inside
@@ -36,6 +36,7 @@ from jwtguard.http.pipeline import (
 )
 from jwtguard.http.request import Headers, RequestView
 from jwtguard.http.requirement import Requirement
+from jwtguard.http.security_headers import Merge
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -45,8 +46,10 @@ __all__ = [
     "CLAIMS_KEY",
     "EnvironHeaders",
     "JWTGuardWSGIMiddleware",
+    "adding_headers",
     "decide",
     "request_from_environ",
+    "route_path",
 ]
 
 _CORS_FIX = (
@@ -121,7 +124,7 @@ def request_from_environ(environ: Mapping[str, Any]) -> RequestView:
     raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")  # gunicorn, uWSGI, werkzeug
     return RequestView(
         environ.get("REQUEST_METHOD", "GET"),
-        _text(environ.get("PATH_INFO", "")) or "/",
+        route_path(environ),
         EnvironHeaders(environ),
         environ.get("QUERY_STRING", ""),
         None if raw is None else raw.partition("?")[0],
@@ -171,26 +174,52 @@ class JWTGuardWSGIMiddleware:
         self.pipeline = Pipeline(guard, **options)
         self.security_headers = resolve_security_headers(security_headers, self.pipeline)
         warn_cors_inside(cors_inside(app), "JWTGuardWSGIMiddleware", _CORS_FIX)
+        policy = self.security_headers
+        self._merge = None if policy is None else policy.wsgi_merge
+        self._html_path = policy.is_html_path if policy is not None and policy.html_paths else None
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         result = decide(self.pipeline, environ)
-        policy = self.security_headers
+        merge = self._merge
         if type(result) is Denial:
             headers = list(result.headers)
-            if policy is not None:
-                headers = policy.wsgi_headers(headers, authenticated=False)
+            if merge is not None:
+                headers = merge(headers, False, False, result.status)
             start_response(status_line(result.status), headers)
             return [result.body]
         environ[CLAIMS_KEY] = result
-        if policy is None:
+        if merge is None:
             return self.app(environ, start_response)
-        authenticated = result is not None
+        html = self._html_path is not None and self._html_path(route_path(environ))
+        return self.app(environ, adding_headers(start_response, merge, environ, html))
 
-        def start_with_headers(
-            status: str, headers: list[tuple[str, str]], exc_info: Any = None
-        ) -> Any:
-            return start_response(
-                status, policy.wsgi_headers(headers, authenticated=authenticated), exc_info
-            )
 
-        return self.app(environ, start_with_headers)
+def route_path(environ: Mapping[str, Any]) -> str:
+    """The path the app routes on: ``PATH_INFO`` as text (``"/"`` where empty)."""
+    return _text(environ.get("PATH_INFO", "")) or "/"
+
+
+def adding_headers(
+    start_response: StartResponse,
+    merge: Merge[str],
+    environ: Mapping[str, Any],
+    html: bool,
+    *,
+    authorization_counts: bool = False,
+) -> StartResponse:
+    """``start_response`` adding a policy's headers (``merge``: its ``wsgi_merge``).
+
+    The response counts as authenticated when, by the time the app starts it, a jwtguard
+    layer verified a token (``environ[CLAIMS_KEY]``), or, with ``authorization_counts``,
+    the request carried an ``Authorization`` header.
+    """
+
+    def start_with_headers(
+        status: str, headers: list[tuple[str, str]], exc_info: Any = None
+    ) -> Callable[[bytes], object]:
+        authenticated = environ.get(CLAIMS_KEY) is not None or (
+            authorization_counts and "HTTP_AUTHORIZATION" in environ
+        )
+        return start_response(status, merge(headers, authenticated, html, status), exc_info)
+
+    return start_with_headers

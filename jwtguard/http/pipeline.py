@@ -121,13 +121,22 @@ class PipelineOptions(TypedDict, total=False):
 def resolve_security_headers(
     value: SecurityHeadersOption, pipeline: Pipeline
 ) -> SecurityHeaders | None:
-    """``DEFAULT`` -> the OWASP-default ``SecurityHeaders`` (``Vary`` also names ``Cookie``
-    when the token may come from a cookie); anything else is returned as is."""
+    """``DEFAULT`` -> the default ``SecurityHeaders``; anything else is returned as is.
+
+    When the token may come from a cookie, which the browser attaches by itself, ``Vary``
+    also names ``Cookie`` and ``Cross-Origin-Resource-Policy: same-origin`` keeps other
+    origins from embedding the responses (``<script>``/``<img>`` loads carry cookies)."""
     if value is not DEFAULT:
         return value
     if pipeline.locations.cookie is not None:
-        return SecurityHeaders(vary=("Authorization", "Cookie"))
-    return SecurityHeaders()
+        return _COOKIE_DEFAULT
+    return _DEFAULT
+
+
+_DEFAULT: Final = SecurityHeaders()
+_COOKIE_DEFAULT: Final = SecurityHeaders(
+    vary=("Authorization", "Cookie"), cross_origin_resource_policy="same-origin"
+)
 
 
 class Pipeline:

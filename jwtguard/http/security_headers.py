@@ -1,20 +1,30 @@
-"""Security response headers, framework-agnostic: the defaults of the OWASP Secure Headers Project.
+"""Security response headers, framework-agnostic, chosen per kind of response.
 
-A :class:`SecurityHeaders` policy is checked and encoded once; on each response
-:meth:`~SecurityHeaders.asgi_headers` / :meth:`~SecurityHeaders.wsgi_headers`
-return the app's headers plus the policy's, in one pass over the few headers
-the app set. A header the app set itself wins unless its name is in
-``override``; ``Vary`` is merged, never replaced. See ``docs/headers.md``.
+- **API responses** (every type but HTML): the OWASP REST Security Cheat Sheet's set,
+  ``X-Content-Type-Options``, ``X-Frame-Options``, a strict ``Content-Security-Policy``
+  and ``Strict-Transport-Security``, plus ``Cache-Control: no-store`` when a token was
+  verified.
+- **HTML responses** (``text/html``, ``application/xhtml+xml``, or a path in ``html_paths``):
+  the headers that harden a document without limiting what it loads or does, so Swagger
+  UI, Django admin and template pages work.
+- **304 Not Modified**: only the headers both kinds share (a 304 updates the headers of
+  the response the browser cached, and does not say what kind that was).
+
+A policy is checked and encoded once. On each response one pass over the app's few header
+names (a dict look-up each) finds the kind and any clash, then the prepared pairs are
+appended. A header the app set itself wins unless its name is in ``override``; ``Vary`` is
+merged, never replaced. See ``docs/headers.md``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from jwtguard.errors import ConfigError
+from jwtguard.http._header_tables import API, HTML, NOT_MODIFIED, Tables
 
 __all__ = [
     "CLEAR_SITE_DATA_TYPES",
@@ -31,13 +41,18 @@ DEFAULT_PERMISSIONS_POLICY: Final = (
     "xr-spatial-tracking=(), clipboard-read=(), clipboard-write=(), gamepad=(), hid=(), "
     "idle-detection=(), interest-cohort=(), serial=(), unload=()"
 )
-"""Every powerful browser feature off (the OWASP Secure Headers Project's recommended value)."""
+"""Every powerful browser feature off (the OWASP Secure Headers Project's value): opt in
+with ``permissions_policy=DEFAULT_PERMISSIONS_POLICY`` for pages that use none of them."""
 
 CLEAR_SITE_DATA_TYPES: Final = frozenset(
     {"cache", "cookies", "storage", "executionContexts", "clientHints", "prefetchCache",
      "prerenderCache", "*"}
 )  # fmt: skip
 """The directives ``Clear-Site-Data`` accepts (W3C Clear Site Data)."""
+
+T = TypeVar("T", bytes, str)
+Merge = Callable[[Iterable[tuple[T, T]], bool, bool, "int | str"], list[tuple[T, T]]]
+"""A merge function: ``(existing, authenticated, html, status) -> headers``."""
 
 _TOKEN: Final = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+")
 _BAD_VALUE: Final = re.compile(r"[^\t\x20-\x7e]")
@@ -60,11 +75,18 @@ def clear_site_data(*types: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class SecurityHeaders:
-    """Response headers that harden every response, and extra ones for authenticated responses.
+    """The security headers of every response, chosen per kind: API or HTML (see the module).
 
-    Each field is a header value; ``None`` removes that header. Defaults follow
-    the OWASP Secure Headers Project and suit a JSON API (the CSP forbids every
-    resource: an app serving HTML must set its own ``content_security_policy``).
+    Each field is a header value; ``None`` removes that header. Where each one goes:
+
+    - every response: ``content_type_options``, ``frame_options``, the ``hsts_*`` fields,
+      ``cross_origin_resource_policy``, ``extra``; ``cache_control`` and ``vary`` when a
+      token was verified;
+    - API responses: ``content_security_policy`` (nothing may load, nothing may frame);
+    - HTML responses: ``html_content_security_policy`` (none by default: only the app
+      knows what its pages load), ``referrer_policy``, ``cross_origin_opener_policy``,
+      ``cross_origin_embedder_policy``, ``permissions_policy``,
+      ``permitted_cross_domain_policies``, ``xss_protection``.
 
     Args:
         hsts_max_age: ``Strict-Transport-Security`` max-age in seconds (one year);
@@ -72,53 +94,52 @@ class SecurityHeaders:
         hsts_include_subdomains: add ``includeSubDomains``.
         hsts_preload: add ``preload`` (opt-in: submitting a domain to the browsers'
             preload list is hard to undo); needs includeSubDomains and one year or more.
+        referrer_policy: ``strict-origin-when-cross-origin``: other origins see the
+            origin only; ``no-referrer`` would make browsers send ``Origin: null`` on a
+            page's own form posts, which Django's and Flask-WTF's CSRF checks refuse.
+        cross_origin_opener_policy: ``same-origin-allow-popups``: no cross-origin
+            window keeps a handle on the page, yet the OAuth popups a page opens (Swagger
+            UI's Authorize) can still answer it.
         xss_protection: ``X-XSS-Protection: 0`` turns off the legacy XSS filter of old
             browsers, whose ``1; mode=block`` enabled cross-site leaks; CSP is the defence.
-        cache_control: sent on authenticated responses only, so no shared or browser
-            cache keeps a personal answer.
-        vary: names merged into ``Vary`` on authenticated responses (add ``"Cookie"``
-            when the token may come from a cookie).
+        cache_control: sent when a token was verified, so no cache keeps a personal answer.
+        vary: names merged into ``Vary`` when a token was verified and the response may
+            be stored (the app set its own ``Cache-Control``, or ``cache_control`` is None).
         extra: further ``(name, value)`` headers added to every response.
         override: lower- or mixed-case names whose value replaces the one the app set
             (``"*"``: all of them). By default the app's own header is kept.
+        html_content_security_policy: the CSP of HTML responses (None: the app's own).
+        html_paths: route paths whose responses get the HTML headers whatever their type,
+            written as ``exempt`` paths are: ``"/docs"`` exactly, ``"/static/*"`` the
+            subtree (``/static`` included). Adapters check them against the route path.
     """
 
     content_type_options: str | None = "nosniff"
     frame_options: str | None = "DENY"
     content_security_policy: str | None = "default-src 'none'; frame-ancestors 'none'"
-    referrer_policy: str | None = "no-referrer"
+    referrer_policy: str | None = "strict-origin-when-cross-origin"
     hsts_max_age: int | None = 31_536_000
     hsts_include_subdomains: bool = True
     hsts_preload: bool = False
-    cross_origin_opener_policy: str | None = "same-origin"
-    cross_origin_resource_policy: str | None = "same-origin"
+    cross_origin_opener_policy: str | None = "same-origin-allow-popups"
+    cross_origin_resource_policy: str | None = None
     cross_origin_embedder_policy: str | None = None
-    permissions_policy: str | None = DEFAULT_PERMISSIONS_POLICY
+    permissions_policy: str | None = None
     permitted_cross_domain_policies: str | None = "none"
     xss_protection: str | None = "0"
     cache_control: str | None = "no-store"
     vary: tuple[str, ...] = ("Authorization",)
     extra: tuple[tuple[str, str], ...] = ()
     override: Collection[str] = frozenset()
-    _always: tuple[tuple[str, str], ...] = field(init=False, repr=False, compare=False)
-    _authenticated: tuple[tuple[str, str], ...] = field(init=False, repr=False, compare=False)
-    _asgi: tuple[tuple[bytes, bytes], ...] = field(init=False, repr=False, compare=False)
-    _asgi_auth: tuple[tuple[bytes, bytes], ...] = field(init=False, repr=False, compare=False)
-    _names: frozenset[str] = field(init=False, repr=False, compare=False)
-    _names_auth: frozenset[str] = field(init=False, repr=False, compare=False)
-    _bnames: frozenset[bytes] = field(init=False, repr=False, compare=False)
-    _bnames_auth: frozenset[bytes] = field(init=False, repr=False, compare=False)
-    _override: frozenset[str] = field(init=False, repr=False, compare=False)
-    _boverride: frozenset[bytes] = field(init=False, repr=False, compare=False)
-    _override_all: bool = field(init=False, repr=False, compare=False)
-    _vary_value: str = field(init=False, repr=False, compare=False)
-    _asgi_vary: tuple[bytes, bytes] = field(init=False, repr=False, compare=False)
-    _asgi_fast_auth: tuple[tuple[bytes, bytes], ...] = field(init=False, repr=False, compare=False)
-    _bwatch_auth: frozenset[bytes] = field(init=False, repr=False, compare=False)
-    _wsgi_fast_auth: tuple[tuple[str, str], ...] = field(init=False, repr=False, compare=False)
-    _watch_auth: frozenset[str] = field(init=False, repr=False, compare=False)
-    _asgi_tables: _Tables = field(init=False, repr=False, compare=False)
-    _wsgi_tables: _Tables = field(init=False, repr=False, compare=False)
+    html_content_security_policy: str | None = None
+    html_paths: Collection[str] = frozenset()
+    _sets: dict[tuple[int, bool], tuple[tuple[str, str], ...]] = field(
+        init=False, repr=False, compare=False
+    )
+    _asgi: Tables = field(init=False, repr=False, compare=False)
+    _wsgi: Tables = field(init=False, repr=False, compare=False)
+    _html_exact: frozenset[str] = field(init=False, repr=False, compare=False)
+    _html_prefixes: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -126,90 +147,52 @@ class SecurityHeaders:
         if isinstance(self.extra, (str, bytes)) or len(extra) != len(self.extra):
             problems.append("extra: a tuple of (name, value) pairs")
             extra = []
-        always = [
+        common = [
             ("X-Content-Type-Options", self.content_type_options),
             ("X-Frame-Options", self.frame_options),
-            ("Content-Security-Policy", self.content_security_policy),
-            ("Referrer-Policy", self.referrer_policy),
             ("Strict-Transport-Security", self._hsts(problems)),
-            ("Cross-Origin-Opener-Policy", self.cross_origin_opener_policy),
             ("Cross-Origin-Resource-Policy", self.cross_origin_resource_policy),
+        ]
+        api = [("Content-Security-Policy", self.content_security_policy)]
+        html = [
+            ("Content-Security-Policy", self.html_content_security_policy),
+            ("Referrer-Policy", self.referrer_policy),
+            ("Cross-Origin-Opener-Policy", self.cross_origin_opener_policy),
             ("Cross-Origin-Embedder-Policy", self.cross_origin_embedder_policy),
             ("Permissions-Policy", self.permissions_policy),
             ("X-Permitted-Cross-Domain-Policies", self.permitted_cross_domain_policies),
             ("X-XSS-Protection", self.xss_protection),
-            *extra,
         ]
-        pairs = [(n, v) for n, v in always if v is not None]
+        by_kind = {
+            API: _present(common + api) + extra,
+            HTML: _present(common + html) + extra,
+            NOT_MODIFIED: _present(common) + extra,
+        }
         auth_only = [("Cache-Control", self.cache_control)] if self.cache_control else []
-        for name, value in [*pairs, *auth_only]:
-            _check(name, value, problems)
+        _check_pairs(by_kind, auth_only, problems)
         for name in self.vary:
             if not isinstance(name, str) or not _TOKEN.fullmatch(name):
                 problems.append(f"vary: {name!r} is not a header name")
         if isinstance(self.override, str) or not all(isinstance(n, str) for n in self.override):
             problems.append("override: a collection of header names (or {'*'})")
         override = frozenset(n.lower() for n in self.override if isinstance(n, str))
-        lowered = [n.lower() for n, _ in [*pairs, *auth_only]]
-        if "vary" in lowered:
-            problems.append("extra: Vary is merged from the vary option, not set in extra")
-        if len(set(lowered)) != len(lowered):
-            problems.append("extra: a header is given twice")
+        exact, prefixes = _html_paths(self.html_paths, problems)
         if problems:
             raise ConfigError(problems)
-        authenticated = tuple(pairs + auth_only)
+        sets = {
+            (kind, auth): tuple(pairs + (auth_only if auth else []))
+            for kind, pairs in by_kind.items()
+            for auth in (False, True)
+        }
         setattr_ = object.__setattr__
-        setattr_(self, "_always", tuple(pairs))
-        setattr_(self, "_authenticated", authenticated)
-        setattr_(self, "_asgi", tuple(_encode(n, v) for n, v in pairs))
-        setattr_(self, "_asgi_auth", tuple(_encode(n, v) for n, v in authenticated))
-        setattr_(self, "_names", frozenset(n.lower() for n, _ in pairs))
-        setattr_(self, "_names_auth", frozenset(n.lower() for n, _ in authenticated))
-        setattr_(self, "_bnames", frozenset(n for n, _ in self._asgi))
-        setattr_(self, "_bnames_auth", frozenset(n for n, _ in self._asgi_auth))
-        setattr_(self, "_override_all", "*" in override)
-        setattr_(self, "_override", override)
-        setattr_(self, "_boverride", frozenset(n.encode("latin-1") for n in override))
-        setattr_(self, "_vary_value", ", ".join(self.vary))
-        setattr_(self, "_asgi_vary", (b"vary", self._vary_value.encode("latin-1")))
         setattr_(self, "override", override)
-        # The common response shares no header name with the policy and has no Vary:
-        # then the answer is the app's headers plus these, found in one pass.
-        vary_pairs = ((b"vary", self._asgi_vary[1]),) if self._vary_value else ()
-        setattr_(self, "_asgi_fast_auth", self._asgi_auth + vary_pairs)
-        setattr_(self, "_bwatch_auth", self._bnames_auth | {b"vary"})
-        wsgi_vary = (("Vary", self._vary_value),) if self._vary_value else ()
-        setattr_(self, "_wsgi_fast_auth", authenticated + wsgi_vary)
-        setattr_(self, "_watch_auth", self._names_auth | {"vary"})
-        # (watch_auth, fast_auth, names, pairs, pairs_auth, names_auth, override, vary pair)
-        setattr_(
-            self,
-            "_asgi_tables",
-            (
-                self._bwatch_auth,
-                self._asgi_fast_auth,
-                self._bnames,
-                self._asgi,
-                self._asgi_auth,
-                self._bnames_auth,
-                self._boverride,
-                self._asgi_vary,
-            ),
-        )
-        setattr_(
-            self,
-            "_wsgi_tables",
-            (
-                self._watch_auth,
-                self._wsgi_fast_auth,
-                self._names,
-                self._always,
-                self._authenticated,
-                self._names_auth,
-                self._override,
-                ("Vary", self._vary_value),
-            ),
-        )
+        setattr_(self, "html_paths", frozenset(self.html_paths))
+        setattr_(self, "_sets", sets)
+        vary = ", ".join(self.vary)
+        setattr_(self, "_asgi", Tables.build(sets, vary, override, raw=True))
+        setattr_(self, "_wsgi", Tables.build(sets, vary, override, raw=False))
+        setattr_(self, "_html_exact", exact)
+        setattr_(self, "_html_prefixes", prefixes)
 
     def _hsts(self, problems: list[str]) -> str | None:
         age = self.hsts_max_age
@@ -229,82 +212,90 @@ class SecurityHeaders:
 
     @property
     def headers(self) -> tuple[tuple[str, str], ...]:
-        """The ``(name, value)`` pairs added to every response (before merging)."""
-        return self._always
+        """The ``(name, value)`` pairs added to an anonymous API response (before merging)."""
+        return self._sets[API, False]
 
     @property
     def authenticated_headers(self) -> tuple[tuple[str, str], ...]:
-        """The pairs added to an authenticated response (``Vary`` merged separately)."""
-        return self._authenticated
+        """The pairs added to an authenticated API response (``Vary`` merged separately)."""
+        return self._sets[API, True]
+
+    def headers_for(
+        self, *, html: bool = False, authenticated: bool = False
+    ) -> tuple[tuple[str, str], ...]:
+        """The pairs added to an HTML (``html``) or API response, before merging."""
+        return self._sets[HTML if html else API, bool(authenticated)]
+
+    def is_html_path(self, path: str) -> bool:
+        """Whether the route path ``path`` is one of ``html_paths``."""
+        return path in self._html_exact or path.startswith(self._html_prefixes)
 
     def asgi_headers(
-        self, existing: list[tuple[bytes, bytes]], *, authenticated: bool
+        self,
+        existing: list[tuple[bytes, bytes]],
+        *,
+        authenticated: bool,
+        html: bool = False,
+        status: int | str = 200,
     ) -> list[tuple[bytes, bytes]]:
-        """The full header list for an ASGI ``http.response.start`` message."""
-        return self._merge(existing, authenticated, self._asgi_tables)
+        """The full header list for an ASGI ``http.response.start`` message.
+
+        ``authenticated``: a token was verified; ``html``: the route path is one of
+        ``html_paths`` (the HTML headers whatever the type); ``status``: the response's.
+        """
+        return self._asgi.merge(existing, authenticated, html, status)
+
+    @property
+    def asgi_merge(self) -> Merge[bytes]:
+        """:meth:`asgi_headers` as a function of positional arguments ``(existing,
+        authenticated, html, status)``, for adapters' hot paths."""
+        return self._asgi.merge
+
+    @property
+    def wsgi_merge(self) -> Merge[str]:
+        """:meth:`wsgi_headers` as a function of positional arguments."""
+        return self._wsgi.merge
 
     def wsgi_headers(
-        self, existing: list[tuple[str, str]], *, authenticated: bool
+        self,
+        existing: list[tuple[str, str]],
+        *,
+        authenticated: bool,
+        html: bool = False,
+        status: int | str = 200,
     ) -> list[tuple[str, str]]:
-        """The full header list for a WSGI ``start_response`` call."""
-        return self._merge(existing, authenticated, self._wsgi_tables)
-
-    def _merge(self, existing: list[Any], authenticated: bool, tables: _Tables) -> list[Any]:
-        """Both flavours' merge: ``tables`` holds the names and pairs as bytes or as str."""
-        watch, fast = (tables[0], tables[1]) if authenticated else (tables[2], tables[3])
-        for name, _ in existing:
-            if name.lower() in watch:
-                break
-        else:
-            return [*existing, *fast]
-        pairs, names = (tables[4], tables[5]) if authenticated else (tables[3], tables[2])
-        present = {name.lower() for name, _ in existing}
-        clash = names & present
-        if not clash:
-            out = [*existing, *pairs]
-        else:
-            replaced = clash if self._override_all else clash & tables[6]
-            if replaced:
-                out = [h for h in existing if h[0].lower() not in replaced]
-                clash = clash - replaced
-            else:
-                out = list(existing)
-            out.extend(p for p in pairs if p[0].lower() not in clash)
-        if authenticated and self._vary_value:
-            vary_pair = tables[7]
-            if vary_pair[0].lower() not in present:
-                out.append(vary_pair)
-            else:
-                _merge_vary(out, len(existing), vary_pair[0].lower(), self._missing_vary)
-        return out
-
-    def _missing_vary(self, values: list[str]) -> str | None:
-        """What to add to the app's ``Vary`` values; None when nothing is missing."""
-        have = {part.strip().lower() for value in values for part in value.split(",")}
-        if "*" in have:  # already varies on everything
-            return None
-        missing = [n for n in self.vary if n.lower() not in have]
-        return ", ".join(missing) if missing else None
+        """The full header list for a WSGI ``start_response`` call (``status``: the code or
+        the WSGI status line); see :meth:`asgi_headers`."""
+        return self._wsgi.merge(existing, authenticated, html, status)
 
 
-_Tables = tuple[Any, ...]
-"""Per-flavour (ASGI bytes / WSGI str) lookup tables for :meth:`SecurityHeaders._merge`."""
+def _present(pairs: list[tuple[str, Any]]) -> list[tuple[str, str]]:
+    return [(n, v) for n, v in pairs if v is not None]
 
 
-def _merge_vary(
-    out: list[Any], limit: int, vary: Any, missing_for: Callable[[list[str]], str | None]
+def _check_pairs(
+    by_kind: dict[int, list[tuple[str, str]]],
+    auth_only: list[tuple[str, str]],
+    problems: list[str],
 ) -> None:
-    """Add the missing names to the app's first ``Vary`` (among ``out[:limit]``)."""
-    raw = isinstance(vary, bytes)
-    found = [i for i in range(min(limit, len(out))) if out[i][0].lower() == vary]
-    values = [out[i][1].decode("latin-1") if raw else out[i][1] for i in found]
-    missing = missing_for(values)
-    if missing is None:
-        return
-    name = out[found[0]][0]
-    text = values[0]
-    merged = f"{text}, {missing}" if text.strip() else missing
-    out[found[0]] = (name, merged.encode("latin-1") if raw else merged)
+    """Names and values valid; no name twice in a kind's set; Vary left to ``vary``."""
+    seen: set[tuple[str, str]] = set()
+    for pairs in by_kind.values():
+        for name, value in [*pairs, *auth_only]:
+            if (name, value) not in seen:
+                seen.add((name, value))
+                _check(name, value, problems)
+    for pairs in (by_kind[API], by_kind[HTML]):
+        lowered = [n.lower() for n, _ in [*pairs, *auth_only] if isinstance(n, str)]
+        for name in sorted({n for n in lowered if lowered.count(n) > 1}):
+            problems.append(
+                f"extra: {name} is given twice (set the field that sends it to None to send "
+                "it from extra)"
+            )
+        if "vary" in lowered:
+            problems.append("extra: Vary is merged from the vary option, not set in extra")
+            break
+    problems[:] = list(dict.fromkeys(problems))
 
 
 def _check(name: str, value: object, problems: list[str]) -> None:
@@ -314,5 +305,27 @@ def _check(name: str, value: object, problems: list[str]) -> None:
         problems.append(f"{name}: value must be printable ASCII without line breaks")
 
 
-def _encode(name: str, value: str) -> tuple[bytes, bytes]:
-    return name.lower().encode("latin-1"), value.encode("latin-1")
+def _html_paths(
+    patterns: Collection[str], problems: list[str]
+) -> tuple[frozenset[str], tuple[str, ...]]:
+    """``html_paths`` as exact paths and subtree prefixes (``"/static/*"``: ``/static``
+    and everything below ``/static/``)."""
+    if isinstance(patterns, str):
+        problems.append("html_paths: a collection of paths ('/docs', '/static/*')")
+        return frozenset(), ()
+    exact: set[str] = set()
+    prefixes: set[str] = set()
+    for pattern in patterns:
+        if (
+            not isinstance(pattern, str)
+            or not pattern.startswith("/")
+            or "*" in pattern[:-1]
+            or (pattern.endswith("*") and not pattern.endswith("/*"))
+        ):
+            problems.append(f"html_paths: {pattern!r} is not a path ('/docs') or subtree ('/x/*')")
+        elif pattern.endswith("/*"):
+            prefixes.add(pattern[:-1])
+            exact.add(pattern[:-2] or "/")
+        else:
+            exact.add(pattern)
+    return frozenset(exact), tuple(sorted(prefixes))

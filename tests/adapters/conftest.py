@@ -41,8 +41,11 @@ with warnings.catch_warnings():  # Starlette 1.x prefers httpx2; httpx (in the d
 from jwtguard.adapters.drf import JWTAuthentication
 from jwtguard.adapters.fastapi import JWTBearer
 from jwtguard.adapters.flask import JWTGuard, current_claims
+from jwtguard.adapters.headers import SecurityHeadersMiddleware
 from jwtguard.adapters.wsgi import CLAIMS_KEY, JWTGuardWSGIMiddleware
 from jwtguard.guard import Guard
+from jwtguard.http.pipeline import DEFAULT
+from jwtguard.http.security_headers import SecurityHeaders
 
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 Headers = Iterable[tuple[str, str]]
@@ -108,10 +111,10 @@ class ASGIAdapter(Adapter):
 
 class FastAPIAdapter(Adapter):
     name = "fastapi"
-    sets_security_headers = False  # a dependency cannot: use the middleware for headers
+    sets_security_headers = False  # a dependency cannot: SecurityHeadersMiddleware does
 
     def build(self, guard: Guard, **options: Any) -> Any:
-        options.pop("security_headers", None)
+        policy = options.pop("security_headers", None)
         bearer = JWTBearer(guard, **options)
         app = FastAPI(dependencies=[Depends(bearer)])
         bearer.install(app)
@@ -120,7 +123,9 @@ class FastAPIAdapter(Adapter):
         async def endpoint(request: Request) -> dict[str, Any]:
             return _payload(request.state.claims)
 
-        return app
+        if policy is None:
+            return app
+        return SecurityHeadersMiddleware(app, SecurityHeaders() if policy is DEFAULT else policy)
 
     def client(self, guard: Guard | None = None, **options: Any) -> Callable[..., Answer]:
         app = self.build(guard or self.guard_factory(), **options)
@@ -336,5 +341,6 @@ def adapter(request: pytest.FixtureRequest, factory: Any) -> Adapter:
     params=[cls for cls in ADAPTERS if cls.sets_security_headers], ids=lambda cls: cls.name
 )
 def hardened_adapter(request: pytest.FixtureRequest, factory: Any) -> Adapter:
-    """The adapters that set security headers themselves (not the FastAPI dependency)."""
+    """The adapters that set security headers themselves (not the FastAPI dependency, which
+    gets them from ``SecurityHeadersMiddleware`` when the test passes ``security_headers``)."""
     return request.param(lambda **kw: factory.guard(**kw))  # type: ignore[no-any-return]

@@ -1,0 +1,202 @@
+"""The prepared tables behind :class:`~jwtguard.http.security_headers.SecurityHeaders`:
+one per flavour (ASGI byte pairs, WSGI ``str`` pairs), and the merge that uses them.
+
+The common response shares no header name with the policy: then the merge is one pass
+over the app's few names (a dict look-up each, remembered per name object) to find the
+``Content-Type``, and a list concatenation with the pairs prepared for that kind.
+Anything else (a name the app set that the policy also sets, a ``Vary``, an
+``override``) takes the careful path, which compares names case-insensitively.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+__all__ = ["API", "HTML", "NOT_MODIFIED", "Tables"]
+
+API: Final = 0
+HTML: Final = 1
+NOT_MODIFIED: Final = 2
+"""Kinds of response: they index the prepared pairs (``2 * kind + authenticated``)."""
+
+_NEUTRAL: Final = 0
+_TYPE: Final = 1
+_CLASH: Final = 2
+_MEMO_SIZE: Final = 512
+_HTML_TYPES: Final = ("text/html", "application/xhtml+xml")
+
+Pairs = Mapping[tuple[int, bool], tuple[tuple[str, str], ...]]
+
+
+class Tables:
+    """The pairs of each kind, encoded for one flavour, and what the merge looks names up in."""
+
+    __slots__ = (
+        "_codes",
+        "_fast",
+        "_full",
+        "_html_types",
+        "_memo",
+        "_override",
+        "_override_all",
+        "_raw",
+        "_types",
+        "_vary",
+        "_vary_names",
+    )
+
+    def __init__(
+        self,
+        fast: tuple[list[Any], ...],
+        full: tuple[tuple[list[Any], frozenset[Any]], ...],
+        codes: dict[Any, int],
+        override: frozenset[Any],
+        vary: tuple[Any, Any] | None,
+        vary_names: tuple[str, ...],
+        *,
+        raw: bool,
+    ) -> None:
+        self._fast = fast
+        self._full = full
+        self._codes = codes
+        self._memo: dict[Any, int] = {}
+        self._types: dict[Any, int] = {}
+        self._override = override
+        self._override_all = any(n == "*" or n == b"*" for n in override)
+        self._vary = vary
+        self._vary_names = vary_names
+        self._raw = raw
+        self._html_types: tuple[Any, ...] = (
+            tuple(t.encode("latin-1") for t in _HTML_TYPES) if raw else _HTML_TYPES
+        )
+
+    @classmethod
+    def build(cls, sets: Pairs, vary: str, override: frozenset[str], *, raw: bool) -> Tables:
+        """Tables for ``sets`` (by kind and authenticated) in bytes (``raw``, names lower-case
+        as ASGI sends them) or in ``str`` (names as written, for WSGI)."""
+
+        def enc(text: str) -> Any:
+            return text.encode("latin-1") if raw else text
+
+        def name_of(name: str) -> Any:
+            return enc(name.lower()) if raw else name
+
+        vary_pair = (name_of("Vary"), enc(vary)) if vary else None
+        fast: list[list[Any]] = []
+        full: list[tuple[list[Any], frozenset[Any]]] = []
+        codes: dict[Any, int] = {enc("content-type"): _TYPE, enc("vary"): _CLASH}
+        for kind in (API, HTML, NOT_MODIFIED):
+            for authenticated in (False, True):
+                pairs = [(name_of(n), enc(v)) for n, v in sets[kind, authenticated]]
+                names = frozenset(enc(n.lower()) for n, _ in sets[kind, authenticated])
+                stored = any(n == enc("cache-control") for n in names)
+                # A response that may not be stored needs no Vary: only add it otherwise.
+                tail = [vary_pair] if authenticated and vary_pair and not stored else []
+                fast.append(pairs + tail)
+                full.append((pairs, names))
+                codes.update(dict.fromkeys(names, _CLASH))
+        return cls(
+            tuple(fast),
+            tuple(full),
+            codes,
+            frozenset(enc(n) for n in override),
+            vary_pair,
+            tuple(part.strip() for part in vary.split(",") if part.strip()),
+            raw=raw,
+        )
+
+    def merge(
+        self, existing: Iterable[tuple[Any, Any]], authenticated: bool, html: bool, status: Any
+    ) -> list[tuple[Any, Any]]:
+        """The app's headers followed by the policy's (a new list; ``existing`` unchanged)."""
+        if type(existing) is not list:
+            existing = list(existing)
+        kind = 1 if html else 0  # HTML, API
+        names = self._memo
+        types = self._types
+        for name, value in existing:
+            code = names.get(name)
+            if code is None:
+                code = self._learn(name)
+            if code:
+                if code == 2:  # _CLASH
+                    return self._careful(existing, authenticated, html, status)
+                if not kind:  # the Content-Type decides
+                    found = types.get(value)
+                    kind = self._learn_type(value) if found is None else found
+        if status == 304 or (type(status) is str and status.startswith("304")):
+            kind = 2  # NOT_MODIFIED
+        return existing + self._fast[kind + kind + (1 if authenticated else 0)]
+
+    def _learn(self, name: Any) -> int:
+        """The code of a header name (case-insensitive), remembered per spelling."""
+        code = self._codes.get(name.lower(), _NEUTRAL)
+        if len(self._memo) < _MEMO_SIZE:  # app header names are few; never grow without end
+            self._memo[name] = code
+        return code
+
+    def _learn_type(self, value: Any) -> int:
+        """HTML or API for a ``Content-Type`` value, remembered per value."""
+        kind = HTML if value.lower().startswith(self._html_types) else API
+        if len(self._types) < _MEMO_SIZE:
+            self._types[value] = kind
+        return kind
+
+    def _careful(
+        self, existing: list[tuple[Any, Any]], authenticated: bool, html: bool, status: Any
+    ) -> list[tuple[Any, Any]]:
+        """The merge when the app set a header the policy also sets, or a ``Vary``."""
+        lowered = [name.lower() for name, _ in existing]
+        kind = HTML if html else API
+        content_type = b"content-type" if self._raw else "content-type"
+        if not html:
+            for (_, value), low in zip(existing, lowered, strict=True):
+                if low == content_type and self._learn_type(value) == HTML:
+                    kind = HTML
+                    break
+        if status == 304 or (type(status) is str and status.startswith("304")):
+            kind = NOT_MODIFIED
+        pairs, names = self._full[kind + kind + (1 if authenticated else 0)]
+        clash = names & set(lowered)
+        replaced = clash if self._override_all else clash & self._override
+        if replaced:
+            out = [h for h, low in zip(existing, lowered, strict=True) if low not in replaced]
+        else:
+            out = list(existing)
+        kept = clash - replaced
+        out.extend(p for p in pairs if p[0].lower() not in kept)
+        if authenticated and self._vary is not None and not self._no_store(out):
+            self._merge_vary(out)
+        return out
+
+    def _text(self, value: Any) -> str:
+        return value.decode("latin-1") if self._raw else value  # type: ignore[no-any-return]
+
+    def _no_store(self, headers: list[tuple[Any, Any]]) -> bool:
+        """Whether a ``Cache-Control`` among ``headers`` forbids storing the response."""
+        for name, value in headers:
+            if self._text(name).lower() == "cache-control":
+                for directive in self._text(value).split(","):
+                    if directive.partition("=")[0].strip().lower() == "no-store":
+                        return True
+        return False
+
+    def _merge_vary(self, out: list[tuple[Any, Any]]) -> None:
+        """Add the missing ``vary`` names to the app's first ``Vary``, or a ``Vary`` header."""
+        assert self._vary is not None
+        found = [i for i, (name, _) in enumerate(out) if self._text(name).lower() == "vary"]
+        if not found:
+            out.append(self._vary)
+            return
+        values = [self._text(out[i][1]) for i in found]
+        have = {part.strip().lower() for value in values for part in value.split(",")}
+        if "*" in have:  # already varies on everything
+            return
+        missing = [n for n in self._vary_names if n.lower() not in have]
+        if not missing:
+            return
+        first = values[0]
+        merged = f"{first}, {', '.join(missing)}" if first.strip() else ", ".join(missing)
+        name = out[found[0]][0]
+        out[found[0]] = (name, merged.encode("latin-1") if self._raw else merged)
