@@ -18,20 +18,39 @@ merged, never replaced. See ``docs/headers.md``.
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
 from jwtguard.errors import ConfigError
 from jwtguard.http._header_tables import API, HTML, NOT_MODIFIED, Tables
 
 __all__ = [
+    "API_CSP",
     "CLEAR_SITE_DATA_TYPES",
     "DEFAULT_PERMISSIONS_POLICY",
+    "LIKE_API",
     "SecurityHeaders",
     "clear_site_data",
 ]
+
+API_CSP: Final = "default-src 'none'; frame-ancestors 'none'"
+"""The default CSP of API responses: nothing may load, nothing may frame the response."""
+
+
+class LikeAPI(enum.Enum):
+    """The type of :data:`LIKE_API`."""
+
+    LIKE_API = "like content_security_policy where it was changed from its default, else none"
+
+
+LIKE_API: Final = LikeAPI.LIKE_API
+"""``html_content_security_policy``'s default: HTML responses get no CSP, unless
+``content_security_policy`` was changed from :data:`API_CSP`; then HTML responses get that
+policy too, as they did when one policy covered every response (jwtguard 0.1: an app
+serving HTML set its own ``content_security_policy``)."""
 
 DEFAULT_PERMISSIONS_POLICY: Final = (
     "accelerometer=(), autoplay=(), camera=(), cross-origin-isolated=(), display-capture=(), "
@@ -108,7 +127,9 @@ class SecurityHeaders:
         extra: further ``(name, value)`` headers added to every response.
         override: lower- or mixed-case names whose value replaces the one the app set
             (``"*"``: all of them). By default the app's own header is kept.
-        html_content_security_policy: the CSP of HTML responses (None: the app's own).
+        html_content_security_policy: the CSP of HTML responses (None: none, so the app's
+            own); by default (:data:`LIKE_API`) none, or ``content_security_policy`` where
+            that was changed from its default (a 0.1 configuration keeps its pages' CSP).
         html_paths: route paths whose responses get the HTML headers whatever their type,
             written as ``exempt`` paths are: ``"/docs"`` exactly, ``"/static/*"`` the
             subtree (``/static`` included). Adapters check them against the route path.
@@ -116,7 +137,7 @@ class SecurityHeaders:
 
     content_type_options: str | None = "nosniff"
     frame_options: str | None = "DENY"
-    content_security_policy: str | None = "default-src 'none'; frame-ancestors 'none'"
+    content_security_policy: str | None = API_CSP
     referrer_policy: str | None = "strict-origin-when-cross-origin"
     hsts_max_age: int | None = 31_536_000
     hsts_include_subdomains: bool = True
@@ -131,7 +152,7 @@ class SecurityHeaders:
     vary: tuple[str, ...] = ("Authorization",)
     extra: tuple[tuple[str, str], ...] = ()
     override: Collection[str] = frozenset()
-    html_content_security_policy: str | None = None
+    html_content_security_policy: str | Literal[LikeAPI.LIKE_API] | None = LIKE_API
     html_paths: Collection[str] = frozenset()
     _sets: dict[tuple[int, bool], tuple[tuple[str, str], ...]] = field(
         init=False, repr=False, compare=False
@@ -154,8 +175,13 @@ class SecurityHeaders:
             ("Cross-Origin-Resource-Policy", self.cross_origin_resource_policy),
         ]
         api = [("Content-Security-Policy", self.content_security_policy)]
+        html_csp = self.html_content_security_policy
+        if html_csp is LIKE_API:
+            html_csp = (
+                None if self.content_security_policy == API_CSP else (self.content_security_policy)
+            )
         html = [
-            ("Content-Security-Policy", self.html_content_security_policy),
+            ("Content-Security-Policy", html_csp),
             ("Referrer-Policy", self.referrer_policy),
             ("Cross-Origin-Opener-Policy", self.cross_origin_opener_policy),
             ("Cross-Origin-Embedder-Policy", self.cross_origin_embedder_policy),

@@ -168,11 +168,14 @@ class FlaskAdapter(Adapter):
 
 
 def jwtguard_setting(guard: Guard, options: dict[str, Any]) -> dict[str, Any]:
-    """Pipeline keywords as ``settings.JWTGUARD`` keys (``security_headers=None`` is False)."""
+    """Pipeline keywords as ``settings.JWTGUARD`` keys (``security_headers=None`` is False,
+    ``DEFAULT`` True)."""
     setting: dict[str, Any] = {"GUARD": guard}
     for name, value in options.items():
         if name == "security_headers" and value is None:
             value = False
+        elif name == "security_headers" and value is DEFAULT:
+            value = True
         setting[name.upper()] = value
     return setting
 

@@ -411,17 +411,27 @@ def test_path_security_headers_and_the_default_policy(factory: TokenFactory) -> 
     def page(request: HttpRequest) -> HttpResponse:
         return HttpResponse("<h1>hi</h1>")
 
+    def api_view(request: HttpRequest) -> JsonResponse:
+        return JsonResponse({"ok": True})
+
     pages = SecurityHeaders(content_security_policy="default-src 'self'")
     setting = {
         "GUARD": factory.guard(),
-        "EXEMPT": ["/pages/*", "/bare"],
+        "EXEMPT": ["/pages/*", "/bare", "/page"],
         "PATH_SECURITY_HEADERS": {"/pages/*": pages, "/bare": None},
     }
-    urls = URLs(path("pages/a", page), path("bare", page), path("api", page))
+    urls = URLs(
+        path("pages/a", page), path("bare", page), path("page", page), path("api", api_view)
+    )
     with override_settings(JWTGUARD=setting, MIDDLEWARE=[MIDDLEWARE], ROOT_URLCONF=urls):
         client = Client()
         assert client.get("/pages/a")["Content-Security-Policy"] == "default-src 'self'"
         assert "Content-Security-Policy" not in client.get("/bare")
+        assert "X-Frame-Options" not in client.get("/bare")
+        # an HTML page under the default policy: the page-safe set, no CSP
+        default_page = client.get("/page")
+        assert "Content-Security-Policy" not in default_page
+        assert default_page["Referrer-Policy"] == "strict-origin-when-cross-origin"
         api = client.get("/api", **bearer(factory.issue()))
         assert api["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
         assert api["Cache-Control"] == "no-store"

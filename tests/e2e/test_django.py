@@ -80,11 +80,15 @@ def test_the_admin_logs_in_and_works_with_the_headers(server: Any) -> None:
     assert users.status == 200 and b"root" in users.body
 
 
-def test_an_exempt_page_keeps_the_api_defaults(server: Any) -> None:
+def test_an_exempt_html_page_gets_the_page_headers(server: Any) -> None:
     page = server.request("/page")
     assert page.status == 200 and b"<h1 id='title'>Hello</h1>" in page.body
-    assert page.header("content-security-policy") == "default-src 'none'; frame-ancestors 'none'"
+    assert page.header("content-security-policy") is None  # only the app knows what it loads
+    assert page.header("referrer-policy") == "strict-origin-when-cross-origin"
+    assert page.header("x-frame-options") == "DENY"
     assert page.header("cache-control") is None  # anonymous: not marked private
+    health = server.request("/health")  # JSON: the API set
+    assert health.header("content-security-policy") == "default-src 'none'; frame-ancestors 'none'"
 
 
 def test_drf_and_the_token_endpoints(server: Any, routing_secret: str, admin_user: Any) -> None:
@@ -117,7 +121,8 @@ def test_drf_and_the_token_endpoints(server: Any, routing_secret: str, admin_use
 
 def test_the_admin_login_page_renders_in_a_browser(server: Any, tmp_path: Any) -> None:
     """Headless chromium loads the login page with nothing blocked by its policy; the same
-    stylesheet on a page under the API default policy is blocked (so the check can fail)."""
+    stylesheet on a page under a strict CSP (``/styled`` in PATH_SECURITY_HEADERS) is
+    blocked, so the check can fail."""
     blocked = chromium_console(f"http://127.0.0.1:{server.port}/styled", tmp_path / "a")
     assert "Content Security Policy" in blocked
     login = chromium_console(f"http://127.0.0.1:{server.port}/django-admin/login/", tmp_path / "b")

@@ -151,6 +151,21 @@ def test_each_kind_has_its_own_csp(apply: Apply) -> None:
     assert "content-security-policy" not in as_dict(apply(policy, PAGE, False, status=304))
 
 
+def test_a_changed_api_csp_also_covers_html_unless_html_has_its_own(apply: Apply) -> None:
+    # A 0.1 configuration set content_security_policy for its pages: they keep it.
+    mine = SecurityHeaders(content_security_policy="default-src 'self'")
+    assert as_dict(apply(mine, PAGE, False))["content-security-policy"] == "default-src 'self'"
+    assert as_dict(apply(mine, JSON, False))["content-security-policy"] == "default-src 'self'"
+    split = SecurityHeaders(
+        content_security_policy="default-src 'self'", html_content_security_policy=None
+    )
+    assert "content-security-policy" not in as_dict(apply(split, PAGE, False))
+    off = SecurityHeaders(content_security_policy=None)
+    assert "content-security-policy" not in as_dict(apply(off, PAGE, False))
+    assert "content-security-policy" not in as_dict(apply(off, JSON, False))
+    assert "content-security-policy" not in as_dict(apply(SecurityHeaders(), PAGE, False))
+
+
 def test_headers_for_each_kind_are_public() -> None:
     policy = SecurityHeaders()
     assert as_dict(policy.headers) == API

@@ -61,9 +61,11 @@ class _Middleware:
     def _finish(
         self, request: HttpRequest, response: HttpResponseBase, authenticated: bool
     ) -> HttpResponseBase:
-        policy = self.configuration.headers.for_path(request.path_info)
+        path = request.path_info
+        policy = self.configuration.headers.for_path(path)
         if policy is not None:
-            harden(response, policy, authenticated=authenticated)
+            html = bool(policy.html_paths) and policy.is_html_path(path)
+            harden(response, policy, authenticated=authenticated, html=html)
         return response
 
 

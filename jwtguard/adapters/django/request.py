@@ -121,11 +121,14 @@ def metadata_response(pipeline: Pipeline) -> HttpResponse | None:
     return HttpResponse(document.body, status=200, headers=document.joined_headers())
 
 
-def harden(response: HttpResponseBase, policy: SecurityHeaders, *, authenticated: bool) -> None:
-    """Add ``policy``'s headers to ``response`` (the app's own headers win, Vary merged)."""
+def harden(
+    response: HttpResponseBase, policy: SecurityHeaders, *, authenticated: bool, html: bool = False
+) -> None:
+    """Add ``policy``'s headers to ``response`` (the app's own headers win, Vary merged;
+    ``html``: the path is one of the policy's ``html_paths``)."""
     headers = response.headers
     existing = list(headers.items())
-    merged = policy.wsgi_headers(existing, authenticated=authenticated)
+    merged = policy.wsgi_merge(existing, authenticated, html, response.status_code)
     count = len(existing)
     if merged[:count] != existing:  # the app's Vary merged, or an overridden header
         for name, value in merged:

@@ -60,6 +60,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, te
 # The admin's pages load their own scripts and styles: a same-origin policy there
 # (the API default, default-src 'none', would block them).
 PAGES = SecurityHeaders(content_security_policy="default-src 'self'; frame-ancestors 'none'")
+STRICT = SecurityHeaders(html_content_security_policy="default-src 'none'")  # browser control
 
 JWTGUARD = {
     "SECRET_KEY": os.environ.get("ROUTING_SECRET", "routing-secret-for-in-process-tests!"),
@@ -72,7 +73,7 @@ JWTGUARD = {
         "/admin/*": Requirement.build(scopes="admin"),
         "/billing": {"scopes": "billing"},
     },
-    "PATH_SECURITY_HEADERS": {"/django-admin/*": PAGES},
+    "PATH_SECURITY_HEADERS": {"/django-admin/*": PAGES, "/styled": STRICT},
 }
 
 REST_FRAMEWORK = {

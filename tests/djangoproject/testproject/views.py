@@ -30,7 +30,8 @@ def page(request: HttpRequest) -> HttpResponse:
 
 
 def styled(request: HttpRequest) -> HttpResponse:
-    """An exempt page loading a stylesheet: the API default policy blocks it."""
+    """An exempt page loading a stylesheet, under a strict CSP (the settings' STRICT): the
+    browser test's control, blocked."""
     return HttpResponse(
         "<!doctype html><html><head><link rel='stylesheet' href='/static/admin/css/base.css'>"
         "</head><body><p>styled</p></body></html>"
