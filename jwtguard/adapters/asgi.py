@@ -73,6 +73,7 @@ _CORS_FIX = (
     "JWTGuardMiddleware with app.add_middleware (the last added is the outermost)"
 )
 _AWAIT = Pending.AWAIT
+_TWO: Any = object()
 
 
 def route_path(scope: Scope) -> str:
@@ -186,6 +187,7 @@ class JWTGuardMiddleware:
         self._authorization_only = self.pipeline.locations.authorization_only
         self._route = self.pipeline.route
         self._on_headers = self.pipeline.decide_on_headers
+        self._on_authorization = self.pipeline.decide_on_authorization
         self._adecide = self.pipeline.adecide
         self._principals: dict[int, tuple[Claims, JWTUser, JWTAuthCredentials]] = {}
 
@@ -196,7 +198,17 @@ class JWTGuardMiddleware:
             return
         method = scope.get("method") or WEBSOCKET
         if self._header_only and method != "OPTIONS":
-            result = self._on_headers(method, scope["path"], scope["headers"])
+            found = None
+            for name, value in scope["headers"]:
+                if name == b"authorization":
+                    if found is not None:  # two: decide_on_headers refuses them
+                        found = _TWO
+                        break
+                    found = value
+            if found is _TWO:
+                result = self._on_headers(method, scope["path"], scope["headers"])
+            else:
+                result = self._on_authorization(method, scope["path"], found)
         elif self._authorization_only and method != "OPTIONS":
             # Only the route path and Authorization count: decided on them, without a
             # request view (the same decision: Pipeline.route, then decide_on_headers).
@@ -237,18 +249,14 @@ class JWTGuardMiddleware:
                 found = self._principal(result)  # type: ignore[arg-type]
             scope["user"] = found[1]
             scope["auth"] = found[2]
-        if self._merge is None or kind == "websocket":
+        merge = self._merge
+        if merge is None or kind == "websocket":
             await self.app(scope, receive, send)
             return
-        await self.app(scope, receive, self._hook(send, result is not None, scope))
-
-    def _hook(self, send: Send, authenticated: bool, scope: Scope) -> Send:
-        """``send``, adding the security headers to ``http.response.start``. A plain function
-        returning ``send``'s awaitable: no coroutine of its own per message."""
-        merge = self._merge
-        assert merge is not None
+        authenticated = result is not None
         html = self._html_path is not None and self._html_path(route_path(scope))
 
+        # A plain function returning send's awaitable: no coroutine of its own per message.
         def send_with_headers(message: Message) -> Awaitable[None]:
             if message["type"] == "http.response.start":
                 message["headers"] = merge(
@@ -256,7 +264,7 @@ class JWTGuardMiddleware:
                 )
             return send(message)
 
-        return send_with_headers
+        await self.app(scope, receive, send_with_headers)
 
     def _principal(self, claims: Claims) -> tuple[Claims, JWTUser, JWTAuthCredentials]:
         if len(self._principals) >= 1024:

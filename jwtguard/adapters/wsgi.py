@@ -57,6 +57,8 @@ _CORS_FIX = (
     "refusals pass through the app's CORS, or wrap JWTGuardWSGIMiddleware in a WSGI CORS layer"
 )
 
+_AWAIT = Pending.AWAIT
+
 CLAIMS_KEY = "jwtguard.claims"
 """The environ key holding the verified :class:`jwtguard.Claims` (or ``None``)."""
 
@@ -141,12 +143,16 @@ def decide(
     """``pipeline``'s decision for a WSGI request (``requirement``: a view's own): from the
     ``Authorization`` value alone when that is all it reads, else on the request view."""
     method = environ.get("REQUEST_METHOD", "GET")
-    if pipeline.headers_decide(method, requirement):
-        path = environ.get("PATH_INFO", "")
+    # pipeline.headers_decide(method, requirement), without the call: the hot path
+    if (
+        pipeline.locations.authorization_only
+        if requirement is not None
+        else pipeline.header_only and method != "OPTIONS"
+    ):
         found = pipeline.decide_on_authorization(
-            method, path, environ.get("HTTP_AUTHORIZATION"), requirement
+            method, environ.get("PATH_INFO", ""), environ.get("HTTP_AUTHORIZATION"), requirement
         )
-        if found is not Pending.AWAIT:
+        if found is not _AWAIT:
             return found
     return pipeline.decide(request_from_environ(environ), requirement)
 

@@ -233,7 +233,7 @@ class Pipeline:
         self._set_resource_server(resource_server, rules)
         locations = self.locations
         self._other_locations = bool(locations.cookie or locations.header or locations.query_param)
-        self._parsed: dict[bytes, str] = {}
+        self._parsed: dict[bytes | str, str] = {}
         self._may_wait = guard.may_wait
         self._authorization_only = self.locations.authorization_only
         self.header_only = bool(
@@ -470,21 +470,39 @@ class Pipeline:
         unless ``wait`` (sync code): then it verifies, waiting if it must.
         """
         found = None
+        for name, value in raw_headers:
+            if name == b"authorization":
+                if found is not None:
+                    return self._refuse(
+                        InvalidRequestError(_TWO_TOKENS), method, path, None, count=True
+                    )
+                found = value
+        return self.decide_on_authorization(method, path, found, requirement, wait=wait)
+
+    def decide_on_authorization(
+        self,
+        method: str,
+        path: str,
+        authorization: bytes | str | None,
+        requirement: Requirement | None = None,
+        *,
+        wait: bool = False,
+    ) -> Decision | Literal[Pending.AWAIT]:
+        """:meth:`decide_on_headers` given the request's one ``Authorization`` value: the
+        bytes of an ASGI header, or the ``str`` WSGI has (the server joins repeated lines
+        with ``", "``, which is refused as two tokens). The same conditions apply."""
+        found = authorization
         try:
-            for name, value in raw_headers:
-                if name == b"authorization":
-                    if found is not None:
-                        raise InvalidRequestError(_TWO_TOKENS)
-                    found = value
             if found is None:
                 token = None
             else:
                 # Parsing is a pure function of the header: recent results of tokens that
-                # verified are remembered below. The remembered str keeps its hash, which
-                # also makes the Guard's cache look-up cheaper.
+                # verified are remembered below (bytes and str keys never collide). The
+                # remembered str keeps its hash, which makes the Guard's look-up cheaper.
                 token = self._parsed.get(found)
                 if token is None:
-                    token = parse_authorization(found.decode("latin-1"))
+                    text = found if isinstance(found, str) else found.decode("latin-1")
+                    token = parse_authorization(text)
                 else:
                     found = None  # already remembered
             if token is None:
@@ -511,22 +529,6 @@ class Pipeline:
         if requirement.checks_claims:
             return self._authorize(claims, requirement, method, path)
         return claims
-
-    def decide_on_authorization(
-        self,
-        method: str,
-        path: str,
-        authorization: str | None,
-        requirement: Requirement | None = None,
-        *,
-        wait: bool = False,
-    ) -> Decision | Literal[Pending.AWAIT]:
-        """:meth:`decide_on_headers` given the one ``Authorization`` value, as WSGI has it
-        (the server joins repeated lines with ``", "``, which is refused as two tokens)."""
-        pairs = (
-            () if authorization is None else ((b"authorization", authorization.encode("latin-1")),)
-        )
-        return self.decide_on_headers(method, path, pairs, requirement, wait=wait)
 
     def _route(
         self, request: RequestView, requirement: Requirement | None
