@@ -18,8 +18,8 @@ route path (``root_path`` removed: inside a mounted sub-app, paths are the sub-a
 and verification is awaited: a key fetch for a new ``kid`` never blocks the event loop.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: FastAPI before 0.123 reads the annotations of
+# a dependency's ``__call__`` as written, and strings would make them query parameters.
 import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Literal
@@ -109,7 +109,7 @@ class JWTBearer(SecurityBase):
         roles: str | Iterable[str] = (),
         predicate: Predicate | None = None,
         optional: bool = False,
-    ) -> JWTBearer:
+    ) -> "JWTBearer":
         """A dependency for one route: these scopes, roles, predicate, or anonymous access."""
         route = object.__new__(JWTBearer)
         route.pipeline = self.pipeline
