@@ -33,7 +33,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
-	$(BIN)/mypy --strict jwtguard tests/typing noxfile.py
+	$(BIN)/mypy --strict jwtguard tests/typing noxfile.py docs/_ext
 
 # pytest also builds the sdist and wheel and installs the wheel with each extra in clean
 # virtualenvs (tests/release), and builds the documentation site strictly.

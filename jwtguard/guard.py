@@ -73,8 +73,13 @@ class Guard:
             is ``unknown_issuer``. ``issuer`` is then not given.
         algorithms: the mandatory allow-list, e.g. ``["RS256"]``. A key only
             ever verifies the algorithms both it and this list allow.
-        audience, issuer, leeway, require, typ, max_age, max_token_bytes: see
-            :class:`Policy`.
+        audience: see :class:`Policy`.
+        issuer: see :class:`Policy`.
+        leeway: see :class:`Policy`.
+        require: see :class:`Policy`.
+        typ: see :class:`Policy`.
+        max_age: see :class:`Policy`.
+        max_token_bytes: see :class:`Policy`.
         cache_size: verified tokens kept (0 disables the cache).
         cache_ttl: optional upper bound, in seconds, on how long one entry is
             served; ``exp`` always bounds it.
