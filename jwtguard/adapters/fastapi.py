@@ -95,7 +95,7 @@ class JWTBearer(SecurityBase):
         *,
         scheme_name: str = "JWTBearer",
         description: str | None = None,
-        **options: Unpack[PipelineOptions],
+        **options: "Unpack[PipelineOptions]",
     ) -> None:
         self.pipeline = Pipeline(guard, **options)
         self.model = HTTPBearerModel(bearerFormat="JWT", description=description)
