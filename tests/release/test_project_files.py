@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,18 @@ def test_nothing_refers_to_a_folder_outside_the_repository() -> None:
         if path != here and outside.search(path.read_text("utf-8", errors="replace"))
     ]
     assert referring == []
+
+
+def test_the_noxfile_loads_and_offers_every_session() -> None:
+    listed = subprocess.run(
+        [sys.executable, "-m", "nox", "--list", "--noxfile", str(ROOT / "noxfile.py")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    classifiers = PYPROJECT["project"]["classifiers"]
+    pythons = [c.rsplit(" ", 1)[1] for c in classifiers if re.search(r"Python :: \d+\.\d+$", c)]
+    expected = {f"tests-{python}" for python in pythons} | {"minimum", "ci"}
+    assert expected <= set(re.findall(r"^[*-] ([\w.-]+)", listed, re.M))
