@@ -22,7 +22,13 @@ else:  # pragma: no cover - Python 3.10
 
 ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
-UV_ENV = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", "UV_NO_PROGRESS": "1"}
+# Every uv call names its interpreter; one inherited from an outer environment (nox sets
+# UV_PYTHON and VIRTUAL_ENV) would make build's isolated environment install into that one.
+UV_ENV = {
+    **{k: v for k, v in os.environ.items() if k not in {"UV_PYTHON", "VIRTUAL_ENV"}},
+    "UV_PYTHON_DOWNLOADS": "never",
+    "UV_NO_PROGRESS": "1",
+}
 
 
 @dataclass(frozen=True)
