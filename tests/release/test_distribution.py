@@ -144,8 +144,8 @@ def test_the_installed_wheel_imports_types_and_runs(
 ) -> None:
     venv = new_venv()
     venv.install(str(built.wheel))
-    location = _ok(venv, "python", "-c", "import jwtguard; print(jwtguard.__file__)").strip()
-    assert "site-packages" in location and not location.startswith(str(ROOT))
+    location = Path(_ok(venv, "python", "-c", "import jwtguard; print(jwtguard.__file__)").strip())
+    assert location.is_relative_to(venv.root) and "site-packages" in location.parts
     typed = "import importlib.resources as r; print(r.files('jwtguard').joinpath('py.typed'))"
     assert Path(_ok(venv, "python", "-c", typed).strip()).is_file()
     version = _ok(venv, "python", "-c", "import jwtguard; print(jwtguard.__version__)")
