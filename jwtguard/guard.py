@@ -73,9 +73,14 @@ class Guard:
             is ``unknown_issuer``. ``issuer`` is then not given.
         algorithms: the mandatory allow-list, e.g. ``["RS256"]``. A key only
             ever verifies the algorithms both it and this list allow.
-        audience, issuer, leeway, require, typ, max_age, max_token_bytes: see
-            :class:`Policy`. For a resource server, ``audience`` is its canonical URI
-            (RFC 8707, RFC 9068 section 4), compared as an exact string.
+        audience: see :class:`Policy`. For a resource server, ``audience`` is its canonical
+            URI (RFC 8707, RFC 9068 section 4), compared as an exact string.
+        issuer: see :class:`Policy`.
+        leeway: see :class:`Policy`.
+        require: see :class:`Policy`.
+        typ: see :class:`Policy`.
+        max_age: see :class:`Policy`.
+        max_token_bytes: see :class:`Policy`.
         profile: ``"rfc9068"``: the JWT access-token profile in one setting (``typ``
             ``at+jwt``; ``iss``, ``exp``, ``aud``, ``sub``, ``client_id``, ``iat``, ``jti``
             required; ``client_id`` and ``scope`` strings). Needs ``audience`` (or tenants').

@@ -25,8 +25,8 @@ sub-app, paths are the sub-app's), and verification is awaited: a key fetch for 
 ``kid`` never blocks the event loop.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: FastAPI before 0.123 reads the annotations of
+# a dependency's ``__call__`` as written, and strings would make them query parameters.
 import json
 from collections.abc import Iterable
 from dataclasses import replace
@@ -116,7 +116,7 @@ class JWTBearer(SecurityBase):
         description: str | None = None,
         oauth2: OAuth2Flows | None = None,
         auto_error: bool = True,
-        **options: Unpack[PipelineOptions],
+        **options: "Unpack[PipelineOptions]",
     ) -> None:
         if not auto_error:
             options["optional"] = True
@@ -138,7 +138,7 @@ class JWTBearer(SecurityBase):
         predicate: Predicate | None = None,
         optional: bool = False,
         binding: Binding | None = None,
-    ) -> JWTBearer:
+    ) -> "JWTBearer":
         """A dependency for one route: these scopes, roles, predicate, or anonymous access;
         ``binding``: the sender constraint it demands (see :data:`jwtguard.oauth.Binding`)."""
         route = object.__new__(JWTBearer)

@@ -39,7 +39,8 @@ class AuthCookie:
             while ``host_prefix`` is on (read it back under :attr:`cookie_name`).
         host_prefix: add ``__Host-``: the browser then refuses the cookie unless it is
             ``Secure``, has ``Path=/`` and no ``Domain`` (no subdomain can plant it).
-        path, domain: scope of the cookie; only with ``host_prefix=False``.
+        path: scope of the cookie; only with ``host_prefix=False``.
+        domain: scope of the cookie; only with ``host_prefix=False``.
         secure: sent over HTTPS only. Turn off only for a plain-HTTP local demo.
         http_only: no script can read the cookie (an XSS cannot steal the token).
         same_site: ``Strict`` (default), ``Lax`` or ``None`` (needs ``secure``).

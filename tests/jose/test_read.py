@@ -23,6 +23,7 @@ from jwtguard.errors import (
 )
 from jwtguard.jose._b64 import b64url_decode, b64url_encode
 from jwtguard.jose._read import Header, JWSReader, Signed, check_signature, read_payload
+from jwtguard.jose._json import MAX_DEPTH
 from jwtguard.testing import FrozenClock, TokenFactory, encode_unchecked
 
 PAYLOAD = {"sub": "1", "exp": 1_700_000_900}
@@ -452,3 +453,30 @@ def test_a_signed_but_non_canonical_payload_is_malformed(factory: TokenFactory) 
 def test_read_payload_needs_a_json_object() -> None:
     signed = reader().split(compact({"alg": "HS256"}, b"[1, 2]"))
     assert refused(lambda: read_payload(signed))[0] is MalformedTokenError
+
+
+def nested(depth: int) -> dict[str, Any]:
+    """A claim set whose deepest value sits ``depth`` levels down (the claim set is level 1)."""
+    value: Any = "leaf [{ brackets in a string do not nest"
+    for level in range(depth - 1):
+        value = {"a": value} if level % 2 else [value]
+    return {**PAYLOAD, "deep": value}
+
+
+def test_nesting_is_limited_the_same_on_every_python(guard: Guard, factory: TokenFactory) -> None:
+    # Python's own recursion limit differs between versions; MAX_DEPTH does not
+    assert guard.verify(signed(factory, {"alg": "HS256"}, nested(MAX_DEPTH)))["sub"] == "1"
+    assert code_of(guard, signed(factory, {"alg": "HS256"}, nested(MAX_DEPTH + 1))) == "malformed"
+    deep_header = b'{"alg":"HS256","x":' + b"[" * MAX_DEPTH + b"]" * MAX_DEPTH + b"}"
+    assert code_of(guard, signed(factory, deep_header)) == "malformed"
+    wide = {**PAYLOAD, "wide": [[i] for i in range(3 * MAX_DEPTH)]}  # many brackets, shallow
+    assert guard.verify(signed(factory, {"alg": "HS256"}, wide))["sub"] == "1"
+
+
+def test_unterminated_strings_after_deep_brackets_are_malformed(
+    guard: Guard, factory: TokenFactory
+) -> None:
+    # the depth scan reads these (genuinely signed) payloads before the decoder does
+    for body in (b'"' * 5000, b'"' + b'\\"' * 2500, b'"' + b"\\" * 5001):
+        payload = b"[" * (MAX_DEPTH + 1) + body
+        assert code_of(guard, signed(factory, {"alg": "HS256"}, payload)) == "malformed"

@@ -114,11 +114,10 @@ class ServerProcess:
         return [self.binary, *common, "--daemonize", "no", "--loglevel", "warning", *self.options]
 
     def start(self) -> None:
-        log = (self.directory / "server.log").open("ab")
-        self.process = subprocess.Popen(
-            self.command(), stdout=log, stderr=subprocess.STDOUT, cwd=self.directory
-        )
-        log.close()
+        with (self.directory / "server.log").open("ab") as log:  # closed even if Popen fails
+            self.process = subprocess.Popen(
+                self.command(), stdout=log, stderr=subprocess.STDOUT, cwd=self.directory
+            )
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -50,7 +50,8 @@ def test_revoke_token_verifies_then_revokes(watcher: Guard, capsys: Any) -> None
 def test_revoke_jti(watcher: Guard) -> None:
     token = _issue(watcher)
     claims = watcher.verify(token)
-    assert main(["revoke", "--jti", str(claims.jti), "--exp", str(claims["exp"])]) == 0
+    # --jti=VALUE: a random jti may start with "-", which argparse would take for an option
+    assert main(["revoke", f"--jti={claims.jti}", "--exp", str(claims["exp"])]) == 0
     with pytest.raises(RevokedTokenError):
         watcher.verify(token)
 
