@@ -59,6 +59,12 @@ class Claims(Mapping[str, Any]):
     def __getitem__(self, name: str) -> Any:
         return self._data[name]
 
+    @property
+    def mapping(self) -> Mapping[str, Any]:
+        """The claims as the read-only mapping that holds them (no copy): the quickest
+        way to read several on a hot path (``claims.mapping.get("jti")``)."""
+        return self._data
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._data)
 

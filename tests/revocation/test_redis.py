@@ -119,9 +119,18 @@ def test_keys_expire_with_the_token(redis_server: RedisServer, redis_store_facto
         assert 0 < ttl <= 600_000
         assert _eventually(lambda: not client.exists("{jwtguard}:j:short"))
         assert not store.is_jti_revoked("short")
-        store.revoke("next", time.time() + 60)  # a write prunes the index
-        members = {m.decode() for m in client.zrange("{jwtguard}:index", 0, -1)}
-        assert members == {"f:long", "j:next"}
+        store.revoke("next", time.time() + 60)  # a write prunes the index's past minutes
+        minutes = [int(m) for m in client.zrange("{jwtguard}:buckets", 0, -1)]
+        assert minutes and min(minutes) > (time.time() - 1) * 1000
+        listed = set()
+        for minute in minutes:
+            for kind in "jf":
+                key = f"{{jwtguard}}:b:{kind}:{minute}"
+                blob = client.get(key)
+                if blob is not None:
+                    listed |= {f"{kind}:{name}" for name in blob.decode().split("\n")[:-1]}
+                    assert client.pexpiretime(key) == minute  # gone with its minute
+        assert {"f:long", "j:next"} <= listed
     finally:
         client.close()
 
@@ -138,7 +147,11 @@ def test_every_key_is_in_one_cluster_slot(
         keys = client.keys("*")
     finally:
         client.close()
-    assert len(keys) == 4
+    # three revocations, their index minutes, the epoch marker and the change counter
+    names = {k.decode().removeprefix("{tenant-a}:") for k in keys}
+    assert {"j:a{b}c", "f:fam", "s:who", "buckets", "epoch", "seq"} <= names
+    assert {n.rpartition(":")[0] for n in names if n.startswith("b:")} == {"b:j", "b:f", "b:s"}
+    assert len(names) == 9
     assert {key_slot(k) for k in keys} == {key_slot(b"{tenant-a}:events")}
 
 
