@@ -301,3 +301,12 @@ def test_a_raising_revocation_checker_fails_closed_as_unavailable(factory: Token
             guard.verify(token)
         assert info.value.code == "revocation_unavailable"
         assert info.value.status_code == 503
+
+
+def test_generated_jtis_never_start_with_a_dash(monkeypatch: pytest.MonkeyPatch) -> None:
+    """1 in 64 base64url strings starts with '-', which a command line reads as an option."""
+    from jwtguard import issuer
+
+    drawn = iter(["-starts-with-dash-xxxx", "Fine-jti-0123456789ab"])
+    monkeypatch.setattr(issuer.secrets, "token_urlsafe", lambda n: next(drawn))
+    assert issuer.new_jti() == "Fine-jti-0123456789ab"
