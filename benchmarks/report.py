@@ -317,6 +317,17 @@ def _section_revocation(data: dict[str, Any]) -> list[str]:
         ]
     elif "redis" in data:
         out += ["", f"Redis: {data['redis']}."]
+    if "sync" in data:
+        y = data["sync"]
+        out += [
+            "",
+            f"A new process's first sync of **{y['entries']:,} live revocations**: "
+            f"**{y['first_sync_s']} s** (a resync after a reconnect: {y['resync_s']} s); "
+            f"local memory per entry: **{y['heap_bytes_per_entry']} bytes** of Python heap "
+            f"(tracemalloc), {y['rss_bytes_per_entry']} bytes of resident memory growth. "
+            f"Target: {y['target']}. (Filling Redis with them through `revoke_many` took "
+            f"{y['fill_s']} s.)",
+        ]
     return out
 
 

@@ -5,11 +5,11 @@ stores (where it is the local copy Redis pushes to and resyncs in bulk).
 
 Compact by design, so a million live revocations fit in about 100 bytes each:
 
-- Entries are keyed by 60 bits of the process's own ``hash()`` of the name (one
-  small int, and the name's string is not kept alive), so a look-up is one ``hash``
-  (cached on the string) and one dict probe. Two different names sharing those
-  bits would make the second count as revoked too: the harmless direction, with
-  odds of about one in 10^12 per check at a million entries.
+- Entries are keyed by the process's own ``hash()`` of the name (one small int,
+  and the name's string is not kept alive), so a look-up is one ``hash`` (cached on
+  the string) and one dict probe. Two different names sharing a 64-bit hash would
+  make the second count as revoked too: the harmless direction, with odds of about
+  one in 10^13 per check at a million entries.
 - Expiry times are rounded up to ``resolution`` seconds and shared by every entry
   of that bucket: an entry is never dropped early, at most ``resolution`` late.
 - Each bucket keeps its names, UTF-8 and newline-separated, in one byte string:
@@ -28,6 +28,8 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Final
 
+from jwtguard.claims import Claims
+
 __all__ = ["FAMILY_CLAIM", "KINDS", "Denylist", "unescape"]
 
 FAMILY_CLAIM: Final = "fam"
@@ -37,11 +39,7 @@ KINDS: Final = ("j", "f", "s")
 """Entry kinds: ``j`` a token's ``jti``, ``f`` a refresh family, ``s`` a subject."""
 
 _NEWLINE: Final = 10
-_MASK: Final = (1 << 60) - 1  # keeps each key a two-digit int (32 bytes, not 40)
-
-
-def _key(name: str) -> int:
-    return hash(name) & _MASK
+_key = hash  # the keys: this process's hash() of each name
 
 
 def unescape(line: str) -> str:
@@ -115,22 +113,19 @@ class Denylist:
 
         Takes :class:`jwtguard.Claims` (read through ``claims.mapping``) or any mapping.
         """
-        try:
-            data: Mapping[str, Any] = claims.mapping
-        except AttributeError:
-            data = claims
+        data: Mapping[str, Any] = claims.mapping if type(claims) is Claims else claims
         jtis, fams, subs = self._jti, self._fam, self._sub
         if jtis:
             jti = data.get("jti")
-            if type(jti) is str and hash(jti) & _MASK in jtis:
+            if type(jti) is str and hash(jti) in jtis:
                 return True
         if fams:
             fam = data.get(FAMILY_CLAIM)
-            if type(fam) is str and hash(fam) & _MASK in fams:
+            if type(fam) is str and hash(fam) in fams:
                 return True
         if subs:
             sub = data.get("sub")
-            cutoff = subs.get(hash(sub) & _MASK) if type(sub) is str else None
+            cutoff = subs.get(hash(sub)) if type(sub) is str else None
             if cutoff is not None:
                 iat = data.get("iat")
                 # No usable iat: the token cannot show it is newer than the cut-off.
@@ -226,8 +221,7 @@ class Denylist:
             bucket = self._bucket(expires_at)
             end = bucket.end
             get = table.get
-            keys = [h & _MASK for h in map(hash, names)]
-            fresh = {h: end for h in keys if get(h, -math.inf) < end}
+            fresh = {h: end for h in map(hash, names) if get(h, -math.inf) < end}
             table.update(fresh)
             if "\0" in text:
                 for name in names:

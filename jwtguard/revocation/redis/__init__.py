@@ -17,7 +17,13 @@ two clients.
 
 from jwtguard.revocation.redis._async import AsyncRedisRevocationStore
 from jwtguard.revocation.redis._client import client_options
-from jwtguard.revocation.redis._config import RedisConfig
+from jwtguard.revocation.redis._config import ENV_NAMES, RedisConfig
 from jwtguard.revocation.redis._sync import RedisRevocationStore
 
-__all__ = ["AsyncRedisRevocationStore", "RedisConfig", "RedisRevocationStore", "client_options"]
+__all__ = [
+    "ENV_NAMES",
+    "AsyncRedisRevocationStore",
+    "RedisConfig",
+    "RedisRevocationStore",
+    "client_options",
+]
