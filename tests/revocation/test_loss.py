@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from jwtguard import Guard, RevokedTokenError
+from jwtguard import Guard
 from jwtguard.claims import Claims
 from jwtguard.revocation.redis import RedisConfig, RedisRevocationStore
 
@@ -31,14 +31,6 @@ def volatile_redis(flavour: str, tmp_path: Path) -> Any:
         yield server
     finally:
         server.kill()
-
-
-def _refused(guard: Guard, token: str) -> bool:
-    try:
-        guard.verify(token)
-    except RevokedTokenError:
-        return True
-    return False
 
 
 def test_a_restart_without_persistence_is_detected_and_repaired(
