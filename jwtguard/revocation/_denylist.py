@@ -25,15 +25,13 @@ import heapq
 import json
 import math
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from typing import Any, Final
 
-from jwtguard.claims import Claims
+from jwtguard.claims import FAMILY_CLAIM, identity_hashes
 
 __all__ = ["FAMILY_CLAIM", "KINDS", "Denylist", "unescape"]
 
-FAMILY_CLAIM: Final = "fam"
-"""The claim naming a refresh-token family (also carried by the access tokens it issues)."""
 
 KINDS: Final = ("j", "f", "s")
 """Entry kinds: ``j`` a token's ``jti``, ``f`` a refresh family, ``s`` a subject."""
@@ -111,23 +109,21 @@ class Denylist:
     def is_revoked(self, claims: Any) -> bool:
         """True when the token's ``jti``, family or subject (by ``iat``) is listed.
 
-        Takes :class:`jwtguard.Claims` (read through ``claims.mapping``) or any mapping.
+        Takes :class:`jwtguard.Claims` (keyed through ``claims.identity``, hashed once
+        per verified token) or any mapping of claims.
         """
-        data: Mapping[str, Any] = claims.mapping if type(claims) is Claims else claims
-        jtis, fams, subs = self._jti, self._fam, self._sub
-        if jtis:
-            jti = data.get("jti")
-            if type(jti) is str and hash(jti) in jtis:
-                return True
-        if fams:
-            fam = data.get(FAMILY_CLAIM)
-            if type(fam) is str and hash(fam) in fams:
-                return True
-        if subs:
-            sub = data.get("sub")
-            cutoff = subs.get(hash(sub)) if type(sub) is str else None
+        try:
+            jti, fam, sub = claims.identity
+        except AttributeError:  # a plain mapping
+            jti, fam, sub = identity_hashes(claims)
+        if jti is not None and jti in self._jti:
+            return True
+        if fam is not None and fam in self._fam:
+            return True
+        if sub is not None:
+            cutoff = self._sub.get(sub)
             if cutoff is not None:
-                iat = data.get("iat")
+                iat = claims.get("iat")
                 # No usable iat: the token cannot show it is newer than the cut-off.
                 if not isinstance(iat, (int, float)) or isinstance(iat, bool):
                     return True
