@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.metadata
 import os
 import random
 import signal
@@ -90,6 +91,12 @@ def _free_port() -> int:
         return port
 
 
+def _gunicorn_options() -> list[str]:
+    """gunicorn 27+ opens a control socket shared by every gunicorn of the user: not ours."""
+    major = int(importlib.metadata.version("gunicorn").split(".")[0])
+    return ["--no-control-socket"] if major >= 27 else []
+
+
 def _command(server: str, port: int) -> list[str]:
     if server == "uvicorn":
         return [
@@ -102,11 +109,12 @@ def _command(server: str, port: int) -> list[str]:
             sys.executable, "-m", "gunicorn", "benchmarks._revocation_app:asgi_app",
             "--bind", f"127.0.0.1:{port}", "--workers", "2",
             "--worker-class", "uvicorn.workers.UvicornWorker", "--log-level", "warning",
+            *_gunicorn_options(),
         ]  # fmt: skip
     return [
         sys.executable, "-m", "gunicorn", "benchmarks._revocation_app:wsgi_app",
         "--bind", f"127.0.0.1:{port}", "--workers", "2", "--worker-class", "gthread",
-        "--threads", "8", "--preload", "--log-level", "warning",
+        "--threads", "8", "--preload", "--log-level", "warning", *_gunicorn_options(),
     ]  # fmt: skip
 
 
