@@ -340,7 +340,11 @@ def _section_revocation_load(data: dict[str, Any]) -> list[str]:
         "",
         f"Real servers, 2 workers each, over a real redis-server in push mode; "
         f"{plan['connections']} keep-alive connections for {plan['seconds']:g} s per load run, "
-        "nine requests in ten with a valid token, one with a revoked one.",
+        "nine requests in ten with a valid token, one with a revoked one. The last column "
+        "times one revocation made halfway through, from the `revoke` call to the first "
+        "refusal seen on each worker; it includes that request's own response time (under "
+        "`uvicorn --workers`, the 40 ms delayed ACK of docs/deployment.md). Propagation "
+        "itself is in section 5.",
         "",
         "| load run | requests | req/s | p50 ms | p99 ms | statuses | revoked accepted "
         "| worker RSS MiB (first → last) | revocation to refusal on every worker (ms) |",

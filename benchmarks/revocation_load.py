@@ -326,13 +326,12 @@ async def _load(
 # -- propagation ----------------------------------------------------------------------------
 
 
-async def _propagation(port: int, token: str, revoke: Any, after: float) -> dict[str, Any]:
+async def _propagation(
+    port: int, token: str, revoke: Any, after: float, workers: int = 2
+) -> dict[str, Any]:
     """Revoke ``token`` ``after`` seconds into the load; time its first refusal per worker."""
     await asyncio.sleep(after)
-    probes = []
-    for _ in range(8):
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        probes.append((reader, writer))
+    probes: list[tuple[Any, Any]] = []
 
     async def ask(reader: Any, writer: Any) -> tuple[int, str]:
         writer.write(
@@ -350,7 +349,13 @@ async def _propagation(port: int, token: str, revoke: Any, after: float) -> dict
         await reader.readexactly(length)
         return int(head.split(b" ", 2)[1]), worker
 
-    owners = [(await ask(r, w))[1] for r, w in probes]
+    owners: list[str] = []
+    # keep-alive connections stick to one worker each: open them until both workers have
+    # some (bounded), so the refusal is timed on every worker
+    while len(probes) < 32 and (len(probes) < 8 or len(set(owners) - {""}) < workers):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        probes.append((reader, writer))
+        owners.append((await ask(reader, writer))[1])
     sent = time.perf_counter()
     revoke()
     acked = time.perf_counter()

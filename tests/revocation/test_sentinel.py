@@ -52,6 +52,8 @@ def test_the_store_follows_the_promoted_replica_under_load(
         for token in gone:
             claims = issuer.verify(token)
             writer.revoke(str(claims.jti), float(claims["exp"]))
+        # pushed to the reader within a millisecond or so: from then on it refuses them
+        assert eventually(lambda: all(reader.is_revoked(issuer.verify(t)) for t in gone))
         guard = tokens.guard(revocation=reader)
         outcomes: dict[str, Counter[str]] = {"good": Counter(), "gone": Counter()}
         acknowledged: list[Any] = []
