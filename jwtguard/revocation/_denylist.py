@@ -112,16 +112,19 @@ class Denylist:
         Takes :class:`jwtguard.Claims` (keyed through ``claims.identity``, hashed once
         per verified token) or any mapping of claims.
         """
+        jtis, fams, subs = self._jti, self._fam, self._sub
+        if not (jtis or fams or subs):
+            return False
         try:
             jti, fam, sub = claims.identity
         except AttributeError:  # a plain mapping
             jti, fam, sub = identity_hashes(claims)
-        if jti is not None and jti in self._jti:
+        if jti is not None and jti in jtis:
             return True
-        if fam is not None and fam in self._fam:
+        if fam is not None and fam in fams:
             return True
         if sub is not None:
-            cutoff = self._sub.get(sub)
+            cutoff = subs.get(sub)
             if cutoff is not None:
                 iat = claims.get("iat")
                 # No usable iat: the token cannot show it is newer than the cut-off.
