@@ -49,6 +49,7 @@ def tenants(settings: Settings) -> list[Tenant] | None:
         for t in settings.tenants
     ]
 
+
 logger = logging.getLogger("jwtguard.revocation")
 
 
