@@ -148,6 +148,35 @@ def headline(results: dict[str, Any]) -> list[str]:
             f"({mem['bytes_per_entry_without_token']:.0f} for the entry and claims, plus the "
             f"{mem['token_chars']:.0f}-character token string)."
         )
+    lines += _revocation_headline(results)
+    return lines
+
+
+def _revocation_headline(results: dict[str, Any]) -> list[str]:
+    lines = []
+    sync = results.get("revocation", {}).get("sync")
+    if sync:
+        lines.append(
+            f"Revocation across workers: a new process syncs {sync['entries']:,} live "
+            f"revocations from Redis in {sync['first_sync_s']} s, at "
+            f"{sync['heap_bytes_per_entry']:.0f} bytes each (target: a million in under 2 s, "
+            "about 100 bytes each)."
+        )
+    load = results.get("revocation_load", {})
+    runs = load.get("load", {})
+    faults = load.get("faults", {})
+    if runs and faults:
+        accepted = sum(r["revoked_accepted"] for r in [*runs.values(), *faults.values()])
+        requests = sum(r["requests"] for r in [*runs.values(), *faults.values()])
+        closed = max(r["to_fail_closed_s"] or 0 for r in faults.values())
+        back = max(r["recovered_after_s"] for r in faults.values())
+        kept = all(r["kept_in_redis"] == r["revocations"] for r in faults.values())
+        lines.append(
+            f"Under load ({requests:,} requests to real servers, Redis killed with and "
+            f"without persistence and stopped): {accepted} revoked tokens accepted, fail "
+            f"closed within {closed:.2f} s, recovered {back:.2f} s after Redis was back, "
+            + ("every revocation kept." if kept else "revocations lost: see section 6.")
+        )
     return lines
 
 
@@ -359,6 +388,17 @@ def _section_revocation(data: dict[str, Any]) -> list[str]:
         ]
     elif "redis" in data:
         out += ["", f"Redis: {data['redis']}."]
+    if "sync" in data:
+        y = data["sync"]
+        out += [
+            "",
+            f"A new process's first sync of **{y['entries']:,} live revocations**: "
+            f"**{y['first_sync_s']} s** (a resync after a reconnect: {y['resync_s']} s); "
+            f"local memory per entry: **{y['heap_bytes_per_entry']} bytes** of Python heap "
+            f"(tracemalloc), {y['rss_bytes_per_entry']} bytes of resident memory growth. "
+            f"Target: {y['target']}. (Filling Redis with them through `revoke_many` took "
+            f"{y['fill_s']} s.)",
+        ]
     return out
 
 
@@ -391,7 +431,11 @@ def _section_revocation_load(data: dict[str, Any]) -> list[str]:
         "",
         f"Real servers, 2 workers each, over a real redis-server in push mode; "
         f"{plan['connections']} keep-alive connections for {plan['seconds']:g} s per load run, "
-        "nine requests in ten with a valid token, one with a revoked one.",
+        "nine requests in ten with a valid token, one with a revoked one. The last column "
+        "times one revocation made halfway through, from the `revoke` call to the first "
+        "refusal seen on each worker; it includes that request's own response time (under "
+        "`uvicorn --workers`, the 40 ms delayed ACK of docs/deployment.md). Propagation "
+        "itself is in section 5.",
         "",
         "| load run | requests | req/s | p50 ms | p99 ms | statuses | revoked accepted "
         "| worker RSS MiB (first → last) | revocation to refusal on every worker (ms) |",

@@ -4,7 +4,9 @@ Side by side in one run, per cached ``guard.verify`` (the common request):
 no store, the memory store (empty and holding 10 000 entries), the Redis store
 in push mode (local denylist), and the Redis round-trip mode. Ratios are to the
 no-store case. Also: how long a revocation takes to reach another process
-(push mode), measured with wall-clock stamps on one host.
+(push mode), measured with wall-clock stamps on one host; and a new process's
+first sync of a million live revocations (and its resync after a reconnect), with
+the local memory each entry costs.
 
 ``run(quick)`` returns a dict; the Redis parts are marked skipped when no
 ``redis-server`` can be started. Alone: ``python -m benchmarks.revocation [--full]``.
@@ -100,6 +102,83 @@ def _propagation_ms(url: str, samples: int) -> dict[str, float]:
     }
 
 
+_SYNC_CHILD = """
+import gc, json, sys, time, tracemalloc
+import redis
+from jwtguard.revocation.redis import RedisConfig, RedisRevocationStore
+
+def rss():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+traced = sys.argv[2] == "traced"
+gc.collect()
+before = rss()
+if traced:
+    tracemalloc.start()
+config = RedisConfig(url=sys.argv[1], loss_grace=0, sync_timeout=60, timeout=5)
+store = RedisRevocationStore(config)
+started = time.perf_counter()
+assert store.start()
+first = time.perf_counter() - started
+gc.collect()
+out = {"entries": store.health().entries, "first_sync_s": first}
+if traced:
+    out["heap_bytes"] = tracemalloc.get_traced_memory()[0]
+else:
+    out["rss_bytes"] = rss() - before
+    syncs = store.health().syncs
+    redis.Redis.from_url(sys.argv[1]).client_kill_filter(_type="pubsub")  # a reconnect
+    deadline = time.monotonic() + 60
+    while store.health().syncs == syncs and time.monotonic() < deadline:
+        time.sleep(0.01)
+    out["resync_s"] = store.health().last_sync_seconds
+store.close()
+print(json.dumps(out))
+"""
+
+
+def sync_figures(url: str, count: int) -> dict[str, Any]:
+    """A new process's first sync of ``count`` live revocations (and a resync after a
+    reconnect): seconds, and local memory per entry (RSS growth; Python heap)."""
+    import json
+
+    from jwtguard.revocation.redis import RedisConfig, RedisRevocationStore
+
+    writer = RedisRevocationStore(RedisConfig(url=url, loss_grace=0, timeout=5))
+    writer.start(wait=10)
+    now = time.time()
+    started = time.perf_counter()
+    # a day of expiries, as "log out everywhere" and long refresh tokens spread them
+    writer.revoke_many(
+        (f"bulk-{i:08d}-{i * 7919 % 100003}", now + 600 + i % 86400) for i in range(count)
+    )
+    fill = time.perf_counter() - started
+    writer.close()
+    timed, traced = (
+        json.loads(
+            subprocess.run(
+                [sys.executable, "-c", _SYNC_CHILD, url, mode],
+                capture_output=True, text=True, check=True, timeout=300,
+            ).stdout
+        )
+        for mode in ("timed", "traced")
+    )  # fmt: skip
+    entries = timed["entries"]
+    return {
+        "entries": entries,
+        "fill_s": round(fill, 2),
+        "first_sync_s": round(timed["first_sync_s"], 3),
+        "resync_s": round(timed["resync_s"], 3),
+        "rss_bytes_per_entry": round(timed["rss_bytes"] / entries, 1),
+        "heap_bytes_per_entry": round(traced["heap_bytes"] / entries, 1),
+        "target": "1,000,000 entries in under 2 s, about 100 bytes each",
+    }
+
+
 def run(quick: bool = True, *, tiny: bool = False, progress: Any = None) -> dict[str, Any]:
     """Measure side by side (interleaved rounds, see ``benchmarks._timing``); return
     per-case nanoseconds, ratios to "no store", and the propagation delay."""
@@ -136,6 +215,10 @@ def run(quick: bool = True, *, tiny: bool = False, progress: Any = None) -> dict
         finally:
             for store in stores:
                 store.close()
+        if url is not None:
+            if progress:
+                progress("revocation: first sync of many live revocations")
+            results["sync"] = sync_figures(url, 20_000 if tiny else 1_000_000)
     base = measured["no store"]
     results["cached_verify"] = {
         name: {
@@ -165,6 +248,13 @@ def table(results: dict[str, Any]) -> str:
         )
     elif "redis" in results:
         lines.append(f"redis: {results['redis']}")
+    if "sync" in results:
+        y = results["sync"]
+        lines.append(
+            f"first sync of {y['entries']} live revocations: {y['first_sync_s']} s "
+            f"(resync {y['resync_s']} s), {y['heap_bytes_per_entry']} B/entry heap, "
+            f"{y['rss_bytes_per_entry']} B/entry RSS (target: {y['target']})"
+        )
     return "\n".join(lines)
 
 

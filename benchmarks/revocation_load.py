@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.metadata
 import os
 import random
 import signal
@@ -90,6 +91,12 @@ def _free_port() -> int:
         return port
 
 
+def _gunicorn_options() -> list[str]:
+    """gunicorn 27+ opens a control socket shared by every gunicorn of the user: not ours."""
+    major = int(importlib.metadata.version("gunicorn").split(".")[0])
+    return ["--no-control-socket"] if major >= 27 else []
+
+
 def _command(server: str, port: int) -> list[str]:
     if server == "uvicorn":
         return [
@@ -102,11 +109,12 @@ def _command(server: str, port: int) -> list[str]:
             sys.executable, "-m", "gunicorn", "benchmarks._revocation_app:asgi_app",
             "--bind", f"127.0.0.1:{port}", "--workers", "2",
             "--worker-class", "uvicorn.workers.UvicornWorker", "--log-level", "warning",
+            *_gunicorn_options(),
         ]  # fmt: skip
     return [
         sys.executable, "-m", "gunicorn", "benchmarks._revocation_app:wsgi_app",
         "--bind", f"127.0.0.1:{port}", "--workers", "2", "--worker-class", "gthread",
-        "--threads", "8", "--preload", "--log-level", "warning",
+        "--threads", "8", "--preload", "--log-level", "warning", *_gunicorn_options(),
     ]  # fmt: skip
 
 
@@ -318,13 +326,12 @@ async def _load(
 # -- propagation ----------------------------------------------------------------------------
 
 
-async def _propagation(port: int, token: str, revoke: Any, after: float) -> dict[str, Any]:
+async def _propagation(
+    port: int, token: str, revoke: Any, after: float, workers: int = 2
+) -> dict[str, Any]:
     """Revoke ``token`` ``after`` seconds into the load; time its first refusal per worker."""
     await asyncio.sleep(after)
-    probes = []
-    for _ in range(8):
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        probes.append((reader, writer))
+    probes: list[tuple[Any, Any]] = []
 
     async def ask(reader: Any, writer: Any) -> tuple[int, str]:
         writer.write(
@@ -342,7 +349,13 @@ async def _propagation(port: int, token: str, revoke: Any, after: float) -> dict
         await reader.readexactly(length)
         return int(head.split(b" ", 2)[1]), worker
 
-    owners = [(await ask(r, w))[1] for r, w in probes]
+    owners: list[str] = []
+    # keep-alive connections stick to one worker each: open them until both workers have
+    # some (bounded), so the refusal is timed on every worker
+    while len(probes) < 32 and (len(probes) < 8 or len(set(owners) - {""}) < workers):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        probes.append((reader, writer))
+        owners.append((await ask(reader, writer))[1])
     sent = time.perf_counter()
     revoke()
     acked = time.perf_counter()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Final
 
-__all__ = ["Claims"]
+__all__ = ["FAMILY_CLAIM", "Claims", "identity_hashes"]
 
 
 def _freeze(value: Any) -> Any:
@@ -33,6 +33,20 @@ def _thaw(value: Any) -> Any:
     return value
 
 
+FAMILY_CLAIM: Final = "fam"
+"""The claim naming a refresh-token family (also carried by the access tokens it issues)."""
+
+
+def identity_hashes(data: Mapping[str, Any]) -> tuple[int | None, int | None, int | None]:
+    """See :attr:`Claims.identity`; for any mapping of claims."""
+    jti, fam, sub = data.get("jti"), data.get(FAMILY_CLAIM), data.get("sub")
+    return (
+        hash(jti) if type(jti) is str else None,
+        hash(fam) if type(fam) is str else None,
+        hash(sub) if type(sub) is str else None,
+    )
+
+
 class Claims(Mapping[str, Any]):
     """A verified JWT payload: an immutable mapping, deeply frozen.
 
@@ -42,10 +56,11 @@ class Claims(Mapping[str, Any]):
     Use :meth:`to_dict` for a mutable, JSON-serialisable copy.
     """
 
-    __slots__ = ("_data", "_scopes")
+    __slots__ = ("_data", "_identity", "_scopes")
 
     def __init__(self, payload: Mapping[str, Any]) -> None:
         self._data: Mapping[str, Any] = MappingProxyType(_freeze_values(dict(payload)))
+        self._identity: tuple[int | None, int | None, int | None] | None = None
         self._scopes: frozenset[str] | None = None
 
     @classmethod
@@ -53,8 +68,20 @@ class Claims(Mapping[str, Any]):
         """Wrap a freshly parsed payload that nothing else references (no copy)."""
         claims = cls.__new__(cls)
         claims._data = MappingProxyType(_freeze_values(payload))
+        claims._identity = None
         claims._scopes = None
         return claims
+
+    @property
+    def identity(self) -> tuple[int | None, int | None, int | None]:
+        """``hash()`` of the ``jti``, ``fam`` and ``sub`` claims (``None`` where a claim is
+        absent or not a string), computed on first use and kept: a revocation check keys
+        on them, so a cached token costs it no hashing. Process-local values: never store
+        or send them."""
+        identity = self._identity
+        if identity is None:
+            identity = self._identity = identity_hashes(self._data)
+        return identity
 
     def __getitem__(self, name: str) -> Any:
         return self._data[name]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import math
 import os
@@ -389,6 +390,47 @@ class Guard:
     def revocation(self) -> RevocationChecker | None:
         """The revocation checker consulted on every verification."""
         return self._revocation
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Release what this guard holds: its revocation store (a Redis store's listener
+        and connections) and its key source, each when it has ``close()``.
+
+        Call it once at shutdown, also for a store you passed in (the guard does not
+        know who else uses it: close it yourself instead if it is shared). Afterwards a
+        Redis-backed guard fails closed. An async-only store needs :meth:`aclose`.
+        """
+        for part in (self._revocation, self.keys):
+            close = getattr(part, "close", None)
+            if close is None:
+                continue
+            if inspect.iscoroutinefunction(close):
+                raise ConfigError(f"{type(part).__name__} closes asynchronously: use aclose()")
+            close()
+
+    async def aclose(self) -> None:
+        """:meth:`close` for async code: awaits ``aclose()`` where a part has one."""
+        for part in (self._revocation, self.keys):
+            aclose = getattr(part, "aclose", None)
+            if aclose is not None:
+                await aclose()
+            elif callable(close := getattr(part, "close", None)):
+                result = close()
+                if inspect.isawaitable(result):
+                    await result
+
+    def __enter__(self) -> Guard:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Guard:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
 
     # -- issuance ----------------------------------------------------------------------
 

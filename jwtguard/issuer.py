@@ -21,11 +21,20 @@ from jwtguard.protocols import Clock
 if TYPE_CHECKING:
     from jwtguard.guard import Guard
 
-__all__ = ["TokenIssuer"]
+__all__ = ["TokenIssuer", "new_jti"]
 
 
 def _compact_json(value: Mapping[str, Any]) -> bytes:
     return json.dumps(value, separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
+def new_jti() -> str:
+    """A random ``jti``: 128 bits, base64url, never starting with ``-`` (so it reads as a
+    value, not an option, on any command line: ``jwtguard revoke --jti <jti>``)."""
+    while True:
+        jti = secrets.token_urlsafe(16)
+        if jti[0] != "-":
+            return jti
 
 
 class TokenIssuer:
@@ -123,7 +132,7 @@ class TokenIssuer:
             "iat": now,
             "nbf": now,
             "exp": now + math.ceil(lifetime),
-            "jti": secrets.token_urlsafe(16),
+            "jti": new_jti(),
         }
         if self.issuer is not None:
             payload["iss"] = self.issuer

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import math
 import secrets
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from jwtguard.errors import ConfigError, ExpiredTokenError, RevokedTokenError
 from jwtguard.guard import Guard
@@ -225,30 +225,23 @@ class RefreshTokens:
         when it expired, ``RevocationUnavailableError`` when the store is away.
         """
         store = self._sync_store()
-        claims = self.verifier.verify(refresh_token)
-        jti, family = claims["jti"], claims[FAMILY_CLAIM]
-        if store.check(claims):
-            if store.is_jti_revoked(jti):
-                store.revoke_family(family, self._family_until())
-                raise RefreshTokenReusedError
-            raise RevokedTokenError("The refresh token was revoked.")
-        if not store.revoke(jti, claims["exp"]):  # lost a race with another use of it
-            store.revoke_family(family, self._family_until())
-            raise RefreshTokenReusedError
-        return self._next(claims)
+        return _run(self._rotation(self.verifier.verify(refresh_token)), store)
 
     async def arefresh(self, refresh_token: str | bytes) -> TokenPair:
         """:meth:`refresh` for async code (the store is awaited)."""
         store = self._async_store()
-        claims = self.verifier.verify(refresh_token)
+        return await _arun(self._rotation(self.verifier.verify(refresh_token)), store)
+
+    def _rotation(self, claims: Claims) -> _Flow[TokenPair]:
+        """Spend a verified refresh token: the sequence both drivers run."""
         jti, family = claims["jti"], claims[FAMILY_CLAIM]
-        if await store.acheck(claims):
-            if await store.ais_jti_revoked(jti):
-                await store.arevoke_family(family, self._family_until())
+        if (yield _Call("check", claims)):
+            if (yield _Call("is_jti_revoked", jti)):
+                yield _Call("revoke_family", family, self._family_until())
                 raise RefreshTokenReusedError
             raise RevokedTokenError("The refresh token was revoked.")
-        if not await store.arevoke(jti, claims["exp"]):
-            await store.arevoke_family(family, self._family_until())
+        if not (yield _Call("revoke", jti, claims["exp"])):  # lost a race with another use
+            yield _Call("revoke_family", family, self._family_until())
             raise RefreshTokenReusedError
         return self._next(claims)
 
@@ -260,28 +253,29 @@ class RefreshTokens:
         Raises a ``TokenError`` when a token given as text does not verify; a
         family without ``fam`` (a token from elsewhere) is left alone.
         """
-        family = self._family_of(token)
-        if family is not None:
-            self._sync_store().revoke_family(family, self._family_until())
+        _run(self._logout(token), self._sync_store())
 
     async def alogout(self, token: str | bytes | Claims) -> None:
         """:meth:`logout` for async code."""
+        await _arun(self._logout(token), self._async_store())
+
+    def _logout(self, token: str | bytes | Claims) -> _Flow[None]:
         family = self._family_of(token)
         if family is not None:
-            await self._async_store().arevoke_family(family, self._family_until())
+            yield _Call("revoke_family", family, self._family_until())
 
     def logout_everywhere(self, subject: str) -> None:
         """Revoke every token of ``subject`` issued until now (every session, every device)."""
-        cutoff = math.floor(self.clock()) + 1.0
-        self._sync_store().revoke_subject(
-            subject, issued_before=cutoff, expires_at=cutoff + self.refresh_ttl
-        )
+        _run(self._logout_everywhere(subject), self._sync_store())
 
     async def alogout_everywhere(self, subject: str) -> None:
         """:meth:`logout_everywhere` for async code."""
+        await _arun(self._logout_everywhere(subject), self._async_store())
+
+    def _logout_everywhere(self, subject: str) -> _Flow[None]:
         cutoff = math.floor(self.clock()) + 1.0
-        await self._async_store().arevoke_subject(
-            subject, issued_before=cutoff, expires_at=cutoff + self.refresh_ttl
+        yield _Call(
+            "revoke_subject", subject, issued_before=cutoff, expires_at=cutoff + self.refresh_ttl
         )
 
     def _family_of(self, token: str | bytes | Claims) -> str | None:
@@ -298,6 +292,44 @@ class RefreshTokens:
         if not isinstance(self.store, AsyncRevocationStore):
             raise ConfigError("store: this store is sync-only; use the sync methods")
         return self.store
+
+
+class _Call:
+    """One store operation a flow needs: ``name`` on a sync store, ``a<name>`` awaited on
+    an async one."""
+
+    __slots__ = ("args", "kwargs", "name")
+
+    def __init__(self, name: str, *args: Any, **kwargs: Any) -> None:
+        self.name, self.args, self.kwargs = name, args, kwargs
+
+
+_T = TypeVar("_T")
+_Flow = Generator[_Call, Any, _T]
+
+
+def _run(flow: _Flow[_T], store: RevocationStore) -> _T:
+    """Drive a flow on a sync store."""
+    reply: Any = None
+    while True:
+        try:
+            call = flow.send(reply)
+        except StopIteration as done:
+            value: _T = done.value
+            return value
+        reply = getattr(store, call.name)(*call.args, **call.kwargs)
+
+
+async def _arun(flow: _Flow[_T], store: AsyncRevocationStore) -> _T:
+    """Drive a flow on an async store."""
+    reply: Any = None
+    while True:
+        try:
+            call = flow.send(reply)
+        except StopIteration as done:
+            value: _T = done.value
+            return value
+        reply = await getattr(store, f"a{call.name}")(*call.args, **call.kwargs)
 
 
 def _thaw(value: Any) -> Any:

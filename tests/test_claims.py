@@ -57,3 +57,10 @@ def test_repr_names_claims_but_never_values() -> None:
     assert "secret_thing" in text
     assert "alice" not in text
     assert "s3cr3t" not in text
+
+
+def test_identity_hashes_the_claims_a_revocation_check_keys_on() -> None:
+    claims = Claims({"jti": "j-1", "fam": "F", "sub": "alice", "iat": 1})
+    assert claims.identity == (hash("j-1"), hash("F"), hash("alice"))
+    assert claims.identity is claims.identity  # computed once
+    assert Claims({"jti": 7, "sub": ["x"]}).identity == (None, None, None)  # not strings

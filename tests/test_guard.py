@@ -667,3 +667,12 @@ def test_a_guard_without_tenants_has_none_to_report() -> None:
     assert guard.tenants == {}
     assert guard.health() == {}
     assert guard.stats().tenants == {}
+
+
+def test_generated_jtis_never_start_with_a_dash(monkeypatch: pytest.MonkeyPatch) -> None:
+    """1 in 64 base64url strings starts with '-', which a command line reads as an option."""
+    from jwtguard import issuer
+
+    drawn = iter(["-starts-with-dash-xxxx", "Fine-jti-0123456789ab"])
+    monkeypatch.setattr(issuer.secrets, "token_urlsafe", lambda n: next(drawn))
+    assert issuer.new_jti() == "Fine-jti-0123456789ab"

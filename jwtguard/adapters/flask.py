@@ -214,9 +214,10 @@ class JWTGuard:
           ``JWTGUARD_OIDC_ISSUER``, ``JWTGUARD_JWKS_TIMEOUT``, ``JWTGUARD_JWKS_COOLDOWN``,
           ``JWTGUARD_JWKS_ALLOW_INSECURE_HTTP``, ``JWTGUARD_REVOCATION``,
           ``JWTGUARD_REDIS_URL``, ``JWTGUARD_REDIS_NAMESPACE``, ``JWTGUARD_REDIS_MODE``,
-          ``JWTGUARD_REDIS_TIMEOUT``, ``JWTGUARD_REDIS_FAIL_OPEN_FOR``,
-          ``JWTGUARD_REDIS_HEARTBEAT`` (docs/configuration.md); with a Guard passed in,
-          any of them set is a problem (it would not apply);
+          ``JWTGUARD_REDIS_TIMEOUT``, ``JWTGUARD_REDIS_SYNC_TIMEOUT``,
+          ``JWTGUARD_REDIS_FAIL_OPEN_FOR``, ``JWTGUARD_REDIS_HEARTBEAT``,
+          ``JWTGUARD_REDIS_REPLICAS``, ``JWTGUARD_REDIS_LOSS_GRACE`` (docs/configuration.md);
+          with a Guard passed in, any of them set is a problem (it would not apply);
         - the adapter: ``JWTGUARD_REALM``, ``JWTGUARD_AUTHORIZATION``, ``JWTGUARD_COOKIE``,
           ``JWTGUARD_HEADER``, ``JWTGUARD_QUERY_PARAM``, ``JWTGUARD_CSRF``,
           ``JWTGUARD_CSRF_HEADER``, ``JWTGUARD_CSRF_COOKIE``, ``JWTGUARD_TRUSTED_ORIGINS``,

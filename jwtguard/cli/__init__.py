@@ -13,7 +13,7 @@ from jwtguard.cli._common import CommandParser, UsageError
 from jwtguard.cli._demo import run_demo
 from jwtguard.cli._issue import configure_issue
 from jwtguard.cli._keys import configure_keygen
-from jwtguard.cli._revoke import configure_revoke
+from jwtguard.cli._revoke import configure_revoke, revoke_argv
 from jwtguard.cli._verify import configure_inspect, configure_verify
 from jwtguard.errors import ConfigError
 
@@ -66,6 +66,8 @@ def _parser() -> CommandParser:
 def _run(argv: list[str]) -> int:
     if argv[:1] == ["demo"]:  # the demo parses its own options
         return run_demo(argv[1:])
+    if argv[:1] == ["revoke"]:
+        argv = ["revoke", *revoke_argv(argv[1:])]
     args = _parser().parse_args(argv)
     try:
         code: int = args.func(args)

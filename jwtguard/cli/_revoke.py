@@ -7,15 +7,25 @@ import dataclasses
 import json
 import math
 import sys
-from typing import Any
+from typing import Any, Final
 
-from jwtguard.cli._common import UsageError, read_token
+from jwtguard.cli._common import UsageError, attach_values, read_token
 from jwtguard.config import build
 from jwtguard.config.settings import Settings
 from jwtguard.errors import RevocationUnavailableError, TokenError
 from jwtguard.guard import Guard
 
-__all__ = ["configure_revoke"]
+__all__ = ["VALUE_OPTIONS", "configure_revoke", "revoke_argv"]
+
+VALUE_OPTIONS: Final = frozenset({"--jti", "--subject"})
+"""Options whose value may start with ``-`` (1 in 64 random jtis did before jwtguard's
+own stopped generating them; other issuers' and subjects still may)."""
+_KNOWN: Final = VALUE_OPTIONS | {"--token", "--exp", "--before", "-h", "--help"}
+
+
+def revoke_argv(argv: list[str]) -> list[str]:
+    """``revoke``'s arguments with ``--jti -abc`` read as the jti ``-abc``."""
+    return attach_values(argv, VALUE_OPTIONS, _KNOWN)
 
 
 def _check_options(args: argparse.Namespace) -> None:

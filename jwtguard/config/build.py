@@ -7,6 +7,7 @@ set, a Redis client and its listener thread. ``Guard.from_settings`` calls
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from jwtguard.errors import ConfigError
@@ -50,6 +51,9 @@ def tenants(settings: Settings) -> list[Tenant] | None:
     ]
 
 
+logger = logging.getLogger("jwtguard.revocation")
+
+
 def key_source(settings: Settings) -> Any:
     """The ``key`` argument of :class:`jwtguard.Guard`: a :class:`RemoteKeySet`, a PEM
     or an HMAC secret (text or bytes). With only a private key, the PEM of its public key."""
@@ -74,7 +78,8 @@ def revocation_store(settings: Settings, *, start: bool = True) -> Any:
 
     Each call builds a new store (for Redis, a new client): call it once. A
     push-mode Redis store is started (``start=True``): it syncs now, bounded by its
-    timeout, so a fresh Guard is in sync before its first request.
+    ``sync_timeout``, so a fresh Guard is in sync before its first request (logged
+    as an error when it is not).
     """
     if settings.revocation == "memory":
         return MemoryRevocationStore(leeway=max(settings.leeway, DEFAULT_LEEWAY))
@@ -82,8 +87,14 @@ def revocation_store(settings: Settings, *, start: bool = True) -> Any:
         from jwtguard.revocation.redis import RedisRevocationStore  # needs redis-py
 
         store = RedisRevocationStore(settings.redis)
-        if start:
-            store.start()
+        if start and not store.start():
+            logger.error(
+                "jwtguard: Redis revocation store %s not in sync after %g s (%s); checks "
+                "wait for it, then fail closed (503), until it is",
+                settings.redis.shown_url,
+                settings.redis.sync_timeout,
+                store.state,
+            )
         return store
     return None
 

@@ -31,7 +31,7 @@ from jwtguard.config.options import ADAPTER_NAMES
 from jwtguard.policy import DEFAULT_MAX_TOKEN_BYTES
 
 if TYPE_CHECKING:
-    from jwtguard.revocation.redis._protocol import RedisConfig
+    from jwtguard.revocation.redis import RedisConfig
 
 __all__ = [
     "ENV_NAMES",
@@ -46,8 +46,8 @@ __all__ = [
 ]
 
 REDIS_NAMES: Final = frozenset(
-    {"REDIS_URL", "REDIS_NAMESPACE", "REDIS_MODE", "REDIS_TIMEOUT"}
-    | {"REDIS_FAIL_OPEN_FOR", "REDIS_HEARTBEAT"}
+    {"REDIS_URL", "REDIS_NAMESPACE", "REDIS_MODE", "REDIS_TIMEOUT", "REDIS_SYNC_TIMEOUT"}
+    | {"REDIS_FAIL_OPEN_FOR", "REDIS_HEARTBEAT", "REDIS_REPLICAS", "REDIS_LOSS_GRACE"}
 )
 SETTINGS_NAMES: Final = frozenset(
     {"SECRET_KEY", "PUBLIC_KEY", "PUBLIC_KEY_FILE", "PRIVATE_KEY", "PRIVATE_KEY_FILE"}
@@ -247,7 +247,7 @@ class _SettingsReader:
         if importlib.util.find_spec("redis") is None:
             r.problem("REDIS_URL", "pip install 'jwtguard[redis]'")
             return {}
-        from jwtguard.revocation.redis._protocol import RedisConfig  # needs redis-py
+        from jwtguard.revocation.redis import RedisConfig  # needs redis-py
 
         config = RedisConfig.read(r)
         return {} if config is None else {"revocation": "redis", "redis": config}

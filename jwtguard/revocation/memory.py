@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from jwtguard.errors import ConfigError
 from jwtguard.protocols import Clock
 from jwtguard.revocation._denylist import FAMILY_CLAIM, Denylist
+from jwtguard.revocation.health import RevocationHealth
 
 if TYPE_CHECKING:
     from jwtguard.claims import Claims
@@ -115,6 +116,10 @@ class MemoryRevocationStore:
     def prune(self) -> None:
         """Drop expired entries now (every write does it too)."""
         self.denylist.prune(self.clock())
+
+    def health(self) -> RevocationHealth:
+        """Always in sync (nothing to sync with); ``entries`` counts the live list."""
+        return RevocationHealth(backend="memory", state="in_sync", in_sync=True, entries=len(self))
 
     # -- async variants: no I/O here, so they just run the sync ones -------------------
 

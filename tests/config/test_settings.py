@@ -198,13 +198,15 @@ def test_no_store_by_default_and_memory_on_request() -> None:
     from jwtguard.revocation.memory import MemoryRevocationStore
 
     assert Settings.from_env({"JWTGUARD_SECRET_KEY": SECRET}, dotenv=False).revocation is None
-    assert Guard.from_env({"JWTGUARD_SECRET_KEY": SECRET}, dotenv=False)._revocation is None
+    assert Guard.from_env({"JWTGUARD_SECRET_KEY": SECRET}, dotenv=False).revocation is None
     env = {"JWTGUARD_SECRET_KEY": SECRET, "JWTGUARD_REVOCATION": "Memory"}
     guard = Guard.from_env(env, dotenv=False)
-    assert isinstance(guard._revocation, MemoryRevocationStore)
+    assert isinstance(guard.revocation, MemoryRevocationStore)
     token = guard.issue({"sub": "a"}, ttl=60)
     claims = guard.verify(token)
-    guard._revocation.revoke(str(claims.jti), float(claims["exp"]))
+    guard.revocation.revoke(  # type: ignore[union-attr]
+        str(claims.jti), float(claims["exp"])
+    )
     with pytest.raises(Exception, match="revoked"):
         guard.verify(token)
 

@@ -369,6 +369,14 @@ class SentinelTopology:
         if not eventually(promoted, within, 0.05):
             pytest.fail("the sentinels did not promote the replica")
 
+    def bring_back_old_master(self, within: float = 30.0) -> None:
+        """Restart the killed master as the new master's replica (as an operator would; the
+        sentinels would reconfigure it too, but in their own time)."""
+        self.master.options += ["--replicaof", "127.0.0.1", str(self.replica.port)]
+        self.master.start()
+        if not eventually(lambda: self._link_up(self.master), within, 0.05):
+            pytest.fail("the old master did not rejoin as a replica")
+
     def stop(self) -> None:
         for process in (*self.sentinels, self.replica, self.master):
             process.kill()

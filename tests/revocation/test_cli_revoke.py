@@ -81,3 +81,31 @@ def test_unreachable_redis_is_not_success(env: Any, capsys: Any) -> None:
     assert main(["revoke", "--jti", "abc", "--exp", str(time.time() + 60)]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and "nothing was revoked" in captured.err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        pytest.param(["--jti", "-abc", "--exp", "{exp}"], id="jti-then-exp"),
+        pytest.param(["--exp", "{exp}", "--jti", "-abc"], id="exp-then-jti"),
+        pytest.param(["--jti=-abc", "--exp", "{exp}"], id="jti-with-equals"),
+    ],
+)
+def test_revoke_a_jti_that_starts_with_a_dash(watcher: Guard, argv: list[str]) -> None:
+    exp = str(time.time() + 600)
+    assert main(["revoke", *(a.replace("{exp}", exp) for a in argv)]) == 0
+    token = watcher.issue({"sub": "alice", "jti": "-abc"}, ttl=600)
+    with pytest.raises(RevokedTokenError):
+        watcher.verify(token)
+
+
+def test_revoke_a_subject_that_starts_with_a_dash(watcher: Guard) -> None:
+    token = watcher.issue({"sub": "-bob", "iat": int(time.time()) - 10}, ttl=600)
+    assert main(["revoke", "--subject", "-bob"]) == 0
+    with pytest.raises(RevokedTokenError):
+        watcher.verify(token)
+
+
+def test_a_missing_value_is_still_a_usage_error(env: Any, capsys: Any) -> None:
+    assert main(["revoke", "--jti", "--exp", "5"]) == 2  # --jti has no value: not "--exp"
+    assert "--jti" in capsys.readouterr().err

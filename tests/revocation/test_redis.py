@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import subprocess
 import sys
@@ -119,9 +120,18 @@ def test_keys_expire_with_the_token(redis_server: RedisServer, redis_store_facto
         assert 0 < ttl <= 600_000
         assert _eventually(lambda: not client.exists("{jwtguard}:j:short"))
         assert not store.is_jti_revoked("short")
-        store.revoke("next", time.time() + 60)  # a write prunes the index
-        members = {m.decode() for m in client.zrange("{jwtguard}:index", 0, -1)}
-        assert members == {"f:long", "j:next"}
+        store.revoke("next", time.time() + 60)  # a write prunes the index's past minutes
+        minutes = [int(m) for m in client.zrange("{jwtguard}:buckets", 0, -1)]
+        assert minutes and min(minutes) > (time.time() - 1) * 1000
+        listed = set()
+        for minute in minutes:
+            for kind in "jf":
+                key = f"{{jwtguard}}:b:{kind}:{minute}"
+                blob = client.get(key)
+                if blob is not None:
+                    listed |= {f"{kind}:{name}" for name in blob.decode().split("\n")[:-1]}
+                    assert client.pexpiretime(key) == minute  # gone with its minute
+        assert {"f:long", "j:next"} <= listed
     finally:
         client.close()
 
@@ -138,7 +148,11 @@ def test_every_key_is_in_one_cluster_slot(
         keys = client.keys("*")
     finally:
         client.close()
-    assert len(keys) == 4
+    # three revocations, their index minutes, the epoch marker and the change counter
+    names = {k.decode().removeprefix("{tenant-a}:") for k in keys}
+    assert {"j:a{b}c", "f:fam", "s:who", "buckets", "epoch", "seq"} <= names
+    assert {n.rpartition(":")[0] for n in names if n.startswith("b:")} == {"b:j", "b:f", "b:s"}
+    assert len(names) == 9
     assert {key_slot(k) for k in keys} == {key_slot(b"{tenant-a}:events")}
 
 
@@ -406,3 +420,68 @@ def test_a_forked_worker_starts_its_own_listener(redis_store_factory: Any) -> No
             child.join()
         parent_end.close()
         child_end.close()
+
+
+def test_new_settings_from_the_environment() -> None:
+    config = RedisConfig.from_env(
+        {
+            "JWTGUARD_REDIS_URL": "redis://127.0.0.1:1/0",
+            "JWTGUARD_REDIS_SYNC_TIMEOUT": "2s",
+            "JWTGUARD_REDIS_REPLICAS": "1",
+            "JWTGUARD_REDIS_LOSS_GRACE": "500ms",
+        }
+    )
+    assert (config.sync_timeout, config.replicas, config.loss_grace) == (2.0, 1, 0.5)
+    with pytest.raises(ConfigError) as caught:
+        RedisConfig.from_env(
+            {"JWTGUARD_REDIS_URL": "redis://h/0", "JWTGUARD_REDIS_REPLICAS": "many"}
+        )
+    assert "JWTGUARD_REDIS_REPLICAS" in str(caught.value)
+    with pytest.raises(ConfigError, match="replicas"):
+        RedisConfig(replicas=-1)
+
+
+def test_the_password_is_masked_wherever_the_url_is_shown(
+    tokens: TokenFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = f"redis://app:s3cret-pw@127.0.0.1:{free_port()}/0"  # nothing listens there
+    config = RedisConfig(url=url, timeout=0.2)
+    store = RedisRevocationStore(config)
+    try:
+        with caplog.at_level(logging.INFO, logger="jwtguard.revocation"):
+            store.start(wait=1)
+            try:
+                store.revoke("j", time.time() + 60)
+            except RevocationUnavailableError as exc:
+                error = f"{exc!r} {exc}"
+        shown = [repr(config), str(config), repr(store), str(store.health()), error]
+        shown += [r.getMessage() for r in caplog.records]
+        assert caplog.records  # the unreachable server was logged
+        assert all("s3cret-pw" not in text for text in shown)
+        assert "redis://app:***@127.0.0.1" in repr(config)
+        assert store.health().url == f"redis://app:***@127.0.0.1:{url.rsplit(':', 1)[1]}"
+    finally:
+        store.close()
+
+
+def test_closing_the_guard_closes_its_store(redis_store_factory: Any, tokens: TokenFactory) -> None:
+    store = redis_store_factory()
+    token = tokens.issue(sub="u")
+    with tokens.guard(revocation=store, cache_size=0) as guard:
+        assert guard.verify(token)["sub"] == "u"
+    assert store.state == "closed" and store.health().state == "closed"
+    with pytest.raises(RevocationUnavailableError):  # a closed store fails closed
+        guard.verify(token)
+    guard.close()  # twice is fine
+
+
+async def test_closing_an_async_guard_closes_its_async_store(
+    redis_server: RedisServer, tokens: TokenFactory
+) -> None:
+    store = AsyncRedisRevocationStore(RedisConfig(url=redis_server.url, loss_grace=0))
+    assert await store.start(wait=10)
+    async with tokens.guard(revocation=store) as guard:
+        assert guard.verify(tokens.issue(sub="u"))["sub"] == "u"
+    assert store.state == "closed"
+    with pytest.raises(ConfigError, match="aclose"):
+        guard.close()  # an async store cannot be closed from sync code

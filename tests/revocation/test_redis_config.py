@@ -8,8 +8,7 @@ import pytest
 
 from jwtguard import ConfigError
 from jwtguard.config import DictSource, Reader
-from jwtguard.revocation.redis import RedisConfig
-from jwtguard.revocation.redis._protocol import ENV_NAMES
+from jwtguard.revocation.redis import ENV_NAMES, RedisConfig
 
 
 def test_a_misspelt_redis_variable_is_refused_with_a_hint() -> None:

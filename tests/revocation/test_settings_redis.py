@@ -23,7 +23,7 @@ def test_from_env_builds_a_redis_store(redis_server: Any) -> None:
     settings = Settings.from_env(env, dotenv=False)
     assert settings.revocation == "redis"
     first, second = Guard.from_settings(settings), Guard.from_env(env, dotenv=False)
-    stores = [first._revocation, second._revocation]
+    stores = [first.revocation, second.revocation]
     try:
         assert all(isinstance(s, RedisRevocationStore) for s in stores)
         assert stores[0].config.namespace == "app1"
@@ -43,4 +43,4 @@ def test_push_mode_store_is_in_sync_when_from_env_returns(redis_server: Any) -> 
     try:
         guard.verify(guard.issue({"sub": "alice"}, ttl=600))  # not refused as out of sync
     finally:
-        guard._revocation.close()
+        guard.close()

@@ -8,17 +8,21 @@ Guard's per-request check is a dict look-up. On every (re)connect the listener
 subscribes first, then reloads the whole index, so nothing published while it was
 away is missed. See docs/revocation.md and docs/deployment.md.
 
-``_protocol`` holds what both stores share (keys, script, messages, the local
-mirror), ``_sync`` and ``_async`` the two clients.
+``_config`` is :class:`RedisConfig`; ``_protocol`` the keys, scripts, messages and
+operations; ``_flows`` every sequence (listen, resync with loss detection and
+repair, writes, reads) written once as an I/O-free generator; ``_state`` what a
+store knows and decides; ``_sync`` and ``_async`` drive the flows on redis-py's
+two clients.
 """
 
 from jwtguard.revocation.redis._async import AsyncRedisRevocationStore
 from jwtguard.revocation.redis._client import client_options
-from jwtguard.revocation.redis._protocol import RedisConfig
+from jwtguard.revocation.redis._config import ENV_NAMES, RedisConfig
 from jwtguard.revocation.redis._sync import RedisRevocationStore
 from jwtguard.revocation.redis.replay import RedisReplayCache
 
 __all__ = [
+    "ENV_NAMES",
     "AsyncRedisRevocationStore",
     "RedisConfig",
     "RedisReplayCache",

@@ -8,9 +8,9 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 if TYPE_CHECKING:
-    from jwtguard.revocation.redis._protocol import RedisConfig
+    from jwtguard.revocation.redis._config import RedisConfig
 
-__all__ = ["client_options"]
+__all__ = ["client_options", "is_cluster"]
 
 
 def client_options(config: RedisConfig) -> dict[str, Any]:
@@ -21,3 +21,9 @@ def client_options(config: RedisConfig) -> dict[str, Any]:
         "retry": Retry(NoBackoff(), 0),
         "health_check_interval": 0,
     }
+
+
+def is_cluster(client: Any) -> bool:
+    """Whether ``client`` is a Redis Cluster client (sync or asyncio): keyless commands
+    such as ``WAIT`` cannot be routed through it."""
+    return callable(getattr(client, "get_nodes", None))

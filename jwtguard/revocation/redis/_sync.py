@@ -1,16 +1,12 @@
-"""The synchronous Redis revocation store (redis-py).
+"""The synchronous Redis store (redis-py): a daemon thread drives the listener flow.
 
-Writes go to Redis first (a revoke that cannot reach Redis raises
-:class:`RevocationUnavailableError`; it never pretends), then to this process's
-denylist, so the revoking process enforces it on its very next request. Every
-other process learns it by pub/sub into its own denylist (push mode), so the
-Guard's per-request check is a dict look-up. On every (re)connect the listener
-subscribes first, then reloads the whole index, so nothing published while it
-was away is missed. See docs/revocation.md and docs/deployment.md.
+Checks in a process whose first sync is running (a new worker, a fork) wait for it,
+in every thread, at most ``sync_timeout``; each state change is logged.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import os
@@ -22,18 +18,24 @@ from typing import TYPE_CHECKING, Any
 import redis
 from redis.exceptions import RedisError
 
-from jwtguard.errors import RevocationUnavailableError
-from jwtguard.revocation.memory import subject_window
-from jwtguard.revocation.redis._client import client_options
+from jwtguard.errors import ConfigError
+from jwtguard.revocation.redis import _flows
+from jwtguard.revocation.redis._client import client_options, is_cluster
+from jwtguard.revocation.redis._config import RedisConfig
 from jwtguard.revocation.redis._protocol import (
-    REVOKE_SCRIPT,
-    SNAPSHOT_BATCH,
-    RedisConfig,
-    RedisStoreBase,
+    SCRIPTS,
+    Command,
+    GetMessage,
+    Ping,
+    Script,
+    Sleep,
+    Subscribe,
+    Write,
 )
+from jwtguard.revocation.redis._state import RedisStoreBase
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable
 
     from jwtguard.claims import Claims
     from jwtguard.protocols import Clock
@@ -50,7 +52,8 @@ class RedisRevocationStore(RedisStoreBase):
     (see :class:`RedisConfig`); or pass ``client=`` (e.g. a ``RedisCluster`` or
     a Sentinel ``master_for(...)`` client, whose timeouts are then yours).
     In push mode a daemon thread listens; it starts on :meth:`start`, or on the
-    first check (also after a ``fork``). Until it is in sync, checks fail closed.
+    first check (also after a ``fork``). Until it is in sync, checks wait for the
+    first sync (at most ``sync_timeout``), then fail closed.
     """
 
     def __init__(
@@ -66,47 +69,35 @@ class RedisRevocationStore(RedisStoreBase):
             client = redis.Redis.from_url(
                 config.url or "redis://127.0.0.1:6379/0", **client_options(config)
             )
+        if config.replicas and is_cluster(client):
+            raise ConfigError("replicas: WAIT is not available through a Redis Cluster client")
         self.client = client
-        self._script = client.register_script(REVOKE_SCRIPT)
+        self._scripts = {name: client.register_script(text) for name, text in SCRIPTS.items()}
         self._thread: threading.Thread | None = None
         self._pid = 0
         self._stop = threading.Event()
-        self._ready = threading.Event()
         self._start_lock = threading.Lock()
         if config.mode == "roundtrip":
             self.is_revoked = self._is_revoked_roundtrip  # type: ignore[method-assign]
         else:
             os.register_at_fork(after_in_child=functools.partial(_forked, weakref.ref(self)))
 
-    @classmethod
-    def from_env(
-        cls,
-        environ: Mapping[str, str] | None = None,
-        *,
-        client: Any = None,
-        clock: Clock = time.time,
-        **overrides: Any,
-    ) -> RedisRevocationStore:
-        """A store configured from ``JWTGUARD_REDIS_*``; see :meth:`RedisConfig.from_env`."""
-        config = RedisConfig.from_env(environ, require_url=client is None, **overrides)
-        return cls(config, client=client, clock=clock)
-
     # -- lifecycle ---------------------------------------------------------------------
 
     def start(self, wait: float | None = None) -> bool:
-        """Start listening (push mode) and wait up to ``wait`` s (default: the timeout)
-        for the first sync. Returns whether the store is in sync."""
+        """Start listening (push mode) and wait up to ``wait`` s (default
+        ``sync_timeout``) for the first sync. Returns whether the store is in sync."""
         if self.config.mode == "roundtrip":
             return True
         self.ensure_listener()
-        return self._ready.wait(self.config.timeout if wait is None else wait)
+        return self.wait_for_sync(self.config.sync_timeout if wait is None else wait)
 
     def close(self) -> None:
-        """Stop the listener and close the client's connections."""
+        """Stop the listener and close the client's connections (idempotent)."""
         self._stop.set()
-        if self._thread is not None:
+        if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=self.config.heartbeat + self.config.timeout + 1)
-        self.not_in_sync()
+        self.forget_sync("closed")
         self.client.close()
 
     def __enter__(self) -> RedisRevocationStore:
@@ -125,166 +116,157 @@ class RedisRevocationStore(RedisStoreBase):
         with self._start_lock:
             if self._thread is not None and self._pid == os.getpid() and self._thread.is_alive():
                 return
-            self.not_in_sync()
-            self._ready.clear()
+            self.begin_sync(f"listener starting in process {os.getpid()}", announce=True)
             self._pid = os.getpid()
             self._thread = threading.Thread(
                 target=self._listen, name="jwtguard-revocation", daemon=True
             )
             self._thread.start()
-        self._ready.wait(self.config.timeout)  # the first request waits at most this long
+
+    # -- the driver --------------------------------------------------------------------
+
+    def _run(self, flow: _flows.Flow, session: list[Any] | None = None) -> Any:
+        """Drive ``flow`` to its end; ``session`` holds the listener's pub/sub object."""
+        reply: Any = None
+        while True:
+            if session is not None and self._stop.is_set():
+                flow.close()
+                return None
+            try:
+                op = flow.send(reply)
+            except StopIteration as done:
+                return done.value
+            reply = self._execute(op, session)
+
+    def _execute(self, op: Any, session: list[Any] | None) -> Any:
+        if isinstance(op, Script):
+            return self._scripts[op.name](keys=op.keys, args=op.args)
+        if isinstance(op, Command):
+            return self.client.execute_command(*op.args)
+        if isinstance(op, Write):
+            if not op.replicas:
+                return self._execute(op.script, session), 0
+            pipe = self.client.pipeline(transaction=False)
+            self._scripts[op.script.name](keys=op.script.keys, args=op.script.args, client=pipe)
+            pipe.execute_command("WAIT", op.replicas, op.timeout_ms)
+            result, acked = pipe.execute()
+            return result, int(acked)
+        assert session is not None  # the listener-only operations below
+        if isinstance(op, GetMessage):
+            return session[0].get_message(timeout=op.timeout)
+        if isinstance(op, Ping):
+            return session[0].ping()
+        if isinstance(op, Subscribe):
+            session.append(self.client.pubsub(ignore_subscribe_messages=True))
+            return session[0].subscribe(op.channel)
+        if isinstance(op, Sleep):
+            return self._stop.wait(op.seconds)
+        raise TypeError(f"unknown operation {op!r}")
+
+    def _call(self, flow: _flows.Flow) -> Any:
+        try:
+            return self._run(flow)
+        except _DOWN as exc:
+            raise self.call_failed() from exc
+
+    def _listen(self) -> None:
+        delay = 0.05
+        while not self._stop.is_set():
+            session: list[Any] = []
+            try:
+                self._run(_flows.listen(self), session)
+            except _DOWN as exc:
+                if self.healthy:
+                    delay = 0.05
+                self.mark_down(exc, delay * 2)
+            finally:
+                for pubsub in session:
+                    with contextlib.suppress(*_DOWN):
+                        pubsub.close()
+            self._stop.wait(delay)
+            delay = min(delay * 2, 1.0)
 
     # -- the checker -------------------------------------------------------------------
 
     def _is_revoked_roundtrip(self, claims: Claims) -> bool:
         """Round-trip mode's per-request check: one ``MGET`` per call."""
         try:
-            answer = self._check_remote(claims)
+            answer = self._run(_flows.check(self, claims))
         except _DOWN as exc:
             self.mark_down(exc)
             self.unavailable()
             return self.denylist.is_revoked(claims)
         self.mark_healthy()
-        return answer or self.denylist.is_revoked(claims)
+        return bool(answer) or self.denylist.is_revoked(claims)
 
     def check(self, claims: Claims) -> bool:
         """Ask Redis itself whether ``claims`` are revoked; raises when it cannot."""
-        try:
-            return self._check_remote(claims)
-        except _DOWN as exc:
-            raise RevocationUnavailableError(self._retry_after) from exc
-
-    def _check_remote(self, claims: Claims) -> bool:
-        return self.decide(claims, list(self.client.mget(self.check_args(claims))))
+        return bool(self._call(_flows.check(self, claims)))
 
     def is_jti_revoked(self, jti: str) -> bool:
         """Whether Redis holds a revocation of ``jti``; raises when it cannot answer."""
-        try:
-            return bool(self.client.exists(self.keys.item("j", jti)))
-        except _DOWN as exc:
-            raise RevocationUnavailableError(self._retry_after) from exc
+        return bool(self._call(_flows.jti_listed(self, jti)))
 
     # -- writes ------------------------------------------------------------------------
 
-    def _write(self, kind: str, name: str, expires_at: float, cutoff: float = 0.0) -> bool:
-        keys, args = self.script_args(kind, name, expires_at, cutoff)
-        try:
-            added = bool(self._script(keys=keys, args=args))
-        except _DOWN as exc:
-            raise RevocationUnavailableError(self._retry_after) from exc
-        self.remember(kind, name, expires_at + self.config.leeway, cutoff)
-        return added
-
     def revoke(self, jti: str, expires_at: float) -> bool:
         """Revoke one token by ``jti`` until ``expires_at`` (+ leeway); False if it already was."""
-        return self._write("j", jti, expires_at)
+        return bool(self._call(_flows.revoke(self, "j", jti, expires_at, 0.0)))
+
+    def revoke_many(self, tokens: Iterable[tuple[str, float]]) -> int:
+        """Revoke many tokens by ``(jti, expires_at)`` at once (an import, a migration):
+        pages of 500 per script run, one resync of every store at the end instead of
+        a push per entry. Returns how many were not revoked before."""
+        return int(self._call(_flows.revoke_many(self, list(tokens))))
 
     def revoke_family(self, family: str, expires_at: float) -> None:
         """Revoke every token whose ``fam`` claim is ``family`` until ``expires_at`` (+ leeway)."""
-        self._write("f", family, expires_at)
+        self._call(_flows.revoke(self, "f", family, expires_at, 0.0))
 
     def revoke_subject(
         self, subject: str, *, issued_before: float | None = None, expires_at: float | None = None
     ) -> None:
         """Revoke ``subject``'s tokens issued before ``issued_before`` (default: the end of
         the current second; see :meth:`MemoryRevocationStore.revoke_subject`)."""
-        cutoff, until = subject_window(
-            self.clock(), issued_before, expires_at, self.config.max_token_lifetime
-        )
-        self._write("s", subject, until, cutoff)
+        cutoff, until = self.subject_window(issued_before, expires_at)
+        self._call(_flows.revoke(self, "s", subject, until, cutoff))
 
     # -- async variants (run the sync calls in a thread; each bounded by the timeout) ---
 
     async def arevoke(self, jti: str, expires_at: float) -> bool:
         """See :meth:`revoke`."""
-        import asyncio
-
         return await asyncio.to_thread(self.revoke, jti, expires_at)
 
     async def ais_jti_revoked(self, jti: str) -> bool:
         """See :meth:`is_jti_revoked`."""
-        import asyncio
-
         return await asyncio.to_thread(self.is_jti_revoked, jti)
 
     async def acheck(self, claims: Claims) -> bool:
         """See :meth:`check`."""
-        import asyncio
-
         return await asyncio.to_thread(self.check, claims)
 
     async def arevoke_subject(
         self, subject: str, *, issued_before: float | None = None, expires_at: float | None = None
     ) -> None:
         """See :meth:`revoke_subject`."""
-        import asyncio
-
         await asyncio.to_thread(
-            lambda: self.revoke_subject(subject, issued_before=issued_before, expires_at=expires_at)
+            functools.partial(
+                self.revoke_subject, subject, issued_before=issued_before, expires_at=expires_at
+            )
         )
 
     async def arevoke_family(self, family: str, expires_at: float) -> None:
         """See :meth:`revoke_family`."""
-        import asyncio
-
         await asyncio.to_thread(self.revoke_family, family, expires_at)
 
-    # -- the listener ------------------------------------------------------------------
-
-    def _listen(self) -> None:
-        delay = 0.05
-        while not self._stop.is_set():
-            pubsub = None
-            try:
-                pubsub = self.client.pubsub(ignore_subscribe_messages=True)
-                pubsub.subscribe(self.keys.channel)
-                self._resync()
-                self.mark_healthy()
-                self._ready.set()
-                delay = 0.05
-                self._pump(pubsub)
-            except _DOWN as exc:
-                self.mark_down(exc, delay * 2)
-            finally:
-                if pubsub is not None:
-                    with contextlib.suppress(*_DOWN):
-                        pubsub.close()
-            self._stop.wait(delay)
-            delay = min(delay * 2, 1.0)
-
-    def _pump(self, pubsub: Any) -> None:
-        heartbeat = self.config.heartbeat
-        last_seen = last_ping = time.monotonic()
-        while not self._stop.is_set():
-            msg = pubsub.get_message(timeout=min(heartbeat, 0.1))
-            now = time.monotonic()
-            if msg is not None:
-                last_seen = now
-                if msg.get("type") == "message":
-                    self.apply(msg["data"])
-            if now - last_ping >= heartbeat:
-                pubsub.ping()
-                last_ping = now
-            if now - last_seen > 3 * heartbeat:
-                raise redis.ConnectionError("no heartbeat from Redis")
-
-    def _resync(self) -> None:
-        start = f"({int(self.clock() * 1000)}"
-        offset = 0
-        while True:
-            page = self.client.zrangebyscore(
-                self.keys.index, start, "+inf", start=offset, num=SNAPSHOT_BATCH, withscores=True
-            )
-            subject_keys = self.snapshot_page(page)
-            if subject_keys:
-                self.snapshot_subjects(subject_keys, self.client.mget(subject_keys))
-            if len(page) < SNAPSHOT_BATCH:
-                return
-            offset += SNAPSHOT_BATCH
+    async def aclose(self) -> None:
+        """See :meth:`close`."""
+        await asyncio.to_thread(self.close)
 
 
 def _forked(ref: weakref.ref[RedisRevocationStore]) -> None:
-    """In a forked child the listener thread is gone: the local list is no longer fed."""
+    """In a forked child the listener thread is gone: the local list is no longer fed.
+    The child's first check starts its own listener, and every thread waits for its sync."""
     store = ref()
-    if store is not None:
-        store.not_in_sync()
+    if store is not None and store.state != "closed":
+        store.forget_sync("syncing")
