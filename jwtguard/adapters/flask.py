@@ -168,6 +168,7 @@ class _State:
             raise self.refuse(self.pipeline.denial(error))
         return user
 
+
 class JWTGuard:
     """The Flask extension. State lives in ``app.extensions["jwtguard"]``, never on self.
 

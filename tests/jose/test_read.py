@@ -22,8 +22,8 @@ from jwtguard.errors import (
     UnsupportedHeaderError,
 )
 from jwtguard.jose._b64 import b64url_decode, b64url_encode
-from jwtguard.jose._read import Header, JWSReader, Signed, check_signature, read_payload
 from jwtguard.jose._json import MAX_DEPTH
+from jwtguard.jose._read import Header, JWSReader, Signed, check_signature, read_payload
 from jwtguard.testing import FrozenClock, TokenFactory, encode_unchecked
 
 PAYLOAD = {"sub": "1", "exp": 1_700_000_900}
