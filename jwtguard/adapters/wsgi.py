@@ -143,11 +143,11 @@ def decide(
     """``pipeline``'s decision for a WSGI request (``requirement``: a view's own): from the
     ``Authorization`` value alone when that is all it reads, else on the request view."""
     method = environ.get("REQUEST_METHOD", "GET")
-    # pipeline.headers_decide(method, requirement), without the call: the hot path
+    # pipeline.headers_decide(method, None) without the call on the hot path (protect-all)
     if (
-        pipeline.locations.authorization_only
-        if requirement is not None
-        else pipeline.header_only and method != "OPTIONS"
+        pipeline.header_only and method != "OPTIONS"
+        if requirement is None
+        else pipeline.headers_decide(method, requirement)
     ):
         found = pipeline.decide_on_authorization(
             method, environ.get("PATH_INFO", ""), environ.get("HTTP_AUTHORIZATION"), requirement

@@ -464,7 +464,7 @@ def test_security_headers_option(factory: TokenFactory) -> None:
     assert resolve_security_headers(None, plain) is None
     assert resolve_security_headers(DEFAULT, plain) == SecurityHeaders()
     assert resolve_security_headers(DEFAULT, cookie) == SecurityHeaders(
-        vary=("Authorization", "Cookie")
+        vary=("Authorization", "Cookie"), cross_origin_resource_policy="same-origin"
     )
 
 
