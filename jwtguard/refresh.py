@@ -19,8 +19,10 @@ import math
 import secrets
 from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final
 
+from jwtguard._flow import Call, arun_calls, run_calls
+from jwtguard.claims import thaw
 from jwtguard.errors import ConfigError, ExpiredTokenError, RevokedTokenError
 from jwtguard.guard import Guard
 from jwtguard.issuer import TokenIssuer
@@ -210,7 +212,7 @@ class RefreshTokens:
         fresh["sub"] = claims["sub"]
         auth_time = claims.get("auth_time")
         start = auth_time if isinstance(auth_time, (int, float)) else claims["iat"]
-        return self._pair(_thaw(fresh), claims[FAMILY_CLAIM], start, self.clock())
+        return self._pair(thaw(fresh), claims[FAMILY_CLAIM], start, self.clock())
 
     def _family_until(self) -> float:
         return self.clock() + self.refresh_ttl
@@ -225,23 +227,23 @@ class RefreshTokens:
         when it expired, ``RevocationUnavailableError`` when the store is away.
         """
         store = self._sync_store()
-        return _run(self._rotation(self.verifier.verify(refresh_token)), store)
+        return run_calls(self._rotation(self.verifier.verify(refresh_token)), store)
 
     async def arefresh(self, refresh_token: str | bytes) -> TokenPair:
         """:meth:`refresh` for async code (the store is awaited)."""
         store = self._async_store()
-        return await _arun(self._rotation(self.verifier.verify(refresh_token)), store)
+        return await arun_calls(self._rotation(self.verifier.verify(refresh_token)), store)
 
-    def _rotation(self, claims: Claims) -> _Flow[TokenPair]:
+    def _rotation(self, claims: Claims) -> Generator[Call, Any, TokenPair]:
         """Spend a verified refresh token: the sequence both drivers run."""
         jti, family = claims["jti"], claims[FAMILY_CLAIM]
-        if (yield _Call("check", claims)):
-            if (yield _Call("is_jti_revoked", jti)):
-                yield _Call("revoke_family", family, self._family_until())
+        if (yield Call("check", claims)):
+            if (yield Call("is_jti_revoked", jti)):
+                yield Call("revoke_family", family, self._family_until())
                 raise RefreshTokenReusedError
             raise RevokedTokenError("The refresh token was revoked.")
-        if not (yield _Call("revoke", jti, claims["exp"])):  # lost a race with another use
-            yield _Call("revoke_family", family, self._family_until())
+        if not (yield Call("revoke", jti, claims["exp"])):  # lost a race with another use
+            yield Call("revoke_family", family, self._family_until())
             raise RefreshTokenReusedError
         return self._next(claims)
 
@@ -253,28 +255,28 @@ class RefreshTokens:
         Raises a ``TokenError`` when a token given as text does not verify; a
         family without ``fam`` (a token from elsewhere) is left alone.
         """
-        _run(self._logout(token), self._sync_store())
+        run_calls(self._logout(token), self._sync_store())
 
     async def alogout(self, token: str | bytes | Claims) -> None:
         """:meth:`logout` for async code."""
-        await _arun(self._logout(token), self._async_store())
+        await arun_calls(self._logout(token), self._async_store())
 
-    def _logout(self, token: str | bytes | Claims) -> _Flow[None]:
+    def _logout(self, token: str | bytes | Claims) -> Generator[Call, Any, None]:
         family = self._family_of(token)
         if family is not None:
-            yield _Call("revoke_family", family, self._family_until())
+            yield Call("revoke_family", family, self._family_until())
 
     def logout_everywhere(self, subject: str) -> None:
         """Revoke every token of ``subject`` issued until now (every session, every device)."""
-        _run(self._logout_everywhere(subject), self._sync_store())
+        run_calls(self._logout_everywhere(subject), self._sync_store())
 
     async def alogout_everywhere(self, subject: str) -> None:
         """:meth:`logout_everywhere` for async code."""
-        await _arun(self._logout_everywhere(subject), self._async_store())
+        await arun_calls(self._logout_everywhere(subject), self._async_store())
 
-    def _logout_everywhere(self, subject: str) -> _Flow[None]:
+    def _logout_everywhere(self, subject: str) -> Generator[Call, Any, None]:
         cutoff = math.floor(self.clock()) + 1.0
-        yield _Call(
+        yield Call(
             "revoke_subject", subject, issued_before=cutoff, expires_at=cutoff + self.refresh_ttl
         )
 
@@ -292,52 +294,6 @@ class RefreshTokens:
         if not isinstance(self.store, AsyncRevocationStore):
             raise ConfigError("store: this store is sync-only; use the sync methods")
         return self.store
-
-
-class _Call:
-    """One store operation a flow needs: ``name`` on a sync store, ``a<name>`` awaited on
-    an async one."""
-
-    __slots__ = ("args", "kwargs", "name")
-
-    def __init__(self, name: str, *args: Any, **kwargs: Any) -> None:
-        self.name, self.args, self.kwargs = name, args, kwargs
-
-
-_T = TypeVar("_T")
-_Flow = Generator[_Call, Any, _T]
-
-
-def _run(flow: _Flow[_T], store: RevocationStore) -> _T:
-    """Drive a flow on a sync store."""
-    reply: Any = None
-    while True:
-        try:
-            call = flow.send(reply)
-        except StopIteration as done:
-            value: _T = done.value
-            return value
-        reply = getattr(store, call.name)(*call.args, **call.kwargs)
-
-
-async def _arun(flow: _Flow[_T], store: AsyncRevocationStore) -> _T:
-    """Drive a flow on an async store."""
-    reply: Any = None
-    while True:
-        try:
-            call = flow.send(reply)
-        except StopIteration as done:
-            value: _T = done.value
-            return value
-        reply = await getattr(store, f"a{call.name}")(*call.args, **call.kwargs)
-
-
-def _thaw(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _thaw(v) for k, v in value.items()}
-    if isinstance(value, tuple):
-        return [_thaw(v) for v in value]
-    return value
 
 
 def _refresh_algorithms(

@@ -19,10 +19,11 @@ domain (other apps' sessions on sibling subdomains too), so it is the applicatio
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Generator, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from jwtguard._flow import Call, arun_calls, run_calls
 from jwtguard.errors import CSRFError, RevocationUnavailableError, TokenError
 from jwtguard.http.cookies import AuthCookie
 from jwtguard.http.csrf import csrf_tokens_match, new_csrf_token
@@ -162,47 +163,41 @@ class RefreshFlow:
 
     def refresh(self, token: str) -> Reply:
         """Rotate ``token``: a new pair, or a refusal (reuse revokes the family)."""
-        try:
-            return self.issued(self.sessions.refresh(token))
-        except TokenError as exc:
-            self._log(exc)
-            return self.refused(exc)
+        return run_calls(self._refresh(token), self.sessions)
 
     async def arefresh(self, token: str) -> Reply:
         """:meth:`refresh` for async servers."""
-        try:
-            return self.issued(await self.sessions.arefresh(token))
-        except TokenError as exc:
-            self._log(exc)
-            return self.refused(exc)
+        return await arun_calls(self._refresh(token), self.sessions)
 
     def logout(self, token: str, *, everywhere: bool = False) -> Reply:
         """Revoke the token's family (or every session of its subject); 204 even for a
         token that no longer verifies, 503 when the revocation cannot be recorded."""
-        try:
-            claims = self.sessions.verifier.verify(token)
-        except TokenError:
-            return self.logged_out()
-        try:
-            if everywhere:
-                self.sessions.logout_everywhere(claims["sub"])
-            else:
-                self.sessions.logout(claims)
-        except RevocationUnavailableError as exc:
-            return self.refused(exc)
-        return self.logged_out()
+        return run_calls(self._logout(token, everywhere), self.sessions)
 
     async def alogout(self, token: str, *, everywhere: bool = False) -> Reply:
         """:meth:`logout` for async servers."""
+        return await arun_calls(self._logout(token, everywhere), self.sessions)
+
+    def _refresh(self, token: str) -> Generator[Call, Any, Reply]:
+        """The refresh sequence both drivers run (``refresh`` or ``arefresh``)."""
+        try:
+            pair = yield Call("refresh", token)
+        except TokenError as exc:
+            self._log(exc)
+            return self.refused(exc)
+        return self.issued(pair)
+
+    def _logout(self, token: str, everywhere: bool) -> Generator[Call, Any, Reply]:
+        """The logout sequence both drivers run."""
         try:
             claims = self.sessions.verifier.verify(token)
         except TokenError:
             return self.logged_out()
         try:
             if everywhere:
-                await self.sessions.alogout_everywhere(claims["sub"])
+                yield Call("logout_everywhere", claims["sub"])
             else:
-                await self.sessions.alogout(claims)
+                yield Call("logout", claims)
         except RevocationUnavailableError as exc:
             return self.refused(exc)
         return self.logged_out()

@@ -15,11 +15,11 @@ import re
 import ssl
 import time
 from collections.abc import Generator, Mapping
-from contextlib import closing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
+from jwtguard._flow import arun, run
 from jwtguard.errors import ConfigError, MalformedTokenError
 from jwtguard.jose._json import parse_json_object
 
@@ -230,23 +230,9 @@ yields the URL it needs next and is sent what was fetched there. A driver does t
 
 def run_flow(flow: Flow, limits: HttpLimits) -> None:
     """Drive ``flow`` with blocking fetches."""
-    with closing(flow):
-        url = next(flow)
-        while True:
-            fetched = fetch_json(url, limits)
-            try:
-                url = flow.send(fetched)
-            except StopIteration:
-                return
+    run(flow, lambda url: fetch_json(url, limits))
 
 
 async def arun_flow(flow: Flow, limits: HttpLimits) -> None:
     """Drive ``flow`` with awaited fetches (never blocking the event loop)."""
-    with closing(flow):
-        url = next(flow)
-        while True:
-            fetched = await afetch_json(url, limits)
-            try:
-                url = flow.send(fetched)
-            except StopIteration:
-                return
+    await arun(flow, lambda url: afetch_json(url, limits))
