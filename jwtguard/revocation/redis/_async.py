@@ -11,37 +11,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
 from typing import TYPE_CHECKING, Any
 
 import redis.asyncio as aredis
-from redis.exceptions import RedisError
 
-from jwtguard.errors import ConfigError
+from jwtguard._flow import arun
 from jwtguard.revocation.redis import _flows
-from jwtguard.revocation.redis._client import client_options, is_cluster
-from jwtguard.revocation.redis._config import RedisConfig
-from jwtguard.revocation.redis._protocol import (
-    SCRIPTS,
-    Command,
-    GetMessage,
-    Ping,
-    Script,
-    Sleep,
-    Subscribe,
-    Write,
-)
+from jwtguard.revocation.redis._client import DOWN, Session
+from jwtguard.revocation.redis._protocol import GetMessage, Operation, Sleep, Unsubscribe, Write
 from jwtguard.revocation.redis._state import RedisStoreBase
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from jwtguard.claims import Claims
-    from jwtguard.protocols import Clock
 
 __all__ = ["AsyncRedisRevocationStore"]
-
-_DOWN = (RedisError, OSError, asyncio.TimeoutError)
 
 
 class AsyncRedisRevocationStore(RedisStoreBase):
@@ -51,25 +38,11 @@ class AsyncRedisRevocationStore(RedisStoreBase):
     Redis call is bounded by ``config.timeout``.
     """
 
-    def __init__(
-        self,
-        config: RedisConfig | None = None,
-        *,
-        client: Any = None,
-        clock: Clock = time.time,
-    ) -> None:
-        config = config or RedisConfig()
-        if config.mode != "push":
-            raise ConfigError("mode: the asyncio store supports only 'push'")
-        super().__init__(config, clock)
-        if client is None:
-            client = aredis.Redis.from_url(
-                config.url or "redis://127.0.0.1:6379/0", **client_options(config)
-            )
-        if config.replicas and is_cluster(client):
-            raise ConfigError("replicas: WAIT is not available through a Redis Cluster client")
-        self.client = client
-        self._scripts = {name: client.register_script(text) for name, text in SCRIPTS.items()}
+    client_class = aredis.Redis
+    modes = ("push",)
+
+    def _prepare(self) -> None:
+        self._perform = functools.partial(self._execute, self.session)
         self._task: asyncio.Task[None] | None = None
         self._closing = False
 
@@ -118,72 +91,41 @@ class AsyncRedisRevocationStore(RedisStoreBase):
 
     # -- the driver --------------------------------------------------------------------
 
-    async def _run(self, flow: _flows.Flow, session: list[Any] | None = None) -> Any:
-        reply: Any = None
-        while True:
-            if session is not None and self._closing:
-                flow.close()  # redis-py may swallow the task's cancellation: stop here too
-                return None
-            try:
-                op = flow.send(reply)
-            except StopIteration as done:
-                return done.value
-            reply = await asyncio.wait_for(self._execute(op, session), self._bound(op))
-
-    def _bound(self, op: Any) -> float | None:
-        if isinstance(op, Sleep):
-            return None
-        return self.config.timeout + (op.timeout if isinstance(op, GetMessage) else 0.0)
-
-    async def _execute(self, op: Any, session: list[Any] | None) -> Any:
-        if isinstance(op, Script):
-            return await self._scripts[op.name](keys=op.keys, args=op.args)
-        if isinstance(op, Command):
-            return await self.client.execute_command(*op.args)
-        if isinstance(op, Write):
-            if not op.replicas:
-                return await self._execute(op.script, session), 0
-            pipe = self.client.pipeline(transaction=False)
-            await self._scripts[op.script.name](
-                keys=op.script.keys, args=op.script.args, client=pipe
-            )
-            pipe.execute_command("WAIT", op.replicas, op.timeout_ms)
-            result, acked = await pipe.execute()
-            return result, int(acked)
-        assert session is not None  # the listener-only operations below
-        if isinstance(op, GetMessage):
-            return await session[0].get_message(timeout=op.timeout)
-        if isinstance(op, Ping):
-            return await session[0].ping()
-        if isinstance(op, Subscribe):
-            session.append(self.client.pubsub(ignore_subscribe_messages=True))
-            return await session[0].subscribe(op.channel)
+    async def _execute(self, session: Session, op: Operation) -> Any:
+        if session.listener and self._closing:
+            raise _flows.Closed  # redis-py may swallow the task's cancellation: stop here too
         if isinstance(op, Sleep):
             return await asyncio.sleep(op.seconds)
-        raise TypeError(f"unknown operation {op!r}")
+        bound = self.config.timeout + (op.timeout if isinstance(op, GetMessage) else 0.0)
+        if isinstance(op, Write):
+            return await asyncio.wait_for(self._write(op), bound)
+        return await asyncio.wait_for(session.call(op), bound)
 
-    async def _call(self, flow: _flows.Flow) -> Any:
+    async def _write(self, op: Write) -> tuple[Any, int]:
+        pipe = self.client.pipeline(transaction=False)
+        await self.session.scripts[op.script.name](
+            keys=op.script.keys, args=op.script.args, client=pipe
+        )
+        pipe.execute_command("WAIT", op.replicas, op.timeout_ms)
+        result, acked = await pipe.execute()
+        return result, int(acked)
+
+    async def _call(self, flow: _flows.Flow[Any]) -> Any:
         try:
-            return await self._run(flow)
-        except _DOWN as exc:
+            return await arun(flow, self._perform)
+        except DOWN as exc:
             raise self.call_failed() from exc
 
     async def _listen(self) -> None:
-        delay = 0.05
-        while not self._closing:
-            session: list[Any] = []
-            try:
-                await self._run(_flows.listen(self), session)
-            except _DOWN as exc:
-                if self.healthy:
-                    delay = 0.05
-                self.mark_down(exc, delay * 2)
-            finally:
-                for pubsub in session:
-                    with contextlib.suppress(*_DOWN):
-                        await pubsub.aclose()
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 1.0)
+        session = self.session.for_listener()
+        try:
+            await arun(_flows.keep_listening(self), functools.partial(self._execute, session))
+        except _flows.Closed:
+            pass
+        finally:
+            if session.pubsub is not None:
+                with contextlib.suppress(*DOWN):
+                    await session.call(Unsubscribe())
 
     # -- authoritative reads and writes ----------------------------------------------
 

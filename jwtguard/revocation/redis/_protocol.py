@@ -30,10 +30,12 @@ __all__ = [
     "Command",
     "GetMessage",
     "Keys",
+    "Operation",
     "Ping",
     "Script",
     "Sleep",
     "Subscribe",
+    "Unsubscribe",
     "Write",
 ]
 
@@ -214,8 +216,8 @@ class Script:
 
 @dataclass(frozen=True, slots=True)
 class Write:
-    """Run ``script``, then ``WAIT replicas timeout_ms`` on the same connection (when
-    ``replicas``); the reply is ``(script reply, replicas that acknowledged)``."""
+    """Run ``script``, then ``WAIT replicas timeout_ms`` on the same connection; the
+    reply is ``(script reply, replicas that acknowledged)``."""
 
     script: Script
     replicas: int
@@ -254,3 +256,12 @@ class Sleep:
     """Wait ``seconds`` (ended early when the store closes); no reply."""
 
     seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class Unsubscribe:
+    """Close the pub/sub connection (after it failed); no reply."""
+
+
+Operation = Script | Write | Command | Subscribe | GetMessage | Ping | Sleep | Unsubscribe
+"""Everything a flow may ask of its driver."""

@@ -14,13 +14,14 @@ import secrets
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
 
-from jwtguard.errors import RevocationUnavailableError
+from jwtguard.errors import ConfigError, RevocationUnavailableError
 from jwtguard.revocation._denylist import FAMILY_CLAIM, KINDS, Denylist, unescape
 from jwtguard.revocation.health import RevocationHealth, StoreState
 from jwtguard.revocation.memory import subject_window
-from jwtguard.revocation.redis._config import RedisConfig
+from jwtguard.revocation.redis._client import connect
+from jwtguard.revocation.redis._config import Mode, RedisConfig
 from jwtguard.revocation.redis._protocol import BUCKET_MS, Command, Keys, Script
 
 if TYPE_CHECKING:
@@ -50,7 +51,20 @@ def _text(raw: bytes | str) -> str:
 class RedisStoreBase:
     """State and decisions shared by the sync and async Redis stores."""
 
-    def __init__(self, config: RedisConfig, clock: Clock) -> None:
+    client_class: ClassVar[Any]
+    """The redis-py client class made from ``config.url`` when no ``client`` is given."""
+    modes: ClassVar[tuple[Mode, ...]] = ("push", "roundtrip")
+
+    def __init__(
+        self,
+        config: RedisConfig | None = None,
+        *,
+        client: Any = None,
+        clock: Clock = time.time,
+    ) -> None:
+        config = config or RedisConfig()
+        if config.mode not in self.modes:
+            raise ConfigError(f"mode: {type(self).__name__} supports only {self.modes[0]!r}")
         self.config = config
         self.clock = clock
         self.keys = Keys(config.namespace)
@@ -74,6 +88,13 @@ class RedisStoreBase:
         self._errors = 0
         self._losses = 0
         self._push_lag: float | None = None
+        self.session = connect(config, client, self.client_class)
+        """The client and its registered scripts, for every call but the listener's."""
+        self.client = self.session.client
+        self._prepare()
+
+    def _prepare(self) -> None:
+        """The driver's own state (its listener), set up at the end of ``__init__``."""
 
     @classmethod
     def from_env(
@@ -86,7 +107,7 @@ class RedisStoreBase:
     ) -> S:
         """A store configured from ``JWTGUARD_REDIS_*``; see :meth:`RedisConfig.from_env`."""
         config = RedisConfig.from_env(environ, require_url=client is None, **overrides)
-        return cls(config, client=client, clock=clock)  # type: ignore[call-arg]
+        return cls(config, client=client, clock=clock)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.config!r}, state={self._state!r})"

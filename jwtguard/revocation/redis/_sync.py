@@ -11,38 +11,23 @@ import contextlib
 import functools
 import os
 import threading
-import time
 import weakref
 from typing import TYPE_CHECKING, Any
 
 import redis
-from redis.exceptions import RedisError
 
-from jwtguard.errors import ConfigError
+from jwtguard._flow import run
 from jwtguard.revocation.redis import _flows
-from jwtguard.revocation.redis._client import client_options, is_cluster
-from jwtguard.revocation.redis._config import RedisConfig
-from jwtguard.revocation.redis._protocol import (
-    SCRIPTS,
-    Command,
-    GetMessage,
-    Ping,
-    Script,
-    Sleep,
-    Subscribe,
-    Write,
-)
+from jwtguard.revocation.redis._client import DOWN, Session
+from jwtguard.revocation.redis._protocol import Operation, Sleep, Unsubscribe, Write
 from jwtguard.revocation.redis._state import RedisStoreBase
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from jwtguard.claims import Claims
-    from jwtguard.protocols import Clock
 
 __all__ = ["RedisRevocationStore"]
-
-_DOWN = (RedisError, OSError)
 
 
 class RedisRevocationStore(RedisStoreBase):
@@ -56,28 +41,15 @@ class RedisRevocationStore(RedisStoreBase):
     first sync (at most ``sync_timeout``), then fail closed.
     """
 
-    def __init__(
-        self,
-        config: RedisConfig | None = None,
-        *,
-        client: Any = None,
-        clock: Clock = time.time,
-    ) -> None:
-        config = config or RedisConfig()
-        super().__init__(config, clock)
-        if client is None:
-            client = redis.Redis.from_url(
-                config.url or "redis://127.0.0.1:6379/0", **client_options(config)
-            )
-        if config.replicas and is_cluster(client):
-            raise ConfigError("replicas: WAIT is not available through a Redis Cluster client")
-        self.client = client
-        self._scripts = {name: client.register_script(text) for name, text in SCRIPTS.items()}
+    client_class = redis.Redis
+
+    def _prepare(self) -> None:
+        self._perform = functools.partial(self._execute, self.session)
         self._thread: threading.Thread | None = None
         self._pid = 0
         self._stop = threading.Event()
         self._start_lock = threading.Lock()
-        if config.mode == "roundtrip":
+        if self.config.mode == "roundtrip":
             self.is_revoked = self._is_revoked_roundtrip  # type: ignore[method-assign]
         else:
             os.register_at_fork(after_in_child=functools.partial(_forked, weakref.ref(self)))
@@ -125,74 +97,43 @@ class RedisRevocationStore(RedisStoreBase):
 
     # -- the driver --------------------------------------------------------------------
 
-    def _run(self, flow: _flows.Flow, session: list[Any] | None = None) -> Any:
-        """Drive ``flow`` to its end; ``session`` holds the listener's pub/sub object."""
-        reply: Any = None
-        while True:
-            if session is not None and self._stop.is_set():
-                flow.close()
-                return None
-            try:
-                op = flow.send(reply)
-            except StopIteration as done:
-                return done.value
-            reply = self._execute(op, session)
-
-    def _execute(self, op: Any, session: list[Any] | None) -> Any:
-        if isinstance(op, Script):
-            return self._scripts[op.name](keys=op.keys, args=op.args)
-        if isinstance(op, Command):
-            return self.client.execute_command(*op.args)
+    def _execute(self, session: Session, op: Operation) -> Any:
+        if session.listener and self._stop.is_set():
+            raise _flows.Closed
+        if isinstance(op, Sleep):
+            return self._stop.wait(op.seconds)
         if isinstance(op, Write):
-            if not op.replicas:
-                return self._execute(op.script, session), 0
             pipe = self.client.pipeline(transaction=False)
-            self._scripts[op.script.name](keys=op.script.keys, args=op.script.args, client=pipe)
+            session.scripts[op.script.name](keys=op.script.keys, args=op.script.args, client=pipe)
             pipe.execute_command("WAIT", op.replicas, op.timeout_ms)
             result, acked = pipe.execute()
             return result, int(acked)
-        assert session is not None  # the listener-only operations below
-        if isinstance(op, GetMessage):
-            return session[0].get_message(timeout=op.timeout)
-        if isinstance(op, Ping):
-            return session[0].ping()
-        if isinstance(op, Subscribe):
-            session.append(self.client.pubsub(ignore_subscribe_messages=True))
-            return session[0].subscribe(op.channel)
-        if isinstance(op, Sleep):
-            return self._stop.wait(op.seconds)
-        raise TypeError(f"unknown operation {op!r}")
+        return session.call(op)
 
-    def _call(self, flow: _flows.Flow) -> Any:
+    def _call(self, flow: _flows.Flow[Any]) -> Any:
         try:
-            return self._run(flow)
-        except _DOWN as exc:
+            return run(flow, self._perform)
+        except DOWN as exc:
             raise self.call_failed() from exc
 
     def _listen(self) -> None:
-        delay = 0.05
-        while not self._stop.is_set():
-            session: list[Any] = []
-            try:
-                self._run(_flows.listen(self), session)
-            except _DOWN as exc:
-                if self.healthy:
-                    delay = 0.05
-                self.mark_down(exc, delay * 2)
-            finally:
-                for pubsub in session:
-                    with contextlib.suppress(*_DOWN):
-                        pubsub.close()
-            self._stop.wait(delay)
-            delay = min(delay * 2, 1.0)
+        session = self.session.for_listener()
+        try:
+            run(_flows.keep_listening(self), functools.partial(self._execute, session))
+        except _flows.Closed:
+            pass
+        finally:
+            if session.pubsub is not None:
+                with contextlib.suppress(*DOWN):
+                    session.call(Unsubscribe())
 
     # -- the checker -------------------------------------------------------------------
 
     def _is_revoked_roundtrip(self, claims: Claims) -> bool:
         """Round-trip mode's per-request check: one ``MGET`` per call."""
         try:
-            answer = self._run(_flows.check(self, claims))
-        except _DOWN as exc:
+            answer = run(_flows.check(self, claims), self._perform)
+        except DOWN as exc:
             self.mark_down(exc)
             self.unavailable()
             return self.denylist.is_revoked(claims)
