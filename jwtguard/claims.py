@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, Final
 
-__all__ = ["FAMILY_CLAIM", "Claims", "identity_hashes"]
+__all__ = ["FAMILY_CLAIM", "Claims", "identity_hashes", "thaw"]
 
 
 def _freeze(value: Any) -> Any:
@@ -25,11 +25,13 @@ def _freeze_values(payload: dict[str, Any]) -> dict[str, Any]:
     return payload
 
 
-def _thaw(value: Any) -> Any:
+def thaw(value: Any) -> Any:
+    """A mutable, JSON-serialisable copy of a frozen claim value (mappings to dicts,
+    tuples to lists); other values as they are."""
     if isinstance(value, Mapping):
-        return {k: _thaw(v) for k, v in value.items()}
+        return {k: thaw(v) for k, v in value.items()}
     if isinstance(value, tuple):
-        return [_thaw(v) for v in value]
+        return [thaw(v) for v in value]
     return value
 
 
@@ -98,7 +100,7 @@ class Claims(Mapping[str, Any]):
 
     def to_dict(self) -> dict[str, Any]:
         """A mutable deep copy with plain dicts and lists."""
-        return {k: _thaw(v) for k, v in self._data.items()}
+        return {k: thaw(v) for k, v in self._data.items()}
 
     @property
     def subject(self) -> str | None:
