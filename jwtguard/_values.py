@@ -78,17 +78,23 @@ def parse_duration(text: str) -> float:
 
 
 def mask_url(url: str) -> str:
-    """``url`` with its password (if any) replaced by ``***``, safe to print."""
+    """``url`` with its password replaced by ``***``, safe to print: the one in the
+    user part and any in the query (``?password=``, which redis-py also reads)."""
     try:
         parts = urlsplit(url)
         password = parts.password
     except ValueError:
         return "<unparseable URL>"
-    if not password:
+    query = _QUERY_SECRET.sub(r"\1***", parts.query)
+    if password:
+        host = parts.netloc.rpartition("@")[2]
+        parts = parts._replace(netloc=f"{parts.username or ''}:***@{host}")
+    elif query == parts.query:
         return url
-    user = parts.username or ""
-    host = parts.netloc.rpartition("@")[2]
-    return parts._replace(netloc=f"{user}:***@{host}").geturl()
+    return parts._replace(query=query).geturl()
+
+
+_QUERY_SECRET: Final = re.compile(r"((?:^|[&;])(?:ssl_)?password=)[^&;]*", re.IGNORECASE)
 
 
 def parse_bool(text: str) -> bool:
