@@ -31,10 +31,12 @@ class _MirroredLRU(LRUCache[str, Entry]):
     def __init__(self, maxsize: int, mirror: dict[str, Entry]) -> None:
         super().__init__(maxsize)
         self._mirror = mirror
+        self.evictions = 0
 
     def popitem(self) -> tuple[str, Entry]:
         key, value = super().popitem()
         self._mirror.pop(key, None)
+        self.evictions += 1  # under the cache's lock: popitem runs only inside put()
         return key, value
 
 
@@ -55,6 +57,11 @@ class VerifiedTokenCache:
 
     def __len__(self) -> int:
         return len(self.entries)
+
+    @property
+    def evictions(self) -> int:
+        """Entries dropped to make room (least recently used first), since start-up."""
+        return self._lru.evictions
 
     def _advance(self) -> int:
         self.tick += 1

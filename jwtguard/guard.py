@@ -9,7 +9,7 @@ import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,14 +31,20 @@ from jwtguard.keys import KeySet
 from jwtguard.keys.coerce import KeyInput, as_key_source, static_key_problems
 from jwtguard.keys.remote import JWKSHealth
 from jwtguard.keys.tenant import Tenant, TenantRoute, TenantRouter, TenantStats
+from jwtguard.observability.counters import DecisionCounters
+from jwtguard.observability.health import Readiness, readiness
 from jwtguard.policy import DEFAULT_MAX_TOKEN_BYTES, Policy
 from jwtguard.protocols import AsyncKeySource, Clock, RevocationChecker
 
-__all__ = ["Guard", "GuardStats", "KeyInput", "TenantStats"]
+__all__ = ["Guard", "GuardStats", "KeyInput", "TenantStats", "VerificationListener"]
 
 logger = logging.getLogger("jwtguard")
 
 DEFAULT_CACHE_SIZE = 10_000
+
+VerificationListener = Callable[[float, bool], None]
+"""Called after each full verification (never a cache hit) with its duration in seconds
+and whether the token was accepted: see :meth:`Guard.add_verification_listener`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +63,8 @@ class GuardStats:
     tenants: Mapping[str, TenantStats] = field(default_factory=dict)
     """Per tenant (by issuer), for a Guard built with ``tenants``; their refusals are
     counted in ``rejected`` too. A token naming no tenant counts only in ``rejected``."""
+    evictions: int = 0
+    """Cache entries dropped to make room for new ones."""
 
 
 class Guard:
@@ -166,6 +174,9 @@ class Guard:
             route.keys.subscribe(self._cache.clear)
         self.hits = 0
         self.misses = 0
+        self.decisions = DecisionCounters()
+        """What the adapters in front of this guard decided (see docs/observability.md)."""
+        self._listeners: tuple[VerificationListener, ...] = ()
         self._rejected: Counter[str] = Counter()
         self._rejected_lock = threading.Lock()
         self._issuer: TokenIssuer | None = None
@@ -302,6 +313,29 @@ class Guard:
         payload: dict[str, Any] | None = None,
     ) -> Claims:
         self.misses += 1
+        listeners = self._listeners
+        if not listeners:
+            return self._check(signed, keys, policy, payload)
+        accepted = False
+        start = time.perf_counter()
+        try:
+            claims = self._check(signed, keys, policy, payload)
+            accepted = True
+            return claims
+        finally:
+            self._tell(listeners, time.perf_counter() - start, accepted)
+
+    @staticmethod
+    def _tell(listeners: tuple[VerificationListener, ...], seconds: float, ok: bool) -> None:
+        for listener in listeners:
+            try:
+                listener(seconds, ok)
+            except Exception as exc:  # noqa: BLE001 - a metrics hook never decides a request
+                logger.error("jwtguard: a verification listener raised %s", type(exc).__name__)
+
+    def _check(
+        self, signed: Signed, keys: Any, policy: Policy | None, payload: dict[str, Any] | None
+    ) -> Claims:
         check_signature(signed, keys)
         if payload is None:
             payload = read_payload(signed)
@@ -351,7 +385,20 @@ class Guard:
             rejected = dict(self._rejected)
         routes = self._router.routes if self._router else {}
         tenants = {issuer: route.stats() for issuer, route in routes.items()}
-        return GuardStats(self.hits, self.misses, rejected, len(self._cache), tenants)
+        cache = self._cache
+        return GuardStats(self.hits, self.misses, rejected, len(cache), tenants, cache.evictions)
+
+    def add_verification_listener(self, listener: VerificationListener) -> None:
+        """Call ``listener(seconds, accepted)`` after every full verification (signature,
+        claims, revocation; never a cache hit, which stays a dict look-up): the metrics
+        exporters' latency histogram. A listener that raises is logged and ignored."""
+        if not callable(listener):
+            raise ConfigError("listener: must be callable")
+        self._listeners = (*self._listeners, listener)
+
+    def remove_verification_listener(self, listener: VerificationListener) -> None:
+        """Stop calling ``listener`` (no error if it was not added)."""
+        self._listeners = tuple(x for x in self._listeners if x is not listener)
 
     @property
     def tenants(self) -> Mapping[str, Tenant]:
@@ -366,6 +413,11 @@ class Guard:
         """
         routes = self._router.routes if self._router else {}
         return {issuer: route.tenant.health() for issuer, route in routes.items()}
+
+    def readiness(self) -> Readiness:
+        """Ready, degraded or not ready, with reasons: every key source (each tenant's,
+        or ``keys``) and the revocation store. See :mod:`jwtguard.observability.health`."""
+        return readiness(self)
 
     # -- cache control -----------------------------------------------------------------
 

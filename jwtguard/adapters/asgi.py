@@ -177,7 +177,7 @@ class JWTGuardMiddleware:
         **options: Unpack[PipelineOptions],
     ) -> None:
         self.app = app
-        self.pipeline = Pipeline(guard, **options)
+        self.pipeline = Pipeline(guard, adapter="asgi", **options)
         self.security_headers = resolve_security_headers(security_headers, self.pipeline)
         warn_cors_inside(cors_inside(app), "JWTGuardMiddleware", _CORS_FIX)
         policy = self.security_headers

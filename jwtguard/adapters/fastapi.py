@@ -120,7 +120,7 @@ class JWTBearer(SecurityBase):
     ) -> None:
         if not auto_error:
             options["optional"] = True
-        self.pipeline = Pipeline(guard, **options)
+        self.pipeline = Pipeline(guard, adapter="fastapi", **options)
         self.model = (
             HTTPBearerModel(bearerFormat="JWT", description=description)
             if oauth2 is None

@@ -268,7 +268,7 @@ class JWTGuard:
         reader.raise_problems()
         if settings is not None:
             guard = Guard.from_settings(settings)
-        pipeline = Pipeline(guard, **{**from_config, **self._options})
+        pipeline = Pipeline(guard, adapter="flask", **{**from_config, **self._options})
         policy = resolve_security_headers(self._security_headers, pipeline) if headers_on else None
         state = _State(pipeline, policy, self)
         app.extensions["jwtguard"] = state

@@ -107,7 +107,7 @@ class JWTGuardTokenVerifier:
         self.required_scopes = tuple(required_scopes)
         options.setdefault("exempt", _PUBLIC)
         options.setdefault("scopes", self.required_scopes)
-        self.pipeline = Pipeline(guard, **options)
+        self.pipeline = Pipeline(guard, adapter="mcp", **options)
         self._constrained = resource_server is not None and bool(
             resource_server.dpop or resource_server.mtls or resource_server.require_binding
         )

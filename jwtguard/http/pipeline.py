@@ -34,6 +34,8 @@ from jwtguard.http.routing import PathRules
 from jwtguard.http.security_headers import SecurityHeaders
 from jwtguard.http.sender import REPLAYED, SenderCheck
 from jwtguard.oauth.resource import ResourceServer
+from jwtguard.observability.counters import ALLOWED, ANONYMOUS, EXEMPT, REFUSED, WOULD_REFUSE
+from jwtguard.observability.logs import refusal_fields
 from jwtguard.protocols import ReplayCache
 
 __all__ = [
@@ -158,12 +160,15 @@ class Pipeline:
             also covers ``/admin``; the most specific pattern wins, exempt or rule).
         roles_claim: claim holding roles; dots walk into objects (``realm_access.roles``).
         report_only: decide and record everything, but let every request through.
-        log_level: level of the one log line per refusal (code, never the token).
+        log_level: level of the one log line per refusal (code, never the token; its
+            fields are in the record's ``extra``, see docs/observability.md).
         on_deny: ``Denial -> Denial`` hook to customise refusals.
         resource_server: a :class:`jwtguard.oauth.ResourceServer`: DPoP proofs,
             certificate-bound tokens, RFC 9728 metadata (served here on ``GET``) and the
             challenges naming it. Without one, a sender-constrained token (any ``cnf``)
             is refused: its binding cannot be checked (see docs/resource-server.md).
+        adapter: the name decisions are counted and logged under (each adapter passes
+            its own: ``"asgi"``, ``"wsgi"``, ``"flask"``...), see ``guard.decisions``.
     """
 
     def __init__(
@@ -192,9 +197,19 @@ class Pipeline:
         log_level: int = logging.INFO,
         on_deny: Callable[[Denial], Denial] | None = None,
         resource_server: ResourceServer | None = None,
+        adapter: str = "custom",
     ) -> None:
         if not isinstance(guard, Guard):
             raise ConfigError("guard: must be a jwtguard.Guard")
+        if not isinstance(adapter, str) or not adapter.isidentifier():
+            raise ConfigError("adapter: a name made of letters, digits and underscores")
+        self.adapter = adapter
+        decisions = guard.decisions
+        self._decisions = decisions
+        # bound once: counting a hot-path decision is then one lock-free C call
+        self._count_allowed = decisions.counter(adapter, ALLOWED)
+        self._count_anonymous = decisions.counter(adapter, ANONYMOUS)
+        self._count_exempt = decisions.counter(adapter, EXEMPT)
         if realm is not None and (
             not isinstance(realm, str) or any(not 0x20 <= ord(c) < 0x7F for c in realm)
         ):
@@ -445,6 +460,7 @@ class Pipeline:
         if token is not None:
             return token, scheme
         if requirement.optional:
+            self._count_anonymous()
             return None
         error = MissingTokenError()
         return self._refuse(error, request.method, request.path, None, True, context)
@@ -507,6 +523,7 @@ class Pipeline:
                     found = None  # already remembered
             if token is None:
                 if (requirement or self.default).optional:
+                    self._count_anonymous()
                     return None
                 raise MissingTokenError
         except TokenError as exc:
@@ -528,6 +545,7 @@ class Pipeline:
             requirement = self.default
         if requirement.checks_claims:
             return self._authorize(claims, requirement, method, path)
+        self._count_allowed()
         return claims
 
     def _route(
@@ -539,6 +557,7 @@ class Pipeline:
         ``@cross_origin`` under ``@jwt_required``) must be able to answer it."""
         method = request.method
         if self._preflight and method == "OPTIONS" and request.preflight:
+            self._count_exempt()
             return None
         if requirement is not None:
             return requirement
@@ -557,11 +576,15 @@ class Pipeline:
         None (exempt) or the :class:`Denial` of an ambiguous path. With
         :meth:`decide_on_headers` it is :meth:`decide` on primitives, for adapters' hot paths."""
         if method in self._exempt_methods:
+            self._count_exempt()
             return None
         try:
-            return self.paths.requirement_for(path, raw_path)
+            found = self.paths.requirement_for(path, raw_path)
         except TokenError as exc:
             return self._refuse(exc, method, path, None, count=True)
+        if found is None:
+            self._count_exempt()
+        return found
 
     def _bearer(
         self, request: RequestView, requirement: Requirement, *, wait: bool
@@ -580,6 +603,7 @@ class Pipeline:
         if token is not None:
             return token
         if requirement.optional:
+            self._count_anonymous()
             return None
         return self._refuse(MissingTokenError(), request.method, request.path, None, count=True)
 
@@ -595,6 +619,7 @@ class Pipeline:
             error = requirement.check(claims, self._roles_claim)
             if error is not None:
                 return self._refuse(error, method, path, claims, True, context)
+        self._count_allowed()
         return claims
 
     def _refuse(
@@ -608,15 +633,22 @@ class Pipeline:
     ) -> Decision:
         if count:
             self.guard.record_reject(error.code)
+        report_only = self.report_only
+        self._decisions.add(self.adapter, WOULD_REFUSE if report_only else REFUSED, error.code)
         if logger.isEnabledFor(self.log_level):
+            method = method[:16] if method.isalnum() else "?"
+            path = path[:200]
             logger.log(
                 self.log_level,
                 "jwtguard: %s %s %r: %d %s",
-                "would reject" if self.report_only else "rejected",
-                method[:16] if method.isalnum() else "?",
-                path[:200],
+                "would reject" if report_only else "rejected",
+                method,
+                path,
                 error.status_code,
                 error.code,
+                extra=refusal_fields(
+                    error.code, error.status_code, self.adapter, method, path, report_only
+                ),
             )
         if self.report_only:
             return claims

@@ -287,7 +287,7 @@ def read(mapping: object, where: str = SETTING) -> Configuration:
         guard = Guard.from_settings(settings_read)
     if not isinstance(guard, Guard):  # recorded as a problem above; here for the type checker
         raise ConfigError(f"settings.{where}['GUARD']: expected a jwtguard.Guard")
-    pipeline = Pipeline(guard, **from_config)
+    pipeline = Pipeline(guard, adapter="django", **from_config)
     default = resolve_security_headers(policy, pipeline)
     return Configuration(pipeline, PathPolicies(per_path, default), loader, _anonymous())
 

@@ -19,6 +19,7 @@ import math
 import threading
 import time
 import weakref
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -122,6 +123,7 @@ class RemoteKeySet:
         self._skipped: tuple[SkippedKey, ...] = ()
         self._fetches = 0
         self._failures = 0
+        self._failure_kinds: Counter[str] = Counter()
         self._consecutive_failures = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self._stop = threading.Event()
@@ -280,6 +282,7 @@ class RemoteKeySet:
             fetches=self._fetches,
             failures=self._failures,
             skipped=self._skipped,
+            failures_by_kind=dict(self._failure_kinds),
         )
 
     def _use(self, keyset: KeySet) -> None:
@@ -405,7 +408,8 @@ class RemoteKeySet:
         max_age = min(max(max_age, opts.min_max_age), opts.max_max_age)
         now = self._clock()
         with self._lock:
-            removed = bool(self._fingerprints - fingerprints)
+            before = self._fingerprints
+            removed = bool(before - fingerprints)
             self._use(keyset)
             self._fingerprints = fingerprints
             self._negative = {}
@@ -415,8 +419,28 @@ class RemoteKeySet:
             self._fetches += 1
             self._consecutive_failures = 0
             listeners = tuple(self._listeners) if removed else ()
+        if fingerprints != before:
+            added, gone = _digests(fingerprints - before), _digests(before - fingerprints)
+            logger.info(
+                "jwtguard: JWKS %s: %d keys held (%d new, %d removed)",
+                self._where(),
+                len(keyset),
+                len(added),
+                len(gone),
+                extra=self._fields(
+                    "jwks_keys_changed", keys=len(keyset), added=added, removed=gone
+                ),
+            )
         for listener in listeners:
             listener()
+
+    def _where(self) -> str:
+        return self._jwks_url or f"issuer={self.issuer}"
+
+    def _fields(self, event: str, **fields: Any) -> dict[str, Any]:
+        """A record's structured ``extra`` (docs/observability.md): never a key's material."""
+        where = {"jwks_url": self._jwks_url, "issuer": self.issuer}
+        return {"jwtguard_event": event, **where, **fields}
 
     def _note_skipped(self, skipped: tuple[SkippedKey, ...]) -> None:
         """Record the keys a fetch skipped; one log line when that list changes."""
@@ -432,17 +456,25 @@ class RemoteKeySet:
                 len(skipped),
                 plural,
                 listed,
+                extra=self._fields(
+                    "jwks_keys_skipped", skipped=[f"{s.kid} ({s.reason})" for s in skipped]
+                ),
             )
 
     def _fail(self, kind: str) -> None:
         now = self._clock()
-        if len(self._keys):
-            logger.warning("jwtguard: JWKS fetch failed (%s); keeping the last good keys", kind)
+        held = len(self._keys)
+        fields = self._fields("jwks_fetch_failed", kind=kind, keys=held)
+        if held:
+            logger.warning(
+                "jwtguard: JWKS fetch failed (%s); keeping the last good keys", kind, extra=fields
+            )
         else:
-            logger.warning("jwtguard: JWKS fetch failed (%s); no keys yet", kind)
+            logger.warning("jwtguard: JWKS fetch failed (%s); no keys yet", kind, extra=fields)
         with self._lock:
             self._fetches += 1
             self._failures += 1
+            self._failure_kinds[kind] += 1
             self._consecutive_failures += 1
             self._last_error = kind
             self._last_error_at = now
@@ -453,7 +485,10 @@ class RemoteKeySet:
                 self._use(KeySet())
                 self._fingerprints = frozenset()
         if listeners:
-            logger.error("jwtguard: JWKS stale beyond stale_if_error; all keys dropped")
+            logger.error(
+                "jwtguard: JWKS stale beyond stale_if_error; all keys dropped",
+                extra=self._fields("jwks_keys_dropped", keys=0),
+            )
         for listener in listeners:
             listener()
 
@@ -493,3 +528,8 @@ def _refresh_loop(ref: weakref.ReferenceType[RemoteKeySet], stop: threading.Even
         except Exception as exc:  # noqa: BLE001 - the thread must survive anything
             logger.error("jwtguard: JWKS refresh thread error: %s", type(exc).__name__)
         del keyset
+
+
+def _digests(fingerprints: Fingerprints) -> list[str]:
+    """Short fingerprints (SHA-256 of the key, 16 hex digits) for logs, sorted."""
+    return sorted(digest[:16] for _kid, digest in fingerprints)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 
 from jwtguard.errors import ConfigError, JWTGuardError
 from jwtguard.keys.keyset import SkippedKey
@@ -107,6 +108,8 @@ class JWKSHealth:
     """Keys held (keys without a ``kid`` count too)."""
     skipped: tuple[SkippedKey, ...] = ()
     """Keys of the last fetched document that were not loaded, each with its reason."""
+    failures_by_kind: Mapping[str, int] = field(default_factory=dict)
+    """``failures`` by kind (the labels of :class:`JWKSFetchError`)."""
 
     @property
     def ready(self) -> bool:

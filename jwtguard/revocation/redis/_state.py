@@ -166,7 +166,12 @@ class RedisStoreBase:
         when the state changes, or ``announce`` (a listener starting in a process)."""
         self._sync_started = time.monotonic()
         if announce or self._state != "syncing":
-            logger.info("jwtguard: Redis revocation store %s: syncing (%s)", self._where(), reason)
+            logger.info(
+                "jwtguard: Redis revocation store %s: syncing (%s)",
+                self._where(),
+                reason,
+                extra=self._fields("syncing", reason=reason),
+            )
             self._set_state("syncing")
 
     def synced(self) -> None:
@@ -189,6 +194,7 @@ class RedisStoreBase:
             away,
             len(self.denylist),
             seconds * 1000,
+            extra=self._fields("in_sync", entries=len(self.denylist), seconds=round(seconds, 6)),
         )
         self._set_state("in_sync")
 
@@ -196,7 +202,11 @@ class RedisStoreBase:
         """Round-trip mode: Redis answered."""
         if not self.healthy:
             if self._down_since is not None:
-                logger.warning("jwtguard: Redis revocation store %s reachable again", self._where())
+                logger.warning(
+                    "jwtguard: Redis revocation store %s reachable again",
+                    self._where(),
+                    extra=self._fields("in_sync"),
+                )
             self._down_since = None
             self._set_state("in_sync")
 
@@ -216,6 +226,11 @@ class RedisStoreBase:
             f"failing open for {self.config.fail_open_for:g} s"
             if self.config.fail_open_for and self.healthy
             else "failing closed (503) until it is back",
+            extra=self._fields(
+                "down",
+                reason=type(reason).__name__,
+                fail_open_for=self.config.fail_open_for if self.healthy else 0,
+            ),
         )
         self._set_state("down")
 
@@ -225,6 +240,16 @@ class RedisStoreBase:
 
     def _where(self) -> str:
         return f"{self.config.shown_url or '(client given)'} [{self.config.namespace}]"
+
+    def _fields(self, state: StoreState, **fields: Any) -> dict[str, Any]:
+        """A state change's structured ``extra`` (docs/observability.md); the URL masked."""
+        return {
+            "jwtguard_event": "revocation_state",
+            "state": state,
+            "store": self.config.shown_url,
+            "namespace": self.config.namespace,
+            **fields,
+        }
 
     # -- what Redis pushes --------------------------------------------------------------
 
@@ -273,6 +298,7 @@ class RedisStoreBase:
                     self._where(),
                     "a new epoch" if epoch != known else f"sequence {seq} < {self.seen_seq}",
                     len(self.denylist),
+                    extra=self._fields("repairing", entries=len(self.denylist)),
                 )
                 self._set_state("repairing")
                 return "repair"
