@@ -35,6 +35,8 @@ IMPORTS = {
     "flask": "jwtguard.adapters.flask, jwtguard.adapters.flask_refresh",
     "wsgi": "jwtguard.adapters.wsgi",
     "redis": "jwtguard.revocation.redis",
+    "prometheus": "jwtguard.observability.prometheus",
+    "otel": "jwtguard.observability.otel",
 }
 ENABLES: dict[str, list[list[str]]] = {
     **{extra: [["python", "-c", f"import {modules}"]] for extra, modules in IMPORTS.items()},
