@@ -30,6 +30,7 @@ SUITE = (
     "revocation",
     "revocation_load",
     "dpop",
+    "observability",
 )
 
 

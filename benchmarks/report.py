@@ -21,12 +21,16 @@ once in a tiny mode so the code keeps working."""
 def _fmt(value: float, unit: str) -> str:
     if unit == "fraction":
         return f"{value * 100:.1f}%"
+    if unit == "ns":
+        return f"{value:.0f} ns"
     return f"{value:.2f}x" if unit == "x" or unit.endswith("jwtguard") else f"{value:.2f}"
 
 
 def _limit(t: dict[str, Any]) -> str:
     if t["unit"] == "fraction":
         return f"<= {t['limit'] * 100:.0f}%"
+    if t["unit"] == "ns":
+        return f"<= {t['limit']:.0f} ns"
     if "faster" in t["target"]:
         return "> 1.00x"
     op = ">=" if t["target"].endswith(">= 10") else "<="
@@ -402,6 +406,29 @@ def _section_revocation(data: dict[str, Any]) -> list[str]:
     return out
 
 
+def _section_observability(data: dict[str, Any], configuration: dict[str, str]) -> list[str]:
+    out = [
+        "## 8. Metrics on a cache hit",
+        "",
+        "In process, through `Pipeline.decide_on_authorization` (the adapters' hot path) on a "
+        "cached token, with the Prometheus collector and the OpenTelemetry instruments "
+        "registered and without: metrics add "
+        f"**{data['added_ns']:.0f} ns** to a cache hit (the target: a few hundred at most). "
+        "The exporters read the counters when scraped; a decision costs one lock-free "
+        f"counter step either way ({data['counter_ns']:.0f} ns), and the latency histogram "
+        "sees full verifications only.",
+        "",
+        "| case | ns | vs metrics off | what |",
+        "|---|---:|---:|---|",
+    ]
+    for name, row in data["cases"].items():
+        out.append(
+            f"| {name} | {row['median_ns']:.0f} | {row['vs_off']:.2f}x | "
+            f"{configuration.get(name, '')} |"
+        )
+    return out
+
+
 def _section_dpop(data: dict[str, Any], configuration: dict[str, str]) -> list[str]:
     out = [
         "## 7. DPoP requests (RFC 9449) on a cached access token",
@@ -525,7 +552,7 @@ def render(
         "| target | measured (median) | best-of-rounds | limit | |",
         "|---|---:|---:|---:|---|",
     ]
-    for group in ("verify", "middleware", "dpop"):
+    for group in ("verify", "middleware", "dpop", "observability"):
         for t in results.get(group, {}).get("targets", []):
             best = _fmt(t["best_of_rounds"], "x") if "best_of_rounds" in t else ""
             out.append(
@@ -540,6 +567,10 @@ def render(
         ("revocation", _section_revocation),
         ("revocation_load", _section_revocation_load),
         ("dpop", lambda d: _section_dpop(d, configurations.get("dpop", {}))),
+        (
+            "observability",
+            lambda d: _section_observability(d, configurations.get("observability", {})),
+        ),
     ]
     for name, section in sections:
         data = results.get(name)

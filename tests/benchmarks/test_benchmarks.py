@@ -39,13 +39,14 @@ def test_every_benchmark_runs_and_the_report_is_written(tiny_run: dict[str, Any]
     results = tiny_run["data"]["results"]
     assert set(results) == {
         "verify", "middleware", "throughput", "scaling", "revocation", "revocation_load",
-        "dpop",
+        "dpop", "observability",
     }  # fmt: skip
     assert not [name for name, r in results.items() if "error" in r]
     report = (tiny_run["dir"] / "docs" / "benchmarks.md").read_text()
     for heading in ("## Headline", "## Targets", "## 1. Verification", "## 2. Middleware",
                     "## 3. HTTP throughput", "## 4. Scaling", "## 5. Revocation",
-                    "## 6. Revocation under load", "## 7. DPoP requests"):  # fmt: skip
+                    "## 6. Revocation under load", "## 7. DPoP requests",
+                    "## 8. Metrics on a cache hit"):  # fmt: skip
         assert heading in report
     machine = tiny_run["data"]["machine"]
     assert machine["cores"] and machine["python"] and "PyJWT" in machine["libraries"]
@@ -154,7 +155,8 @@ def test_keep_reruns_one_benchmark_and_keeps_the_rest(
     assert list(merged["results"]) == list(tiny_run["data"]["results"])  # the suite's order
     assert merged["results"]["verify"] == tiny_run["data"]["results"]["verify"]  # kept as is
     assert merged["machine"]["kept"]["names"] == [
-        "verify", "throughput", "scaling", "revocation", "revocation_load", "dpop"
+        "verify", "throughput", "scaling", "revocation", "revocation_load", "dpop",
+        "observability",
     ]  # fmt: skip
     text = report.read_text()
     assert "are kept from the run of" in text and "## 1. Verification" in text
