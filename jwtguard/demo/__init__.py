@@ -47,6 +47,10 @@ def checks() -> tuple[Check, ...]:
         Check("scope 'admin' route, token without that scope", "/admin", "READER_TOKEN", 403),
         Check("expired token", "/me", "EXPIRED_TOKEN", 401),
         Check("tampered token (payload edited, signature kept)", "/me", "TAMPERED_TOKEN", 401),
+        Check("readiness (keys and revocation), no token", "/readyz", None, 200),
+        Check(
+            "Prometheus metrics (decisions by outcome and code), no token", "/metrics", None, 200
+        ),
     )
 
 
@@ -197,7 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         server.stop()
     for check, status in results:
         mark = "ok  " if status == check.expected else "FAIL"
-        print(f"{mark} {status} (expected {check.expected})  GET {check.path:<7} {check.title}")
+        print(f"{mark} {status} (expected {check.expected})  GET {check.path:<8} {check.title}")
     failed = sum(status != check.expected for check, status in results)
     print("all checks passed" if not failed else f"{failed} check(s) failed")
     return 0 if not failed else 1

@@ -265,6 +265,22 @@ def start_server(
     if variant not in VARIANTS:
         raise ValueError(f"variant: one of {', '.join(VARIANTS)}")
     host = _check_host(host)
+    guard = tokens.guard
     if variant == "asgi":
-        return _serve_asgi(asgi_app(tokens.guard), host, port)
-    return _serve_wsgi(wsgi_app(tokens.guard, flask=variant == "flask"), host, port)
+        return _serve_asgi(with_endpoints(asgi_app(guard), guard, asgi=True), host, port)
+    app = wsgi_app(guard, flask=variant == "flask")
+    return _serve_wsgi(with_endpoints(app, guard, asgi=False), host, port)
+
+
+def with_endpoints(app: Any, guard: Guard, *, asgi: bool) -> Any:
+    """``app`` behind ``/healthz``, ``/readyz`` and ``/metrics`` (Prometheus, its own
+    registry), outside jwtguard: they need no token (docs/observability.md)."""
+    from prometheus_client import CollectorRegistry
+
+    from jwtguard.adapters.observability import ASGIEndpoints, WSGIEndpoints
+    from jwtguard.observability.prometheus import register
+
+    exporter = register(guard, CollectorRegistry())
+    if asgi:
+        return ASGIEndpoints(app, guard, metrics=exporter.asgi_app())
+    return WSGIEndpoints(app, guard, metrics=exporter.wsgi_app())
