@@ -12,10 +12,11 @@ of :mod:`jwtguard.observability.prometheus`).
 
 from __future__ import annotations
 
+import enum
 import json
 from collections.abc import Iterable
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Generic, Literal, TypeVar
 
 from jwtguard.adapters.asgi import ASGIApp, Receive, Scope, Send, route_path
 from jwtguard.adapters.wsgi import route_path as wsgi_route_path
@@ -23,7 +24,11 @@ from jwtguard.errors import ConfigError
 from jwtguard.guard import Guard
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from _typeshed.wsgi import (
+        StartResponse,
+        WSGIApplication,  # noqa: F401 - quoted: WSGIEndpoints' base
+        WSGIEnvironment,
+    )
 
 __all__ = ["ASGIEndpoints", "WSGIEndpoints"]
 
@@ -32,18 +37,27 @@ _JSON: Final = "application/json"
 _NO_STORE: Final = (("cache-control", "no-store"), ("x-content-type-options", "nosniff"))
 
 Answer = tuple[int, list[tuple[str, str]], bytes]
+App = TypeVar("App")
 
 
-class _Routes:
-    """What both shells share: which path is which, and the health answers."""
+class Delegate(enum.Enum):
+    """An answer made by the metrics app given, not by the shell."""
+
+    METRICS = "metrics"
+
+
+class _Endpoints(Generic[App]):
+    """What both shells share: the paths, their start-up checks, the health answers."""
 
     def __init__(
         self,
+        app: App | None,
         guard: Guard,
-        metrics: object | None,
-        healthz: str | None,
-        readyz: str | None,
-        metrics_path: str,
+        *,
+        metrics: App | None = None,
+        healthz: str | None = "/healthz",
+        readyz: str | None = "/readyz",
+        metrics_path: str = "/metrics",
     ) -> None:
         if not isinstance(guard, Guard):
             raise ConfigError("guard: must be a jwtguard.Guard")
@@ -53,27 +67,32 @@ class _Routes:
             problems.append("healthz, readyz, metrics_path: each a different path")
         if problems:
             raise ConfigError(problems)
+        self.app = app
         self.guard = guard
-        self.healthz, self.readyz = healthz, readyz
-        self.metrics_path = metrics_path if metrics is not None else None
+        self._metrics = metrics
+        self._healthz, self._readyz = healthz, readyz
+        self._metrics_path = metrics_path if metrics is not None else None
 
-    def health(self, path: str, method: str) -> Answer | None:
-        """The answer for a health path, or None when ``path`` is none of them."""
-        if path == self.healthz:
+    def _answer(self, path: str, method: str) -> Answer | Literal[Delegate.METRICS] | None:
+        """The answer for one of the paths, METRICS to call the metrics app, or None when
+        ``path`` is none of them."""
+        if path == self._metrics_path:
+            return Delegate.METRICS if method == "GET" else _not_allowed("GET")
+        if path == self._healthz:
             status, body = 200, {"status": "ok"}
-        elif path == self.readyz:
+        elif path == self._readyz:
             found = self.guard.readiness()
             status, body = (200 if found.ready else 503), found.as_dict()
         else:
-            return None
+            return None if self.app is not None else _not_found()
         if method not in _METHODS:
-            return _not_allowed()
+            return _not_allowed("GET, HEAD")
         text = json.dumps(body).encode()
         headers = [("content-type", _JSON), ("content-length", str(len(text))), *_NO_STORE]
         return status, headers, b"" if method == "HEAD" else text
 
 
-def _not_allowed(allow: str = "GET, HEAD") -> Answer:
+def _not_allowed(allow: str) -> Answer:
     return 405, [("allow", allow), ("content-length", "0"), *_NO_STORE], b""
 
 
@@ -81,40 +100,21 @@ def _not_found() -> Answer:
     return 404, [("content-length", "0")], b""
 
 
-class ASGIEndpoints:
+class ASGIEndpoints(_Endpoints[ASGIApp]):
     """ASGI middleware serving ``/healthz``, ``/readyz`` and (given ``metrics``, an ASGI
-    app) ``/metrics``; ``app`` (None: 404) serves the rest. A path of None turns it off."""
-
-    def __init__(
-        self,
-        app: ASGIApp | None,
-        guard: Guard,
-        *,
-        metrics: ASGIApp | None = None,
-        healthz: str | None = "/healthz",
-        readyz: str | None = "/readyz",
-        metrics_path: str = "/metrics",
-    ) -> None:
-        self.app = app
-        self._routes = _Routes(guard, metrics, healthz, readyz, metrics_path)
-        self._metrics = metrics
+    app such as ``exporter.asgi_app()``) ``/metrics``; ``app`` serves the rest (None: 404).
+    A path of None leaves that endpoint out."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            path, method = route_path(scope), scope["method"]
-            routes = self._routes
-            if path == routes.metrics_path and self._metrics is not None:
-                if method != "GET":
-                    return await _send(send, _not_allowed("GET"))
-                return await self._metrics(scope, receive, send)
-            answer = routes.health(path, method)
-            if answer is not None:
-                return await _send(send, answer)
-        if self.app is None:
-            if scope["type"] == "http":
-                await _send(send, _not_found())
-            return None
-        return await self.app(scope, receive, send)
+        answer = (
+            self._answer(route_path(scope), scope["method"]) if scope["type"] == "http" else None
+        )
+        if isinstance(answer, tuple):
+            await _send(send, answer)
+        elif answer is Delegate.METRICS and self._metrics is not None:
+            await self._metrics(scope, receive, send)
+        elif self.app is not None:
+            await self.app(scope, receive, send)
 
 
 async def _send(send: Send, answer: Answer) -> None:
@@ -124,41 +124,16 @@ async def _send(send: Send, answer: Answer) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-class WSGIEndpoints:
+class WSGIEndpoints(_Endpoints["WSGIApplication"]):
     """:class:`ASGIEndpoints` for WSGI: ``metrics`` is a WSGI app (e.g.
-    ``exporter.wsgi_app()``), ``app`` (None: 404) serves the rest."""
-
-    def __init__(
-        self,
-        app: WSGIApplication | None,
-        guard: Guard,
-        *,
-        metrics: WSGIApplication | None = None,
-        healthz: str | None = "/healthz",
-        readyz: str | None = "/readyz",
-        metrics_path: str = "/metrics",
-    ) -> None:
-        self.app = app
-        self._routes = _Routes(guard, metrics, healthz, readyz, metrics_path)
-        self._metrics = metrics
+    ``exporter.wsgi_app()``), ``app`` serves the rest (None: 404)."""
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        path = wsgi_route_path(environ)
-        method = environ.get("REQUEST_METHOD", "GET")
-        routes = self._routes
-        if path == routes.metrics_path and self._metrics is not None:
-            if method != "GET":
-                return _respond(start_response, _not_allowed("GET"))
+        answer = self._answer(wsgi_route_path(environ), environ.get("REQUEST_METHOD", "GET"))
+        if answer is Delegate.METRICS and self._metrics is not None:
             return self._metrics(environ, start_response)
-        answer = routes.health(path, method)
-        if answer is not None:
-            return _respond(start_response, answer)
-        if self.app is None:
-            return _respond(start_response, _not_found())
-        return self.app(environ, start_response)
-
-
-def _respond(start_response: StartResponse, answer: Answer) -> list[bytes]:
-    status, headers, body = answer
-    start_response(f"{status} {HTTPStatus(status).phrase}", headers)
-    return [body]
+        if answer is None and self.app is not None:
+            return self.app(environ, start_response)
+        status, headers, body = answer if isinstance(answer, tuple) else _not_found()
+        start_response(f"{status} {HTTPStatus(status).phrase}", headers)
+        return [body]
