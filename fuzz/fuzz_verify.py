@@ -31,7 +31,7 @@ import atheris
 
 with atheris.instrument_imports(include=["jwtguard"]):
     from jwtguard import Claims, Guard, Key, TokenError
-    from jwtguard.jose._b64 import b64url_encode
+    from jwtguard.jose import b64url_encode
     from jwtguard.testing import FrozenClock, generate_key
 
 NOW = 1_700_000_000

@@ -25,7 +25,7 @@ from jwtguard.errors import (
     TokenError,
 )
 from jwtguard.issuer import TokenIssuer
-from jwtguard.jose._read import JWSReader, Signed, check_signature, read_payload
+from jwtguard.jose import JWSReader, Signed, check_signature, read_payload
 from jwtguard.jose.claims_check import validate_claims
 from jwtguard.keys import KeySet
 from jwtguard.keys.coerce import KeyInput, as_key_source, static_key_problems

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from jwtguard.errors import ConfigError
-from jwtguard.jose._b64 import b64url_encode
+from jwtguard.jose import b64url_encode
 from jwtguard.jose.claims_check import NUMERIC_DATE_CLAIMS, check_registered_claims
 from jwtguard.keys import Key, KeySet
 from jwtguard.keys.coerce import KeyInput, as_key_source

@@ -15,9 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from jwtguard.errors import MalformedTokenError, TokenError
-from jwtguard.jose._b64 import decode_alphabet_checked
-from jwtguard.jose._json import parse_json_object
-from jwtguard.jose._read import JWSReader, check_signature
+from jwtguard.jose import JWSReader, check_signature, decode_alphabet_checked, parse_json_object
 from jwtguard.keys.coerce import KeyInput, as_key_source
 from jwtguard.policy import DEFAULT_MAX_TOKEN_BYTES, Policy
 

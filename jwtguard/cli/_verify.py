@@ -14,8 +14,7 @@ from jwtguard.cli._common import UsageError, read_token
 from jwtguard.config.settings import Settings
 from jwtguard.errors import ClaimError, MalformedTokenError, TokenError
 from jwtguard.guard import Guard
-from jwtguard.jose._b64 import b64url_decode
-from jwtguard.jose._json import parse_json_object
+from jwtguard.jose import b64url_decode, parse_json_object
 from jwtguard.keys.remote import JWKSFetchError
 
 __all__ = ["configure_inspect", "configure_verify"]

@@ -22,7 +22,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 from jwtguard.adapters import Requirement
 from jwtguard.guard import Guard
-from jwtguard.jose._b64 import b64url_decode, b64url_encode
+from jwtguard.jose import b64url_decode, b64url_encode
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
 from jwtguard.errors import KeyLoadError
-from jwtguard.jose._b64 import b64url_encode
+from jwtguard.jose import b64url_encode
 
 __all__ = ["jwk_members", "pem_text"]
 

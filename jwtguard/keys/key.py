@@ -23,8 +23,7 @@ from jwt.algorithms import Algorithm, ECAlgorithm, HMACAlgorithm, OKPAlgorithm, 
 from jwt.algorithms import get_default_algorithms as _pyjwt_algorithms
 
 from jwtguard.errors import KeyLoadError
-from jwtguard.jose._b64 import b64url_decode
-from jwtguard.jose._signatures import SignatureCheck, make_check
+from jwtguard.jose import SignatureCheck, b64url_decode, make_check
 from jwtguard.jose.algorithms import (
     ALGORITHM_FAMILY,
     EC_CURVE_ALGORITHM,

@@ -21,7 +21,7 @@ from jwtguard.errors import (
     TokenError,
     UnknownIssuerError,
 )
-from jwtguard.jose._read import Signed, read_payload
+from jwtguard.jose import Signed, read_payload
 from jwtguard.keys.coerce import KeyInput, as_key_source, static_key_problems
 from jwtguard.keys.remote import JWKSHealth, JWKSOptions, RemoteKeySet
 from jwtguard.policy import Policy

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from jwtguard.errors import KeyLoadError
-from jwtguard.jose._b64 import b64url_encode
+from jwtguard.jose import b64url_encode
 
 __all__ = ["THUMBPRINT_MEMBERS", "certificate_thumbprint", "jwk_thumbprint", "pem_to_der"]
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from jwtguard.errors import ConfigError, InvalidDPoPProofError, KeyLoadError, UseDPoPNonceError
-from jwtguard.jose._b64 import b64url_encode
+from jwtguard.jose import b64url_encode
 from jwtguard.jose.algorithms import ALGORITHM_FAMILY
 from jwtguard.jose.proof import read_proof_header, read_proof_payload, split_proof
 from jwtguard.keys.key import Key

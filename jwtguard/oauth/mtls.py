@@ -25,7 +25,7 @@ from typing import Final, Literal
 from urllib.parse import unquote
 
 from jwtguard.errors import ConfigError, KeyLoadError
-from jwtguard.jose._b64 import b64url_encode
+from jwtguard.jose import b64url_encode
 from jwtguard.keys.thumbprint import certificate_thumbprint
 
 __all__ = ["MTLS", "HeaderFormat", "thumbprint_from_header"]

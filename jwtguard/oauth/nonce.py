@@ -17,7 +17,7 @@ import secrets
 from typing import Final
 
 from jwtguard.errors import ConfigError
-from jwtguard.jose._b64 import b64url_decode, b64url_encode
+from jwtguard.jose import b64url_decode, b64url_encode
 from jwtguard.protocols import Clock
 
 __all__ = ["NonceIssuer"]

@@ -21,7 +21,7 @@ from typing import Any
 
 from jwtguard.guard import Guard
 from jwtguard.issuer import TokenIssuer
-from jwtguard.jose._b64 import b64url_encode
+from jwtguard.jose import b64url_encode
 from jwtguard.keys import Key
 from jwtguard.testing._dpop import DPoPKey
 from jwtguard.testing._idp import FakeIdentityProvider

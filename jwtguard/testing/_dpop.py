@@ -8,7 +8,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from jwtguard.jose._b64 import b64url_encode
+from jwtguard.jose import b64url_encode
 from jwtguard.keys import Key
 from jwtguard.oauth.dpop import access_token_hash
 from jwtguard.protocols import Clock

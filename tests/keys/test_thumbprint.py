@@ -9,7 +9,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from jwtguard.errors import KeyLoadError
-from jwtguard.jose._b64 import b64url_encode
+from jwtguard.jose import b64url_encode
 from jwtguard.keys import Key
 from jwtguard.keys.thumbprint import certificate_thumbprint, jwk_thumbprint
 from jwtguard.testing import generate_key

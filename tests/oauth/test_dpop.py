@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from jwtguard.errors import ConfigError, InvalidDPoPProofError, UseDPoPNonceError
-from jwtguard.jose._b64 import b64url_encode
+from jwtguard.jose import b64url_encode
 from jwtguard.keys.export import jwk_members
 from jwtguard.oauth import DPoP, DPoPVerifier
 from jwtguard.testing import DPoPKey, FrozenClock

@@ -20,7 +20,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from jwtguard import Guard, Key, KeySet, TokenError
-from jwtguard.jose._b64 import b64url_decode, b64url_encode
+from jwtguard.jose import b64url_decode, b64url_encode
 from jwtguard.testing import FrozenClock, TokenFactory, encode_unchecked, generate_key
 
 NOW = 1_700_000_000

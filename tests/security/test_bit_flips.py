@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 
 from jwtguard import TokenError
-from jwtguard.jose._b64 import b64url_decode
+from jwtguard.jose import b64url_decode
 from jwtguard.testing import FrozenClock, TokenFactory
 
 from .conftest import _adapters

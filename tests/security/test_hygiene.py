@@ -16,8 +16,7 @@ import logging
 import pytest
 
 from jwtguard import Guard, Key, KeyLoadError, KeySet, TokenError
-from jwtguard.jose._b64 import b64url_encode
-from jwtguard.jose._signatures import make_check
+from jwtguard.jose import b64url_encode, make_check
 from jwtguard.testing import FrozenClock, TokenFactory, encode_unchecked, generate_key
 
 from .conftest import _adapters

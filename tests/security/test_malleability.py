@@ -17,7 +17,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from jwtguard import Guard, Key, MemoryRevocationStore, TokenError
-from jwtguard.jose._b64 import b64url_decode, b64url_encode
+from jwtguard.jose import b64url_decode, b64url_encode
 from jwtguard.testing import FrozenClock, encode_unchecked, generate_key
 
 NOW = 1_700_000_000

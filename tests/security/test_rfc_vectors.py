@@ -25,7 +25,7 @@ from jwtguard import (
     TokenError,
     verify_jws,
 )
-from jwtguard.jose._b64 import b64url_decode
+from jwtguard.jose import b64url_decode
 from jwtguard.jose.algorithms import ALGORITHM_FAMILY
 from jwtguard.testing import FrozenClock
 

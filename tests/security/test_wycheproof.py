@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from jwtguard import Key, KeyLoadError, KeySet, TokenError, verify_jws
-from jwtguard.jose._b64 import b64url_decode
+from jwtguard.jose import b64url_decode
 from jwtguard.jose.algorithms import SUPPORTED_ALGORITHMS
 
 VECTORS = next(p for p in Path(__file__).parents if p.name == "tests") / "vectors"

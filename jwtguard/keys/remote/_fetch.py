@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from jwtguard._flow import arun, run
 from jwtguard.errors import ConfigError, MalformedTokenError
-from jwtguard.jose._json import parse_json_object
+from jwtguard.jose import parse_json_object
 
 if TYPE_CHECKING:
     import httpx

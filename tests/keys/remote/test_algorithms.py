@@ -20,7 +20,7 @@ from jwtguard import (
     UnknownKeyError,
 )
 from jwtguard.guard import Guard
-from jwtguard.jose._b64 import b64url_decode, b64url_encode
+from jwtguard.jose import b64url_decode, b64url_encode
 from jwtguard.keys.remote import JWKSFetchError, JWKSOptions
 from jwtguard.testing import FakeIdentityProvider, FrozenClock, encode_unchecked, generate_key
 
