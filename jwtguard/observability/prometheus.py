@@ -164,6 +164,7 @@ class PrometheusExporter:
         self.guard = guard
         self.multiprocess = multiprocess_mode()
         self._mirror: _Mirror | None = None
+        self._collector: _GuardCollector | None = None
         if self.multiprocess:
             if registry is not None:
                 raise ConfigError(
@@ -182,8 +183,15 @@ class PrometheusExporter:
             atexit.register(_flush_at_exit(self))
         else:
             self.registry = REGISTRY if registry is None else registry
-            self.registry.register(_GuardCollector(guard))
-            self._histogram = _histogram(self.registry)
+            try:  # first: the histogram's names are what a second registration collides on
+                self._histogram = _histogram(self.registry)
+            except ValueError:
+                raise ConfigError(
+                    "registry: jwtguard's metrics are registered there already (one Guard "
+                    "per registry; close() the other exporter first)"
+                ) from None
+            self._collector = _GuardCollector(guard)
+            self.registry.register(self._collector)
         accepted = self._histogram.labels("accepted").observe
         rejected = self._histogram.labels("rejected").observe
 
@@ -209,12 +217,17 @@ class PrometheusExporter:
             self._mirror.flush()
 
     def close(self) -> None:
-        """Stop feeding the histogram and (multi-process) flush one last time and stop
-        the flusher. The collector stays registered (prometheus_client keeps names)."""
+        """Stop exporting: the histogram is no longer fed, the collector and the histogram
+        leave the registry (another Guard may then register there); in multi-process
+        mode, a last flush, and the flusher stops (the files stay: they hold counts)."""
         self.guard.remove_verification_listener(self._observe)
         if self._mirror is not None:
             self._stop.set()
             self._mirror.flush()
+        elif self._collector is not None:
+            self.registry.unregister(self._collector)
+            self.registry.unregister(self._histogram)
+            self._collector = None
 
     def _start_flusher(self) -> None:
         ref = weakref.ref(self)

@@ -108,16 +108,22 @@ def test_jwks_and_tenants() -> None:
     assert found[("jwtguard_jwks_skipped_keys", one)] == 0
 
 
-def test_registered_on_demand_only(factory: TokenFactory) -> None:
+def test_registered_on_demand_only_and_once_per_registry(factory: TokenFactory) -> None:
     registry = CollectorRegistry()
     guard = factory.guard()
     assert scrape(registry) == {}
     exporter = register(guard, registry)
     guard.verify(factory.issue(sub="1"))
-    exporter.close()  # the histogram is no longer fed
-    guard.verify(factory.issue(sub="2"))
-    found = scrape(registry)
+    with pytest.raises(ConfigError, match="registered there already"):
+        register(factory.guard(), registry)
+    found = scrape(registry)  # the refused second registration left nothing behind
     assert found[("jwtguard_verification_duration_seconds_count", (("outcome", "accepted"),))] == 1
-    assert found[("jwtguard_cache_misses_total", ())] == 2
+    assert found[("jwtguard_cache_misses_total", ())] == 1
+    exporter.close()
+    assert scrape(registry) == {}
+    other = factory.guard()
+    register(other, registry)  # room for another Guard now
+    other.verify(factory.issue(sub="2"))
+    assert scrape(registry)[("jwtguard_cache_misses_total", ())] == 1
     with pytest.raises(ConfigError, match="flush_interval"):
         register(guard, CollectorRegistry(), flush_interval=0)
