@@ -422,10 +422,8 @@ def _section_observability(data: dict[str, Any], configuration: dict[str, str]) 
         "|---|---:|---:|---|",
     ]
     for name, row in data["cases"].items():
-        out.append(
-            f"| {name} | {row['median_ns']:.0f} | {row['vs_off']:.2f}x | "
-            f"{configuration.get(name, '')} |"
-        )
+        ratio = "" if row["vs_off"] is None else f"{row['vs_off']:.2f}x"
+        out.append(f"| {name} | {row['median_ns']:.0f} | {ratio} | {configuration.get(name, '')} |")
     return out
 
 
