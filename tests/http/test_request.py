@@ -107,6 +107,7 @@ def test_the_query_string_may_hold_200_fields_and_no_more() -> None:
         pytest.param('t=""', [], id="empty-quotes-skipped"),
         pytest.param('t="', ['"'], id="one-quote-kept"),
         pytest.param('t="a', ['"a'], id="unbalanced-kept"),
+        pytest.param('t=ab"', ['ab"'], id="closing-quote-only-kept"),
         pytest.param(" t = spaced ", ["spaced"], id="spaces"),
         pytest.param("t=a=b", ["a=b"], id="equals-in-value"),
         pytest.param("tt=1; t=2; t", ["2"], id="other-names-and-no-value"),
@@ -134,3 +135,9 @@ def test_header_names_are_matched_case_insensitively_beyond_the_name_memo() -> N
     headers = Headers.of([(f"X-H{i}", str(i)) for i in range(300)])
     assert [headers.get(f"x-h{i}") for i in (0, 150, 299)] == ["0", "150", "299"]
     assert [headers.get(f"X-H{i}") for i in (0, 150, 299)] == ["0", "150", "299"]
+
+
+def test_a_websocket_handshake_is_a_method_of_its_own() -> None:
+    assert WEBSOCKET == "WEBSOCKET"  # what builders set and exempt_methods may name
+    assert RequestView("WEBSOCKET", "/ws", Headers()).websocket
+    assert not RequestView("GET", "/ws", Headers([(b"upgrade", b"websocket")])).websocket

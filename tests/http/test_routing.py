@@ -179,3 +179,105 @@ def test_bad_patterns_fail_at_start_up(exempt: list[object], rules: dict[str, ob
 
 def test_a_single_string_is_one_exempt_pattern() -> None:
     assert PathRules(exempt="/health").requirement_for("/health") is None
+
+
+@pytest.mark.parametrize(
+    ("exempt", "rules", "prefix"),
+    [
+        pytest.param(["health"], {}, "exempt: paths must start with '/'", id="exempt-no-slash"),
+        pytest.param([], {"admin": ADMIN}, "rules: paths must start with '/'", id="rule-no-slash"),
+        pytest.param(["/a*bc"], {}, "exempt: '/a*bc' is not a path pattern", id="star-early"),
+        pytest.param(["/*/x"], {}, "exempt: '/*/x' is not a path pattern", id="star-segment"),
+        pytest.param([], {"/a*": ADMIN}, "rules: '/a*': a subtree is written", id="star-last"),
+        pytest.param(["/a", "/b"], {"/b": ADMIN, "/a": ADMIN}, "rules: '/a' is also exempt"),
+    ],
+)
+def test_each_bad_pattern_is_named_in_its_message(
+    exempt: list[str], rules: dict[str, Requirement], prefix: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        PathRules(exempt=exempt, rules=rules)
+    assert str(info.value).startswith(prefix)
+
+
+@pytest.mark.parametrize(
+    ("exempt", "rules"),
+    [
+        pytest.param(["/" + "a" * 100 + "*"], {}, id="bad-subtree"),
+        pytest.param(["/" + "a" * 100 + "*x"], {}, id="not-a-pattern"),
+        pytest.param(["a" * 100], {}, id="no-slash"),
+        pytest.param(["/" + "a" * 100], {"/" + "a" * 100: ADMIN}, id="also-exempt"),
+    ],
+)
+def test_a_bad_pattern_is_quoted_only_in_part(
+    exempt: list[str], rules: dict[str, Requirement]
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        PathRules(exempt=exempt, rules=rules)
+    pattern = (exempt or list(rules))[0]
+    assert repr(pattern[:60]) in str(info.value)
+    assert pattern[:61] not in str(info.value)
+
+
+def test_the_default_requirement_is_a_plain_token_unless_given() -> None:
+    rules = PathRules(exempt=["/h"])
+    assert rules.requirement_for("/x") == Requirement()
+    assert rules.lookup("/h") is None
+
+
+def test_an_exact_exempt_path_beats_a_rule_for_its_subtree() -> None:
+    rules = PathRules(exempt=["/a"], rules={"/a/*": ADMIN}, default=DEFAULT)
+    assert rules.requirement_for("/a") is EXEMPT
+    assert rules.requirement_for("/a/x") == ADMIN
+    assert rules.requirement_for("/a/") == ADMIN
+
+
+def test_of_two_rules_naming_one_path_the_first_given_wins() -> None:
+    rules = PathRules(rules={"/a": ADMIN, "/a/": BILLING}, default=DEFAULT)
+    assert rules.requirement_for("/a") == ADMIN
+    assert rules.requirement_for("/a/") == ADMIN
+
+
+@pytest.mark.parametrize(
+    ("patterns", "path", "expected"),
+    [
+        pytest.param({"/": ADMIN}, "/", ADMIN, id="root-rule"),
+        pytest.param({"/": ADMIN}, "/x", DEFAULT, id="root-rule-is-exact"),
+        pytest.param({"/*": ADMIN}, "//x", ADMIN, id="everything-also-with-slashes"),
+    ],
+)
+def test_rules_at_the_root(
+    patterns: dict[str, Requirement], path: str, expected: Requirement
+) -> None:
+    assert PathRules(rules=patterns, default=DEFAULT).requirement_for(path) == expected
+
+
+def test_only_a_trailing_slash_is_stripped_from_a_rule() -> None:
+    rules = PathRules(rules={"/taX/": ADMIN}, default=DEFAULT)
+    assert (rules.lookup("/taX"), rules.lookup("/taX/"), rules.lookup("/ta")) == (
+        ADMIN,
+        ADMIN,
+        DEFAULT,
+    )
+
+
+@pytest.mark.parametrize(
+    ("options", "path"),
+    [
+        pytest.param({"rules": {"/": ADMIN}}, "//", id="root-rule-and-slashes"),
+        pytest.param(
+            {"exempt": ["/a/*"], "rules": {"/a/b": DEFAULT}},
+            "//a//b",
+            id="read-by-werkzeug-without-merging",
+        ),
+        pytest.param(
+            {"exempt": ["/X/*"], "rules": {"/X/b": DEFAULT}},
+            "//X//b",
+            id="only-slashes-are-stripped-from-the-start",
+        ),
+    ],
+)
+def test_slash_readings_that_differ_are_refused(options: dict[str, object], path: str) -> None:
+    rules = PathRules(default=DEFAULT, **options)  # type: ignore[arg-type]
+    with pytest.raises(InvalidRequestError):
+        rules.requirement_for(path)
