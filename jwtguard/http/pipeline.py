@@ -365,7 +365,7 @@ class Pipeline:
             claims = self.verify(token)
         except TokenError as exc:  # counted by the Guard
             return self._refuse(exc, request.method, request.path, None, count=False)
-        return self._authorize(claims, routed, request.method, request.path)
+        return self._unconstrained(claims, routed, request)
 
     async def adecide(
         self, request: RequestView, requirement: Requirement | None = None
@@ -390,10 +390,14 @@ class Pipeline:
                 claims = self.verify(token)
         except TokenError as exc:  # counted by the Guard
             return self._refuse(exc, request.method, request.path, None, count=False)
+        return self._unconstrained(claims, routed, request)
+
+    def _unconstrained(self, claims: Claims, routed: Requirement, request: RequestView) -> Decision:
+        """The answer to verified ``claims`` without a resource server: a token bound to a
+        key or certificate (``cnf``) is refused, as nothing here checks its proof."""
         if "cnf" in claims:
-            return self._refuse(
-                TokenBindingError(_BOUND_AS_BEARER), request.method, request.path, None, count=True
-            )
+            error = TokenBindingError(_BOUND_AS_BEARER)
+            return self._refuse(error, request.method, request.path, None, count=True)
         return self._authorize(claims, routed, request.method, request.path)
 
     def _decide_constrained(self, request: RequestView, routed: Requirement) -> Decision:
