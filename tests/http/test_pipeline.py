@@ -8,6 +8,7 @@ regression in any one of them fails here, not only behind a server.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -244,6 +245,11 @@ def test_header_only_is_true_only_when_nothing_but_authorization_is_read(
     assert (routed.headers_decide("GET"), routed.headers_decide("GET", ADMIN)) == (False, True)
     cookie = Pipeline(guard, cookie="session")
     assert cookie.headers_decide("GET", ADMIN) is False
+    # a route's own requirement: an OPTIONS may be a preflight, which _route lets through
+    assert routed.headers_decide("OPTIONS", ADMIN) is False
+    no_preflight = Pipeline(guard, exempt=["/h"], allow_preflight=False)
+    assert no_preflight.headers_decide("OPTIONS", ADMIN) is True
+    assert no_preflight.headers_decide("OPTIONS") is False
 
 
 def test_two_authorization_headers_are_refused(factory: TokenFactory) -> None:
@@ -281,7 +287,10 @@ def test_only_verified_headers_are_remembered_and_the_memory_is_bounded(
         pipeline.decide_on_authorization("GET", "/", f"Bearer junk{n}")
     # a memory bound has no other observable than the (private) table it bounds
     assert len(pipeline._parsed) == 0
-    for n in range(4097):
+    for n in range(2):
+        pipeline.decide_on_authorization("GET", "/", f"Bearer {factory.issue(sub=str(n))}")
+    assert len(pipeline._parsed) == 2
+    for n in range(2, 4097):
         pipeline.decide_on_authorization("GET", "/", f"Bearer {factory.issue(sub=str(n))}")
     assert len(pipeline._parsed) == 1  # cleared when full, then the new one
 
@@ -473,3 +482,68 @@ def test_the_pipeline_routes_with_its_path_rules(factory: TokenFactory) -> None:
     assert isinstance(pipeline.paths, PathRules)
     assert pipeline.paths.lookup("/health") is None
     assert pipeline.default == Requirement()
+
+
+def test_defaults(factory: TokenFactory) -> None:
+    pipeline = Pipeline(factory.guard(), roles="admin", cookie="session")
+    assert pipeline.realm == "api"
+    assert (pipeline.locations.csrf, pipeline.locations.csrf_header) == (True, "X-CSRF-Token")
+    with_roles = factory.issue(sub="u", roles=["admin"])
+    assert outcome(pipeline.decide(request(headers=bearer(with_roles)))) == "claims"
+    denial = Pipeline(factory.guard()).decide(request())
+    assert ("WWW-Authenticate", 'Bearer realm="api"') in denial.headers  # type: ignore[union-attr]
+
+
+def test_a_cookie_pipeline_reads_the_cookie(factory: TokenFactory) -> None:
+    pipeline = Pipeline(factory.guard(), cookie="session")
+    req = request(headers=[("Cookie", f"session={factory.issue(sub='c')}")])
+    assert outcome(pipeline.decide(req)) == "claims"
+    assert outcome(asyncio.run(pipeline.adecide(req))) == "claims"
+
+
+def test_adecide_counts_each_refusal_once(make: Any, tokens: dict[str, str]) -> None:
+    pipeline = make(**ROUTED)
+
+    async def run() -> None:
+        await pipeline.adecide(request(path="/other"))
+        await pipeline.adecide(request(path="/other", headers=bearer("junk")))
+        await pipeline.adecide(request(path="/other", headers=[("Authorization", "Bearer a b")]))
+        await pipeline.adecide(request(path="/admin/x", headers=bearer(tokens["user"])))
+
+    asyncio.run(run())
+    assert pipeline.guard.stats().rejected == {
+        "missing_token": 1,
+        "malformed": 1,
+        "invalid_request": 1,
+        "insufficient_scope": 1,
+    }
+
+
+def test_decide_on_headers_reads_only_authorization_and_does_not_wait_by_default(
+    factory: TokenFactory,
+) -> None:
+    token = factory.issue(sub="u")
+    pairs = [(b"host", b"api"), (b"authorization", f"Bearer {token}".encode()), (b"x", b"y")]
+    assert isinstance(Pipeline(factory.guard()).decide_on_headers("GET", "/", pairs), Claims)
+    waiting = Pipeline(Guard(AsyncOnlyKeys([factory.key]), algorithms=["HS256"]))
+    assert waiting.decide_on_headers("GET", "/", pairs) is Pending.AWAIT
+
+
+@pytest.mark.parametrize("carrier", ["authorization", "cookie"])
+def test_a_sender_constrained_token_is_refused_without_a_resource_server(
+    make: Any, factory: TokenFactory, carrier: str
+) -> None:
+    pipeline = make(cookie="session") if carrier == "cookie" else make()
+    token = factory.issue(sub="u", cnf={"jkt": "0" * 43})
+    headers = [("Cookie", f"session={token}")] if carrier == "cookie" else bearer(token)
+    req = request(headers=headers)
+    if carrier == "authorization":
+        assert decide_every_way(pipeline, req) == (401, "token_binding")
+    for decide in (pipeline.decide, lambda r: asyncio.run(pipeline.adecide(r))):
+        before = pipeline.guard.stats().rejected.get("token_binding", 0)
+        denial = decide(req)
+        assert outcome(denial) == (401, "token_binding")
+        assert json.loads(denial.body)["error_description"] == (
+            "A sender-constrained access token must be sent with its proof."
+        )
+        assert pipeline.guard.stats().rejected["token_binding"] == before + 1
