@@ -1,4 +1,5 @@
-"""RFC 6750 extraction and challenges, without any framework."""
+"""Where a token is read from (jwtguard/http/credentials.py), without any framework: RFC 6750
+extraction, cookies with CSRF, headers, query parameters (the challenges: test_challenges.py)."""
 
 from __future__ import annotations
 
@@ -8,20 +9,8 @@ import pytest
 
 from jwtguard.adapters.asgi import request_from_scope
 from jwtguard.adapters.wsgi import request_from_environ
-from jwtguard.errors import (
-    ConfigError,
-    ExpiredTokenError,
-    InsufficientScopeError,
-    InvalidRequestError,
-    TokenError,
-)
-from jwtguard.http.challenges import challenge, error_body, quote
-from jwtguard.http.credentials import (
-    CSRFError,
-    MissingTokenError,
-    TokenLocations,
-    parse_authorization,
-)
+from jwtguard.errors import ConfigError, InvalidRequestError
+from jwtguard.http.credentials import CSRFError, TokenLocations, parse_authorization
 from jwtguard.http.request import RequestView
 
 
@@ -55,32 +44,6 @@ def test_parse_authorization(value: str, token: str | None) -> None:
 def test_malformed_authorization(value: str) -> None:
     with pytest.raises(InvalidRequestError):
         parse_authorization(value)
-
-
-def test_quote_escapes_and_drops_control_characters() -> None:
-    assert quote('a"b\\c') == '"a\\"b\\\\c"'
-    assert quote("x\r\nSet-Cookie: y") == '"xSet-Cookie: y"'
-
-
-def test_challenges() -> None:
-    assert challenge("api") == 'Bearer realm="api"'
-    assert challenge(None) == "Bearer"
-    assert challenge("api", MissingTokenError()) == 'Bearer realm="api"'
-    assert challenge(None, ExpiredTokenError("exp", "expired")) == (
-        'Bearer error="invalid_token", error_description="The access token expired."'
-    )
-    scoped = InsufficientScopeError(["read", 'bad"scope'], 'no "quotes" \\ here')
-    assert challenge("r", scoped) == (
-        'Bearer realm="r", error="insufficient_scope", '
-        'error_description="no quotes  here", scope="read badscope"'
-    )
-
-
-def test_error_body() -> None:
-    assert error_body(TokenError()) == (
-        b'{"error":"invalid_token","error_description":"The access token is invalid."}'
-    )
-    assert error_body(MissingTokenError()).startswith(b'{"error":"missing_token"')
 
 
 def test_locations_validate_names() -> None:
