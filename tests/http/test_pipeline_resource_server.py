@@ -1,0 +1,270 @@
+"""The pipeline under a resource server (jwtguard/http/pipeline.py with ``resource_server=``):
+binding checks, one proof per request, the challenges per route binding, the RFC 9728
+metadata it serves. The adapters' behaviour is in tests/adapters/test_resource_server.py;
+here the pipeline's own decisions, through decide and adecide."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pytest
+
+from jwtguard import Claims, ConfigError, Guard
+from jwtguard.errors import MissingTokenError
+from jwtguard.http.denial import Denial
+from jwtguard.http.pipeline import Pipeline
+from jwtguard.http.request import Headers, RequestView
+from jwtguard.http.requirement import Requirement
+from jwtguard.oauth import MTLS, DPoP, ResourceServer
+from jwtguard.testing import DPoPKey, FrozenClock, TokenFactory
+
+from .test_pipeline import AsyncOnlyKeys
+
+RESOURCE = "https://api.example"
+METADATA_PATH = "/.well-known/oauth-protected-resource"
+METADATA = f'resource_metadata="{RESOURCE}{METADATA_PATH}"'
+ALGS = 'algs="ES256 ES384 ES512 EdDSA Ed25519 PS256 PS384 PS512 RS256 RS384 RS512"'
+BEARER = f'Bearer realm="api", {METADATA}'
+DPOP = f'DPoP realm="api", {ALGS}, {METADATA}'
+
+
+@pytest.fixture
+def issuer(clock: FrozenClock) -> TokenFactory:
+    return TokenFactory.for_algorithm("ES256", clock=clock)
+
+
+@pytest.fixture
+def client_key(clock: FrozenClock) -> DPoPKey:
+    return DPoPKey("ES256", clock=clock)
+
+
+@pytest.fixture
+def bound(issuer: TokenFactory, client_key: DPoPKey) -> str:
+    return issuer.issue(sub="alice", aud=RESOURCE, cnf={"jkt": client_key.jkt})
+
+
+def pipeline(issuer: TokenFactory, guard: Guard | None = None, **options: Any) -> Pipeline:
+    fields = {"dpop", "mtls", "require_binding", "serve_metadata", "resource"}
+    rs_options = {"resource": RESOURCE} | {k: options.pop(k) for k in list(options) if k in fields}
+    server = ResourceServer(origin=RESOURCE, **rs_options)
+    return Pipeline(guard or issuer.guard(audience=RESOURCE), resource_server=server, **options)
+
+
+def request(
+    method: str = "GET", path: str = "/items", headers: Sequence[tuple[str, str]] = (), **more: Any
+) -> RequestView:
+    return RequestView(method, path, Headers.of(list(headers)), **more)
+
+
+def both(p: Pipeline, req: RequestView | Callable[[], RequestView]) -> Any:
+    """decide's answer, checked equal to adecide's (claims by subject, denials as such).
+    A callable makes a request for each (a proof is used once)."""
+    make = req if callable(req) else lambda: req
+    answers = [p.decide(make()), asyncio.run(p.adecide(make()))]
+    shapes = {a["sub"] if isinstance(a, Claims) else a for a in answers}
+    assert len(shapes) == 1, answers
+    return answers[0]
+
+
+def challenges(denial: Any) -> list[str]:
+    assert isinstance(denial, Denial), denial
+    return [v for k, v in denial.headers if k == "WWW-Authenticate"]
+
+
+def test_resource_server_must_be_one(issuer: TokenFactory) -> None:
+    with pytest.raises(ConfigError) as info:
+        Pipeline(issuer.guard(), resource_server="https://api.example")  # type: ignore[arg-type]
+    assert str(info.value) == "resource_server: must be a jwtguard.oauth.ResourceServer"
+    plain = Pipeline(issuer.guard(), resource_server=None)
+    assert plain.resource_server is None and plain.metadata is None
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        pytest.param({"/a": Requirement(binding="bearer")}, id="one"),
+        pytest.param(
+            {"/d": Requirement(binding="dpop"), "/a": Requirement(binding="bearer")}, id="any"
+        ),
+    ],
+)
+def test_a_bearer_route_contradicts_require_binding(
+    issuer: TokenFactory, rules: dict[str, Requirement]
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        pipeline(issuer, dpop=DPoP(), require_binding=True, rules=rules)
+    assert str(info.value) == "rules: a 'bearer' route contradicts require_binding"
+    pipeline(issuer, dpop=DPoP(), rules=rules)  # without require_binding it is a choice
+
+
+def test_require_binding_takes_bound_routes_and_no_rules(issuer: TokenFactory) -> None:
+    rules = {"/d": Requirement(binding="dpop"), "/b": Requirement(binding="bound")}
+    assert pipeline(issuer, dpop=DPoP(), require_binding=True, rules=rules).resource_server
+    assert pipeline(issuer, dpop=DPoP(), require_binding=True).resource_server
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        pytest.param(
+            {"dpop": True},
+            {
+                None: [BEARER, DPOP],
+                "bearer": [BEARER, DPOP],
+                "bound": [DPOP],
+                "dpop": [DPOP],
+                "mtls": [BEARER],
+            },
+            id="dpop",
+        ),
+        pytest.param(
+            {"dpop": True, "require_binding": True},
+            {None: [DPOP], "bound": [DPOP], "dpop": [DPOP], "mtls": [BEARER]},
+            id="dpop-required",
+        ),
+        pytest.param(
+            {"dpop": True, "mtls": True, "require_binding": True},
+            {None: [BEARER, DPOP], "bound": [BEARER, DPOP], "dpop": [DPOP], "mtls": [BEARER]},
+            id="dpop-and-mtls-required",
+        ),
+        pytest.param(
+            {"mtls": True},
+            {None: [BEARER], "bearer": [BEARER], "bound": [BEARER], "dpop": [BEARER]},
+            id="mtls",
+        ),
+        pytest.param({"mtls": True, "require_binding": True}, {None: [BEARER]}, id="mtls-only"),
+    ],
+)
+def test_each_route_binding_answers_with_its_challenges(
+    issuer: TokenFactory, options: dict[str, bool], expected: dict[str | None, list[str]]
+) -> None:
+    built = {
+        "dpop": DPoP() if options.get("dpop") else None,
+        "mtls": MTLS(header="x-client-cert") if options.get("mtls") else None,
+        "require_binding": options.get("require_binding", False),
+    }
+    rules = {f"/{b}": Requirement(binding=b) for b in expected if b is not None}  # type: ignore[arg-type]
+    p = pipeline(issuer, rules=rules, **built)
+    for binding, values in expected.items():
+        assert challenges(p.denial(MissingTokenError(), (None, binding))) == values, binding
+        refused = both(p, request(path="/items" if binding is None else f"/{binding}"))
+        assert challenges(refused) == values, binding
+
+
+def test_a_proof_error_is_carried_by_the_dpop_challenge(
+    issuer: TokenFactory, bound: str, client_key: DPoPKey
+) -> None:
+    p = pipeline(issuer, dpop=DPoP())
+    wrong = request(headers=client_key.headers("POST", RESOURCE + "/items", bound))
+    found = challenges(both(p, wrong))
+    assert found[0] == BEARER
+    assert found[1].startswith('DPoP realm="api", error="invalid_dpop_proof", error_description=')
+
+
+def test_a_dpop_request_verifies_and_its_proof_is_used_once(
+    issuer: TokenFactory, bound: str, client_key: DPoPKey
+) -> None:
+    for decide in ("sync", "async"):
+        p = pipeline(issuer, dpop=DPoP())
+        req = request(headers=client_key.headers("GET", RESOURCE + "/items", bound))
+        first = p.decide(req) if decide == "sync" else asyncio.run(p.adecide(req))
+        assert isinstance(first, Claims) and first["sub"] == "alice"
+        again = p.decide(req) if decide == "sync" else asyncio.run(p.adecide(req))
+        assert isinstance(again, Denial), decide
+        assert (again.status, again.code) == (401, "invalid_dpop_proof")
+        assert json.loads(again.body)["error_description"] == "The DPoP proof was already used."
+
+
+def test_adecide_awaits_the_key_source_under_a_resource_server(
+    issuer: TokenFactory, bound: str, client_key: DPoPKey, clock: FrozenClock
+) -> None:
+    guard = Guard(AsyncOnlyKeys([issuer.key]), algorithms=["ES256"], audience=RESOURCE, clock=clock)
+    p = pipeline(issuer, guard, dpop=DPoP())
+    refused = p.decide(request(headers=client_key.headers("GET", RESOURCE + "/items", bound)))
+    assert isinstance(refused, Denial) and refused.code == "unknown_key"  # found by awaiting
+    req = request(headers=client_key.headers("GET", RESOURCE + "/items", bound))
+    found = asyncio.run(p.adecide(req))
+    assert isinstance(found, Claims) and found["sub"] == "alice"
+
+
+def test_a_plain_bearer_token_is_still_a_bearer_token(issuer: TokenFactory) -> None:
+    p = pipeline(issuer, dpop=DPoP())
+    token = issuer.issue(sub="bob", aud=RESOURCE)
+    found = both(p, request(headers=[("Authorization", f"Bearer {token}")]))
+    assert isinstance(found, Claims) and found["sub"] == "bob"
+    missing = both(p, request())
+    assert (missing.status, missing.code) == (401, "missing_token")
+
+
+def test_an_optional_route_lets_a_request_without_token_through(issuer: TokenFactory) -> None:
+    p = pipeline(issuer, dpop=DPoP(), rules={"/open": Requirement(optional=True)})
+    assert both(p, request(path="/open")) is None
+
+
+@pytest.mark.parametrize(
+    ("location", "carrier"),
+    [
+        pytest.param({"cookie": "session"}, ("Cookie", "session=t"), id="cookie"),
+        pytest.param({"header": "X-Token"}, ("X-Token", "t"), id="header"),
+        pytest.param({"query_param": "token"}, None, id="query"),
+    ],
+)
+def test_a_dpop_token_with_another_token_beside_it_is_refused(
+    issuer: TokenFactory,
+    bound: str,
+    client_key: DPoPKey,
+    location: dict[str, str],
+    carrier: tuple[str, str] | None,
+) -> None:
+    p = pipeline(issuer, dpop=DPoP(), **location)
+    headers = client_key.headers("GET", RESOURCE + "/items", bound)
+    query = "" if carrier is not None else "token=t"
+    extra = [] if carrier is None else [carrier]
+    refused = both(p, request(headers=[*headers, *extra], query_string=query))
+    assert (refused.status, refused.code) == (400, "invalid_request")
+    alone = both(p, lambda: request(headers=client_key.headers("GET", RESOURCE + "/items", bound)))
+    assert isinstance(alone, Claims)
+
+
+def test_the_metadata_is_served_on_get_and_head_at_its_full_path(issuer: TokenFactory) -> None:
+    p = pipeline(issuer, dpop=DPoP())
+    metadata = p.metadata
+    assert isinstance(metadata, Denial)
+    assert (metadata.status, metadata.code) == (200, "resource_metadata")
+    assert dict(metadata.headers) == {
+        "Content-Type": "application/json",
+        "Content-Length": str(len(metadata.body)),
+        "Cache-Control": "public, max-age=3600",
+        "Access-Control-Allow-Origin": "*",
+    }
+    assert json.loads(metadata.body)["bearer_methods_supported"] == ["header"]
+    assert json.loads(metadata.body)["resource"] == RESOURCE
+    for method in ("GET", "HEAD"):
+        assert both(p, request(method, METADATA_PATH)) is metadata
+    assert both(p, request("POST", METADATA_PATH)).status == 401
+    mounted = request("GET", "/oauth-protected-resource", root_path="/.well-known")
+    assert both(p, mounted) is metadata
+    assert both(p, request("GET", METADATA_PATH + "/x")).status == 401
+
+
+def test_the_metadata_names_the_query_when_tokens_may_come_in_it(issuer: TokenFactory) -> None:
+    p = pipeline(issuer, dpop=DPoP(), query_param="access_token")
+    body = json.loads(p.metadata.body)  # type: ignore[union-attr]
+    assert body["bearer_methods_supported"] == ["header", "query"]
+    assert p.metadata.headers[1] == ("Content-Length", str(len(p.metadata.body)))  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        pytest.param({"serve_metadata": False}, id="not-served"),
+        pytest.param({"resource": None}, id="no-resource"),
+    ],
+)
+def test_no_metadata_unless_served(issuer: TokenFactory, options: dict[str, Any]) -> None:
+    p = pipeline(issuer, dpop=DPoP(), **options)
+    assert p.metadata is None
+    assert both(p, request("GET", METADATA_PATH)).status == 401
