@@ -11,7 +11,6 @@ where a key fetch for a new ``kid`` is awaited instead of blocking the event loo
 from __future__ import annotations
 
 import enum
-import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final, Literal, TypedDict
@@ -296,16 +295,8 @@ class Pipeline:
         path = resource_server.metadata_path
         if path is not None and resource_server.serve_metadata:
             issuers = self.guard.policy.issuer or tuple(self.guard.tenants)
-            methods = ["header"] + (["query"] if self.locations.query_param else [])
-            body = (
-                resource_server.metadata_body(issuers)
-                if methods == ["header"]
-                else (
-                    json.dumps(
-                        resource_server.metadata(issuers, methods), separators=(",", ":")
-                    ).encode()
-                )
-            )
+            methods = ("header", "query") if self.locations.query_param else ("header",)
+            body = resource_server.metadata_body(issuers, methods)
             headers = [
                 ("Content-Type", "application/json"),
                 ("Content-Length", str(len(body))),

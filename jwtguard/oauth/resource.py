@@ -170,8 +170,12 @@ class ResourceServer:
             )
         return document
 
-    def metadata_body(self, authorization_servers: Iterable[str] = ()) -> bytes:
-        """:meth:`metadata` as compact JSON bytes."""
+    def metadata_body(
+        self, authorization_servers: Iterable[str] = (), bearer_methods: Iterable[str] = ("header",)
+    ) -> bytes:
+        """:meth:`metadata` as compact JSON bytes (UTF-8)."""
         return json.dumps(
-            self.metadata(authorization_servers), separators=(",", ":"), ensure_ascii=False
+            self.metadata(authorization_servers, bearer_methods),
+            separators=(",", ":"),
+            ensure_ascii=False,
         ).encode("utf-8")

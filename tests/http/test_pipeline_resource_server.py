@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from jwtguard import Claims, ConfigError, Guard
+from jwtguard import Claims, ConfigError, Guard, Tenant
 from jwtguard.errors import MissingTokenError
 from jwtguard.http.denial import Denial
 from jwtguard.http.pipeline import Pipeline
@@ -47,7 +47,7 @@ def bound(issuer: TokenFactory, client_key: DPoPKey) -> str:
 
 
 def pipeline(issuer: TokenFactory, guard: Guard | None = None, **options: Any) -> Pipeline:
-    fields = {"dpop", "mtls", "require_binding", "serve_metadata", "resource"}
+    fields = {"dpop", "mtls", "require_binding", "serve_metadata", "resource", "resource_name"}
     rs_options = {"resource": RESOURCE} | {k: options.pop(k) for k in list(options) if k in fields}
     server = ResourceServer(origin=RESOURCE, **rs_options)
     return Pipeline(guard or issuer.guard(audience=RESOURCE), resource_server=server, **options)
@@ -251,9 +251,10 @@ def test_the_metadata_is_served_on_get_and_head_at_its_full_path(issuer: TokenFa
 
 
 def test_the_metadata_names_the_query_when_tokens_may_come_in_it(issuer: TokenFactory) -> None:
-    p = pipeline(issuer, dpop=DPoP(), query_param="access_token")
+    p = pipeline(issuer, dpop=DPoP(), query_param="access_token", resource_name="Café")
     body = json.loads(p.metadata.body)  # type: ignore[union-attr]
     assert body["bearer_methods_supported"] == ["header", "query"]
+    assert '"resource_name":"Café"'.encode() in p.metadata.body  # type: ignore[union-attr]
     assert p.metadata.headers[1] == ("Content-Length", str(len(p.metadata.body)))  # type: ignore[union-attr]
 
 
@@ -268,3 +269,19 @@ def test_no_metadata_unless_served(issuer: TokenFactory, options: dict[str, Any]
     p = pipeline(issuer, dpop=DPoP(), **options)
     assert p.metadata is None
     assert both(p, request("GET", METADATA_PATH)).status == 401
+
+
+def test_the_metadata_names_the_guards_issuers(issuer: TokenFactory, clock: FrozenClock) -> None:
+    one = issuer.guard(audience=RESOURCE, issuer="https://idp.example")
+    for location in ({}, {"query_param": "access_token"}):
+        p = pipeline(issuer, one, dpop=DPoP(), **location)
+        body = json.loads(p.metadata.body)  # type: ignore[union-attr]
+        assert body["authorization_servers"] == ["https://idp.example"], location
+    tenants = Guard(
+        tenants=[Tenant("https://a.example", issuer.key), Tenant("https://b.example", issuer.key)],
+        algorithms=["ES256"],
+        audience=RESOURCE,
+        clock=clock,
+    )
+    body = json.loads(pipeline(issuer, tenants, dpop=DPoP()).metadata.body)  # type: ignore[union-attr]
+    assert body["authorization_servers"] == ["https://a.example", "https://b.example"]
