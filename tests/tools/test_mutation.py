@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tools.mutation import __main__ as cli
 from tools.mutation.operators import mutants_of, mutated_code
 from tools.mutation.report import read_equivalents
 
@@ -103,3 +105,42 @@ def test_equivalents_are_read_with_their_reason(tmp_path: Path) -> None:
     listing.write_text("a.py :: x = 1 :: `1` -> `2`\n")
     with pytest.raises(ValueError, match="expected"):
         read_equivalents(listing)
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A checkout of one target module (SOURCE) and its test file, for the command."""
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "m.py").write_text(SOURCE)
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_m.py").write_text("")
+    monkeypatch.setattr(cli, "ROOT", tmp_path)
+    monkeypatch.setattr(cli, "RESULTS", tmp_path / ".mutation" / "results.json")
+    monkeypatch.setattr(cli, "EQUIVALENTS", tmp_path / "equivalent.txt")
+    monkeypatch.setattr(cli, "TARGETS", {"pkg/m.py": ("tests/test_m.py",)})
+    (tmp_path / "equivalent.txt").write_text("")
+    return tmp_path
+
+
+def test_render_writes_the_report_only_from_complete_records(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keys = [m.key for m in mutants_of(project / "pkg" / "m.py", "pkg/m.py")]
+    results = project / ".mutation" / "results.json"
+    results.parent.mkdir()
+    results.write_text(json.dumps(dict.fromkeys(keys[1:], "killed")))
+    assert cli.main(["--render", "--report", "out.md"]) == 2
+    assert "pkg/m.py: 1 mutants without a recorded outcome" in capsys.readouterr().err
+    assert not (project / "out.md").exists()
+    survivor = json.dumps({**dict.fromkeys(keys[2:], "killed"), keys[1]: "survived"})
+    results.write_text(survivor)
+    equivalent = keys[0].split(" :: ")
+    (project / "equivalent.txt").write_text(" :: ".join([*equivalent, "a reason"]) + "\n")
+    assert cli.main(["--render", "--report", "out.md"]) == 0
+    report = (project / "out.md").read_text()
+    total = len(keys)
+    score = f"{100 * (total - 2) / (total - 1):.1f}%"
+    assert f"| `pkg/m.py` | {total} | {total - 2} | 0 | 1 | 1 | 0 | {score} |" in report
+    assert "a reason" in report
+    with pytest.raises(SystemExit, match="--render needs --report"):
+        cli.main(["--render"])

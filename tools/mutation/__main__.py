@@ -59,6 +59,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         help="keep the last run's kills (.mutation/results.json), run only the rest",
     )
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
+    parser.add_argument(
+        "--render",
+        action="store_true",
+        help="write --report from each target's last run (.mutation/results.json), run nothing",
+    )
     return parser.parse_args(argv)
 
 
@@ -92,6 +97,10 @@ class Session:
 
     def run(self, module: str, tests: tuple[str, ...], mutants: list[Mutant]) -> Tally:
         outcomes, todo = self.plan(module, mutants)
+        if todo and time.monotonic() - self.started > self.args.budget:
+            outcomes.update(dict.fromkeys(todo, NOT_RUN))  # not even the baseline
+            print(f"{module}: time budget reached, {len(todo)} mutants not run", flush=True)
+            return Tally(module, dict(sorted(outcomes.items(), key=lambda kv: kv[0].index)))
         baseline = self.runner.baseline(tests)
         timeout = max(10.0, 4 * baseline + 5)
         print(f"{module}: {len(todo)} mutants to run (tests {baseline:.1f}s)", flush=True)
@@ -145,15 +154,48 @@ def _list(targets: dict[str, tuple[str, ...]]) -> int:
     return 0
 
 
+def _render(targets: dict[str, tuple[str, ...]], report: Path | None) -> int:
+    """The report from recorded outcomes: every mutant of every target must have one
+    (from a complete run of its module since its code last changed)."""
+    if report is None:
+        raise SystemExit("--render needs --report")
+    equivalents = read_equivalents(EQUIVALENTS)
+    recorded = _load_results()
+    tallies: list[Tally] = []
+    missing: dict[str, int] = {}
+    for module in targets:
+        outcomes: dict[Mutant, str] = {}
+        for m in mutants_of(ROOT / module, module):
+            status = EQUIVALENT if m.key in equivalents else recorded.get(m.key)
+            if status is None:
+                missing[module] = missing.get(module, 0) + 1
+            else:
+                outcomes[m] = status
+        tallies.append(Tally(module, outcomes))
+    if missing:
+        for module, count in missing.items():
+            print(f"{module}: {count} mutants without a recorded outcome: run it", file=sys.stderr)
+        return 2
+    print("\n".join(summary_rows(tallies)))
+    (ROOT / report).write_text(render_report(tallies, targets, equivalents), encoding="utf-8")
+    print(f"wrote {report}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
     targets = _selected(args.module)
     if args.list:
         return _list(targets)
+    if args.render:
+        return _render(_selected([]), args.report)
     session = Session(args)
     tallies: list[Tally] = []
     known_keys: set[str] = set()
-    for module, tests in targets.items():
+    order = list(targets.items())
+    if args.sample:  # a budget that ends the run early must not always spare the same modules
+        random.Random(args.seed).shuffle(order)  # noqa: S311 - not for security
+    for module, tests in order:
         mutants = mutants_of(ROOT / module, module)
         known_keys.update(m.key for m in mutants)
         try:
