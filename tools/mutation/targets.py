@@ -13,5 +13,19 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "jwtguard/keys/keyset.py": ("tests/keys/test_keyset.py",),
     "jwtguard/keys/_jwks.py": ("tests/keys/test_keyset.py",),  # read by KeySet.from_jwks
     "jwtguard/guard.py": ("tests/test_guard.py", "tests/keys/test_tenant.py"),  # tenants=
+    "jwtguard/http/request.py": ("tests/http/test_request.py",),
+    "jwtguard/http/routing.py": ("tests/http/test_routing.py",),
+    "jwtguard/http/pipeline.py": (
+        "tests/http/test_pipeline.py",
+        "tests/http/test_pipeline_resource_server.py",  # resource_server=
+    ),
+    "jwtguard/http/credentials.py": ("tests/http/test_credentials.py",),
+    "jwtguard/http/csrf.py": ("tests/http/test_csrf.py",),
+    "jwtguard/http/challenges.py": ("tests/http/test_challenges.py",),
+    "jwtguard/http/denial.py": ("tests/http/test_denial.py",),
+    "jwtguard/revocation/_denylist.py": ("tests/revocation/test_denylist.py",),
+    "jwtguard/revocation/redis/_protocol.py": ("tests/revocation/test_redis_protocol.py",),
+    "jwtguard/revocation/redis/_async.py": ("tests/revocation/test_redis_async.py",),
+    "jwtguard/refresh.py": ("tests/test_refresh.py",),
 }
 """module -> the test files that are its own (run with ``-x``, so keep them fast)."""
