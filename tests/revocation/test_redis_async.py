@@ -1,0 +1,228 @@
+"""The asyncio Redis store (jwtguard/revocation/redis/_async.py) on a real Redis: its
+configuration, listener lifecycle, reads and writes, and what it answers when Redis is
+away. Shared behaviour of every store is in test_stores.py; sync and async processes
+sharing one list in test_redis.py."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jwtguard import ConfigError, RevocationUnavailableError
+from jwtguard.claims import Claims
+from jwtguard.revocation.redis import AsyncRedisRevocationStore, RedisConfig, RedisRevocationStore
+
+from .servers import RedisServer, free_port
+
+LISTENER = "jwtguard-revocation"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    process = RedisServer("redis", Path(tmp_path_factory.mktemp("redis")), persistence="none")
+    process.start()
+    try:
+        yield process
+    finally:
+        process.kill()
+
+
+@pytest.fixture
+def config(server: RedisServer, request: pytest.FixtureRequest) -> RedisConfig:
+    """A namespace of the test's own, so tests sharing the server never see each other
+    (and no grace for a young list: each namespace is new)."""
+    return RedisConfig(url=server.url, namespace=request.node.name, loss_grace=0)
+
+
+async def eventually(condition: Any, seconds: float = 10.0) -> bool:
+    """Whether ``condition()`` comes true in time (failing closed meanwhile counts as not)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if condition():
+                return True
+        except RevocationUnavailableError:  # a resync after a bulk write
+            pass
+        await asyncio.sleep(0.01)
+    return False
+
+
+def claims(**payload: Any) -> Claims:
+    return Claims({"iat": time.time() - 10, "exp": time.time() + 60, **payload})
+
+
+def test_only_push_mode() -> None:
+    with pytest.raises(ConfigError) as info:
+        AsyncRedisRevocationStore(RedisConfig(mode="roundtrip"))
+    assert str(info.value) == "mode: AsyncRedisRevocationStore supports only 'push'"
+
+
+def test_wait_for_replicas_needs_a_client_that_can_send_wait() -> None:
+    class ClusterClient:
+        def get_nodes(self) -> list[Any]:
+            return []
+
+        def register_script(self, text: str) -> Any:
+            return None
+
+    with pytest.raises(ConfigError) as info:
+        AsyncRedisRevocationStore(RedisConfig(replicas=1), client=ClusterClient())
+    assert str(info.value) == "replicas: WAIT is not available through a Redis Cluster client"
+    assert AsyncRedisRevocationStore(RedisConfig(), client=ClusterClient()).client is not None
+
+
+async def test_the_client_is_built_from_the_url_with_bounded_calls() -> None:
+    default = AsyncRedisRevocationStore()
+    kwargs = default.client.connection_pool.connection_kwargs
+    assert (kwargs["host"], kwargs["port"], kwargs["db"]) == ("127.0.0.1", 6379, 0)
+    assert kwargs["socket_timeout"] == 0.25
+    await default.aclose()
+    given = AsyncRedisRevocationStore(RedisConfig(url="redis://127.0.0.2:7000/3", timeout=1.5))
+    kwargs = given.client.connection_pool.connection_kwargs
+    assert (kwargs["host"], kwargs["port"], kwargs["db"]) == ("127.0.0.2", 7000, 3)
+    assert kwargs["socket_connect_timeout"] == 1.5
+    await given.aclose()
+
+
+async def test_checks_fail_closed_until_started(config: RedisConfig) -> None:
+    store = AsyncRedisRevocationStore(config)
+    with pytest.raises(RevocationUnavailableError):
+        store.is_revoked(claims(jti="j"))  # starts the listener, never waits for it
+    assert store.wait_for_sync(30) is False  # not in sync yet, and it did not block the loop
+    assert await store.start() is True
+    assert store.state == "in_sync" and store.wait_for_sync(0) is True
+    assert store.is_revoked(claims(jti="j")) is False
+    await store.aclose()
+
+
+async def test_start_waits_as_long_as_told(config: RedisConfig) -> None:
+    store = AsyncRedisRevocationStore(config)
+    assert await store.start(wait=0) is False  # the listener has not run yet
+    assert await store.start() is True  # the same listener, now in sync
+    await store.aclose()
+
+
+async def test_start_returns_once_redis_is_found_down() -> None:
+    store = AsyncRedisRevocationStore(
+        RedisConfig(url=f"redis://127.0.0.1:{free_port()}/0", sync_timeout=60)
+    )
+    started = asyncio.get_running_loop().time()
+    assert await store.start() is False
+    assert store.state == "down"
+    assert asyncio.get_running_loop().time() - started < 30  # not the whole sync_timeout
+    with pytest.raises(RevocationUnavailableError):
+        await store.arevoke("j", time.time() + 60)
+    with pytest.raises(RevocationUnavailableError):
+        await store.acheck(claims(jti="j"))
+    assert store.health().redis_errors >= 3
+    await store.aclose()
+
+
+async def test_one_listener_per_store(
+    config: RedisConfig, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, "jwtguard")
+    store = AsyncRedisRevocationStore(config)
+    await store.start()
+    store.ensure_listener()
+    await store.start()
+    starting = [r for r in caplog.records if "listener starting" in r.getMessage()]
+    assert len(starting) == 1
+    tasks = [t for t in asyncio.all_tasks() if t.get_name() == LISTENER]
+    assert len(tasks) == 1
+    await store.aclose()
+    assert tasks[0].done()
+
+
+def test_without_a_running_loop_no_listener_starts(
+    config: RedisConfig, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, "jwtguard")
+    store = AsyncRedisRevocationStore(config)
+    store.ensure_listener()
+    assert not [r for r in caplog.records if "listener starting" in r.getMessage()]
+    asyncio.run(store.aclose())
+
+
+async def test_close_stops_the_listener_for_good(config: RedisConfig) -> None:
+    store = AsyncRedisRevocationStore(config)
+    assert store.close == store.aclose
+    await store.start()
+    await store.aclose()
+    assert store.state == "closed" and not store.healthy
+    store.ensure_listener()
+    assert not [t for t in asyncio.all_tasks() if t.get_name() == LISTENER]
+    with pytest.raises(RevocationUnavailableError):
+        store.is_revoked(claims(jti="j"))
+
+
+async def test_the_context_manager_starts_and_closes(config: RedisConfig) -> None:
+    async with AsyncRedisRevocationStore(config) as store:
+        assert store.healthy
+    assert store.state == "closed"
+
+
+async def test_reads_and_writes(config: RedisConfig) -> None:
+    async with AsyncRedisRevocationStore(config) as store:
+        assert await store.arevoke("j1", time.time() + 60) is True
+        assert await store.arevoke("j1", time.time() + 60) is False
+        assert await store.ais_jti_revoked("j1") is True
+        assert await store.ais_jti_revoked("j2") is False
+        assert await store.acheck(claims(jti="j1")) is True
+        assert await store.acheck(claims(jti="j2")) is False
+        assert await store.arevoke_many([("m1", time.time() + 60), ("m2", time.time() + 60)]) == 2
+        assert await store.arevoke_many([("m1", time.time() + 60)]) == 0
+        await store.arevoke_family("F", time.time() + 60)
+        assert await store.acheck(claims(jti="x", fam="F")) is True
+        await store.arevoke_subject("alice")
+        assert await store.acheck(claims(jti="y", sub="alice")) is True
+        assert await store.acheck(claims(jti="y", sub="alice", iat=time.time() + 5)) is False
+        cutoff = float(int(time.time()) - 5)
+        await store.arevoke_subject("bob", issued_before=cutoff)
+        assert await store.acheck(claims(jti="z", sub="bob", iat=cutoff - 1)) is True
+        assert await store.acheck(claims(jti="z", sub="bob", iat=cutoff)) is False
+        local = claims(jti="j1")
+        assert await eventually(lambda: store.is_revoked(local))  # pushed back to the copy
+
+
+async def test_another_process_writes_arrive_by_push(config: RedisConfig) -> None:
+    writer = RedisRevocationStore(config)
+    async with AsyncRedisRevocationStore(config) as store:
+        await asyncio.to_thread(writer.revoke, "from-sync", time.time() + 60)
+        assert await eventually(lambda: store.is_revoked(claims(jti="from-sync")))
+    writer.close()
+
+
+async def test_a_write_unconfirmed_by_replicas_is_reported_as_not_done(
+    config: RedisConfig,
+) -> None:
+    replicas = dataclasses.replace(config, replicas=1, timeout=0.5)
+    async with AsyncRedisRevocationStore(replicas) as store:
+        with pytest.raises(RevocationUnavailableError):
+            await store.arevoke("j", time.time() + 60)  # a standalone server has no replica
+        assert await store.ais_jti_revoked("j") is True  # written, but not confirmed
+
+
+async def test_the_listener_comes_back_with_redis(tmp_path: Path) -> None:
+    own = RedisServer("redis", tmp_path / "own", persistence="none")
+    own.start()
+    try:
+        store = AsyncRedisRevocationStore(RedisConfig(url=own.url, heartbeat=0.1, loss_grace=0))
+        assert await store.start()
+        await asyncio.to_thread(own.kill)
+        assert await eventually(lambda: store.state == "down")
+        with pytest.raises(RevocationUnavailableError):
+            store.is_revoked(claims(jti="j"))
+        await asyncio.to_thread(own.start)
+        assert await eventually(lambda: store.healthy, 20)
+        assert store.is_revoked(claims(jti="j")) is False
+        await store.aclose()
+    finally:
+        own.kill()
