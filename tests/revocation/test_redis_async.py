@@ -26,12 +26,8 @@ LISTENER = "jwtguard-revocation"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    process = RedisServer("redis", Path(tmp_path_factory.mktemp("redis")), persistence="none")
-    process.start()
-    try:
-        yield process
-    finally:
-        process.kill()
+    with RedisServer("redis", Path(tmp_path_factory.mktemp("redis")), persistence="none") as up:
+        yield up
 
 
 @pytest.fixture

@@ -37,14 +37,9 @@ EXP = 1_900_000_000_000  # ms: an expiry far ahead of the server's clock
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Any]:
-    process = RedisServer(
-        str(request.param), Path(tmp_path_factory.mktemp("redis")), persistence="none"
-    )
-    process.start()
-    try:
-        yield process
-    finally:
-        process.kill()
+    directory = Path(tmp_path_factory.mktemp("redis"))
+    with RedisServer(str(request.param), directory, persistence="none") as up:
+        yield up
 
 
 @pytest.fixture
