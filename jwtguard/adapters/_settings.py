@@ -18,6 +18,7 @@ from jwtguard.config.settings import SETTINGS_NAMES, Settings
 from jwtguard.errors import ConfigError
 from jwtguard.guard import Guard
 from jwtguard.http.pipeline import Pipeline
+from jwtguard.keys.tenant import Tenant
 
 __all__ = ["check_options", "pipeline_defaults", "read_guard_settings", "stand_in"]
 
@@ -34,10 +35,19 @@ def pipeline_defaults() -> dict[str, Any]:
     }
 
 
-def stand_in() -> Guard:
+def stand_in(settings: Settings | None = None) -> Guard:
     """A Guard for checking the adapter options before (or without) the real one, whose
-    construction may start a Redis listener: options never depend on the keys."""
-    return Guard(secrets.token_bytes(32), algorithms=["HS256"], cache_size=0)
+    construction may start a Redis listener: options never depend on the keys, but a
+    resource server's on the audiences (``settings``': the Guard's, or each tenant's)."""
+    key = secrets.token_bytes(32)
+    audience = None if settings is None else settings.audience or None
+    try:
+        if settings is not None and settings.tenants:
+            tenants = [Tenant(t.issuer, key, t.audience or None) for t in settings.tenants]
+            return Guard(tenants=tenants, algorithms=["HS256"], audience=audience, cache_size=0)
+        return Guard(key, algorithms=["HS256"], audience=audience, cache_size=0)
+    except ConfigError:  # settings with problems of their own, already recorded
+        return Guard(key, algorithms=["HS256"], cache_size=0)
 
 
 def read_guard_settings(reader: Reader, guard: object, given: str) -> Settings | None:

@@ -210,7 +210,7 @@ class JWTGuard:
           ``JWTGUARD_PRIVATE_KEY``, ``JWTGUARD_PRIVATE_KEY_FILE``, ``JWTGUARD_ALGORITHMS``,
           ``JWTGUARD_AUDIENCE``,
           ``JWTGUARD_ISSUER``, ``JWTGUARD_LEEWAY``, ``JWTGUARD_ACCESS_TTL``,
-          ``JWTGUARD_REQUIRE``, ``JWTGUARD_TYP``, ``JWTGUARD_CACHE_SIZE``,
+          ``JWTGUARD_REQUIRE``, ``JWTGUARD_TYP``, ``JWTGUARD_PROFILE``, ``JWTGUARD_CACHE_SIZE``,
           ``JWTGUARD_CACHE_TTL``, ``JWTGUARD_MAX_TOKEN_BYTES``, ``JWTGUARD_JWKS_URL``,
           ``JWTGUARD_OIDC_ISSUER``, ``JWTGUARD_JWKS_TIMEOUT``, ``JWTGUARD_JWKS_COOLDOWN``,
           ``JWTGUARD_JWKS_ALLOW_INSECURE_HTTP``, ``JWTGUARD_REVOCATION``,
@@ -263,7 +263,7 @@ class JWTGuard:
         from_config = read_pipeline_options(reader)
         settings = read_guard_settings(reader, guard, "guard= or JWTGUARD_GUARD")
         reader.check_names(known_names(reader.source) | ADAPTER_NAMES)
-        checker = guard if isinstance(guard, Guard) else stand_in()
+        checker = guard if isinstance(guard, Guard) else stand_in(settings)
         check_options(reader, from_config, self._options, checker)
         reader.raise_problems()
         if settings is not None:

@@ -112,6 +112,7 @@ def guard_kwargs(settings: Settings, **overrides: Any) -> dict[str, Any]:
         "leeway": settings.leeway,
         "require": settings.require,
         "typ": settings.typ,
+        "profile": settings.profile,
         "cache_size": settings.cache_size,
         "cache_ttl": settings.cache_ttl,
         "max_token_bytes": settings.max_token_bytes,

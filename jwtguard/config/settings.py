@@ -28,7 +28,7 @@ from jwtguard.config.key_source import (
     tenant_names,
 )
 from jwtguard.config.options import ADAPTER_NAMES
-from jwtguard.policy import DEFAULT_MAX_TOKEN_BYTES
+from jwtguard.policy import DEFAULT_MAX_TOKEN_BYTES, PROFILES
 
 if TYPE_CHECKING:
     from jwtguard.revocation.redis import RedisConfig
@@ -52,6 +52,7 @@ REDIS_NAMES: Final = frozenset(
 SETTINGS_NAMES: Final = frozenset(
     {"SECRET_KEY", "PUBLIC_KEY", "PUBLIC_KEY_FILE", "PRIVATE_KEY", "PRIVATE_KEY_FILE"}
     | {"ALGORITHMS", "AUDIENCE", "ISSUER", "LEEWAY", "ACCESS_TTL", "REQUIRE", "TYP"}
+    | {"PROFILE"}
     | {"CACHE_SIZE", "CACHE_TTL", "MAX_TOKEN_BYTES"}
     | {"JWKS_URL", "OIDC_ISSUER", "JWKS_TIMEOUT", "JWKS_COOLDOWN", "JWKS_ALLOW_INSECURE_HTTP"}
     | {"REVOCATION"}
@@ -81,6 +82,7 @@ class Settings:
     max_token_bytes: int = DEFAULT_MAX_TOKEN_BYTES
     require: tuple[str, ...] = ("exp",)
     typ: str | None = None
+    profile: str | None = None
     jwks_url: str | None = None
     oidc_issuer: str | None = None
     jwks_timeout: float = 5.0
@@ -209,7 +211,8 @@ class _SettingsReader:
             secret_key=secret,
             public_key=public,
             private_key=None if private is None else Secret(private),
-            audience=r.strings("AUDIENCE"),
+            # a resource server's tokens name it (RFC 8707): RESOURCE is the default audience
+            audience=r.strings("AUDIENCE") or tuple(filter(None, [r.text("RESOURCE")])),
             issuer=r.text("ISSUER") or remote.get("oidc_issuer"),
             leeway=leeway,
             access_ttl=r.duration("ACCESS_TTL", 900.0, minimum=1),
@@ -218,6 +221,7 @@ class _SettingsReader:
             max_token_bytes=r.integer("MAX_TOKEN_BYTES", DEFAULT_MAX_TOKEN_BYTES, minimum=64),
             require=r.strings("REQUIRE", ("exp",)),
             typ=r.text("TYP"),
+            profile=r.choice("PROFILE", tuple(sorted(PROFILES)), None),
             **self.revocation(),
             **remote,
         )

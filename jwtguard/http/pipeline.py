@@ -164,7 +164,8 @@ class Pipeline:
         on_deny: ``Denial -> Denial`` hook to customise refusals.
         resource_server: a :class:`jwtguard.oauth.ResourceServer`: DPoP proofs,
             certificate-bound tokens, RFC 9728 metadata (served here on ``GET``) and the
-            challenges naming it. Without one, a sender-constrained token (any ``cnf``)
+            challenges naming it; with a ``resource``, the Guard's audience (or each
+            tenant's) must name it. Without one, a sender-constrained token (any ``cnf``)
             is refused: its binding cannot be checked (see docs/resource-server.md).
         adapter: the name decisions are counted and logged under (each adapter passes
             its own: ``"asgi"``, ``"wsgi"``, ``"flask"``...), see ``guard.decisions``.
@@ -268,10 +269,15 @@ class Pipeline:
         self._challenges: dict[str | None, Challenges] = {}
         if resource_server is None:
             return
+        guard = self.guard
+        audiences = [t.audience or guard.policy.audience for t in guard.tenants.values()]
+        problems = resource_server.audience_problems(audiences or [guard.policy.audience])
         if resource_server.require_binding and any(
             r.binding == "bearer" for r in (rules or {}).values()
         ):
-            raise ConfigError("rules: a 'bearer' route contradicts require_binding")
+            problems.append("rules: a 'bearer' route contradicts require_binding")
+        if problems:
+            raise ConfigError(problems)
         self._sender = sender = SenderCheck(resource_server, self.guard.clock)
         self._replay = None if sender.dpop is None else sender.dpop.replay
         algs = None if sender.dpop is None else sender.dpop.challenge_algorithms()

@@ -2,11 +2,13 @@
 constraints it accepts, and its RFC 9728 protected-resource metadata.
 
 ``resource`` is the resource's canonical URI (RFC 8707 section 2, RFC 9728 section 1.2):
-the ``aud`` its access tokens must carry (give it as the Guard's ``audience``: RFC 7519
-compares audiences as exact strings, so spell it as the authorization server does) and
-the ``resource`` of its metadata, served at ``/.well-known/oauth-protected-resource``
-with the resource's path appended (RFC 9728 section 3.1), and named in every 401
-challenge as ``resource_metadata`` so clients find the authorization server.
+the ``aud`` its access tokens must carry (the Guard's ``audience`` must name it, checked
+when the pipeline is built: RFC 9068 section 4 and the MCP authorization spec make it
+the resource server's duty; RFC 7519 compares audiences as exact strings, so spell it
+as the authorization server does) and the ``resource`` of its metadata, served at
+``/.well-known/oauth-protected-resource`` with the resource's path appended (RFC 9728
+section 3.1), and named in every 401 challenge as ``resource_metadata`` so clients find
+the authorization server.
 """
 
 from __future__ import annotations
@@ -44,6 +46,14 @@ def _url_problem(value: str, what: str) -> str | None:
     if parts.query or parts.fragment:
         return f"{what}: must have no query or fragment (RFC 9728 section 2)"
     return None
+
+
+def _same_url(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` are one URL after RFC 3986 normalisation."""
+    try:
+        return normalize_url(a) == normalize_url(b)
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +152,32 @@ class ResourceServer:
             return None
         parts = urlsplit(self.resource)
         return f"{parts.scheme}://{parts.netloc}{self.metadata_path}"
+
+    def audience_problems(self, audiences: Iterable[tuple[str, ...]]) -> list[str]:
+        """What is wrong with the audiences tokens are checked against (the Guard's, or
+        each tenant's), for this resource: each must name ``resource`` exactly (RFC 8707
+        section 2, RFC 9068 section 4). Without a check of ``aud``, a token the
+        authorization server issued for another resource would be accepted here."""
+        resource = self.resource
+        if resource is None:
+            return []
+        problems: list[str] = []
+        for audience in audiences:
+            if resource in audience:
+                continue
+            if not audience:
+                problems.append(
+                    f"audience: a resource server checks aud: give the Guard audience="
+                    f"{resource!r}, its resource URI (RFC 8707, RFC 9068 section 4)"
+                )
+                continue
+            near = [a for a in audience if _same_url(a, resource)]
+            hint = f" ({near[0]!r} is spelled differently: aud is an exact string)" if near else ""
+            problems.append(
+                f"audience: must include the resource {resource!r}, the aud its tokens "
+                f"carry (RFC 8707, RFC 9068 section 4){hint}"
+            )
+        return list(dict.fromkeys(problems))
 
     def metadata(
         self,

@@ -97,6 +97,9 @@ def test_a_ready_object_in_a_python_source() -> None:
     app = Flask(__name__)
     rs = ResourceServer(resource="https://api.example")
     app.config.update(JWTGUARD_SECRET_KEY="s" * 32, JWTGUARD_RESOURCE_SERVER=rs)
+    with pytest.raises(ConfigError, match="JWTGUARD_RESOURCE_SERVER: audience: a resource"):
+        JWTGuard(app)  # a ready object: the audience is not taken from it, and none is set
+    app.config["JWTGUARD_AUDIENCE"] = "https://api.example"
     JWTGuard(app)
     assert app.extensions["jwtguard"].pipeline.resource_server is rs
     other = Flask(__name__)

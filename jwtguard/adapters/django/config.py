@@ -280,7 +280,7 @@ def read(mapping: object, where: str = SETTING) -> Configuration:
     if reader.is_set("PROTECT_ALL"):
         reader.problem("PROTECT_ALL", _PROTECT_ALL)
     reader.check_names(known_names(reader.source) | DJANGO_NAMES | {"PROTECT_ALL"})
-    checker = guard if isinstance(guard, Guard) else stand_in()
+    checker = guard if isinstance(guard, Guard) else stand_in(settings_read)
     check_options(reader, from_config, {}, checker, names=_NAMES, keyword=where)
     reader.raise_problems()
     if settings_read is not None:
