@@ -150,10 +150,26 @@ class JWTBearer(SecurityBase):
         return route
 
     def install(self, app: FastAPI) -> None:
-        """Register :func:`denial_handler` on ``app`` (RFC 6750 bodies instead of ``detail``)
-        and correct its OpenAPI document for this scheme (see
+        """Register :func:`denial_handler` on ``app`` (RFC 6750 bodies instead of ``detail``),
+        serve the RFC 9728 metadata of a ``resource_server`` (``GET`` on its well-known
+        path) and correct its OpenAPI document for this scheme (see
         :func:`jwtguard.adapters.fastapi_openapi.document`), built once, on first use."""
         app.add_exception_handler(JWTGuardHTTPException, denial_handler)
+        metadata = self.pipeline.metadata
+        resource_server = self.pipeline.resource_server
+        if metadata is not None and resource_server is not None:  # RFC 9728 section 3
+            body = metadata.body
+            headers = {k: v for k, v in metadata.headers if k.lower() not in _BODY_HEADERS}
+
+            async def protected_resource_metadata() -> Response:
+                return Response(body, 200, headers, "application/json")
+
+            app.add_api_route(
+                str(resource_server.metadata_path),
+                protected_resource_metadata,
+                methods=["GET", "HEAD"],
+                include_in_schema=False,
+            )
         generate = app.openapi
 
         def openapi() -> dict[str, Any]:

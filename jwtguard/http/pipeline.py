@@ -328,6 +328,22 @@ class Pipeline:
         pipeline's roles claim: for permission checks made after authentication (DRF)."""
         return requirement.check(claims, self._roles_claim)
 
+    def judge(
+        self, claims: Claims, requirement: Requirement, method: str = "GET", path: str = ""
+    ) -> Denial | None:
+        """The refusal of ``claims`` this pipeline already accepted for a request (a
+        middleware decided it) under a view's own ``requirement``, or None: what
+        :meth:`decide` would answer without verifying again, which a DPoP request could
+        not survive (its proof is single use). ``method`` and ``path`` are only logged."""
+        if not requirement.checks_claims:
+            return None
+        scheme = None
+        if self._sender is not None:
+            cnf = claims.get("cnf")
+            scheme = "DPoP" if isinstance(cnf, Mapping) and "jkt" in cnf else "Bearer"
+        found = self._authorize(claims, requirement, method, path, (scheme, requirement.binding))
+        return found if isinstance(found, Denial) else None
+
     # -- routing -----------------------------------------------------------------------
 
     def requirement_for(self, request: RequestView) -> Requirement | None:

@@ -1,4 +1,5 @@
-"""Per-route requirements a verified token must also meet: scopes, roles, a predicate."""
+"""Per-route requirements a verified token must also meet: scopes, roles, a predicate,
+its sender binding."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jwtguard.claims import Claims
-from jwtguard.errors import ConfigError, InsufficientScopeError
-from jwtguard.oauth.binding import Binding, check_binding
+from jwtguard.errors import ConfigError, InsufficientScopeError, TokenError
+from jwtguard.oauth.binding import Binding, check_binding, confirmation, demand_refusal
 
 __all__ = ["Predicate", "Requirement"]
 
@@ -35,7 +36,8 @@ class Requirement:
     without any token is let through anonymously; a bad token is still refused.
     ``binding``: the sender constraint the token must have (see
     :data:`jwtguard.oauth.Binding`; None: the resource server's default, which accepts
-    bearer tokens unless ``require_binding``).
+    bearer tokens unless ``require_binding``). A pipeline without a resource server
+    accepts no bound token, so a route demanding a binding refuses every token there.
     """
 
     scopes: frozenset[str] = frozenset()
@@ -47,7 +49,9 @@ class Requirement:
     """True when a verified token can still fail this requirement."""
 
     def __post_init__(self) -> None:
-        checks = bool(self.scopes or self.roles or self.predicate is not None)
+        checks = bool(self.scopes or self.roles or self.predicate is not None) or (
+            self.binding not in (None, "bearer")
+        )
         object.__setattr__(self, "checks_claims", checks)
         check_binding(self.binding, "binding")
 
@@ -67,8 +71,17 @@ class Requirement:
             _words(scopes, "scopes"), _words(roles, "roles"), predicate, bool(optional), binding
         )
 
-    def check(self, claims: Claims, roles_claim: tuple[str, ...]) -> InsufficientScopeError | None:
-        """The refusal for ``claims``, or None when they satisfy this requirement."""
+    def check(self, claims: Claims, roles_claim: tuple[str, ...]) -> TokenError | None:
+        """The refusal for ``claims``, or None when they satisfy this requirement. The
+        binding is read from the ``cnf`` of claims a pipeline accepted (with its proof or
+        certificate checked), so it holds after authentication too (DRF permissions)."""
+        if self.binding is not None and self.binding != "bearer":
+            try:
+                refusal = demand_refusal(self.binding, confirmation(claims))
+            except TokenError as exc:
+                return exc
+            if refusal is not None:
+                return refusal
         if self.scopes and not self.scopes <= claims.scopes:
             return InsufficientScopeError(sorted(self.scopes))
         if self.roles and not self.roles <= _roles(claims, roles_claim):

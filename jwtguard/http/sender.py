@@ -17,7 +17,6 @@ from urllib.parse import quote, unquote
 
 from jwtguard.claims import Claims
 from jwtguard.errors import (
-    BindingRequiredError,
     InvalidDPoPProofError,
     InvalidRequestError,
     KeyLoadError,
@@ -26,7 +25,7 @@ from jwtguard.errors import (
 from jwtguard.http.credentials import parse_dpop_authorization
 from jwtguard.http.request import RequestView
 from jwtguard.keys.thumbprint import certificate_thumbprint
-from jwtguard.oauth.binding import Binding, confirmation
+from jwtguard.oauth.binding import Binding, confirmation, demand_refusal
 from jwtguard.oauth.dpop import DPoPVerifier, VerifiedProof
 from jwtguard.oauth.forwarded import ForwardedHeaders
 from jwtguard.oauth.mtls import thumbprint_from_header
@@ -43,11 +42,6 @@ _KEY_MISMATCH: Final = "Invalid DPoP key binding."
 _DOWNGRADE: Final = "A DPoP-bound access token must be sent with the DPoP scheme and a proof."
 _NO_MTLS: Final = "Certificate-bound access tokens are not accepted here."
 _CERT_MISMATCH: Final = "The client certificate does not match the access token."
-_NEEDS: Final[dict[str, str]] = {
-    "dpop": "This resource requires a DPoP-bound access token.",
-    "mtls": "This resource requires a certificate-bound access token.",
-    "bound": "This resource requires a sender-constrained access token.",
-}
 _PATH_SAFE: Final = "/!$&'()*+,;=:@-._~"
 _CACHE: Final = 1024
 _WS: Final = {"ws": "http", "wss": "https"}
@@ -132,13 +126,9 @@ class SenderCheck:
             presented = self.certificate(request)
             if presented is None or not hmac.compare_digest(x5t.encode(), presented.encode()):
                 raise TokenBindingError(_CERT_MISMATCH)
-        demand = binding or self.default_binding
-        if demand != "bearer" and (
-            (demand == "dpop" and not dpop)
-            or (demand == "mtls" and x5t is None)
-            or (demand == "bound" and jkt is None and x5t is None)
-        ):
-            raise BindingRequiredError(_NEEDS[demand])
+        refusal = demand_refusal(binding or self.default_binding, (jkt, x5t))
+        if refusal is not None:
+            raise refusal
         return proof
 
     def _proof(self, request: RequestView, token: str) -> VerifiedProof:

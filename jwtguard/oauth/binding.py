@@ -11,9 +11,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final, Literal
 
-from jwtguard.errors import ConfigError, TokenBindingError
+from jwtguard.errors import BindingRequiredError, ConfigError, TokenBindingError
 
-__all__ = ["BINDINGS", "Binding", "Confirmation", "check_binding", "confirmation"]
+__all__ = [
+    "BINDINGS",
+    "Binding",
+    "Confirmation",
+    "check_binding",
+    "confirmation",
+    "demand_refusal",
+]
 
 Binding = Literal["bearer", "dpop", "mtls", "bound"]
 """A route's demand: ``"bearer"`` also accepts unbound tokens, ``"dpop"`` only
@@ -28,6 +35,11 @@ Confirmation = tuple[str | None, str | None]
 """``(jkt, x5t#S256)`` of a token; ``(None, None)`` for an unbound one."""
 
 _UNBOUND: Final[Confirmation] = (None, None)
+_NEEDS: Final[dict[str, str]] = {
+    "dpop": "This resource requires a DPoP-bound access token.",
+    "mtls": "This resource requires a certificate-bound access token.",
+    "bound": "This resource requires a sender-constrained access token.",
+}
 
 
 def confirmation(claims: Mapping[str, object]) -> Confirmation:
@@ -57,3 +69,19 @@ def check_binding(value: object, what: str) -> Binding | None:
     if value not in BINDINGS:
         raise ConfigError(f"{what}: one of {', '.join(sorted(BINDINGS))}")
     return value  # type: ignore[return-value]
+
+
+def demand_refusal(demand: Binding, bound: Confirmation) -> BindingRequiredError | None:
+    """The refusal of a token bound to ``bound`` (``(jkt, x5t#S256)``) on a route that
+    demands ``demand``, or None. Only tokens whose binding was checked get here (a
+    ``jkt`` with its proof, an ``x5t#S256`` with its certificate), so the ``cnf`` says
+    how the request was sent."""
+    jkt, x5t = bound
+    if (
+        demand == "bearer"
+        or (demand == "dpop" and jkt is not None)
+        or (demand == "mtls" and x5t is not None)
+        or (demand == "bound" and (jkt is not None or x5t is not None))
+    ):
+        return None
+    return BindingRequiredError(_NEEDS[demand])

@@ -32,6 +32,7 @@ from jwtguard.http.pipeline import (
 from jwtguard.http.request import Headers, RequestView
 from jwtguard.http.routing import PathRules
 from jwtguard.http.security_headers import SecurityHeaders
+from jwtguard.oauth import MTLS, DPoP, ResourceServer
 from jwtguard.testing import TokenFactory
 
 ADMIN = Requirement.build(scopes="admin")
@@ -250,6 +251,22 @@ def test_header_only_is_true_only_when_nothing_but_authorization_is_read(
     no_preflight = Pipeline(guard, exempt=["/h"], allow_preflight=False)
     assert no_preflight.headers_decide("OPTIONS", ADMIN) is True
     assert no_preflight.headers_decide("OPTIONS") is False
+
+
+@pytest.mark.parametrize(
+    "resource_server",
+    [ResourceServer(dpop=DPoP()), ResourceServer(mtls=MTLS()), ResourceServer()],
+    ids=["dpop", "mtls", "metadata-only"],
+)
+def test_a_resource_server_never_takes_the_authorization_only_path(
+    factory: TokenFactory, resource_server: ResourceServer
+) -> None:
+    """A DPoP proof, a client certificate or the metadata path are read beside
+    ``Authorization``: the adapters' hot path (decide_on_headers) must not decide."""
+    pipeline = Pipeline(factory.guard(), resource_server=resource_server)
+    assert pipeline.locations.authorization_only is False
+    assert pipeline.header_only is False
+    assert (pipeline.headers_decide("GET"), pipeline.headers_decide("GET", ADMIN)) == (False, False)
 
 
 def test_two_authorization_headers_are_refused(factory: TokenFactory) -> None:

@@ -11,11 +11,16 @@
     @jwt_required(optional=True)
     async def feed(request): ...             # async views are decided without blocking
 
+    @jwt_required(binding="dpop")
+    def transfer(request): ...               # a DPoP-bound token only (resource servers)
+
 The decorated view answers to its requirement (scopes and roles all required,
 ``predicate(claims)`` true; ``optional``: no token is anonymous, a bad token is still
 refused), with the configuration of ``settings.JWTGUARD`` (token locations, realm,
 report-only, ...), whether or not :class:`JWTGuardMiddleware` is installed; under the
-middleware both decide, so a view can only demand more than the path's rule.
+middleware the token it accepted is judged again on the view's requirement, not
+verified twice (a DPoP proof is single use), so a view can only demand more than the
+path's rule.
 A required (non-optional) view is ``csrf_exempt``: its token is never ambient (a
 cookie-borne token is checked by jwtguard's own CSRF rule), so Django's session CSRF
 check does not apply to it.
@@ -25,18 +30,21 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from asgiref.sync import iscoroutinefunction
 from django.http import HttpRequest, HttpResponse
 
-from jwtguard.adapters.django.config import configured
+from jwtguard.adapters.django.config import Configuration, configured
 from jwtguard.adapters.django.request import adecide, decide, refusal
+from jwtguard.claims import Claims
 from jwtguard.http.pipeline import Denial, Predicate, Requirement
+from jwtguard.oauth.binding import Binding
 
 __all__ = ["aauthenticate", "authenticate", "jwt_required"]
 
 V = TypeVar("V")
+_UNDECIDED: Final = object()
 
 
 def authenticate(
@@ -45,6 +53,9 @@ def authenticate(
     """Decide ``request`` (on ``requirement``, else the paths' rules) with the configured
     pipeline: the refusal to send, or None after setting ``request.jwt_claims``/``user``."""
     configuration = configured()
+    judged = _judged(configuration, request, requirement)
+    if judged is not _UNDECIDED:
+        return judged  # type: ignore[return-value]
     result = decide(configuration.pipeline, request, requirement)
     if isinstance(result, Denial):
         return refusal(result, configuration.headers.for_path(request.path_info))
@@ -57,11 +68,33 @@ async def aauthenticate(
 ) -> HttpResponse | None:
     """:func:`authenticate` for async code (a key fetch is awaited)."""
     configuration = configured()
+    judged = _judged(configuration, request, requirement)
+    if judged is not _UNDECIDED:
+        return judged  # type: ignore[return-value]
     result = await adecide(configuration.pipeline, request, requirement)
     if isinstance(result, Denial):
         return refusal(result, configuration.headers.for_path(request.path_info))
     configuration.principals.attach(request, result)
     return None
+
+
+def _judged(
+    configuration: Configuration, request: HttpRequest, requirement: Requirement | None
+) -> HttpResponse | object | None:
+    """The answer for a request whose token the middleware already accepted: the view's
+    ``requirement`` judged on those claims (None: it passes); ``_UNDECIDED`` when no
+    token was accepted yet (no middleware, or an anonymous request)."""
+    claims = getattr(request, "jwt_claims", None)
+    if not isinstance(claims, Claims):
+        return _UNDECIDED
+    if requirement is None:  # the paths' rules: what the middleware decided on
+        return None
+    denial = configuration.pipeline.judge(
+        claims, requirement, request.method or "GET", request.path_info
+    )
+    if denial is None:
+        return None
+    return refusal(denial, configuration.headers.for_path(request.path_info))
 
 
 def _function(view: Callable[..., Any], requirement: Requirement) -> Callable[..., Any]:
@@ -117,12 +150,15 @@ def jwt_required(
     roles: str | Iterable[str] = (),
     predicate: Predicate | None = None,
     optional: bool = False,
+    binding: Binding | None = None,
 ) -> Any:
     """Protect a view (function, ``async def``, or a ``View`` class): a valid token with
     these scopes and roles, and ``predicate(claims)`` true. ``optional``: no token means
-    anonymous (``request.jwt_claims`` is None). ``@jwt_required`` or ``@jwt_required(...)``.
+    anonymous (``request.jwt_claims`` is None). ``binding``: the sender constraint the
+    token must have (``"dpop"``, ``"mtls"``, ``"bound"``; see docs/resource-server.md).
+    ``@jwt_required`` or ``@jwt_required(...)``.
     """
-    requirement = Requirement.build(scopes, roles, predicate, optional)
+    requirement = Requirement.build(scopes, roles, predicate, optional, binding)
 
     def decorator(target: V) -> V:
         wrapped: Any

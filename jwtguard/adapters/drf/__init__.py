@@ -1,4 +1,5 @@
-"""Django REST framework: ``JWTAuthentication``, ``HasScope``/``HasRole``, ``SubjectRateThrottle``.
+"""Django REST framework: ``JWTAuthentication``, ``HasScope``/``HasRole``/``HasBinding``,
+``SubjectRateThrottle``.
 
 Configured from ``settings.JWTGUARD`` like :mod:`jwtguard.adapters.django` (one Guard,
 one cache, one set of counters for the middleware, the decorators and DRF). See
@@ -6,10 +7,11 @@ docs/django.md. The extra ``jwtguard[drf]`` installs Django REST framework.
 """
 
 from jwtguard.adapters.drf.authentication import JWTAuthentication, TokenRefused
-from jwtguard.adapters.drf.permissions import HasRole, HasScope, TokenPermission
+from jwtguard.adapters.drf.permissions import HasBinding, HasRole, HasScope, TokenPermission
 from jwtguard.adapters.drf.throttling import SubjectRateThrottle
 
 __all__ = [
+    "HasBinding",
     "HasRole",
     "HasScope",
     "JWTAuthentication",

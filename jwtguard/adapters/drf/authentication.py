@@ -20,7 +20,7 @@ middleware's decision is reused, not made twice.
 from __future__ import annotations
 
 import json
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import APIException
@@ -33,7 +33,7 @@ from jwtguard.errors import MissingTokenError
 from jwtguard.http.denial import unknown_user
 from jwtguard.http.pipeline import Denial
 
-__all__ = ["JWTAuthentication", "TokenRefused"]
+__all__ = ["JWTAuthentication", "TokenRefused", "refuse"]
 
 _SENT_BY_DRF: Final = frozenset({"content-type", "content-length"})
 
@@ -61,6 +61,18 @@ class TokenRefused(APIException):
         retry = headers.get("retry-after")
         self.wait = int(retry) if retry is not None and retry.isdigit() else None
         super().__init__(detail=_detail(denial), code=denial.code)
+
+
+def refuse(request: Request, denial: Denial) -> NoReturn:
+    """Raise :class:`TokenRefused` for ``denial``, its other headers (``Cache-Control:
+    no-store``) put on the view's response headers: DRF's exception handler sends only
+    ``WWW-Authenticate`` and ``Retry-After`` of an exception."""
+    view = (getattr(request, "parser_context", None) or {}).get("view")
+    extra = getattr(view, "headers", None)
+    if isinstance(extra, dict):
+        joined = denial.joined_headers().items()
+        extra.update((n, v) for n, v in joined if n.lower() not in _SENT_BY_DRF)
+    raise TokenRefused(denial)
 
 
 class JWTAuthentication(BaseAuthentication):
@@ -91,14 +103,7 @@ class JWTAuthentication(BaseAuthentication):
 
     @staticmethod
     def _refuse(request: Request, denial: Denial) -> None:
-        # DRF's exception handler sends only WWW-Authenticate and Retry-After of an
-        # exception; the view's response headers carry the rest (Cache-Control: no-store).
-        view = (getattr(request, "parser_context", None) or {}).get("view")
-        extra = getattr(view, "headers", None)
-        if isinstance(extra, dict):
-            joined = denial.joined_headers().items()
-            extra.update((n, v) for n, v in joined if n.lower() not in _SENT_BY_DRF)
-        raise TokenRefused(denial)
+        refuse(request, denial)
 
     def _no_user(self, request: Request, configuration: Configuration) -> None:
         error = unknown_user()

@@ -3,12 +3,17 @@
 ::
 
     permission_classes = [HasScope("items:write") | HasRole("admin")]
+    permission_classes = [HasBinding("dpop"), HasScope("payments")]   # resource servers
 
 ``HasScope(*scopes)`` needs every scope (``scope`` or ``scp``), ``HasRole(*roles)``
 every role (``ROLES_CLAIM``, dots walk into objects). A request without verified
 claims fails them, and DRF answers as it does for any permission: 401 with jwtguard's
 challenge when nobody is authenticated, otherwise 403 in DRF's format
 (``{"detail": "The access token lacks the required scope."}``, code ``insufficient_scope``).
+``HasBinding(binding)`` needs a sender-constrained token (``"dpop"``, ``"mtls"`` or
+``"bound"``, see docs/resource-server.md); an unbound one is refused as every adapter
+refuses it on such a route: 401 ``binding_required`` with the resource server's
+``DPoP``/``Bearer`` challenges, so a client knows to send a proof.
 """
 
 from __future__ import annotations
@@ -19,10 +24,12 @@ from rest_framework.permissions import BasePermission, OperationHolderMixin
 from rest_framework.request import Request
 
 from jwtguard.adapters.django.config import configured
+from jwtguard.adapters.drf.authentication import refuse
 from jwtguard.claims import Claims
 from jwtguard.http.pipeline import Requirement
+from jwtguard.oauth.binding import Binding
 
-__all__ = ["HasRole", "HasScope", "TokenPermission"]
+__all__ = ["HasBinding", "HasRole", "HasScope", "TokenPermission"]
 
 
 def token_claims(request: Request) -> Claims | None:
@@ -46,7 +53,14 @@ class TokenPermission(BasePermission):
         claims = token_claims(request)
         if claims is None:
             return False
-        return configured().pipeline.unmet(claims, self.requirement) is None
+        requirement = self.requirement
+        if requirement.binding is None:
+            return configured().pipeline.unmet(claims, requirement) is None
+        http = request._request
+        denial = configured().pipeline.judge(claims, requirement, http.method or "GET", http.path)
+        if denial is not None:
+            refuse(request, denial)
+        return True
 
 
 class _Holder(OperationHolderMixin):
@@ -83,3 +97,13 @@ class HasRole(_Holder):
 
     def __init__(self, *roles: str) -> None:
         super().__init__(Requirement.build(roles=roles), roles)
+
+
+class HasBinding(_Holder):
+    """A token bound to its sender: ``"dpop"`` (a DPoP proof), ``"mtls"`` (a client
+    certificate) or ``"bound"`` (either), as a route's ``binding`` demands."""
+
+    message = "This resource requires a sender-constrained access token."
+
+    def __init__(self, binding: Binding) -> None:
+        super().__init__(Requirement.build(binding=binding), (binding,))
