@@ -74,7 +74,8 @@ class ResourceServer:
         origin: the public ``scheme://host[:port]`` requests arrive at, used for DPoP
             ``htu`` instead of the scheme and ``Host`` the server reports (takes
             precedence over ``forwarded`` proto and host).
-        resource_name, resource_documentation: optional metadata members.
+        resource_name: an optional metadata member, the resource's name for people.
+        resource_documentation: an optional metadata member, a URL of its documentation.
         serve_metadata: answer ``GET`` on the metadata path (when ``resource`` is set).
     """
 
