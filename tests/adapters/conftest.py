@@ -46,6 +46,7 @@ from jwtguard.adapters.wsgi import CLAIMS_KEY, JWTGuardWSGIMiddleware
 from jwtguard.guard import Guard
 from jwtguard.http.pipeline import DEFAULT
 from jwtguard.http.security_headers import SecurityHeaders
+from jwtguard.testing import FrozenClock, TokenFactory
 
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 Headers = Iterable[tuple[str, str]]
@@ -333,6 +334,22 @@ ADAPTERS = [
     DjangoAsyncAdapter,
     DRFAdapter,
 ]
+
+
+RESOURCE = "https://api.example"
+"""The resource servers' URI in these tests (their tokens' ``aud``)."""
+
+
+@pytest.fixture
+def issuer(clock: FrozenClock) -> TokenFactory:
+    """An ES256 authorization server on the frozen clock."""
+    return TokenFactory.for_algorithm("ES256", clock=clock)
+
+
+@pytest.fixture
+def guard(issuer: TokenFactory) -> Guard:
+    """The resource server's Guard: ``issuer``'s key, ``aud`` the resource."""
+    return issuer.guard(audience=RESOURCE)
 
 
 @pytest.fixture(params=ADAPTERS, ids=lambda cls: cls.name)

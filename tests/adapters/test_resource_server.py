@@ -30,16 +30,6 @@ ALGS = 'algs="ES256 ES384 ES512 EdDSA Ed25519 PS256 PS384 PS512 RS256 RS384 RS51
 
 
 @pytest.fixture
-def issuer(clock: FrozenClock) -> TokenFactory:
-    return TokenFactory.for_algorithm("ES256", clock=clock)
-
-
-@pytest.fixture
-def guard(issuer: TokenFactory) -> Guard:
-    return issuer.guard(audience=RESOURCE)
-
-
-@pytest.fixture
 def client_key(clock: FrozenClock) -> DPoPKey:
     return DPoPKey("ES256", clock=clock)
 

@@ -41,16 +41,6 @@ RESOURCE = "https://api.example"
 Send = Callable[[str, list[tuple[str, str]]], Answer]
 
 
-@pytest.fixture
-def issuer(clock: FrozenClock) -> TokenFactory:
-    return TokenFactory.for_algorithm("ES256", clock=clock)
-
-
-@pytest.fixture
-def guard(issuer: TokenFactory) -> Guard:
-    return issuer.guard(audience=RESOURCE)
-
-
 def resource_server(guard: Guard) -> ResourceServer:
     """One per app; its replay cache outlives Django's settings overrides (each request
     of these tests builds the configuration again)."""
