@@ -13,6 +13,7 @@ import pytest
 from jwtguard.adapters.observability import ASGIEndpoints, WSGIEndpoints
 from jwtguard.errors import ConfigError
 from jwtguard.testing import FakeIdentityProvider, TokenFactory
+from tests.adapters.conftest import Adapter
 
 
 def asgi_get(app: Any, path: str, method: str = "GET", root_path: str = "") -> tuple[int, bytes]:
@@ -84,3 +85,21 @@ def test_bad_configuration_is_refused_at_start_up(factory: TokenFactory) -> None
     assert len(caught.value.problems) == 2  # type: ignore[attr-defined]
     with pytest.raises(ConfigError, match="guard"):
         WSGIEndpoints(_wsgi_inner, object())  # type: ignore[arg-type]
+
+
+def test_every_adapter_counts_its_decisions_under_its_name(
+    adapter: Adapter, factory: TokenFactory
+) -> None:
+    guard = factory.guard()
+    send = adapter.client(guard, exempt=["/health"])
+    authorization = [("Authorization", f"Bearer {factory.issue(sub='42')}")]
+    for _ in range(2):
+        assert send("GET", "/x", authorization).status == 200
+    assert send("GET", "/x").status == 401
+    assert send("GET", "/health").status == 200
+    name = "django" if adapter.name.startswith(("django", "drf")) else adapter.name
+    counts = guard.decisions.snapshot()
+    assert counts[(name, "allowed", "")] == 2
+    assert counts[(name, "refused", "missing_token")] == 1
+    assert counts[(name, "exempt", "")] == 1
+    assert {key[0] for key, value in counts.items() if value} == {name}
