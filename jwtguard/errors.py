@@ -99,6 +99,9 @@ class TokenError(JWTGuardError):
     status_code: ClassVar[int] = 401
     """The HTTP status adapters answer with (RFC 6750 section 3.1)."""
     default_description: ClassVar[str] = "The access token is invalid."
+    tenant: str | None = None
+    """The issuer of the tenant the token named, when a Guard with ``tenants`` refused it
+    after selecting one (for the refusal's log record; None otherwise)."""
 
     def __init__(self, description: str | None = None) -> None:
         self.description = description or self.default_description

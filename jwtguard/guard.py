@@ -281,6 +281,7 @@ class Guard:
             return self._finish_for(route, signed, keys, payload)
         except TokenError as exc:
             route.count(exc)
+            exc.tenant = route.tenant.issuer
             raise
 
     async def _averify_for_tenant(self, router: TenantRouter, signed: Signed) -> Claims:
@@ -296,6 +297,7 @@ class Guard:
             return self._finish_for(route, signed, keys, payload)
         except TokenError as exc:
             route.count(exc)
+            exc.tenant = route.tenant.issuer
             raise
 
     def _finish_for(

@@ -664,12 +664,25 @@ class Pipeline:
                 error.status_code,
                 error.code,
                 extra=refusal_fields(
-                    error.code, error.status_code, self.adapter, method, path, report_only
+                    error.code,
+                    error.status_code,
+                    self.adapter,
+                    method,
+                    path,
+                    report_only,
+                    error.tenant or self._tenant_of(claims),
                 ),
             )
         if self.report_only:
             return claims
         return self.denial(error, context)
+
+    def _tenant_of(self, claims: Claims | None) -> str | None:
+        """The tenant of verified ``claims`` (its configured issuer), for the log record."""
+        if claims is None:
+            return None
+        issuer = claims.get("iss")
+        return issuer if isinstance(issuer, str) and issuer in self.guard.tenants else None
 
     def denial(self, error: TokenError, context: Context = (None, None)) -> Denial:
         """The (cached) :class:`Denial` answering ``error``. Under a resource server,

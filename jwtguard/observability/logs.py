@@ -29,11 +29,17 @@ _RECORD_ATTRIBUTES: Final = frozenset(
 
 
 def refusal_fields(
-    code: str, status: int, adapter: str, method: str, path: str, report_only: bool
+    code: str,
+    status: int,
+    adapter: str,
+    method: str,
+    path: str,
+    report_only: bool,
+    tenant: str | None = None,
 ) -> dict[str, Any]:
     """The ``extra`` of a refusal's record: the error's code and HTTP status, the adapter,
-    the request's method and route path (as logged: cut to 200 characters); never the
-    token or anything read from it."""
+    the request's method and route path (as logged: cut to 200 characters), the tenant
+    (a configured issuer) when one was selected; never the token or anything read from it."""
     return {
         EVENT: "refusal",
         "code": code,
@@ -42,6 +48,7 @@ def refusal_fields(
         "method": method,
         "path": path,
         "report_only": report_only,
+        "tenant": tenant,
     }
 
 

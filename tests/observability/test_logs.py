@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 import structlog
 
-from jwtguard import Guard
+from jwtguard import Guard, Tenant
 from jwtguard.http.pipeline import Pipeline
+from jwtguard.http.requirement import Requirement
 from jwtguard.observability.logs import JSONFormatter
 from jwtguard.testing import FakeIdentityProvider, TokenFactory
 from tests.observability.conftest import drive
@@ -81,6 +82,29 @@ def test_no_secret_in_any_record(rendered: io.StringIO) -> None:
     text = rendered.getvalue()
     for never in (SECRET, expired, forged, "bob", "carol"):
         assert never not in text
+
+
+def test_refusals_name_the_tenant(rendered: io.StringIO) -> None:
+    with FakeIdentityProvider() as first, FakeIdentityProvider(issuer_path="/b") as second:
+        tenants = [Tenant(idp.issuer, idp.key_set(), audience="api") for idp in (first, second)]
+        guard = Guard(tenants=tenants, algorithms=["RS256"])
+        pipeline = Pipeline(guard, rules={"/admin": Requirement.build(scopes="admin")})
+        wrong_audience = second.issue(sub="dave", aud="other")
+        reader = first.issue(sub="erin", scope="read")
+        for token, path in ((wrong_audience, "/data"), (reader, "/admin")):
+            header = f"Bearer {token}".encode()
+            routed = pipeline.route("GET", path)
+            assert isinstance(routed, Requirement)
+            pipeline.decide_on_authorization("GET", path, header, routed)
+        pipeline.decide_on_authorization("GET", "/data", b"Bearer not.a.token")
+        issuers = first.issuer, second.issuer
+    found = [d for d in documents(rendered) if d.get("jwtguard_event") == "refusal"]
+    assert [(d["code"], d["tenant"]) for d in found] == [
+        ("invalid_audience", issuers[1]),
+        ("insufficient_scope", issuers[0]),
+        ("malformed", None),  # no tenant selected
+    ]
+    assert "dave" not in rendered.getvalue() and "erin" not in rendered.getvalue()
 
 
 def test_key_set_records(rendered: io.StringIO) -> None:
