@@ -26,7 +26,7 @@ from fastapi.openapi.models import (
     OAuthFlows,
 )
 
-from jwtguard.errors import ConfigError
+from jwtguard.errors import ConfigError, TokenError
 from jwtguard.http.pipeline import Pipeline
 from jwtguard.http.requirement import Requirement
 from jwtguard.keys.remote import JWKSOptions, ProviderMetadata, adiscover, discover
@@ -226,10 +226,10 @@ def _demand(bearer: Scheme, scopes: list[str], method: str, path: str) -> Requir
         return replace(base, scopes=base.scopes | frozenset(scopes))
     if requirement is not None:
         return requirement
-    routed = bearer.pipeline.route(method, path)
-    if routed is None:
-        return None
-    return routed if isinstance(routed, Requirement) else bearer.pipeline.default
+    try:  # a question about the configuration, not a request: nothing counted or logged
+        return bearer.pipeline.demand(method, path)
+    except TokenError:  # an ambiguous path: the default is what the schema can say
+        return bearer.pipeline.default
 
 
 def _response(description: str) -> dict[str, Any]:

@@ -592,16 +592,21 @@ class Pipeline:
         route path (see :class:`~jwtguard.http.request.RequestView`), or already the answer:
         None (exempt) or the :class:`Denial` of an ambiguous path. With
         :meth:`decide_on_headers` it is :meth:`decide` on primitives, for adapters' hot paths."""
-        if method in self._exempt_methods:
-            self._count_exempt()
-            return None
         try:
-            found = self.paths.requirement_for(path, raw_path)
+            found = self.demand(method, path, raw_path)
         except TokenError as exc:
             return self._refuse(exc, method, path, None, count=True)
         if found is None:
             self._count_exempt()
         return found
+
+    def demand(self, method: str, path: str, raw_path: str | None = None) -> Requirement | None:
+        """What :meth:`route` finds (None: exempt), as a question about the configuration:
+        nothing is counted or logged, and an ambiguous path raises its ``TokenError``
+        (for documentation, such as the OpenAPI schema)."""
+        if method in self._exempt_methods:
+            return None
+        return self.paths.requirement_for(path, raw_path)
 
     def _bearer(
         self, request: RequestView, requirement: Requirement, *, wait: bool

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
+from jwtguard.errors import TokenError
 from jwtguard.http.pipeline import Pipeline
 from jwtguard.http.request import Headers, RequestView
 from jwtguard.http.requirement import Requirement
@@ -96,3 +99,17 @@ def test_adapters_count_under_their_own_name(factory: TokenFactory) -> None:
         )
     counts = guard.decisions.snapshot()
     assert counts[("asgi", "allowed", "")] == counts[("flask", "allowed", "")] == 1
+
+
+def test_demand_answers_without_counting_or_logging(
+    factory: TokenFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    guard = factory.guard()
+    pipeline = Pipeline(guard, exempt=["/health"], exempt_methods=["HEAD"])
+    assert pipeline.demand("GET", "/health") is None
+    assert pipeline.demand("HEAD", "/data") is None
+    assert pipeline.demand("GET", "/data") == pipeline.default
+    with pytest.raises(TokenError):
+        pipeline.demand("GET", "/data", "/data%2F..")  # ambiguous: an encoded separator
+    assert all(value == 0 for value in guard.decisions.snapshot().values())
+    assert not caplog.records
