@@ -92,7 +92,8 @@ class Guard:
         max_token_bytes: see :class:`Policy`.
         profile: ``"rfc9068"``: the JWT access-token profile in one setting (``typ``
             ``at+jwt``; ``iss``, ``exp``, ``aud``, ``sub``, ``client_id``, ``iat``, ``jti``
-            required; ``client_id`` and ``scope`` strings). Needs ``audience`` (or tenants').
+            required; ``client_id`` and ``scope`` strings). Needs ``audience`` and ``issuer``
+            (or tenants, each naming its issuer).
         cache_size: verified tokens kept (0 disables the cache).
         cache_ttl: optional upper bound, in seconds, on how long one entry is
             served; ``exp`` always bounds it.
@@ -138,6 +139,11 @@ class Guard:
         problems = []
         if profile is not None and tenants is None and not self.policy.audience:
             problems.append("audience: the rfc9068 profile checks aud: name the resource's URI")
+        if profile is not None and tenants is None and not self.policy.issuer:
+            problems.append(
+                "issuer: the rfc9068 profile checks iss (RFC 9068 section 4): "
+                "name the authorization server's issuer"
+            )
         if not isinstance(cache_size, int) or isinstance(cache_size, bool) or cache_size < 0:
             problems.append("cache_size: must be a non-negative integer")
         if cache_ttl is not None and (

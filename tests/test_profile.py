@@ -44,9 +44,12 @@ def test_what_the_profile_refuses(
         guard.verify(token)
 
 
-def test_the_profile_needs_an_audience_and_at_jwt(factory: TokenFactory) -> None:
-    with pytest.raises(ConfigError, match="audience"):
+def test_the_profile_needs_an_audience_an_issuer_and_at_jwt(factory: TokenFactory) -> None:
+    with pytest.raises(ConfigError) as both:
         factory.guard(profile="rfc9068")
+    assert [p.split(":")[0] for p in both.value.problems] == ["audience", "issuer"]
+    with pytest.raises(ConfigError, match="issuer: the rfc9068 profile checks iss"):
+        factory.guard(audience=RESOURCE, profile="rfc9068")
     with pytest.raises(ConfigError, match="at\\+jwt"):
         factory.guard(audience=RESOURCE, profile="rfc9068", typ="JWT")
     with pytest.raises(ConfigError, match="profile"):

@@ -76,6 +76,7 @@ def test_the_environment_resource_is_the_default_audience() -> None:
 
 def test_the_rfc9068_profile_from_the_environment() -> None:
     env = {"JWTGUARD_SECRET_KEY": "s" * 32, "JWTGUARD_RESOURCE": RESOURCE}
+    env["JWTGUARD_ISSUER"] = "https://idp.example"
     guard = Guard.from_env({**env, "JWTGUARD_PROFILE": "RFC9068"}, dotenv=False)
     assert (guard.policy.profile, guard.policy.typ) == ("rfc9068", "at+jwt")
     assert "client_id" in guard.policy.require
