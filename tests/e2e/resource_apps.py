@@ -4,7 +4,7 @@ Imported by the servers: ``uvicorn --app-dir tests/e2e --factory resource_apps:s
 and ``gunicorn --chdir tests/e2e 'resource_apps:flask_app()'``. The HS256 secret comes from
 ``ROUTING_SECRET``, the resource server from the ``JWTGUARD_*`` variables the test sets
 (``resource_server_from_env``: the configuration users deploy with). Every route answers
-``{"sub": ..., "path": ...}``; ``/health`` is exempt.
+``{"sub": ..., "path": ...}`` (Flask's also its worker's ``pid``); ``/health`` is exempt.
 """
 
 import os
@@ -49,7 +49,7 @@ def flask_app() -> Any:
     @app.route("/<path:path>")
     def endpoint(path: str) -> Any:
         claims = g.get("jwtguard_claims")
-        return jsonify(sub=claims and claims["sub"], path=request.path)
+        return jsonify(sub=claims and claims["sub"], path=request.path, pid=os.getpid())
 
     app.config["JWTGUARD_PROTECT_ALL"] = True
     JWTGuard(app, guard=guard(), exempt=["/health"], resource_server=resource_server_from_env())

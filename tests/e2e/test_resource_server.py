@@ -1,7 +1,8 @@
 """The resource server behind real servers on loopback: DPoP through uvicorn (plain,
 ``--root-path``, trusted forwarded headers) and gunicorn (two workers sharing the replay
-cache in a real Redis), certificate-bound tokens through uvicorn's own TLS with client
-certificates, and through nginx terminating TLS and passing the certificate on."""
+cache in a real Redis, and the nonce secret), certificate-bound tokens through uvicorn's
+own TLS with client certificates, and through nginx terminating TLS and passing the
+certificate on."""
 
 from __future__ import annotations
 
@@ -125,6 +126,35 @@ def test_dpop_replay_across_gunicorn_workers_through_redis(
         assert statuses == [200, 401] * 6
     finally:
         redis_server.kill()
+
+
+def test_dpop_nonces_across_gunicorn_workers_with_one_secret(
+    serve: Callable[..., Server], issuer: Guard
+) -> None:
+    """A nonce one worker issued is accepted by the other: the same secret in both."""
+    env = {
+        **DPOP_ENV,
+        "JWTGUARD_DPOP_NONCE": "true",
+        "JWTGUARD_DPOP_NONCE_SECRET": "a shared secret of at least 32 bytes",
+    }
+    server = serve("dpop-nonce-gunicorn", "gunicorn", "resource_apps:flask_app", env=env)
+    client = DPoPKey("ES256")
+    token = _token(issuer, jkt=client.jkt)
+    url = f"{server.url}/items"
+    with httpx.Client() as http:
+        first = http.get(url, headers=client.headers("GET", url, token))
+    assert first.status_code == 401
+    assert 'error="use_dpop_nonce"' in first.headers["www-authenticate"]
+    nonce = first.headers["dpop-nonce"]
+    workers: set[int] = set()
+    for _ in range(40):  # new connections until both workers have answered (bounded)
+        with httpx.Client() as http:
+            answer = http.get(url, headers=client.headers("GET", url, token, nonce=nonce))
+        assert answer.status_code == 200, answer.text
+        workers.add(answer.json()["pid"])
+        if len(workers) == 2:
+            break
+    assert len(workers) == 2, "one worker answered every request"
 
 
 # -- RFC 8705: certificate-bound tokens ------------------------------------------------------
