@@ -34,9 +34,9 @@ def test_every_public_name_has_a_docstring() -> None:
 
 def test_importing_the_core_imports_no_web_framework_or_redis() -> None:
     code = (
-        "import sys, jwtguard, jwtguard.testing, jwtguard.cli;"
+        "import sys, jwtguard, jwtguard.testing, jwtguard.cli, jwtguard.observability;"
         "banned = {'starlette', 'fastapi', 'flask', 'werkzeug', 'django', 'redis', 'httpx',"
-        " 'mcp', 'fastmcp'};"
+        " 'mcp', 'fastmcp', 'prometheus_client', 'opentelemetry'};"
         "print(sorted(banned & {m.split('.')[0] for m in sys.modules}))"
     )
     result = subprocess.run(
