@@ -55,10 +55,11 @@ def _free_port() -> int:
 
 
 def _command(server: str, port: int) -> list[str]:
-    if server == "uvicorn":
+    if server.startswith("uvicorn"):
+        http = "httptools" if server == "uvicorn-httptools" else "h11"
         return [
             sys.executable, "-m", "uvicorn", "benchmarks._servers:asgi_app",
-            "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+            "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--http", http,
             "--log-level", "warning", "--no-access-log",
         ]  # fmt: skip
     return [

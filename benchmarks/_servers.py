@@ -1,9 +1,12 @@
 """The apps that ``benchmarks.throughput`` serves over loopback (uvicorn and gunicorn).
 
 Configured from the environment (the runner sets ``JWTGUARD_BENCH_SECRET``). Each
-app has four routes: ``/public/`` (no authentication), ``/protected/`` (jwtguard),
-``/uncached/`` (jwtguard with ``cache_size=0``) and ``/peer/`` (the common
-alternative: PyJWT behind Starlette's AuthenticationMiddleware, or flask-jwt-extended).
+app has five routes, each its own sub-app of one route behind the same dispatcher:
+``/public/`` (the same sub-app without jwtguard), ``/protected/`` (jwtguard in its default
+configuration, security headers on), ``/equal/`` (jwtguard with ``security_headers=None``,
+the peers' work), ``/uncached/`` (default configuration, ``cache_size=0``) and ``/peer/``
+(the common alternative: PyJWT behind Starlette's AuthenticationMiddleware, or
+flask-jwt-extended).
 """
 
 from __future__ import annotations
@@ -44,14 +47,9 @@ def _asgi_app() -> Any:
     return Starlette(
         routes=[
             Mount("/public", app=leaf()),  # same routing depth as the protected routes
-            Mount(
-                "/protected",
-                app=JWTGuardMiddleware(leaf(), guard=_guard(), security_headers=None),
-            ),
-            Mount(
-                "/uncached",
-                app=JWTGuardMiddleware(leaf(), guard=_guard(0), security_headers=None),
-            ),
+            Mount("/protected", app=JWTGuardMiddleware(leaf(), guard=_guard())),
+            Mount("/equal", app=JWTGuardMiddleware(leaf(), guard=_guard(), security_headers=None)),
+            Mount("/uncached", app=JWTGuardMiddleware(leaf(), guard=_guard(0))),
             Mount(
                 "/peer",
                 app=AuthenticationMiddleware(leaf(), backend=pyjwt_backend(SECRET)),
@@ -64,35 +62,43 @@ def _wsgi_app() -> Any:
     from flask import Flask
     from flask_jwt_extended import JWTManager
     from flask_jwt_extended import jwt_required as fjwt_required
+    from werkzeug.exceptions import NotFound
     from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
     from jwtguard.adapters.flask import JWTGuard, jwt_required
 
-    app = Flask("throughput")
-    app.config.update(
-        JWT_SECRET_KEY=SECRET,
-        JWT_ALGORITHM="HS256",
-        JWT_DECODE_ALGORITHMS=["HS256"],
-        JWT_DECODE_AUDIENCE=AUDIENCE,
-        JWT_DECODE_ISSUER=ISSUER,
-        JWT_TOKEN_LOCATION=["headers"],
-    )
-    JWTManager(app)
-    JWTGuard(app, guard=_guard(), security_headers=None)
-
     def view() -> str:
         return "ok"
 
-    app.add_url_rule("/public/", "public", view)
-    app.add_url_rule("/protected/", "protected", jwt_required(view))
-    app.add_url_rule("/peer/", "peer", fjwt_required()(view))
-    # One JWTGuard per Flask app, so the cache-off guard gets its own app behind a dispatcher
-    # (which every route goes through alike).
-    off = Flask("throughput_uncached")
-    JWTGuard(off, guard=_guard(0), security_headers=None)
-    off.add_url_rule("/", "uncached", jwt_required(view))
-    return DispatcherMiddleware(app, {"/uncached": off})
-    return app
+    def leaf(name: str, protect: Any = None, **jwtguard: Any) -> Any:
+        # One JWTGuard per Flask app (its headers cover the whole app), so every route is
+        # an app of its own behind the dispatcher, the unprotected one included.
+        app = Flask(name)
+        if protect is jwt_required:
+            JWTGuard(app, **jwtguard)
+        elif protect is not None:
+            app.config.update(
+                JWT_SECRET_KEY=SECRET,
+                JWT_ALGORITHM="HS256",
+                JWT_DECODE_ALGORITHMS=["HS256"],
+                JWT_DECODE_AUDIENCE=AUDIENCE,
+                JWT_DECODE_ISSUER=ISSUER,
+                JWT_TOKEN_LOCATION=["headers"],
+            )
+            JWTManager(app)
+        app.add_url_rule("/", name, view if protect is None else protect(view))
+        return app
+
+    return DispatcherMiddleware(
+        NotFound(),
+        {
+            "/public": leaf("public"),
+            "/protected": leaf("protected", jwt_required, guard=_guard()),
+            "/equal": leaf("equal", jwt_required, guard=_guard(), security_headers=None),
+            "/uncached": leaf("uncached", jwt_required, guard=_guard(0)),
+            "/peer": leaf("peer", fjwt_required()),
+        },
+    )
 
 
 def __getattr__(name: str) -> Any:

@@ -1,10 +1,14 @@
 """Requests per second and latency over real HTTP on loopback: uvicorn and gunicorn.
 
 Each server runs one worker process serving ``/public/`` (no check), ``/protected``
-(jwtguard) and ``/peer`` (PyJWT behind Starlette's AuthenticationMiddleware, or
-flask-jwt-extended). Every request carries ``Authorization: Bearer`` with one of
-many distinct users' tokens (random pick per request), so the three routes see
-the same bytes and differ only in the check. The load generator is Debian's
+(jwtguard in its default configuration, security headers on), ``/equal`` (jwtguard with
+the headers off: the peers' work), ``/uncached`` (default configuration, cache off) and
+``/peer`` (PyJWT behind Starlette's AuthenticationMiddleware, or flask-jwt-extended).
+Every request carries ``Authorization: Bearer`` with one of many distinct users' tokens
+(random pick per request), so the routes see the same bytes and differ only in the check.
+uvicorn runs twice: with h11 (pure Python, its fallback) and with httptools (what
+``uvicorn[standard]``, and so ``fastapi[standard]``, installs), because the server's own
+cost per response header differs several times between the two. The load generator is Debian's
 ``wrk`` when installed, else a small asyncio client; each run is bounded in
 duration and request count. Servers listen on 127.0.0.1 only and are stopped
 (their process group terminated) before this returns.
@@ -21,31 +25,48 @@ from typing import Any
 from benchmarks._load import Load, python_load, serving, wrk_load
 from benchmarks._material import Material, claims_for
 
-__all__ = ["CONFIGURATION", "Load", "python_load", "run", "serving", "table", "wrk_load"]
+__all__ = [
+    "CONFIGURATION",
+    "Load",
+    "python_load",
+    "run",
+    "serving",
+    "table",
+    "targets",
+    "wrk_load",
+]
 
 NEEDS = {
     "uvicorn": ("uvicorn", "starlette"),
+    "uvicorn-httptools": ("uvicorn", "starlette", "httptools"),
     "gunicorn": ("gunicorn", "flask", "flask_jwt_extended"),
 }
 ROUTES = {
     "public": "/public/",
     "protected": "/protected/",
+    "equal": "/equal/",
     "uncached": "/uncached/",
     "peer": "/peer/",
 }
+_UVICORN = (
+    "serving a Starlette app whose routes are each a Mount of the same one-route sub-app; "
+    "/public has no check; /protected is Mount('/protected', JWTGuardMiddleware(app, guard)) "
+    "(the default configuration: security headers on); /equal the same with "
+    "security_headers=None; /uncached the default with Guard(cache_size=0); "
+    "/peer is Mount('/peer', AuthenticationMiddleware(app, PyJWT backend))"
+)
 CONFIGURATION = {
-    "uvicorn": "uvicorn (1 worker, h11, asyncio loop, access log off) serving a Starlette "
-    "app whose three routes are each a Mount of the same one-route sub-app; /public has no "
-    "check; "
-    "/protected is Mount('/protected', JWTGuardMiddleware(app, guard, security_headers=None)); "
-    "/uncached is the same with Guard(cache_size=0); "
-    "/peer is Mount('/peer', AuthenticationMiddleware(app, PyJWT backend))",
-    "gunicorn": "gunicorn (1 worker, gthread, 8 threads) serving a Flask app; /public has "
-    "no check; /protected has "
-    "jwtguard's @jwt_required (extension, security_headers=None); /peer has "
-    "flask-jwt-extended's @jwt_required(); /uncached is a second Flask app whose JWTGuard "
-    "has cache_size=0, both behind werkzeug's DispatcherMiddleware",
+    "uvicorn": "uvicorn (1 worker, --http h11, asyncio loop, access log off) " + _UVICORN,
+    "uvicorn-httptools": "uvicorn (1 worker, --http httptools, asyncio loop, access log off) "
+    + _UVICORN,
+    "gunicorn": "gunicorn (1 worker, gthread, 8 threads) serving werkzeug's "
+    "DispatcherMiddleware over one Flask app per route (each with one view): /public has no "
+    "check; /protected has JWTGuard(app) (default configuration) and @jwt_required; /equal "
+    "JWTGuard(app, security_headers=None); /uncached the default with Guard(cache_size=0); "
+    "/peer flask-jwt-extended's JWTManager and @jwt_required()",
 }
+PROTECTED_TARGET = 0.95
+"""Protected (default configuration) over unprotected requests per second, per server."""
 
 
 # -- run --------------------------------------------------------------------------------
@@ -57,7 +78,7 @@ def run(
     tiny: bool = False,
     progress: Any = None,
     use_wrk: bool | None = None,
-    servers: tuple[str, ...] = ("uvicorn", "gunicorn"),
+    servers: tuple[str, ...] = ("uvicorn", "uvicorn-httptools", "gunicorn"),
 ) -> dict[str, Any]:
     """Serve each app, load each route in interleaved rounds, report medians and ratios.
 
@@ -97,6 +118,7 @@ def run(
                 for route in order:
                     runs[route].append(generate(port, ROUTES[route], tokens, load))
         out["servers"][server] = _summarise(runs)
+    out["targets"] = targets(out)
     return out
 
 
@@ -109,11 +131,30 @@ def _summarise(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
         summary[route]["requests"] = sum(s["requests"] for s in samples)
         summary[route]["errors"] = sum(s["errors"] for s in samples)
     public = runs["public"]
-    for route in ("protected", "uncached", "peer"):
+    for route in ("protected", "equal", "uncached", "peer"):
         ratios = [s["rps"] / p["rps"] for s, p in zip(runs[route], public, strict=True)]
         summary[route]["rps_vs_public"] = statistics.median(ratios)
         summary[route]["rps_vs_public_range"] = (min(ratios), max(ratios))
     return summary
+
+
+def targets(out: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per server: protected (default configuration) / unprotected requests per second."""
+    found = []
+    for server, routes in out.get("servers", {}).items():
+        ratio = routes["protected"]["rps_vs_public"]
+        found.append(
+            {
+                "target": f"{server}: protected (default) / unprotected req/s "
+                f">= {PROTECTED_TARGET:g}",
+                "measured": ratio,
+                "limit": PROTECTED_TARGET,
+                "met": ratio >= PROTECTED_TARGET,
+                "unit": "x",
+                "range": routes["protected"]["rps_vs_public_range"],
+            }
+        )
+    return found
 
 
 def table(out: dict[str, Any]) -> str:
