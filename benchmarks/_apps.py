@@ -5,12 +5,20 @@ The jwtguard rows appear only when the adapters can be imported.
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Any
 
 from benchmarks._material import AUDIENCE, ISSUER
 
-__all__ = ["DictMiddleware", "fastapi_apps", "flask_apps", "pyjwt_backend", "starlette_apps"]
+__all__ = [
+    "DictMiddleware",
+    "dict_decorator",
+    "fastapi_apps",
+    "flask_apps",
+    "pyjwt_backend",
+    "starlette_apps",
+]
 
 
 def starlette_apps(guard: Any, secret: str, uncached: Any = None) -> dict[str, Any]:
@@ -39,12 +47,17 @@ def starlette_apps(guard: Any, secret: str, uncached: Any = None) -> dict[str, A
         from jwtguard.adapters.asgi import JWTGuardMiddleware
     except ImportError:
         return apps
+    from jwtguard.adapters.headers import SecurityHeadersMiddleware
+
     apps["Starlette + jwtguard"] = Starlette(
         routes=routes,
         middleware=[Middleware(JWTGuardMiddleware, guard=guard, security_headers=None)],
     )
-    apps["Starlette + jwtguard + headers"] = Starlette(
+    apps["Starlette + jwtguard (default)"] = Starlette(
         routes=routes, middleware=[Middleware(JWTGuardMiddleware, guard=guard)]
+    )
+    apps["Starlette + SecurityHeadersMiddleware"] = Starlette(
+        routes=routes, middleware=[Middleware(SecurityHeadersMiddleware)]
     )
     if uncached is not None:
         apps["Starlette + jwtguard (cache off)"] = Starlette(
@@ -178,10 +191,47 @@ def fastapi_apps(guard: Any, secret: str) -> dict[str, Any]:
         return PlainTextResponse("ok")
 
     apps["FastAPI + jwtguard JWTBearer"] = ours
+    from jwtguard.adapters.headers import SecurityHeadersMiddleware
+
+    hardened = FastAPI()
+    bearer.install(hardened)
+
+    @hardened.get("/")
+    async def hardened_view(claims: Any = Depends(bearer)) -> Any:  # noqa: B008
+        return PlainTextResponse("ok")
+
+    apps["FastAPI + jwtguard JWTBearer + SecurityHeadersMiddleware"] = SecurityHeadersMiddleware(
+        hardened
+    )
     return apps
 
 
-def flask_apps(guard: Any, secret: str, uncached: Any = None) -> dict[str, Any]:
+def dict_decorator(guard: Any, token: str) -> Any:
+    """The least a Flask view decorator can do with a cache (reference floor): read
+    ``Authorization`` through ``request.headers``, look the token up in a dict, compare exp."""
+    from flask import g, request
+
+    claims = guard.verify(token)
+    entries = {token: (claims, float(claims["exp"]))}
+
+    def decorator(view: Any) -> Any:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            header = request.headers.get("Authorization")
+            entry = None
+            if header is not None and header[:7].lower() == "bearer ":
+                entry = entries.get(header[7:])
+            if entry is None or time.time() >= entry[1]:
+                return "", 401
+            g.claims = entry[0]
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def flask_apps(guard: Any, secret: str, uncached: Any = None, token: str = "") -> dict[str, Any]:
     from flask import Flask
 
     def view() -> str:
@@ -190,6 +240,10 @@ def flask_apps(guard: Any, secret: str, uncached: Any = None) -> dict[str, Any]:
     bare = Flask("bare")
     bare.route("/")(view)
     apps: dict[str, Any] = {"Flask bare": bare}
+    if token:
+        floor = Flask("floor")
+        floor.route("/")(dict_decorator(guard, token)(view))
+        apps["Flask + plain dict decorator"] = floor
     try:
         from flask_jwt_extended import JWTManager
         from flask_jwt_extended import jwt_required as fjwt_required
@@ -217,6 +271,10 @@ def flask_apps(guard: Any, secret: str, uncached: Any = None) -> dict[str, Any]:
     JWTGuard(ext, guard=guard, security_headers=None)
     ext.route("/")(jwt_required(view))
     apps["Flask + jwtguard extension"] = ext
+    default = Flask("ext_default")
+    JWTGuard(default, guard=guard)
+    default.route("/")(jwt_required(view))
+    apps["Flask + jwtguard extension (default)"] = default
     if uncached is not None:
         off = Flask("ext_uncached")
         JWTGuard(off, guard=uncached, security_headers=None)
@@ -226,5 +284,10 @@ def flask_apps(guard: Any, secret: str, uncached: Any = None) -> dict[str, Any]:
     wrapped.route("/")(view)
     apps["Flask + jwtguard WSGI middleware"] = JWTGuardWSGIMiddleware(
         wrapped, guard=guard, security_headers=None
+    )
+    wrapped_default = Flask("wrapped_default")
+    wrapped_default.route("/")(view)
+    apps["Flask + jwtguard WSGI middleware (default)"] = JWTGuardWSGIMiddleware(
+        wrapped_default, guard=guard
     )
     return apps

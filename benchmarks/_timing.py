@@ -124,9 +124,9 @@ def compare(
 
 
 def summarise(measured: Mapping[str, Result], base_of: Callable[[str], str]) -> dict[str, Any]:
-    """Per contender: median and quartiles (ns), the median per-round ratio to its bare app
-    (``base_of(name)``), that ratio minus one (``overhead``) and the same overhead in
-    nanoseconds (``overhead`` times the bare app's median: per-round, like the ratio,
+    """Per contender: median, quartiles and fastest batch (ns), the median per-round ratio
+    to its bare app (``base_of(name)``), that ratio minus one (``overhead``) and the same
+    overhead in nanoseconds (``overhead`` times the bare app's median: per-round, like the ratio,
     so a slow patch of the machine does not count as cost)."""
     rows = {}
     for name, result in measured.items():
@@ -135,6 +135,7 @@ def summarise(measured: Mapping[str, Result], base_of: Callable[[str], str]) -> 
         rows[name] = {
             "median_ns": result.median_ns,
             "quartiles_ns": result.spread(),
+            "best_ns": min(result.samples),
             "vs_bare": ratio,
             "overhead": ratio - 1.0,
             "overhead_ns": (ratio - 1.0) * base.median_ns,

@@ -78,17 +78,55 @@ def plot_middleware(data: dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
+def plot_middleware_adapters(data: dict[str, Any], path: Path) -> None:
+    """Overhead per jwtguard adapter: floor, equal work, default configuration, peer."""
+    plt = _plt()
+    kinds = [("floor", FLOOR), ("equal work", "#9ecae1"), ("default", OURS), ("peer", PEER)]
+    shown = []
+    for adapter, (group, equal, default, floor, peer) in data.get("adapters", {}).items():
+        rows = data.get(group, {})
+        names = (floor, equal, default, peer)  # the order of ``kinds``
+        if all(n is None or n in rows for n in names):
+            micros = [0.0 if n is None else rows[n]["overhead_ns"] / 1000 for n in names]
+            shown.append((adapter, micros))
+    if not shown:
+        return
+    fig, ax = plt.subplots(figsize=(11, 1.2 + 1.1 * len(shown)), constrained_layout=True)
+    height = 0.2
+    for i, (label, colour) in enumerate(kinds):
+        ys = [row + (i - 1.5) * height for row in range(len(shown))]
+        values = [max(micros[i], 0.01) for _, micros in shown]
+        ax.barh(ys, values, height=height, color=colour, label=label)
+        for y, (_, micros) in zip(ys, shown, strict=True):
+            ax.text(max(micros[i], 0.01), y, f" {micros[i]:.2f}", va="center", fontsize=7)
+    ax.set_yticks(range(len(shown)), [adapter for adapter, _ in shown])
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.set_xlabel("added microseconds per request over the bare app (log scale)")
+    ax.set_title("Overhead per adapter, cache hit: floor, equal work, default configuration, peer")
+    ax.legend(loc="lower right", fontsize=8)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
 def plot_throughput(data: dict[str, Any], path: Path) -> None:
     plt = _plt()
     servers = data["servers"]
-    fig, axes = plt.subplots(1, 2, figsize=(13, 4.2), constrained_layout=True)
+    fig, axes = plt.subplots(
+        1, len(servers), figsize=(6.5 * len(servers), 4.4), constrained_layout=True
+    )
+    axes = [axes] if len(servers) == 1 else list(axes)
     labels = {
-        "public": "public (no check)",
-        "protected": "jwtguard",
-        "uncached": "jwtguard, cache off",
+        "public": "public\n(no check)",
+        "protected": "jwtguard\n(default)",
+        "equal": "jwtguard\nheaders off",
+        "uncached": "jwtguard\ncache off",
         "peer": "peer",
     }
-    colours = {"public": FLOOR, "protected": OURS, "uncached": "#9ecae1", "peer": PEER}
+    colours = {
+        "public": FLOOR, "protected": OURS, "equal": "#9ecae1", "uncached": "#c6dbef",
+        "peer": PEER,
+    }  # fmt: skip
     for ax, (server, routes) in zip(axes, servers.items(), strict=False):
         names = list(routes)
         rps = [routes[r]["rps"] for r in names]
@@ -222,15 +260,22 @@ PLOTTERS = {
 }
 
 
+EXTRA = {"middleware-adapters": ("middleware", plot_middleware_adapters)}
+"""Further plots of one benchmark's results: image name -> (benchmark, plotter)."""
+
+
 def plot_all(results: dict[str, Any], img_dir: Path) -> dict[str, str]:
-    """Write one PNG per benchmark that has results; return name -> file name."""
+    """Write one PNG per benchmark that has results (and the extra ones); return image
+    name -> file name."""
     img_dir.mkdir(parents=True, exist_ok=True)
     written = {}
-    for name, plotter in PLOTTERS.items():
+    plots = {name: (name, plotter) for name, plotter in PLOTTERS.items()} | EXTRA
+    for image, (name, plotter) in plots.items():
         data = results.get(name)
         if not isinstance(data, dict) or "error" in data:
             continue
-        file = img_dir / f"bench-{name}.png"
+        file = img_dir / f"bench-{image}.png"
         plotter(data, file)
-        written[name] = file.name
+        if file.exists():
+            written[image] = file.name
     return written
