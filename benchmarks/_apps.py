@@ -47,8 +47,13 @@ def starlette_apps(guard: Any, secret: str, uncached: Any = None) -> dict[str, A
         from jwtguard.adapters.asgi import JWTGuardMiddleware
     except ImportError:
         return apps
+    from jwtguard import SecurityHeaders
     from jwtguard.adapters.headers import SecurityHeadersMiddleware
 
+    api_set = SecurityHeaders().asgi_headers([], authenticated=True)
+    apps["Starlette + raw dict middleware + headers"] = Starlette(
+        routes=routes, middleware=[Middleware(DictMiddleware, guard=guard, headers=api_set)]
+    )
     apps["Starlette + jwtguard"] = Starlette(
         routes=routes,
         middleware=[Middleware(JWTGuardMiddleware, guard=guard, security_headers=None)],
@@ -102,12 +107,15 @@ def pyjwt_backend(secret: str) -> Any:
 
 
 class DictMiddleware:
-    """The least an ASGI authentication middleware can do with a cache (reference floor)."""
+    """The least an ASGI authentication middleware can do with a cache (reference floor);
+    with ``headers`` (raw byte pairs), the least one adding response headers can do: append
+    them, unchecked, to every response start through a send wrapper."""
 
-    def __init__(self, app: Any, guard: Any) -> None:
+    def __init__(self, app: Any, guard: Any, headers: Any = ()) -> None:
         self.app = app
         self.entries: dict[bytes, tuple[Any, float]] = {}
         self.guard = guard
+        self.headers = list(headers)  # appended to every response start when given
 
     def remember(self, token: str) -> None:
         claims = self.guard.verify(token)
@@ -125,7 +133,17 @@ class DictMiddleware:
                 await send({"type": "http.response.body", "body": b""})
                 return
             scope["user"] = entry[0]
-        await self.app(scope, receive, send)
+        extra = self.headers
+        if not extra:
+            await self.app(scope, receive, send)
+            return
+
+        def send_with_headers(message: Any) -> Any:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), *extra]
+            return send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def fastapi_apps(guard: Any, secret: str) -> dict[str, Any]:
