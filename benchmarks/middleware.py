@@ -60,7 +60,8 @@ CONFIGURATION = {
     "SecurityHeadersMiddleware, as docs/starlette.md recommends for headers",
     "FastAPI + HTTPBearer (PyJWT)": "the route depends on an async dependency taking "
     "HTTPBearer() credentials and calling jwt.decode as above",
-    "Flask bare": "Flask app, one view returning 'ok'",
+    "Flask bare": "Flask app, one view returning 'ok' (a text/html response, so the default "
+    "rows below add the HTML set of headers, the longer one)",
     "Flask + plain dict decorator": "reference floor: a view decorator reading "
     "request.headers['Authorization'], looking the token up in a dict and comparing exp "
     "with time.time()",

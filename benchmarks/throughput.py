@@ -60,7 +60,8 @@ CONFIGURATION = {
     "uvicorn-httptools": "uvicorn (1 worker, --http httptools, asyncio loop, access log off) "
     + _UVICORN,
     "gunicorn": "gunicorn (1 worker, gthread, 8 threads) serving werkzeug's "
-    "DispatcherMiddleware over one Flask app per route (each with one view): /public has no "
+    "DispatcherMiddleware over one Flask app per route (each with one view returning 'ok', "
+    "text/html, so the default adds the HTML set): /public has no "
     "check; /protected has JWTGuard(app) (default configuration) and @jwt_required; /equal "
     "JWTGuard(app, security_headers=None); /uncached the default with Guard(cache_size=0); "
     "/peer flask-jwt-extended's JWTManager and @jwt_required()",
