@@ -9,11 +9,13 @@ __all__ = ["headline", "render"]
 METHOD = """\
 Every comparison is measured side by side in one run: each round times one batch of
 every contender back to back (rotating the order), with the garbage collector paused
-during a batch and `time.perf_counter_ns` around it; batches are calibrated to a fixed
-duration. A time is the median over rounds; a ratio is the median of the per-round
-ratios, so a slow patch of the shared machine weighs on both sides alike. Before it is
-timed, every verifier must accept the token and reject a copy with a changed payload,
-and every protected app must answer 200 to the token and 4xx to the tampered copy.
+during a batch and the thread's CPU time (`time.thread_time_ns`) around it, so the turns
+other processes take on the shared cores do not count; batches are calibrated to a fixed
+duration (the HTTP runs count requests per wall-clock second). A time is the median over
+rounds; a ratio is the median of the per-round ratios, so a slow patch of the shared
+machine weighs on both sides alike. Before it is timed, every verifier must accept the
+token and reject a copy with a changed payload, and every protected app must answer 200
+to the token and 4xx to the tampered copy.
 Nothing here is asserted in the test suite; `tests/benchmarks/` only runs each benchmark
 once in a tiny mode so the code keeps working."""
 
