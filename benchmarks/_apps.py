@@ -16,6 +16,7 @@ __all__ = [
     "dict_decorator",
     "fastapi_apps",
     "flask_apps",
+    "flask_jwt_extended_config",
     "pyjwt_backend",
     "starlette_apps",
 ]
@@ -249,6 +250,19 @@ def dict_decorator(guard: Any, token: str) -> Any:
     return decorator
 
 
+def flask_jwt_extended_config(secret: str) -> dict[str, Any]:
+    """flask-jwt-extended's settings for the benchmarks' tokens: HS256 only, the same
+    audience and issuer jwtguard checks, the token from the Authorization header."""
+    return {
+        "JWT_SECRET_KEY": secret,
+        "JWT_ALGORITHM": "HS256",
+        "JWT_DECODE_ALGORITHMS": ["HS256"],
+        "JWT_DECODE_AUDIENCE": AUDIENCE,
+        "JWT_DECODE_ISSUER": ISSUER,
+        "JWT_TOKEN_LOCATION": ["headers"],
+    }
+
+
 def flask_apps(guard: Any, secret: str, uncached: Any = None, token: str = "") -> dict[str, Any]:
     from flask import Flask
 
@@ -267,14 +281,7 @@ def flask_apps(guard: Any, secret: str, uncached: Any = None, token: str = "") -
         from flask_jwt_extended import jwt_required as fjwt_required
 
         fjwt = Flask("fjwt")
-        fjwt.config.update(
-            JWT_SECRET_KEY=secret,
-            JWT_ALGORITHM="HS256",
-            JWT_DECODE_ALGORITHMS=["HS256"],
-            JWT_DECODE_AUDIENCE=AUDIENCE,
-            JWT_DECODE_ISSUER=ISSUER,
-            JWT_TOKEN_LOCATION=["headers"],
-        )
+        fjwt.config.update(flask_jwt_extended_config(secret))
         JWTManager(fjwt)
         fjwt.route("/")(fjwt_required()(view))
         apps["Flask + flask-jwt-extended"] = fjwt

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from benchmarks._apps import flask_jwt_extended_config, pyjwt_backend
 from benchmarks._material import AUDIENCE, ISSUER
 
 __all__: list[str] = []  # servers import asgi_app / wsgi_app by name (see __getattr__)
@@ -35,7 +36,6 @@ def _asgi_app() -> Any:
     from starlette.responses import PlainTextResponse
     from starlette.routing import Mount, Route
 
-    from benchmarks._apps import pyjwt_backend
     from jwtguard.adapters.asgi import JWTGuardMiddleware
 
     async def endpoint(request: Any) -> Any:
@@ -77,14 +77,7 @@ def _wsgi_app() -> Any:
         if protect is jwt_required:
             JWTGuard(app, **jwtguard)
         elif protect is not None:
-            app.config.update(
-                JWT_SECRET_KEY=SECRET,
-                JWT_ALGORITHM="HS256",
-                JWT_DECODE_ALGORITHMS=["HS256"],
-                JWT_DECODE_AUDIENCE=AUDIENCE,
-                JWT_DECODE_ISSUER=ISSUER,
-                JWT_TOKEN_LOCATION=["headers"],
-            )
+            app.config.update(flask_jwt_extended_config(SECRET))
             JWTManager(app)
         app.add_url_rule("/", name, view if protect is None else protect(view))
         return app
