@@ -87,24 +87,30 @@ def plot_middleware_adapters(data: dict[str, Any], path: Path) -> None:
         rows = data.get(group, {})
         names = (floor, equal, default, peer)  # the order of ``kinds``
         if all(n is None or n in rows for n in names):
-            micros = [0.0 if n is None else rows[n]["overhead_ns"] / 1000 for n in names]
+            micros = [None if n is None else rows[n]["overhead_ns"] / 1000 for n in names]
             shown.append((adapter, micros))
     if not shown:
         return
-    fig, ax = plt.subplots(figsize=(11, 1.2 + 1.1 * len(shown)), constrained_layout=True)
+    least = 0.01  # log scale: an overhead the run did not resolve is drawn there, labelled ~0
+    fig, ax = plt.subplots(figsize=(11, 1.6 + 1.1 * len(shown)), constrained_layout=True)
     height = 0.2
     for i, (label, colour) in enumerate(kinds):
-        ys = [row + (i - 1.5) * height for row in range(len(shown))]
-        values = [max(micros[i], 0.01) for _, micros in shown]
-        ax.barh(ys, values, height=height, color=colour, label=label)
-        for y, (_, micros) in zip(ys, shown, strict=True):
-            ax.text(max(micros[i], 0.01), y, f" {micros[i]:.2f}", va="center", fontsize=7)
+        bars = [
+            (row + (i - 1.5) * height, value)
+            for row, (_, micros) in enumerate(shown)
+            if (value := micros[i]) is not None  # no floor row for this adapter
+        ]
+        ax.barh([y for y, _ in bars], [max(v, least) for _, v in bars], height=height,
+                color=colour, label=label)  # fmt: skip
+        for y, value in bars:
+            text = f" {value:.2f}" if value >= least else " ~0"
+            ax.text(max(value, least), y, text, va="center", fontsize=7)
     ax.set_yticks(range(len(shown)), [adapter for adapter, _ in shown])
     ax.invert_yaxis()
     ax.set_xscale("log")
     ax.set_xlabel("added microseconds per request over the bare app (log scale)")
     ax.set_title("Overhead per adapter, cache hit: floor, equal work, default configuration, peer")
-    ax.legend(loc="lower right", fontsize=8)
+    fig.legend(loc="outside lower center", ncol=len(kinds), fontsize=8)
     fig.savefig(path, dpi=90)
     plt.close(fig)
 

@@ -234,9 +234,13 @@ def _times(row: dict[str, Any], other: dict[str, Any]) -> str:
     return f"{row['overhead'] / max(other['overhead'], 0.01):.2f}x"
 
 
-def _ratio(added: float, other: float) -> str:
-    """One overhead over another (microseconds), the other at least 0.05 us."""
-    return f"{added / max(other, 0.05):.2f}x"
+def _ratio(rows: dict[str, Any], top: str, bottom: str) -> str:
+    """Row ``top``'s added time over row ``bottom``'s; a ``bottom`` below 1% of its bare
+    app's time counts as that 1% (a lower bound, marked ``>=``)."""
+    least = 0.01 * rows[rows[bottom]["base"]]["median_ns"]
+    under = rows[bottom]["overhead_ns"]
+    ratio = rows[top]["overhead_ns"] / max(under, least)
+    return f">= {ratio:.2f}x" if under < least else f"{ratio:.2f}x"
 
 
 def _config_table(configuration: dict[str, str]) -> list[str]:
@@ -344,9 +348,14 @@ def _adapters_table(data: dict[str, Any]) -> list[str]:
         out.append(
             f"| {adapter} | {'' if floor_us is None else f'{floor_us:+.2f}'} | "
             f"{added[equal]:+.2f} | {added[default]:+.2f} | {added[peer]:+.1f} | "
-            f"{'' if floor_us is None else _ratio(added[default], floor_us)} | "
-            f"{_ratio(added[peer], added[default])} |"
+            f"{'' if floor is None else _ratio(rows, default, floor)} | "
+            f"{_ratio(rows, peer, default)} |"
         )
+    out += [
+        "",
+        "A ratio marked `>=` divides by 1% of the bare app's time, because the denominator's "
+        "overhead was smaller than that (below what the run resolves): a lower bound.",
+    ]
     return out
 
 
