@@ -43,7 +43,7 @@ class Load:
         if tiny:
             return cls(seconds=0.3, connections=4, max_requests=200, rounds=1, users=20)
         if quick:
-            return cls(seconds=1.0, connections=32, max_requests=200_000, rounds=5, users=1000)
+            return cls(seconds=1.0, connections=32, max_requests=200_000, rounds=7, users=1000)
         return cls(seconds=8.0, connections=64, max_requests=2_000_000, rounds=5, users=10_000)
 
 
