@@ -341,7 +341,10 @@ class Pipeline:
         if self._sender is not None:
             cnf = claims.get("cnf")
             scheme = "DPoP" if isinstance(cnf, Mapping) and "jkt" in cnf else "Bearer"
-        found = self._authorize(claims, requirement, method, path, (scheme, requirement.binding))
+        error = requirement.check(claims, self._roles_claim)
+        if error is None:  # the request was counted allowed when it was decided
+            return None
+        found = self._refuse(error, method, path, claims, True, (scheme, requirement.binding))
         return found if isinstance(found, Denial) else None
 
     # -- routing -----------------------------------------------------------------------

@@ -113,3 +113,18 @@ def test_demand_answers_without_counting_or_logging(
         pipeline.demand("GET", "/data", "/data%2F..")  # ambiguous: an encoded separator
     assert all(value == 0 for value in guard.decisions.snapshot().values())
     assert not caplog.records
+
+
+def test_a_views_own_requirement_adds_only_its_refusal(factory: TokenFactory) -> None:
+    guard = factory.guard()
+    pipeline = Pipeline(guard, adapter="django")
+    token = factory.issue(sub="1", scope="read")
+    claims = pipeline.decide_on_authorization("GET", "/x", f"Bearer {token}".encode())
+    assert pipeline.judge(claims, Requirement.build(scopes="read")) is None
+    assert pipeline.judge(claims, Requirement.build(scopes="admin")) is not None
+    assert guard.decisions.snapshot() == {
+        ("django", "allowed", ""): 1,  # once, by the middleware's decision
+        ("django", "anonymous", ""): 0,
+        ("django", "exempt", ""): 0,
+        ("django", "refused", "insufficient_scope"): 1,
+    }
