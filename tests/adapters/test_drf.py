@@ -106,6 +106,55 @@ def test_has_scope_and_has_role_in_drf_format(api: Any, factory: TokenFactory) -
         HasRole()
 
 
+def test_a_403_carries_the_challenge_when_the_failed_permission_is_the_answer(
+    api: Any, factory: TokenFactory
+) -> None:
+    guard = factory.guard()
+    send = api(
+        URLs(
+            path("read", view(IsAuthenticated, HasScope("items:read"))),
+            path("write", view(HasScope("items:write") | HasRole("admin"))),
+            path("both", view(HasScope("a") & HasRole("x"))),
+            path("not", view(~HasRole("banned"))),
+            path("mixed", view(IsAdminUser | HasScope("ops"))),
+        ),
+        GUARD=guard,
+    )
+    scope = 'Bearer realm="api", error="insufficient_scope", error_description='
+    lacking = send("GET", "/read", factory.issue(scope="other"))
+    assert lacking.status_code == 403
+    assert lacking["WWW-Authenticate"].startswith(scope)
+    assert lacking["WWW-Authenticate"].endswith('scope="items:read"')
+    assert lacking["Cache-Control"] == "no-store"
+    assert lacking.json() == {"detail": "The access token lacks the required scope."}
+    # the right side of | is asked only once the left one failed: its failure is the answer
+    role = send("POST", "/write", factory.issue(scope="items:read"))
+    assert role.status_code == 403 and role["WWW-Authenticate"].startswith(scope)
+    assert send("GET", "/mixed", factory.issue())["WWW-Authenticate"].endswith('scope="ops"')
+    assert send("GET", "/both", factory.issue(scope="a"))["WWW-Authenticate"].startswith(scope)
+    # a failure that ends in a success (left of |, under ~) adds nothing to the answer
+    admin = send("POST", "/write", factory.issue(roles=["admin"]))
+    assert admin.status_code == 200 and "WWW-Authenticate" not in admin
+    banned = send("GET", "/not", factory.issue(roles=["banned"]))
+    assert banned.status_code == 403 and "WWW-Authenticate" not in banned
+    assert send("GET", "/not", factory.issue(roles=["user"])).status_code == 200
+    assert guard.stats().rejected == {"insufficient_scope": 4}  # the 403s that are its own
+
+
+def test_the_challenge_follows_permissions_from_get_permissions(
+    api: Any, factory: TokenFactory
+) -> None:
+    def chosen(self: Any) -> list[Any]:  # DRF's documented way to vary them per request
+        return [HasScope("items:read")()] if self.request.method == "GET" else [(~HasScope("x"))()]
+
+    send = api(URLs(path("items", view(get_permissions=chosen))))
+    lacking = send("GET", "/items", factory.issue(scope="other"))
+    assert lacking.status_code == 403
+    assert lacking["WWW-Authenticate"].endswith('required scope.", scope="items:read"')
+    negated = send("POST", "/items", factory.issue(scope="x"))
+    assert negated.status_code == 403 and "WWW-Authenticate" not in negated
+
+
 def test_roles_follow_the_configured_roles_claim(api: Any, factory: TokenFactory) -> None:
     send = api(URLs(path("r", view(HasRole("admin")))), ROLES_CLAIM="realm_access.roles")
     assert send("GET", "/r", factory.issue(realm_access={"roles": ["admin"]})).status_code == 200

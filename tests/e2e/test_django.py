@@ -103,7 +103,8 @@ def test_drf_and_the_token_endpoints(server: Any, routing_secret: str, admin_use
     denied = server.request(
         "/api/items", method="POST", headers=[("Authorization", f"Bearer {reader}")]
     )
-    assert denied.status == 403
+    assert denied.status == 403  # HasScope("items:write") | HasRole("admin"), from get_permissions
+    assert 'error="insufficient_scope"' in denied.header("www-authenticate")
     bad = server.request("/api/items", headers=[("Authorization", "Bearer junk")])
     assert bad.status == 401 and 'error="invalid_token"' in bad.header("www-authenticate")
     body = json.dumps({"username": "root", "password": PASSWORD})

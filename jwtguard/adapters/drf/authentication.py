@@ -33,7 +33,7 @@ from jwtguard.errors import MissingTokenError
 from jwtguard.http.denial import unknown_user
 from jwtguard.http.pipeline import Denial
 
-__all__ = ["JWTAuthentication", "TokenRefused", "refuse"]
+__all__ = ["JWTAuthentication", "TokenRefused", "refuse", "send_with_answer"]
 
 _SENT_BY_DRF: Final = frozenset({"content-type", "content-length"})
 
@@ -63,15 +63,22 @@ class TokenRefused(APIException):
         super().__init__(detail=_detail(denial), code=denial.code)
 
 
-def refuse(request: Request, denial: Denial) -> NoReturn:
-    """Raise :class:`TokenRefused` for ``denial``, its other headers (``Cache-Control:
-    no-store``) put on the view's response headers: DRF's exception handler sends only
-    ``WWW-Authenticate`` and ``Retry-After`` of an exception."""
+def send_with_answer(request: Request, denial: Denial) -> None:
+    """Put ``denial``'s headers (challenge, ``Cache-Control: no-store``) on the view's
+    response headers, which DRF adds to whatever the view answers, its errors included:
+    DRF's exception handler sends only ``WWW-Authenticate`` and ``Retry-After`` of an
+    exception, and nothing of a failed permission's."""
     view = (getattr(request, "parser_context", None) or {}).get("view")
     extra = getattr(view, "headers", None)
     if isinstance(extra, dict):
         joined = denial.joined_headers().items()
         extra.update((n, v) for n, v in joined if n.lower() not in _SENT_BY_DRF)
+
+
+def refuse(request: Request, denial: Denial) -> NoReturn:
+    """Raise :class:`TokenRefused` for ``denial``, its other headers sent along
+    (:func:`send_with_answer`)."""
+    send_with_answer(request, denial)
     raise TokenRefused(denial)
 
 

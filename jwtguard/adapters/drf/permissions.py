@@ -10,6 +10,13 @@ every role (``ROLES_CLAIM``, dots walk into objects). A request without verified
 claims fails them, and DRF answers as it does for any permission: 401 with jwtguard's
 challenge when nobody is authenticated, otherwise 403 in DRF's format
 (``{"detail": "The access token lacks the required scope."}``, code ``insufficient_scope``).
+The 403 carries the challenge the other adapters send with theirs (RFC 6750 section 3.1:
+``Bearer realm="api", error="insufficient_scope", ..., scope="items:write"``) when the
+failed permission is the request's answer: one of the view's permissions (its
+``permission_classes``, or what its ``get_permissions()`` returns), or inside ``&``, or
+the right side of ``|`` (DRF asks it only after the left side failed). Under ``~``, or on
+the left of ``|``, a failure may still end in success, so it adds nothing; DRF then
+answers with its own message and no challenge.
 ``HasBinding(binding)`` needs a sender-constrained token (``"dpop"``, ``"mtls"`` or
 ``"bound"``, see docs/resource-server.md); an unbound one is refused as every adapter
 refuses it on such a route: 401 ``binding_required`` with the resource server's
@@ -18,13 +25,14 @@ refuses it on such a route: 401 ``binding_required`` with the resource server's
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from rest_framework.permissions import BasePermission, OperationHolderMixin
+from rest_framework.permissions import AND, NOT, OR, BasePermission, OperationHolderMixin
 from rest_framework.request import Request
 
 from jwtguard.adapters.django.config import configured
-from jwtguard.adapters.drf.authentication import refuse
+from jwtguard.adapters.drf.authentication import refuse, send_with_answer
 from jwtguard.claims import Claims
 from jwtguard.http.pipeline import Requirement
 from jwtguard.oauth.binding import Binding
@@ -38,6 +46,31 @@ def token_claims(request: Request) -> Claims | None:
         return request.auth
     found = getattr(request._request, "jwt_claims", None)
     return found if isinstance(found, Claims) else None
+
+
+def _places(requirement: Requirement, node: object, decisive: bool = True) -> Iterator[bool]:
+    """For each permission on ``requirement`` in the permission tree ``node``: whether its
+    failure there, once DRF asks it, fails the whole tree."""
+    if isinstance(node, TokenPermission):
+        if node.requirement == requirement:
+            yield decisive
+    elif isinstance(node, (AND, OR, NOT)):
+        # op1/op2 are DRF's names (its stubs omit them). The right side of | is asked only
+        # once the left one failed; under ~ a failure is a success.
+        first, second = getattr(node, "op1", None), getattr(node, "op2", None)
+        yield from _places(requirement, first, decisive and isinstance(node, AND))
+        yield from _places(requirement, second, decisive)
+
+
+def _answers(request: Request, view: Any, requirement: Requirement) -> bool:
+    """Whether failing ``requirement`` is DRF's 403 for ``request`` (not its 401: nobody
+    authenticated), wherever that permission is among the view's permissions
+    (``get_permissions()``: its ``permission_classes``, or what an override returns)."""
+    if request.authenticators and not request.successful_authenticator:
+        return False
+    permissions = view.get_permissions() if hasattr(view, "get_permissions") else ()
+    places = [p for permission in permissions for p in _places(requirement, permission)]
+    return bool(places) and all(places)
 
 
 class TokenPermission(BasePermission):
@@ -55,7 +88,14 @@ class TokenPermission(BasePermission):
             return False
         requirement = self.requirement
         if requirement.binding is None:
-            return configured().pipeline.unmet(claims, requirement) is None
+            pipeline = configured().pipeline
+            error = pipeline.unmet(claims, requirement)
+            if error is None:
+                return True
+            if _answers(request, view, requirement):
+                pipeline.guard.record_reject(error.code)  # counted as every adapter's 403 is
+                send_with_answer(request, pipeline.denial(error))
+            return False
         http = request._request
         denial = configured().pipeline.judge(claims, requirement, http.method or "GET", http.path)
         if denial is not None:
