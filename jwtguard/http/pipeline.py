@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 import logging
 from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
 from typing import Any, Final, Literal, TypedDict
 
 from jwtguard.claims import Claims
@@ -48,6 +49,7 @@ __all__ = [
     "PipelineOptions",
     "Predicate",
     "Requirement",
+    "let_through",
     "resolve_security_headers",
 ]
 
@@ -58,6 +60,22 @@ _PARSED_CACHE_SIZE: Final = 4096
 _TWO_TOKENS: Final = "The request carries more than one access token."
 _BOUND_AS_BEARER: Final = "A sender-constrained access token must be sent with its proof."
 _METADATA_METHODS: Final = frozenset({"GET", "HEAD"})
+_LET_THROUGH: Final[ContextVar[str | None]] = ContextVar("jwtguard_let_through", default=None)
+
+
+def let_through() -> str | None:
+    """Under ``report_only``: the code of the refusal a pipeline last let through in this
+    context (thread or task), then forgotten; None when it let none through.
+
+    For an adapter whose request may meet a second decision after the first (a view's
+    own requirement behind a middleware): enforcement would have stopped at the first
+    refusal, so report-only mode must not count or log the request again. Call it before
+    deciding (to forget an earlier request's) and after.
+    """
+    code = _LET_THROUGH.get()
+    if code is not None:
+        _LET_THROUGH.set(None)
+    return code
 
 
 class Default(enum.Enum):
@@ -682,6 +700,7 @@ class Pipeline:
                 ),
             )
         if self.report_only:
+            _LET_THROUGH.set(error.code)
             return claims
         return self.denial(error, context)
 

@@ -397,6 +397,56 @@ def test_jwt_required_on_every_kind_of_view(
         assert call("GET", "/report").status_code == 401
 
 
+@jwt_required(scopes="items:write")
+def reported_view(request: HttpRequest) -> JsonResponse:
+    claims = request.jwt_claims  # type: ignore[attr-defined]
+    return JsonResponse({"sub": None if claims is None else claims.get("sub")})
+
+
+@pytest.mark.parametrize("report_only", [False, True], ids=["enforcing", "report-only"])
+@pytest.mark.parametrize("client_class", [Client, AsyncClient], ids=["wsgi", "asgi"])
+def test_under_the_middleware_a_request_is_counted_and_logged_once(
+    factory: TokenFactory, client_class: Any, report_only: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    guard = factory.guard()
+    setting = {"GUARD": guard, "REPORT_ONLY": report_only}
+    urls = URLs(path("write", reported_view))
+    with override_settings(JWTGUARD=setting, MIDDLEWARE=[MIDDLEWARE], ROOT_URLCONF=urls):
+        client = client_class()
+
+        def status(token: str | None) -> int:
+            headers = {} if token is None else {"Authorization": f"Bearer {token}"}
+            if client_class is not AsyncClient:
+                return int(client.post("/write", headers=headers).status_code)
+
+            async def send() -> Any:
+                return await client.post("/write", headers=headers)
+
+            return int(async_to_sync(send)().status_code)
+
+        caplog.set_level("INFO", logger="jwtguard.adapters")
+        statuses = [
+            status("junk"),  # refused by the middleware
+            status(None),  # refused by the middleware
+            status(factory.issue(scope="items:read")),  # refused by the view's requirement
+            status(factory.issue(sub="w", scope="items:write")),
+        ]
+    assert statuses == ([200] * 4 if report_only else [401, 401, 403, 200])
+    stats = guard.stats()
+    assert stats.rejected == {"malformed": 1, "missing_token": 1, "insufficient_scope": 1}
+    assert stats.hits + stats.misses == 2  # the two verified tokens, each verified once
+    refused = "would_refuse" if report_only else "refused"
+    assert {k: n for k, n in guard.decisions.snapshot().items() if n} == {
+        ("django", refused, "malformed"): 1,
+        ("django", refused, "missing_token"): 1,
+        ("django", "allowed", ""): 2,  # by the middleware; the view refused one of them
+        ("django", refused, "insufficient_scope"): 1,
+    }
+    logged = [r.getMessage() for r in caplog.records if r.name == "jwtguard.adapters"]
+    assert len(logged) == 3, logged
+    assert all(("would reject" in m) == report_only for m in logged)
+
+
 def test_jwt_required_marks_only_required_views_csrf_exempt() -> None:
     assert write_view.csrf_exempt is True  # type: ignore[attr-defined]
     assert not hasattr(async_feed, "csrf_exempt")

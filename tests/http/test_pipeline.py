@@ -27,6 +27,7 @@ from jwtguard.http.pipeline import (
     Pending,
     Pipeline,
     Requirement,
+    let_through,
     resolve_security_headers,
 )
 from jwtguard.http.request import Headers, RequestView
@@ -396,6 +397,31 @@ def test_report_only_decides_logs_and_counts_but_lets_everything_through(
         (logging.INFO, "jwtguard: would reject GET '/admin/x': 403 insufficient_scope"),
     }
     assert pipeline.guard.stats().rejected["insufficient_scope"] == 1
+
+
+@pytest.mark.parametrize("report_only", [False, True], ids=["enforcing", "report-only"])
+def test_judge_counts_a_refusal_once_and_let_through_names_what_passed(
+    make: Any, factory: TokenFactory, report_only: bool
+) -> None:
+    pipeline = make(report_only=report_only)
+    let_through()  # nothing from an earlier test
+    claims = pipeline.guard.verify(factory.issue(scope="read"))
+    decisions = pipeline.guard.decisions.snapshot()
+    assert pipeline.judge(claims, Requirement.build(scopes="read"), "GET", "/") is None
+    assert pipeline.guard.decisions.snapshot() == decisions  # allowed: counted by the first
+    assert let_through() is None
+    lacking = pipeline.judge(claims, Requirement.build(scopes="write"), "GET", "/")
+    if report_only:
+        assert lacking is None
+        assert let_through() == "insufficient_scope"
+    else:
+        assert outcome(lacking) == (403, "insufficient_scope")
+    assert let_through() is None  # read once
+    anonymous = pipeline.decide(request())
+    assert (anonymous is None) if report_only else outcome(anonymous) == (401, "missing_token")
+    assert let_through() == ("missing_token" if report_only else None)
+    assert pipeline.guard.stats().rejected == {"insufficient_scope": 1, "missing_token": 1}
+    assert pipeline.guard.stats().misses == 1  # judging verifies nothing
 
 
 def test_denials_are_prepared_once_per_error_and_the_table_is_bounded(make: Any) -> None:

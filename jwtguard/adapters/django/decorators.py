@@ -20,7 +20,8 @@ refused), with the configuration of ``settings.JWTGUARD`` (token locations, real
 report-only, ...), whether or not :class:`JWTGuardMiddleware` is installed; under the
 middleware the token it accepted is judged again on the view's requirement, not
 verified twice (a DPoP proof is single use), so a view can only demand more than the
-path's rule.
+path's rule, and a request is counted and logged once (a refusal the middleware let
+through in report-only mode is not reported again).
 A required (non-optional) view is ``csrf_exempt``: its token is never ambient (a
 cookie-borne token is checked by jwtguard's own CSRF rule), so Django's session CSRF
 check does not apply to it.
@@ -83,7 +84,11 @@ def _judged(
 ) -> HttpResponse | object | None:
     """The answer for a request whose token the middleware already accepted: the view's
     ``requirement`` judged on those claims (None: it passes); ``_UNDECIDED`` when no
-    token was accepted yet (no middleware, or an anonymous request)."""
+    token was accepted yet (no middleware, or an anonymous request). None, too, for a
+    refusal the middleware let through in report-only mode: it counted and logged it,
+    and enforcement would have stopped the request there."""
+    if getattr(request, "jwtguard_let_through", None) is not None:
+        return None
     claims = getattr(request, "jwt_claims", None)
     if not isinstance(claims, Claims):
         return _UNDECIDED
