@@ -30,6 +30,7 @@ from jwtguard.adapters.django import (
     read,
     token_urls,
 )
+from jwtguard.adapters.django.request import harden
 from jwtguard.http.security_headers import SecurityHeaders
 from jwtguard.refresh import RefreshTokens
 from jwtguard.revocation import MemoryRevocationStore
@@ -455,6 +456,40 @@ def test_jwt_required_marks_only_required_views_csrf_exempt() -> None:
 
 
 # -- security headers per path ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        SecurityHeaders(),
+        SecurityHeaders(
+            permissions_policy="camera=(), geolocation=()",
+            cross_origin_embedder_policy="require-corp",
+            extra=(("X-Served-By", "api-1"),),
+            html_content_security_policy="default-src 'self'",
+        ),
+    ],
+    ids=["default", "custom"],
+)
+@pytest.mark.parametrize("content_type", ["application/json", "text/html; charset=utf-8"])
+@pytest.mark.parametrize("authenticated", [False, True])
+def test_headers_added_directly_are_what_djangos_own_setter_adds(
+    policy: SecurityHeaders, content_type: str, authenticated: bool
+) -> None:
+    """harden() puts the policy's headers into Django's header store without its setter
+    (measured: the setters cost some 5% of a bare view); the result must be the same,
+    header for header, as through the setter, which re-checks every name and value."""
+    direct = HttpResponse(b"x", content_type=content_type)
+    harden(direct, policy, authenticated=authenticated)
+    existing = [("Content-Type", content_type)]
+    merged = policy.wsgi_headers(existing, authenticated=authenticated, html=False, status=200)
+    through_setter = HttpResponse(b"x", content_type=content_type)
+    for name, value in merged[len(existing) :]:
+        through_setter[name] = value
+    assert list(direct.items()) == list(through_setter.items())
+    assert len(direct.items()) > 4
+    rebuilt = HttpResponse(headers=dict(direct.items()))  # every pair passes Django's checks
+    assert list(rebuilt.items()) == list(direct.items())
 
 
 def test_path_security_headers_and_the_default_policy(factory: TokenFactory) -> None:

@@ -136,10 +136,14 @@ def harden(
         return
     store = getattr(headers, "_store", None)
     if type(store) is dict:
-        # Django's ResponseHeaders keeps {lower name: (name, value)}; its setter checks each
-        # name and value, which the policy did once when it was built (valid names, printable
-        # ASCII), so the added headers go in directly: a dozen setter calls cost as much as
-        # the rest of the middleware.
+        # Django's ResponseHeaders keeps {lower name: (name, value)} in this private dict;
+        # its public setter re-checks each name and value, which the policy did once when
+        # it was built (valid names, printable ASCII). Measured side by side (CPU time, a
+        # bare view behind the middleware, cache hit): through the setter the default
+        # headers cost about 1.5 times as much, some 5% of a bare Django view per request,
+        # half of the middleware's 10% budget. So the added headers go in directly; any
+        # other shape (a future Django) takes the setter below, and a test checks that
+        # both give the same headers, each one accepted by Django's own checks.
         for name, value in merged[count:]:
             store[name.lower()] = (name, value)
         return
