@@ -20,11 +20,12 @@ import threading
 import time
 import weakref
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
+from jwtguard._flow import arun, run
 from jwtguard.errors import ConfigError
 from jwtguard.jose.algorithms import ALGORITHM_FAMILY, SUPPORTED_ALGORITHMS
 from jwtguard.keys import Key, KeySet, SkippedKey
@@ -50,6 +51,10 @@ from jwtguard.protocols import Clock
 __all__ = ["JWKSFetchError", "JWKSHealth", "JWKSOptions", "RemoteKeySet"]
 
 logger = logging.getLogger("jwtguard.keys.remote")
+
+Flight = tuple[Future[bool], bool]
+"""A fetch to take part in: its future (True when the fetch succeeded) and whether the
+taker runs it (the first) or waits for it."""
 
 
 class RemoteKeySet:
@@ -160,38 +165,27 @@ class RemoteKeySet:
         try:
             return self._table[algorithm][kid]  # the hot path: two dict look-ups
         except KeyError:
-            pass
+            return run(self._finding(kid, algorithm), self._fly)
+
+    async def afind(self, kid: str | None, algorithm: str) -> Sequence[Key]:
+        """:meth:`find` for coroutines: the fetch is awaited, never blocking the loop."""
+        found = self._table.get(algorithm, {}).get(kid)
+        if found:
+            return found
+        return await arun(self._finding(kid, algorithm), self._afly)
+
+    def _finding(self, kid: str | None, algorithm: str) -> Generator[Flight, bool, Sequence[Key]]:
+        """A look-up past the hot path: the keys held, else (within the cooldown, not a
+        known-missing kid) the keys after a fetch; nothing when the fetch took too long."""
         found = self._find(kid, algorithm)
         if found:
             return found
         flight = self._admit(kid)
         if flight is None:
             return ()
-        future, owner = flight
-        if owner:
-            self._run(future)
         try:
-            fresh = future.result(timeout=self._wait_bound())
-        except FutureTimeout:
-            return ()
-        return self._after_fetch(kid, algorithm, fresh)
-
-    async def afind(self, kid: str | None, algorithm: str) -> Sequence[Key]:
-        """:meth:`find` for coroutines: the fetch is awaited, never blocking the loop."""
-        found = self._table.get(algorithm, {}).get(kid) or self._find(kid, algorithm)
-        if found:
-            return found
-        flight = self._admit(kid)
-        if flight is None:
-            return ()
-        future, owner = flight
-        if owner:
-            task = asyncio.ensure_future(self._arun(future))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-        try:
-            fresh = await self._await(future)
-        except asyncio.TimeoutError:
+            fresh = yield flight
+        except (FutureTimeout, asyncio.TimeoutError):
             return ()
         return self._after_fetch(kid, algorithm, fresh)
 
@@ -204,31 +198,24 @@ class RemoteKeySet:
 
     def preload(self) -> None:
         """Fetch now (before serving); raise :class:`JWKSFetchError` if no key set is held."""
-        self.refresh()
-        if self._last_success is None:
-            raise JWKSFetchError(self._last_error or "unknown")
+        run(self._refreshing(require=True), self._fly)
 
     async def apreload(self) -> None:
         """:meth:`preload` for coroutines."""
-        await self.arefresh()
-        if self._last_success is None:
-            raise JWKSFetchError(self._last_error or "unknown")
+        await arun(self._refreshing(require=True), self._afly)
 
     def refresh(self) -> None:
         """Fetch now, ignoring the cooldown (joins a fetch already running)."""
-        future, owner = self._start()
-        if owner:
-            self._run(future)
-        else:
-            future.result(timeout=self._wait_bound())
+        run(self._refreshing(), self._fly)
 
     async def arefresh(self) -> None:
         """:meth:`refresh` for coroutines."""
-        future, owner = self._start()
-        if owner:
-            await self._arun(future)
-        else:
-            await self._await(future)
+        await arun(self._refreshing(), self._afly)
+
+    def _refreshing(self, *, require: bool = False) -> Generator[Flight, bool, None]:
+        yield self._start()
+        if require and self._last_success is None:
+            raise JWKSFetchError(self._last_error or "unknown")
 
     def refresh_if_due(self) -> bool:
         """Refresh when the keys have expired (or a retry after a failure is due).
@@ -241,7 +228,7 @@ class RemoteKeySet:
             return False
         future, owner = self._start()
         if owner:
-            self._run(future)
+            run_flow(self._fetching(future), self.options.limits)
         return owner
 
     def close(self) -> None:
@@ -337,22 +324,28 @@ class RemoteKeySet:
                 negative[kid] = now + self.options.negative_ttl
         return found
 
-    def _run(self, future: Future[bool]) -> None:
-        ok = False
-        try:
-            run_flow(self._load(), self.options.limits)
-            ok = True
-        except FetchError as exc:
-            self._fail(exc.kind)
-        except Exception as exc:  # noqa: BLE001 - never let a fetch break verification
-            self._fail(type(exc).__name__)
-        finally:
-            self._land(future, ok)
+    def _fly(self, flight: Flight) -> bool:
+        """Take part in a flight, blocking: fetch when it is ours, then wait (bounded)."""
+        future, owner = flight
+        if owner:
+            run_flow(self._fetching(future), self.options.limits)
+        return future.result(timeout=self._wait_bound())
 
-    async def _arun(self, future: Future[bool]) -> None:
+    async def _afly(self, flight: Flight) -> bool:
+        """Take part in a flight, awaited; the fetch is a task of its own, so a cancelled
+        request never cancels the fetch others wait for."""
+        future, owner = flight
+        if owner:
+            task = asyncio.ensure_future(arun_flow(self._fetching(future), self.options.limits))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return await self._await(future)
+
+    def _fetching(self, future: Future[bool]) -> Flow:
+        """One fetch (:meth:`_load`), its failure recorded, its flight landed."""
         ok = False
         try:
-            await arun_flow(self._load(), self.options.limits)
+            yield from self._load()
             ok = True
         except FetchError as exc:
             self._fail(exc.kind)
