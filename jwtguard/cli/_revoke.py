@@ -72,7 +72,7 @@ def _revoke(args: argparse.Namespace) -> int:
         done = {"jti": args.jti, "expires_at": args.exp}
     else:
         done = {"subject": args.subject, "issued_before": args.before}
-    store = build.revocation_store(settings)
+    store = build.redis_store(settings)
     try:
         if "jti" in done:
             store.revoke(done["jti"], done["expires_at"])

@@ -12,14 +12,16 @@ from typing import TYPE_CHECKING, Any
 
 from jwtguard.errors import ConfigError
 from jwtguard.keys import Key
+from jwtguard.keys.coerce import KeyInput
 from jwtguard.keys.remote import JWKSOptions, RemoteKeySet
 from jwtguard.keys.tenant import Tenant
 from jwtguard.revocation.memory import DEFAULT_LEEWAY, MemoryRevocationStore
 
 if TYPE_CHECKING:
     from jwtguard.config.settings import Settings
+    from jwtguard.revocation.redis import RedisRevocationStore
 
-__all__ = ["guard_kwargs", "key_source", "revocation_store", "tenants"]
+__all__ = ["guard_kwargs", "key_source", "redis_store", "revocation_store", "tenants"]
 
 
 def _jwks_options(settings: Settings) -> JWKSOptions:
@@ -54,7 +56,7 @@ def tenants(settings: Settings) -> list[Tenant] | None:
 logger = logging.getLogger("jwtguard.revocation")
 
 
-def key_source(settings: Settings) -> Any:
+def key_source(settings: Settings) -> KeyInput:
     """The ``key`` argument of :class:`jwtguard.Guard`: a :class:`RemoteKeySet`, a PEM
     or an HMAC secret (text or bytes). With only a private key, the PEM of its public key."""
     if settings.jwks_url is not None or settings.oidc_issuer is not None:
@@ -73,7 +75,9 @@ def key_source(settings: Settings) -> Any:
     raise ConfigError("no key configured")
 
 
-def revocation_store(settings: Settings, *, start: bool = True) -> Any:
+def revocation_store(
+    settings: Settings, *, start: bool = True
+) -> MemoryRevocationStore | RedisRevocationStore | None:
     """A new revocation store as configured, or ``None``.
 
     Each call builds a new store (for Redis, a new client): call it once. A
@@ -84,19 +88,27 @@ def revocation_store(settings: Settings, *, start: bool = True) -> Any:
     if settings.revocation == "memory":
         return MemoryRevocationStore(leeway=max(settings.leeway, DEFAULT_LEEWAY))
     if settings.revocation == "redis" and settings.redis is not None:
-        from jwtguard.revocation.redis import RedisRevocationStore  # needs redis-py
-
-        store = RedisRevocationStore(settings.redis)
-        if start and not store.start():
-            logger.error(
-                "jwtguard: Redis revocation store %s not in sync after %g s (%s); checks "
-                "wait for it, then fail closed (503), until it is",
-                settings.redis.shown_url,
-                settings.redis.sync_timeout,
-                store.state,
-            )
-        return store
+        return redis_store(settings, start=start)
     return None
+
+
+def redis_store(settings: Settings, *, start: bool = True) -> RedisRevocationStore:
+    """The configured Redis store (see :func:`revocation_store`); a :class:`ConfigError`
+    when the settings name no Redis."""
+    if settings.redis is None:
+        raise ConfigError("JWTGUARD_REDIS_URL: required for a shared revocation store")
+    from jwtguard.revocation.redis import RedisRevocationStore  # needs redis-py (an extra)
+
+    store = RedisRevocationStore(settings.redis)
+    if start and not store.start():
+        logger.error(
+            "jwtguard: Redis revocation store %s not in sync after %g s (%s); checks "
+            "wait for it, then fail closed (503), until it is",
+            settings.redis.shown_url,
+            settings.redis.sync_timeout,
+            store.state,
+        )
+    return store
 
 
 def guard_kwargs(settings: Settings, **overrides: Any) -> dict[str, Any]:

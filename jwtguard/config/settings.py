@@ -31,7 +31,8 @@ from jwtguard.config.options import ADAPTER_NAMES
 from jwtguard.policy import DEFAULT_MAX_TOKEN_BYTES, PROFILES
 
 if TYPE_CHECKING:
-    from jwtguard.revocation.redis import RedisConfig
+    from jwtguard.revocation.memory import MemoryRevocationStore
+    from jwtguard.revocation.redis import RedisConfig, RedisRevocationStore
 
 __all__ = [
     "ENV_NAMES",
@@ -151,7 +152,7 @@ class Settings:
         )
         return build.guard_kwargs(self)
 
-    def revocation_store(self) -> Any:
+    def revocation_store(self) -> MemoryRevocationStore | RedisRevocationStore | None:
         """Deprecated: use ``jwtguard.config.build.revocation_store(settings)``."""
         warnings.warn(
             "Settings.revocation_store() is deprecated; "

@@ -6,6 +6,8 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
+
 from jwtguard.errors import ConfigError
 from jwtguard.jose.algorithms import ALGORITHM_FAMILY
 from jwtguard.keys.key import Key
@@ -16,7 +18,9 @@ logger = logging.getLogger("jwtguard.keys")
 
 __all__ = ["KeyInput", "as_key_source", "static_key_problems"]
 
-KeyInput = str | bytes | Key | KeySet | Mapping[str, Any] | KeySource | Any
+KeyInput = (
+    str | bytes | Key | KeySet | Mapping[str, Any] | KeySource | PublicKeyTypes | PrivateKeyTypes
+)
 """What ``Guard(key=...)`` accepts: an HMAC secret, a PEM, a JWK or JWKS dict,
 a :class:`Key`, a :class:`KeySet`, any :class:`KeySource`, or a ``cryptography`` key."""
 

@@ -10,7 +10,9 @@ import pytest
 
 from jwtguard import Guard, Settings
 from jwtguard.config import build
+from jwtguard.errors import ConfigError
 from jwtguard.revocation.memory import MemoryRevocationStore
+from jwtguard.revocation.redis import RedisRevocationStore
 from jwtguard.testing import generate_key, private_pem, public_pem
 
 SECRET = "s" * 32
@@ -62,6 +64,17 @@ def test_revocation_store_start_is_explicit() -> None:
         assert time.monotonic() - begun < 5
     finally:
         store.close()
+
+
+def test_redis_store_is_the_configured_redis_store_or_a_clear_error() -> None:
+    store = build.redis_store(redis_settings(), start=False)
+    try:
+        assert isinstance(store, RedisRevocationStore) and store.config.timeout == 0.05
+    finally:
+        store.close()
+    memory = Settings.from_env({"JWTGUARD_SECRET_KEY": SECRET}, dotenv=False)
+    with pytest.raises(ConfigError, match="JWTGUARD_REDIS_URL"):
+        build.redis_store(memory)
 
 
 def test_key_source_follows_the_settings() -> None:

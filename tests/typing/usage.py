@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from cryptography.hazmat.primitives.asymmetric import ec
+
 from jwtguard import Claims, Guard, GuardStats, Key, KeySet, TokenError
 from jwtguard.testing import FrozenClock, TokenFactory
 
@@ -20,3 +22,19 @@ def check(token: str | bytes) -> str | None:
     stats: GuardStats = other.stats()
     scopes: frozenset[str] = claims.scopes
     return f"{claims.subject} {sorted(scopes)} {stats.hits}"
+
+
+def key_inputs() -> list[Guard]:
+    """Every documented kind of ``key=`` type-checks; anything else is refused."""
+    private = ec.generate_private_key(ec.SECP256R1())
+    return [
+        Guard("s" * 32, algorithms=["HS256"]),
+        Guard(b"s" * 32, algorithms=["HS256"]),
+        Guard(private.public_key(), algorithms=["ES256"]),
+        Guard(
+            {"kty": "oct", "k": "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA"},
+            algorithms=["HS256"],
+        ),
+        Guard(object(), algorithms=["HS256"]),  # type: ignore[arg-type]
+        Guard(42, algorithms=["HS256"]),  # type: ignore[arg-type]
+    ]
