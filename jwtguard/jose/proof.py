@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from jwtguard.errors import InvalidDPoPProofError, TokenError
 from jwtguard.jose._b64 import decode_alphabet_checked
@@ -42,9 +42,9 @@ class ProofHeader:
     jwk: dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class ProofParts:
-    """A compact proof split into what the checks need (header not yet decoded)."""
+class ProofParts(NamedTuple):
+    """A compact proof split into what the checks need (header not yet decoded). A named
+    tuple: one is made per request, at a third of a frozen dataclass's cost."""
 
     header_segment: str
     signing_input: bytes

@@ -20,7 +20,7 @@ import hashlib
 import hmac
 import math
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from jwtguard.errors import ConfigError, InvalidDPoPProofError, KeyLoadError, UseDPoPNonceError
 from jwtguard.jose import b64url_encode
@@ -107,9 +107,9 @@ class DPoP:
             raise ConfigError(problems)
 
 
-@dataclass(frozen=True, slots=True)
-class VerifiedProof:
-    """A proof that passed every check but the single-use one.
+class VerifiedProof(NamedTuple):
+    """A proof that passed every check but the single-use one (a named tuple: one is made
+    per request).
 
     ``jkt``: the RFC 7638 thumbprint of its key. ``replay_key``/``expires_at``: what the
     replay cache must hold (the key names the proof key and its ``jti``).
