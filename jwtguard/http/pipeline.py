@@ -485,15 +485,16 @@ class Pipeline:
     ) -> tuple[str, str] | Decision:
         """``(token, scheme)`` under a resource server, or already the answer."""
         context = (None, requirement.binding)
+        scheme = "DPoP"  # a malformed DPoP credential: the error goes on the DPoP challenge
         try:
             token = self._sender.dpop_token(request)  # type: ignore[union-attr]
-            scheme = "DPoP"
             if token is None:
                 scheme = "Bearer"
                 token = self.locations.find(request)
             elif self._other_locations and self.locations.find(request) is not None:
                 raise InvalidRequestError(_TWO_TOKENS)  # a cookie, header or query token too
         except TokenError as exc:
+            context = (scheme, requirement.binding)
             return self._refuse(exc, request.method, request.path, None, True, context)
         if token is not None:
             return token, scheme

@@ -160,6 +160,20 @@ def test_bad_proofs_are_refused_with_the_rfc_9449_challenge(
     assert all(f'resource_metadata="{METADATA}"' in c for c in challenges.values())
 
 
+@pytest.mark.parametrize("credential", ["DPoP", "DPoP a b", "dpop  "])
+def test_a_malformed_dpop_credential_is_refused_on_the_dpop_challenge(
+    adapter: Adapter, guard: Guard, bound: str, client_key: DPoPKey, credential: str
+) -> None:
+    send = server(adapter, guard, dpop=dpop())
+    proof = ("DPoP", client_key.proof("GET", URL, bound))
+    answer = send("GET", "/items", [("Authorization", credential), proof])
+    assert answer.status == 400, answer.body
+    assert answer.json()["error"] == "invalid_request"
+    challenges = _challenges(answer)
+    assert 'error="invalid_request"' in challenges["DPoP"]
+    assert "error=" not in challenges["Bearer"]
+
+
 def test_a_replayed_proof_is_refused(
     adapter: Adapter, guard: Guard, bound: str, client_key: DPoPKey, clock: FrozenClock
 ) -> None:
