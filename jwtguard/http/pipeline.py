@@ -484,7 +484,7 @@ class Pipeline:
         self, request: RequestView, requirement: Requirement
     ) -> tuple[str, str] | Decision:
         """``(token, scheme)`` under a resource server, or already the answer."""
-        context = (None, requirement.binding)
+        context: Context = (None, requirement.binding)
         scheme = "DPoP"  # a malformed DPoP credential: the error goes on the DPoP challenge
         try:
             token = self._sender.dpop_token(request)  # type: ignore[union-attr]
