@@ -347,14 +347,25 @@ HTTP_ATTACKS = [p for p in ATTACKS if p.id.rsplit("-RFC", 1)[0] not in NOT_HTTP]
 
 
 @pytest.mark.parametrize(("build", "codes"), ATTACKS)
-def test_core_refuses(build: Build, codes: set[str]) -> None:
+def test_core_refuses(build: Build, codes: set[str], verify: Any) -> None:
     guard, token = build(make_world())
     with pytest.raises(TokenError) as info:
-        guard.verify(token)
+        verify(guard, token)
     assert info.value.code in codes  # one code per case: the set holds exactly one
     assert len(codes) == 1
     if len(token) >= 8:
         assert token not in str(info.value)
+
+
+def test_the_averify_way_really_awaits_its_keys(verify: Any) -> None:
+    w = make_world()
+    guard = w.guard()
+    assert verify(guard, hs(w))["sub"] == "victim"
+    used = verify.of(guard)
+    if verify.way == "verify":
+        assert used is guard
+    else:
+        assert used is not guard and used.keys.awaited == 1  # split, afind awaited, checks
 
 
 @pytest.mark.parametrize(("build", "codes"), HTTP_ATTACKS)
@@ -405,43 +416,43 @@ def test_edges_that_must_be_accepted(claims: dict[str, Any]) -> None:
 # -- cache abuse ------------------------------------------------------------------------------
 
 
-def test_tampered_twin_never_hits_the_cache() -> None:
+def test_tampered_twin_never_hits_the_cache(verify: Any) -> None:
     w = make_world()
     guard = w.guard()
     token = hs(w)
-    assert guard.verify(token)["sub"] == "victim"
+    assert verify(guard, token)["sub"] == "victim"
     for part in (0, 1, 2):
         for pos in range(0, 30, 3):
             _, twin = flip(part, pos)(w)
             if twin == token:
                 continue
             with pytest.raises(TokenError):
-                guard.verify(twin)
-    assert guard.stats().cache_size == 1
+                verify(guard, twin)
+    assert verify.of(guard).stats().cache_size == 1
 
 
-def test_expired_token_is_not_served_from_the_cache() -> None:
+def test_expired_token_is_not_served_from_the_cache(verify: Any) -> None:
     w = make_world()
     guard = w.guard()
     token = hs(w)
-    guard.verify(token)
+    verify(guard, token)
     w.clock.advance(600 + 5)
     with pytest.raises(TokenError) as info:
-        guard.verify(token)
+        verify(guard, token)
     assert info.value.code == "expired"
 
 
-def test_revoked_token_is_not_served_from_the_cache() -> None:
+def test_revoked_token_is_not_served_from_the_cache(verify: Any) -> None:
     from jwtguard import MemoryRevocationStore
 
     w = make_world()
     store = MemoryRevocationStore(clock=w.clock)
     guard = w.guard(revocation=store)
     token = hs(w, payload={**CLAIMS, "jti": "j-1"})
-    claims = guard.verify(token)
+    claims = verify(guard, token)
     store.revoke(str(claims.jti), claims["exp"])
     with pytest.raises(TokenError) as info:
-        guard.verify(token)
+        verify(guard, token)
     assert info.value.code == "revoked"
 
 
