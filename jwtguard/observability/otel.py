@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterable
+from importlib import metadata as _metadata
 from typing import TYPE_CHECKING, Any, Final
 
 from opentelemetry import metrics as otel_metrics
@@ -32,7 +33,16 @@ __all__ = ["SCOPE", "OpenTelemetryInstruments", "instrument"]
 SCOPE: Final = "jwtguard"
 """The instrumentation scope (the Meter's name)."""
 
-_VERSION: Final = "0.1.0"
+
+def _installed_version() -> str:
+    """The installed distribution's version, as ``jwtguard.__version__`` reads it."""
+    try:
+        return _metadata.version("jwtguard")
+    except _metadata.PackageNotFoundError:  # a source tree that is not installed
+        return "0+unknown"
+
+
+_VERSION: Final = _installed_version()
 _SAMPLE_REUSE_SECONDS: Final = 0.5
 
 
