@@ -226,6 +226,10 @@ class Pipeline:
         self._decisions = decisions
         # bound once: counting a hot-path decision is then one lock-free C call
         self._count_allowed = decisions.counter(adapter, ALLOWED)
+        # with tenants, an allowed decision is counted under the tenant the token named
+        self._tenant_counters = {
+            issuer: decisions.counter(adapter, ALLOWED, "", issuer) for issuer in guard.tenants
+        }
         self._count_anonymous = decisions.counter(adapter, ANONYMOUS)
         self._count_exempt = decisions.counter(adapter, EXEMPT)
         if realm is not None and (
@@ -584,7 +588,10 @@ class Pipeline:
             requirement = self.default
         if requirement.checks_claims:
             return self._authorize(claims, requirement, method, path)
-        self._count_allowed()
+        if self._tenant_counters:
+            self._count_tenant(claims)
+        else:
+            self._count_allowed()
         return claims
 
     def _route(
@@ -663,8 +670,18 @@ class Pipeline:
             error = requirement.check(claims, self._roles_claim)
             if error is not None:
                 return self._refuse(error, method, path, claims, True, context)
-        self._count_allowed()
+        if self._tenant_counters:
+            self._count_tenant(claims)
+        else:
+            self._count_allowed()
         return claims
+
+    def _count_tenant(self, claims: Claims) -> None:
+        """Count an allowed decision under the tenant of ``claims`` (a Guard with tenants
+        accepted them, so their issuer is one of its tenants')."""
+        issuer = claims.get("iss")
+        count = self._tenant_counters.get(issuer) if isinstance(issuer, str) else None
+        (count or self._count_allowed)()
 
     def _refuse(
         self,
@@ -678,7 +695,10 @@ class Pipeline:
         if count:
             self.guard.record_reject(error.code)
         report_only = self.report_only
-        self._decisions.add(self.adapter, WOULD_REFUSE if report_only else REFUSED, error.code)
+        tenant = error.tenant or self._tenant_of(claims)
+        self._decisions.add(
+            self.adapter, WOULD_REFUSE if report_only else REFUSED, error.code, tenant or ""
+        )
         if logger.isEnabledFor(self.log_level):
             method = method[:16] if method.isalnum() else "?"
             path = path[:200]
@@ -697,7 +717,7 @@ class Pipeline:
                     method,
                     path,
                     report_only,
-                    error.tenant or self._tenant_of(claims),
+                    tenant,
                 ),
             )
         if self.report_only:

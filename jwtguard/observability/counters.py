@@ -38,8 +38,10 @@ WOULD_REFUSE: Final = "would_refuse"
 """Report-only mode: the request would have been refused, and was let through."""
 OUTCOMES: Final[tuple[Outcome, ...]] = (ALLOWED, REFUSED, ANONYMOUS, EXEMPT, WOULD_REFUSE)
 
-DecisionKey = tuple[str, str, str]
-"""``(adapter, outcome, code)``: ``code`` is the error code of a refusal, else ``""``."""
+DecisionKey = tuple[str, str, str, str]
+"""``(adapter, outcome, code, tenant)``: ``code`` is the error code of a refusal, else
+``""``; ``tenant`` the issuer of the tenant the token named (a Guard with ``tenants``),
+else ``""``."""
 
 
 def _value(counter: itertools.count[int]) -> int:
@@ -48,28 +50,30 @@ def _value(counter: itertools.count[int]) -> int:
 
 
 class DecisionCounters:
-    """Decisions counted by ``(adapter, outcome, code)``; one per Guard, shared by every
-    adapter in front of it (each counts under its own name)."""
+    """Decisions counted by ``(adapter, outcome, code, tenant)``; one per Guard, shared by
+    every adapter in front of it (each counts under its own name)."""
 
     def __init__(self) -> None:
         self._counts: dict[DecisionKey, itertools.count[int]] = {}
         self._lock = threading.Lock()  # only to create a counter, never to count
 
-    def counter(self, adapter: str, outcome: Outcome, code: str = "") -> Callable[[], int]:
-        """The callable that counts one ``(adapter, outcome, code)`` decision: adapters
-        bind the ones of their hot path once."""
-        key = (adapter, outcome, code)
+    def counter(
+        self, adapter: str, outcome: Outcome, code: str = "", tenant: str = ""
+    ) -> Callable[[], int]:
+        """The callable that counts one kind of decision (see :data:`DecisionKey`):
+        adapters bind the ones of their hot path once."""
+        key = (adapter, outcome, code, tenant)
         found = self._counts.get(key)
         if found is None:
             with self._lock:
                 found = self._counts.setdefault(key, itertools.count())
         return found.__next__
 
-    def add(self, adapter: str, outcome: Outcome, code: str = "") -> None:
+    def add(self, adapter: str, outcome: Outcome, code: str = "", tenant: str = "") -> None:
         """Count one decision (for the outcomes off the hot path: refusals)."""
-        found = self._counts.get((adapter, outcome, code))
+        found = self._counts.get((adapter, outcome, code, tenant))
         if found is None:
-            self.counter(adapter, outcome, code)()
+            self.counter(adapter, outcome, code, tenant)()
         else:
             next(found)
 

@@ -77,8 +77,9 @@ def _metric(name: str, kind: Kind, unit: str, help: str, /, **labels: str) -> Me
 DECISIONS: Final = _metric(
     "jwtguard_decisions", "counter", "{decision}",
     "Requests decided, by adapter, outcome (allowed, refused, anonymous, exempt, "
-    "would_refuse) and error code (empty unless refused).",
+    "would_refuse), error code (empty unless refused) and tenant (empty without tenants).",
     adapter="jwtguard.adapter", outcome="jwtguard.outcome", code="error.type",
+    tenant="jwtguard.tenant",
 )  # fmt: skip
 REJECTIONS: Final = _metric(
     "jwtguard_rejections", "counter", "{token}",
@@ -214,8 +215,8 @@ def revocation_health(guard: Guard) -> RevocationHealth | None:
 def sample(guard: Guard) -> Iterator[Sample]:
     """Every value of every metric but the histogram, read from ``guard`` now."""
     stats = guard.stats()
-    for (adapter, outcome, code), count in sorted(guard.decisions.snapshot().items()):
-        yield Sample(DECISIONS, (adapter, outcome, code), count)
+    for key, count in sorted(guard.decisions.snapshot().items()):
+        yield Sample(DECISIONS, key, count)
     for code, count in sorted(stats.rejected.items()):
         yield Sample(REJECTIONS, (code,), count)
     yield Sample(CACHE_HITS, (), stats.hits)

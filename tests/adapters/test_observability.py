@@ -99,7 +99,7 @@ def test_every_adapter_counts_its_decisions_under_its_name(
     assert send("GET", "/health").status == 200
     name = "django" if adapter.name.startswith(("django", "drf")) else adapter.name
     counts = guard.decisions.snapshot()
-    assert counts[(name, "allowed", "")] == 2
-    assert counts[(name, "refused", "missing_token")] == 1
-    assert counts[(name, "exempt", "")] == 1
+    assert counts[(name, "allowed", "", "")] == 2
+    assert counts[(name, "refused", "missing_token", "")] == 1
+    assert counts[(name, "exempt", "", "")] == 1
     assert {key[0] for key, value in counts.items() if value} == {name}

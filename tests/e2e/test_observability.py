@@ -78,7 +78,7 @@ def test_metrics_and_health_without_a_token(
     found = samples(server.request(prefix + "/metrics"))
     adapter = "asgi" if kind == "uvicorn" else "wsgi"
     assert found[("jwtguard_decisions_total", (("adapter", adapter), ("code", ""),
-                  ("outcome", "allowed")))] == 4  # fmt: skip
+                  ("outcome", "allowed"), ("tenant", "")))] == 4  # fmt: skip
     assert decided(found, "refused", "missing_token") == 2
     assert decided(found, "exempt") == 1
     assert found[("jwtguard_cache_hits_total", ())] == 3

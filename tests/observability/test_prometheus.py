@@ -34,7 +34,7 @@ def test_decisions_cache_and_latency(factory: TokenFactory) -> None:
     found = scrape(registry)
 
     def decided(outcome: str, code: str = "") -> float:
-        labels = (("adapter", "asgi"), ("code", code), ("outcome", outcome))
+        labels = (("adapter", "asgi"), ("code", code), ("outcome", outcome), ("tenant", ""))
         return found[("jwtguard_decisions_total", labels)]
 
     assert decided("allowed") == 3
