@@ -438,10 +438,10 @@ def test_under_the_middleware_a_request_is_counted_and_logged_once(
     assert stats.hits + stats.misses == 2  # the two verified tokens, each verified once
     refused = "would_refuse" if report_only else "refused"
     assert {k: n for k, n in guard.decisions.snapshot().items() if n} == {
-        ("django", refused, "malformed"): 1,
-        ("django", refused, "missing_token"): 1,
-        ("django", "allowed", ""): 2,  # by the middleware; the view refused one of them
-        ("django", refused, "insufficient_scope"): 1,
+        ("django", refused, "malformed", ""): 1,
+        ("django", refused, "missing_token", ""): 1,
+        ("django", "allowed", "", ""): 2,  # by the middleware; the view refused one of them
+        ("django", refused, "insufficient_scope", ""): 1,
     }
     logged = [r.getMessage() for r in caplog.records if r.name == "jwtguard.adapters"]
     assert len(logged) == 3, logged
