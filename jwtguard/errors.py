@@ -36,6 +36,9 @@ Every failure to verify a token is a :class:`TokenError` with a stable ``code``
     +-- ConfigError                 bad configuration, raised at start-up
     +-- KeyLoadError                a key that cannot be loaded or is unsafe
 
+The whole tree is one module on purpose (longer than most): its codes, RFC 6750
+mappings and messages are the public contract, read and reviewed in one place.
+
 Messages are fixed strings chosen here. They never contain the token, key
 material, a header value chosen by the sender (such as ``kid``), or a claim set.
 """
