@@ -141,6 +141,29 @@ def test_a_403_carries_the_challenge_when_the_failed_permission_is_the_answer(
     assert guard.stats().rejected == {"insufficient_scope": 4}  # the 403s that are its own
 
 
+@pytest.mark.parametrize(
+    "middleware", [(), ("jwtguard.adapters.django.JWTGuardMiddleware",)], ids=["drf", "both"]
+)
+def test_report_only_counts_a_permissions_refusal_once_and_lets_it_through(
+    api: Any, factory: TokenFactory, middleware: Any
+) -> None:
+    guard = factory.guard()
+    urls = URLs(
+        path("read", view(HasScope("items:read"))),
+        path("either", view(HasScope("a") | HasRole("x"))),
+        path("base", view(HasScope("items:read"))),
+    )
+    send = api(urls, middleware, GUARD=guard, REPORT_ONLY=True, RULES={"/base": {"scopes": "b"}})
+    assert send("GET", "/read", factory.issue(sub="r", scope="other")).json() == {"sub": "r"}
+    assert send("GET", "/either", factory.issue(sub="e")).json() == {"sub": "e"}
+    # the path's rule is refused first (by the middleware, or by JWTAuthentication): the
+    # view's HasScope, which would refuse too, does not report the request again
+    assert send("GET", "/base", factory.issue(sub="b", scope="other")).json() == {"sub": "b"}
+    assert guard.stats().rejected == {"insufficient_scope": 3}
+    counted = {k: n for k, n in guard.decisions.snapshot().items() if n}
+    assert counted[("django", "would_refuse", "insufficient_scope")] == 3
+
+
 def test_the_challenge_follows_permissions_from_get_permissions(
     api: Any, factory: TokenFactory
 ) -> None:

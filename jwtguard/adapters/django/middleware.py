@@ -18,11 +18,11 @@ other (no route is disclosed), and answers a refusal itself (RFC 6750 status,
 challenge, JSON body). On success ``request.jwt_claims`` holds the claims (None for
 exempt or anonymous requests) and ``request.user``/``request.auser`` the token's user
 (:mod:`jwtguard.adapters.django.users`). Under ``REPORT_ONLY`` a refusal it lets through
-is noted as ``request.jwtguard_let_through`` (its code), so ``@jwt_required`` behind it
-does not count and log the request a second time. The security headers are added to every
-response it sees. It supports both of Django's modes (``sync_capable`` and
-``async_capable``): under ASGI it runs as a coroutine and awaits the pipeline's async
-decision, so a key fetch never blocks the event loop.
+is noted as ``request.jwtguard_let_through`` (its code), so ``@jwt_required`` and DRF's
+permissions behind it do not count and log the request a second time. The security
+headers are added to every response it sees. It supports both of Django's modes
+(``sync_capable`` and ``async_capable``): under ASGI it runs as a coroutine and awaits
+the pipeline's async decision, so a key fetch never blocks the event loop.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from django.http import HttpRequest, HttpResponseBase
 from jwtguard.adapters.cors_order import cors_inside, warn_cors_inside
 from jwtguard.adapters.django.config import Configuration, configured
 from jwtguard.adapters.django.request import adecide, decide, harden, refusal
-from jwtguard.http.pipeline import Denial, let_through
+from jwtguard.http.pipeline import Denial
 
 __all__ = ["JWTGuardMiddleware", "SecurityHeadersMiddleware"]
 
@@ -78,7 +78,6 @@ class JWTGuardMiddleware(_Middleware):
         super().__init__(get_response)
         self.pipeline = self.configuration.pipeline
         self._attach = self.configuration.principals.attach
-        self._report_only = self.pipeline.report_only
         warn_cors_inside(
             cors_inside(get_response),
             "jwtguard.adapters.django.JWTGuardMiddleware",
@@ -88,25 +87,17 @@ class JWTGuardMiddleware(_Middleware):
     def __call__(self, request: HttpRequest) -> Any:
         if self._async:
             return self.__acall__(request)
-        if self._report_only:
-            let_through()  # forget an earlier request's (a worker thread serves many)
         result = decide(self.pipeline, request)
         if isinstance(result, Denial):
             return refusal(result, self.configuration.headers.for_path(request.path_info))
         self._attach(request, result)
-        if self._report_only:
-            request.jwtguard_let_through = let_through()  # type: ignore[attr-defined]
         return self._finish(request, self.get_response(request), result is not None)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
-        if self._report_only:
-            let_through()
         result = await adecide(self.pipeline, request)
         if isinstance(result, Denial):
             return refusal(result, self.configuration.headers.for_path(request.path_info))
         self._attach(request, result)
-        if self._report_only:
-            request.jwtguard_let_through = let_through()  # type: ignore[attr-defined]
         response = await self.get_response(request)
         return self._finish(request, response, result is not None)
 

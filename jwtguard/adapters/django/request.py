@@ -20,7 +20,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 from jwtguard.adapters.asgi import client_certificate
 from jwtguard.adapters.wsgi import EnvironHeaders
-from jwtguard.http.pipeline import Decision, Denial, Pending, Pipeline, Requirement
+from jwtguard.http.pipeline import (
+    Decision,
+    Denial,
+    Pending,
+    Pipeline,
+    Requirement,
+    let_through,
+)
 from jwtguard.http.request import Headers, RequestView
 from jwtguard.http.security_headers import SecurityHeaders
 
@@ -82,25 +89,44 @@ def _on_headers(
     )
 
 
+def _note_let_through(request: HttpRequest) -> None:
+    """After a report-only decision: the refusal it let through (its code) noted as
+    ``request.jwtguard_let_through``, so that a later layer (``@jwt_required``, DRF's
+    permissions) does not count and log the request again: enforcement stops there."""
+    code = let_through()
+    if code is not None:
+        request.jwtguard_let_through = code  # type: ignore[attr-defined]
+
+
 def decide(
     pipeline: Pipeline, request: HttpRequest, requirement: Requirement | None = None
 ) -> Decision:
     """``pipeline``'s decision for a Django request (``requirement``: a view's own).
     Synchronous: a key fetch is waited for in this thread."""
+    report_only = pipeline.report_only
+    if report_only:
+        let_through()  # forget an earlier request's (a worker thread serves many)
     found = _on_headers(pipeline, request, requirement, wait=True)
-    if found is not _SLOW:
-        return found  # type: ignore[no-any-return]
-    return pipeline.decide(request_view(request), requirement)
+    if found is _SLOW:
+        found = pipeline.decide(request_view(request), requirement)
+    if report_only:
+        _note_let_through(request)
+    return found  # type: ignore[no-any-return]
 
 
 async def adecide(
     pipeline: Pipeline, request: HttpRequest, requirement: Requirement | None = None
 ) -> Decision:
     """:func:`decide` for async code: a key fetch is awaited, never blocking the loop."""
+    report_only = pipeline.report_only
+    if report_only:
+        let_through()
     found = _on_headers(pipeline, request, requirement, wait=False)
-    if found is not _SLOW and found is not _AWAIT:
-        return found  # type: ignore[no-any-return]
-    return await pipeline.adecide(request_view(request), requirement)
+    if found is _SLOW or found is _AWAIT:
+        found = await pipeline.adecide(request_view(request), requirement)
+    if report_only:
+        _note_let_through(request)
+    return found  # type: ignore[no-any-return]
 
 
 def refusal(denial: Denial, policy: SecurityHeaders | None) -> HttpResponse:

@@ -16,7 +16,8 @@ failed permission is the request's answer: one of the view's permissions (its
 ``permission_classes``, or what its ``get_permissions()`` returns), or inside ``&``, or
 the right side of ``|`` (DRF asks it only after the left side failed). Under ``~``, or on
 the left of ``|``, a failure may still end in success, so it adds nothing; DRF then
-answers with its own message and no challenge.
+answers with its own message and no challenge. A refusal that is the answer is counted
+and logged as every adapter's (``REPORT_ONLY``: counted, logged and let through).
 ``HasBinding(binding)`` needs a sender-constrained token (``"dpop"``, ``"mtls"`` or
 ``"bound"``, see docs/resource-server.md); an unbound one is refused as every adapter
 refuses it on such a route: 401 ``binding_required`` with the resource server's
@@ -87,20 +88,23 @@ class TokenPermission(BasePermission):
         if claims is None:
             return False
         requirement = self.requirement
-        if requirement.binding is None:
-            pipeline = configured().pipeline
-            error = pipeline.unmet(claims, requirement)
-            if error is None:
+        pipeline = configured().pipeline
+        scoped = requirement.binding is None
+        if scoped:
+            if pipeline.unmet(claims, requirement) is None:
                 return True
-            if _answers(request, view, requirement):
-                pipeline.guard.record_reject(error.code)  # counted as every adapter's 403 is
-                send_with_answer(request, pipeline.denial(error))
-            return False
+            if not _answers(request, view, requirement):
+                return False  # not the answer yet: DRF asks the rest of the tree
         http = request._request
-        denial = configured().pipeline.judge(claims, requirement, http.method or "GET", http.path)
-        if denial is not None:
+        if getattr(http, "jwtguard_let_through", None) is not None:
+            return True  # report-only: the middleware reported this request's refusal
+        denial = pipeline.judge(claims, requirement, http.method or "GET", http.path)
+        if denial is None:  # met, or (report-only) counted, logged and let through
+            return True
+        if not scoped:
             refuse(request, denial)
-        return True
+        send_with_answer(request, denial)  # DRF's 403, with the challenge
+        return False
 
 
 class _Holder(OperationHolderMixin):
