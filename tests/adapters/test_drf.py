@@ -161,7 +161,7 @@ def test_report_only_counts_a_permissions_refusal_once_and_lets_it_through(
     assert send("GET", "/base", factory.issue(sub="b", scope="other")).json() == {"sub": "b"}
     assert guard.stats().rejected == {"insufficient_scope": 3}
     counted = {k: n for k, n in guard.decisions.snapshot().items() if n}
-    assert counted[("django", "would_refuse", "insufficient_scope")] == 3
+    assert counted[("django", "would_refuse", "insufficient_scope", "")] == 3
 
 
 def test_the_challenge_follows_permissions_from_get_permissions(
