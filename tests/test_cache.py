@@ -13,7 +13,7 @@ UNTIL = 2_000_000_000.0
 
 
 def claims(sub: str) -> Claims:
-    return Claims.adopt({"sub": sub})
+    return Claims({"sub": sub})
 
 
 def filled(maxsize: int, *tokens: str) -> VerifiedTokenCache:

@@ -1,10 +1,28 @@
 from __future__ import annotations
 
+import copy
 import json
+import pickle
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from jwtguard import Claims
+from jwtguard.claims import FrozenDict
+
+NESTED = {"sub": "1", "roles": ["a", "b"], "ctx": {"org": {"id": 7}, "n": [1, {"x": [2]}]}}
+
+MUTATIONS: dict[str, Callable[[Any], object]] = {
+    "setitem": lambda d: d.__setitem__("k", 1),
+    "delitem": lambda d: d.__delitem__(next(iter(d))),
+    "update": lambda d: d.update(k=1),
+    "ior": lambda d: d.__ior__({"k": 1}),
+    "pop": lambda d: d.pop(next(iter(d))),
+    "popitem": lambda d: d.popitem(),
+    "setdefault": lambda d: d.setdefault("k", 1),
+    "clear": lambda d: d.clear(),
+}
 
 
 def test_claims_are_a_deeply_read_only_mapping() -> None:
@@ -18,6 +36,76 @@ def test_claims_are_a_deeply_read_only_mapping() -> None:
         claims["ctx"]["org"]["id"] = 8
     with pytest.raises(AttributeError):
         claims["roles"].append("c")
+
+
+@pytest.mark.parametrize("mutate", MUTATIONS.values(), ids=MUTATIONS.keys())
+@pytest.mark.parametrize("where", ["claims", "nested", "in-array"])
+def test_no_dict_method_changes_claims_or_what_they_hold(
+    mutate: Callable[[Any], object], where: str
+) -> None:
+    claims = Claims(NESTED)
+    target = {"claims": claims, "nested": claims["ctx"], "in-array": claims["ctx"]["n"][1]}[where]
+    with pytest.raises(TypeError, match="read-only"):
+        mutate(target)
+    assert claims.to_dict() == NESTED
+
+
+def test_augmented_assignment_leaves_the_shared_object_alone() -> None:
+    claims = Claims({"sub": "1"})
+    shared = claims
+    with pytest.raises(TypeError):
+        claims |= {"sub": "admin"}
+    more = shared | {"extra": True}  # a new, ordinary dict
+    assert type(more) is dict and more == {"sub": "1", "extra": True}
+    assert shared == {"sub": "1"}
+
+
+def test_calling_init_again_changes_nothing() -> None:
+    claims = Claims({"sub": "1", "ctx": {}})
+    claims.__init__({"sub": "admin"})  # type: ignore[misc]
+    claims["ctx"].__init__({"admin": True})
+    assert claims == {"sub": "1", "ctx": {}}
+
+
+def test_claims_are_dicts_for_every_json_tool() -> None:
+    claims = Claims(NESTED)
+    assert isinstance(claims, dict) and isinstance(claims["ctx"], dict)
+    assert json.loads(json.dumps(claims)) == NESTED
+    assert json.loads(json.dumps(dict(claims))) == NESTED  # nested objects are dicts too
+    assert json.loads(json.dumps(claims, indent=2, sort_keys=True)) == NESTED  # pure-Python path
+    assert json.loads(json.JSONEncoder().encode({"claims": claims})) == {"claims": NESTED}
+
+
+@pytest.mark.parametrize("module", ["orjson", "ujson"])
+def test_claims_serialise_with_the_fast_json_libraries(module: str) -> None:
+    # FastAPI's ORJSONResponse and UJSONResponse
+    dumps = pytest.importorskip(module).dumps
+    assert json.loads(dumps(Claims(NESTED))) == NESTED
+
+
+def test_copies() -> None:
+    claims = Claims(NESTED)
+    shallow = claims.copy()
+    assert type(shallow) is dict and shallow == claims
+    shallow["sub"] = "2"
+    assert claims["sub"] == "1"
+    assert copy.copy(claims) is claims  # immutable: a copy would be the same thing
+    assert copy.deepcopy(claims) is claims
+    assert copy.deepcopy({"c": claims})["c"] is claims
+    again = pickle.loads(pickle.dumps(claims))  # noqa: S301 - our own bytes
+    assert type(again) is Claims and again == claims and again.subject == "1"
+    assert type(again["ctx"]) is FrozenDict
+    with pytest.raises(TypeError):
+        again["sub"] = "2"
+
+
+def test_frozen_dict_freezes_what_it_is_given() -> None:
+    given = {"a": [1, {"b": [2]}], "t": ([3],)}
+    frozen = FrozenDict(given)
+    assert frozen == {"a": (1, {"b": (2,)}), "t": ((3,),)}
+    given["a"][1]["b"].append(9)  # type: ignore[index, union-attr]
+    assert frozen["a"][1]["b"] == (2,)
+    assert repr(frozen) == "{'a': (1, {'b': (2,)}), 't': ((3,),)}"
 
 
 def test_to_dict_is_a_mutable_json_ready_copy() -> None:

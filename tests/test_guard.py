@@ -76,6 +76,40 @@ def test_a_hit_returns_the_same_claims_without_verifying_again(factory: TokenFac
     assert (stats.hits, stats.misses, stats.cache_size) == (1, 1, 1)
 
 
+def test_a_subclass_that_overrides_verify_is_the_one_called(factory: TokenFactory) -> None:
+    seen: list[str | bytes] = []
+
+    class Auditing(Guard):
+        def verify(self, token: str | bytes) -> Claims:
+            seen.append(token)
+            return super().verify(token)
+
+    guard = Auditing(factory.key, algorithms=["HS256"], clock=factory.clock)
+    token = factory.issue(sub="1")
+    assert guard.verify(token) is guard.verify(token)
+    assert seen == [token, token]
+    assert guard.stats().hits == 1
+
+
+def test_no_cached_claims_can_be_changed_for_the_next_hit(factory: TokenFactory) -> None:
+    guard = factory.guard()
+    token = factory.issue(sub="1", roles=["reader"], org={"id": 7, "teams": ["a"]})
+    claims = guard.verify(token)
+    attempts = [
+        lambda: claims.update(sub="admin"),
+        lambda: claims["org"].update(id=1),
+        lambda: claims["org"].__setitem__("id", 1),
+        lambda: claims["roles"].append("admin"),  # type: ignore[attr-defined]
+        lambda: claims["org"]["teams"].append("root"),
+    ]
+    for attempt in attempts:
+        with pytest.raises((TypeError, AttributeError)):
+            attempt()
+    again = guard.verify(token)
+    assert again is claims and guard.stats().hits == 1
+    assert again.to_dict()["roles"] == ["reader"] and again["org"] == {"id": 7, "teams": ("a",)}
+
+
 def test_an_entry_never_outlives_exp(factory: TokenFactory, clock: FrozenClock) -> None:
     guard = factory.guard(leeway=5)
     token = factory.issue(sub="1", ttl=60)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any, Final
 
+from jwtguard.claims import FrozenDict, frozen_from_pairs, frozen_from_scalar_pairs
 from jwtguard.errors import MalformedTokenError
 
-__all__ = ["MAX_DEPTH", "parse_json_object"]
+__all__ = ["MAX_DEPTH", "parse_frozen_object", "parse_json_object"]
 
 MAX_DEPTH: Final = 64
 """Deepest nesting of arrays and objects accepted (the top-level object counts as one).
@@ -41,6 +43,17 @@ def _reject_constant(_name: str) -> Any:
 _DECODER: Final = json.JSONDecoder(
     object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant
 )
+_FROZEN_DECODER: Final = json.JSONDecoder(
+    object_pairs_hook=frozen_from_pairs, parse_constant=_reject_constant
+)
+_FROZEN_FLAT_DECODER: Final = json.JSONDecoder(
+    object_pairs_hook=frozen_from_scalar_pairs, parse_constant=_reject_constant
+)
+_Scan = Callable[[str, int], tuple[Any, int]]
+# the decoders' own scanners (typeshed does not list the attribute)
+_SCAN: Final[_Scan] = _DECODER.scan_once  # type: ignore[attr-defined]
+_FROZEN_SCAN: Final[_Scan] = _FROZEN_DECODER.scan_once  # type: ignore[attr-defined]
+_FROZEN_FLAT_SCAN: Final[_Scan] = _FROZEN_FLAT_DECODER.scan_once  # type: ignore[attr-defined]
 
 
 def _nests_too_deep(text: str) -> bool:
@@ -52,6 +65,23 @@ def _nests_too_deep(text: str) -> bool:
     return False
 
 
+def _decoded(text: str, decoder: json.JSONDecoder, scan: _Scan) -> Any:
+    if text.startswith("{"):
+        # decode() is this scan plus whitespace around it: without any, skip its two frames
+        try:
+            value, end = scan(text, 0)
+        except StopIteration:
+            raise MalformedTokenError from None
+        if end == len(text):
+            return value
+    return decoder.decode(text)
+
+
+def _too_deep(text: str, arrays: int) -> bool:
+    # it cannot nest deeper than it has brackets: the common case costs two counts
+    return text.count("{") + arrays > MAX_DEPTH and _nests_too_deep(text)
+
+
 def parse_json_object(data: bytes) -> dict[str, Any]:
     """Strict JSON object from UTF-8 bytes: no duplicate members, no NaN/Infinity, at most
     :data:`MAX_DEPTH` levels of nesting.
@@ -61,12 +91,30 @@ def parse_json_object(data: bytes) -> dict[str, Any]:
     """
     try:
         text = data.decode("utf-8")
-        # it cannot nest deeper than it has brackets: the common case costs two counts
-        if text.count("{") + text.count("[") > MAX_DEPTH and _nests_too_deep(text):
+        if _too_deep(text, text.count("[")):
             raise MalformedTokenError
-        value = _DECODER.decode(text)
+        value = _decoded(text, _DECODER, _SCAN)
     except (ValueError, RecursionError, MemoryError):
         raise MalformedTokenError from None
     if type(value) is not dict:
+        raise MalformedTokenError
+    return value
+
+
+def parse_frozen_object(data: bytes) -> FrozenDict:
+    """:func:`parse_json_object`, built read-only as it is parsed: objects are
+    :class:`~jwtguard.claims.FrozenDict`, arrays tuples (a claim set, shared by cache hits)."""
+    try:
+        text = data.decode("utf-8")
+        arrays = text.count("[")
+        if _too_deep(text, arrays):
+            raise MalformedTokenError
+        if arrays:
+            value = _decoded(text, _FROZEN_DECODER, _FROZEN_SCAN)
+        else:  # not one "[" in the text, so no array to convert
+            value = _decoded(text, _FROZEN_FLAT_DECODER, _FROZEN_FLAT_SCAN)
+    except (ValueError, RecursionError, MemoryError):
+        raise MalformedTokenError from None
+    if type(value) is not FrozenDict:
         raise MalformedTokenError
     return value

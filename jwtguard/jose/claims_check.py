@@ -42,7 +42,11 @@ def _numeric_date(payload: Mapping[str, Any], name: str) -> float | None:
     return float(value)
 
 
-def validate_claims(payload: dict[str, Any], policy: Policy, now: float) -> float:
+_SAFE: Final = 2**53
+"""NumericDates beyond +-2**53 seconds are refused: past it floats lose whole seconds."""
+
+
+def validate_claims(payload: Mapping[str, Any], policy: Policy, now: float) -> float:
     """Check every registered claim rule; return the time until which the token stays valid.
 
     The returned time is ``exp + leeway`` (``math.inf`` without ``exp``): the
@@ -51,17 +55,25 @@ def validate_claims(payload: dict[str, Any], policy: Policy, now: float) -> floa
     for name in policy.require:
         if name not in payload:
             raise MissingClaimError(name, "missing", f"The '{name}' claim is required.")
-    leeway = policy.leeway
-    exp = _numeric_date(payload, "exp")
+    # Each claim is read once: the common shape (integer dates, string iss/aud/sub/jti)
+    # is decided inline; anything else goes through the general rule, which says why.
+    get, leeway = payload.get, policy.leeway
+    exp = get("exp")
+    if type(exp) is not int or not -_SAFE <= exp <= _SAFE:
+        exp = _numeric_date(payload, "exp")
     valid_until = math.inf
     if exp is not None:
         valid_until = exp + leeway
         if now >= valid_until:
             raise ExpiredTokenError("exp", "expired")
-    nbf = _numeric_date(payload, "nbf")
+    nbf = get("nbf")
+    if type(nbf) is not int or not -_SAFE <= nbf <= _SAFE:
+        nbf = _numeric_date(payload, "nbf")
     if nbf is not None and now + leeway < nbf:
         raise NotYetValidError("nbf", "future")
-    iat = _numeric_date(payload, "iat")
+    iat = get("iat")
+    if type(iat) is not int or not -_SAFE <= iat <= _SAFE:
+        iat = _numeric_date(payload, "iat")
     if iat is not None:
         if now + leeway < iat:
             raise IssuedInFutureError("iat", "future")
@@ -70,9 +82,18 @@ def validate_claims(payload: dict[str, Any], policy: Policy, now: float) -> floa
             if now >= too_old_at:
                 raise ExpiredTokenError("iat", "too_old", "The access token is too old.")
             valid_until = min(valid_until, too_old_at)
-    _check_issuer(payload, policy)
-    _check_audience(payload, policy)
-    _check_strings(payload)
+    iss = get("iss")
+    if type(iss) is not str:
+        _check_issuer(payload, policy)
+    elif policy.issuer and iss not in policy.issuer:  # whole-string equality
+        raise InvalidIssuerError("iss", "mismatch")
+    aud = get("aud")
+    if type(aud) is not str or not policy.audience:
+        _check_audience(payload, policy)
+    elif aud not in policy.audience:
+        raise InvalidAudienceError("aud", "mismatch")
+    if type(get("sub", "")) is not str or type(get("jti", "")) is not str:
+        _check_strings(payload)
     if policy.profile is not None:  # RFC 9068 section 2.2
         for name in _PROFILE_STRINGS:
             if name in payload and not isinstance(payload[name], str):
@@ -100,7 +121,7 @@ def _check_strings(payload: Mapping[str, Any]) -> None:
             raise InvalidClaimError(name, "type", f"The '{name}' claim must be a string.")
 
 
-def _check_issuer(payload: dict[str, Any], policy: Policy) -> None:
+def _check_issuer(payload: Mapping[str, Any], policy: Policy) -> None:
     iss = payload.get("iss")
     if "iss" in payload and not isinstance(iss, str):
         raise InvalidClaimError("iss", "type", "The 'iss' claim must be a string.")
@@ -118,12 +139,13 @@ def _audiences(payload: Mapping[str, Any]) -> tuple[str, ...] | None:
     aud = payload["aud"]
     if isinstance(aud, str):
         return (aud,)
-    if isinstance(aud, list) and aud and all(isinstance(a, str) for a in aud):
+    # a list as given to the issuer, a tuple as verified claims hold it
+    if isinstance(aud, (list, tuple)) and aud and all(isinstance(a, str) for a in aud):
         return tuple(aud)
     raise InvalidClaimError("aud", "type", "The 'aud' claim must be a string or strings.")
 
 
-def _check_audience(payload: dict[str, Any], policy: Policy) -> None:
+def _check_audience(payload: Mapping[str, Any], policy: Policy) -> None:
     audiences = _audiences(payload)
     if audiences is None:
         if policy.audience:

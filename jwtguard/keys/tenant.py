@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from jwtguard.claims import Claims
 from jwtguard.errors import (
     ConfigError,
     InvalidClaimError,
@@ -162,7 +163,7 @@ class TenantRouter:
         self.routes = routes
         self.any_async = any(r.async_keys is not None for r in routes.values())
 
-    def select(self, signed: Signed) -> tuple[TenantRoute, dict[str, Any]]:
+    def select(self, signed: Signed) -> tuple[TenantRoute, Claims]:
         """The route named by the token's ``iss``, and the (not yet verified) payload."""
         payload = read_payload(signed)
         issuer = payload.get("iss")

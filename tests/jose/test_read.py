@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from jwtguard import Guard, Key, TokenError
+from jwtguard.claims import FrozenDict
 from jwtguard.errors import (
     AlgorithmNotAllowedError,
     EncryptedTokenError,
@@ -86,9 +87,62 @@ def test_duplicate_header_members_are_refused(guard: Guard, factory: TokenFactor
     assert code_of(guard, signed(factory, raw)) == "malformed"
 
 
-def test_duplicate_payload_members_are_refused(guard: Guard, factory: TokenFactory) -> None:
-    raw = b'{"sub":"1","exp":1,"exp":1700000900}'
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param(b'{"sub":"1","exp":1,"exp":1700000900}', id="top-level"),
+        pytest.param(b'{"sub":"1","exp":1700000900,"c":{"a":1,"a":2}}', id="nested"),
+        # a payload holding arrays is read by another hook (it turns them into tuples)
+        pytest.param(b'{"sub":"1","exp":1700000900,"r":["x"],"c":{"a":1,"a":2}}', id="array-too"),
+        pytest.param(b'{"sub":"1","exp":1700000900,"r":[{"a":1,"a":2}]}', id="in-array"),
+        pytest.param(b'{"sub":"1","sub":"2","exp":1700000900,"r":[1]}', id="top-with-array"),
+    ],
+)
+def test_duplicate_payload_members_are_refused(
+    guard: Guard, factory: TokenFactory, raw: bytes
+) -> None:
     assert code_of(guard, signed(factory, {"alg": "HS256"}, raw)) == "malformed"
+
+
+@pytest.mark.parametrize(
+    ("raw", "accepted"),
+    [
+        pytest.param(b' \n{"sub":"1","exp":1700000900}\t\r\n', True, id="json-whitespace"),
+        pytest.param(b'{"sub":"1","exp":1700000900}{}', False, id="second-object"),
+        pytest.param(b'{"sub":"1","exp":1700000900} x', False, id="trailing-text"),
+        pytest.param(b'{"sub":"1","exp":1700000900}\x0b', False, id="not-json-whitespace"),
+        pytest.param(b'{"sub":"1","exp":1700000900', False, id="unterminated"),
+    ],
+)
+def test_the_payload_is_exactly_one_json_object(
+    guard: Guard, factory: TokenFactory, raw: bytes, accepted: bool
+) -> None:
+    token = signed(factory, {"alg": "HS256"}, raw)
+    if accepted:
+        assert guard.verify(token)["sub"] == "1"
+    else:
+        assert code_of(guard, token) == "malformed"
+
+
+def test_verified_claims_are_read_only_as_parsed(guard: Guard, factory: TokenFactory) -> None:
+    payload = {
+        **PAYLOAD,
+        "realm_access": {"roles": ["a", "b"]},
+        "grid": [[1, [2]], [{"k": ["v"]}]],
+        "note": "[not an array]",
+    }
+    claims = guard.verify(signed(factory, {"alg": "HS256"}, payload))
+    assert claims == {
+        **PAYLOAD,
+        "realm_access": {"roles": ("a", "b")},
+        "grid": ((1, (2,)), ({"k": ("v",)},)),
+        "note": "[not an array]",
+    }
+    assert type(claims["realm_access"]) is FrozenDict
+    assert type(claims["grid"][1][0]) is FrozenDict
+    assert claims.to_dict() == payload
+    flat = guard.verify(signed(factory, {"alg": "HS256"}, {**PAYLOAD, "o": {"n": 1}}))
+    assert type(flat["o"]) is FrozenDict  # no array anywhere: the other hook, same result
 
 
 @pytest.mark.parametrize(
