@@ -17,7 +17,15 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-__all__ = ["ALGORITHMS", "AUDIENCE", "ISSUER", "Material", "claims_for", "tamper"]
+__all__ = [
+    "ALGORITHMS",
+    "AUDIENCE",
+    "ISSUER",
+    "Material",
+    "claims_for",
+    "claims_of_size",
+    "tamper",
+]
 
 ALGORITHMS = ("HS256", "RS256", "ES256", "EdDSA")
 AUDIENCE = "https://api.example.com"
@@ -44,6 +52,22 @@ def claims_for(user: int | str, *, now: float | None = None, extra: int = 0) -> 
     }
     if extra:
         claims["roles"] = ["r" * 15] * max(1, extra // 18)
+    return claims
+
+
+def claims_of_size(size: int, user: int | str = 1) -> dict[str, Any]:
+    """:func:`claims_for` grown to about ``size`` bytes of compact JSON the way identity
+    providers grow them: nested role objects (Keycloak's ``realm_access`` and
+    ``resource_access``) holding arrays of distinct role names."""
+    claims = claims_for(user)
+    realm: list[str] = []
+    client: list[str] = []
+    claims["realm_access"] = {"roles": realm}
+    claims["resource_access"] = {"api": {"roles": client}}
+    while len(json.dumps(claims, separators=(",", ":"))) < size:
+        (realm if len(realm) <= len(client) else client).append(
+            f"role-{len(realm) + len(client):04d}"
+        )
     return claims
 
 
