@@ -95,10 +95,29 @@ def _claims() -> Claims:
     return _NO_CLAIMS if found is None else cast(Claims, found)
 
 
-current_claims: Claims = cast(Claims, LocalProxy(_claims))
+class _ClaimsProxy(LocalProxy):  # type: ignore[type-arg]
+    """A LocalProxy that is not an iterator: Flask streams a view's returned iterator
+    (and every LocalProxy passes for one), but sends a returned dict as JSON."""
+
+    __next__ = None
+
+
+current_claims: Claims = cast(Claims, _ClaimsProxy(_claims))
 """The verified claims of the current request: an empty mapping when it is anonymous
 (``optional=True``), so ``current_claims.get("sub")`` is None and ``bool(current_claims)``
-says whether a token was verified."""
+says whether a token was verified. A read-only ``dict``: ``jsonify(current_claims)`` and
+``return current_claims`` send it as JSON (``init_app`` teaches the app's JSON provider
+this proxy)."""
+
+
+def _serialising_claims(default: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """The JSON provider's ``default`` hook, also turning :data:`current_claims` into the
+    request's claims (the encoder sees a proxy, not the dict behind it)."""
+
+    def serialise(value: Any) -> Any:
+        return _claims() if value is current_claims else default(value)
+
+    return serialise
 
 
 class JWTGuardHTTPException(HTTPException):
@@ -272,6 +291,9 @@ class JWTGuard:
         policy = resolve_security_headers(self._security_headers, pipeline) if headers_on else None
         state = _State(pipeline, policy, self)
         app.extensions["jwtguard"] = state
+        provider_default = getattr(app.json, "default", None)
+        if callable(provider_default):  # Flask's provider, or one derived from it
+            app.json.default = _serialising_claims(provider_default)  # type: ignore[attr-defined]
         if protect_all:
             app.before_request(state.before_request)
         if policy is not None:

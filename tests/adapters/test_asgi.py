@@ -279,3 +279,20 @@ def test_only_verified_tokens_are_remembered(factory: TokenFactory) -> None:
     for _ in range(3):
         assert client.get("/me", headers=bearer(token)).status_code == 200
     assert list(middleware.pipeline._parsed.values()) == [token]
+
+
+def test_json_response_takes_request_state_claims(factory: TokenFactory) -> None:
+    async def claims(request: Request) -> JSONResponse:
+        return JSONResponse(request.state.claims)  # what Starlette users write
+
+    async def wrapped(request: Request) -> JSONResponse:
+        return JSONResponse({"claims": request.state.claims, "org": request.state.claims["org"]})
+
+    app = Starlette(routes=[Route("/claims", claims), Route("/wrapped", wrapped)])
+    client = TestClient(JWTGuardMiddleware(app, guard=factory.guard()))
+    payload = {"sub": "7", "roles": ["reader"], "org": {"id": 3, "teams": ["a"]}}
+    auth = bearer(factory.issue(payload))
+    body = client.get("/claims", headers=auth).json()
+    assert {k: body[k] for k in payload} == payload
+    assert client.get("/claims", headers=auth).json() == body  # the cached claims, unchanged
+    assert client.get("/wrapped", headers=auth).json()["org"] == payload["org"]

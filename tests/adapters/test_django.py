@@ -557,3 +557,24 @@ def test_token_urls_log_in_with_django_passwords(users: Any, factory: TokenFacto
             == 204
         )
         assert client.get("/me", **bearer(pair["access_token"])).status_code == 401  # revoked
+
+
+def test_json_response_takes_the_claims(factory: TokenFactory) -> None:
+    def claims(request: HttpRequest) -> JsonResponse:
+        return JsonResponse(request.jwt_claims)  # type: ignore[attr-defined]  # a dict: safe=True
+
+    def nested(request: HttpRequest) -> JsonResponse:
+        found = request.jwt_claims  # type: ignore[attr-defined]
+        return JsonResponse({"org": found["org"], "roles": found["roles"]})
+
+    urls = URLs(path("claims", claims), path("nested", nested))
+    payload = {"sub": "7", "roles": ["reader"], "org": {"id": 3, "teams": ["a"]}}
+    with override_settings(
+        JWTGUARD={"GUARD": factory.guard()}, MIDDLEWARE=[MIDDLEWARE], ROOT_URLCONF=urls
+    ):
+        client = Client()
+        auth = bearer(factory.issue(payload))
+        body = client.get("/claims", **auth).json()
+        assert {k: body[k] for k in payload} == payload
+        assert client.get("/nested", **auth).json() == {"org": payload["org"], "roles": ["reader"]}
+        assert client.get("/claims", **auth).json() == body

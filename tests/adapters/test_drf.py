@@ -288,3 +288,18 @@ def test_throttling_is_keyed_by_the_subject(api: Any, factory: TokenFactory, thr
     assert limited.status_code == 429
     assert int(limited["Retry-After"]) > 0
     assert send("GET", "/t", factory.issue(sub="bob")).status_code == 200
+
+
+def test_response_takes_request_auth(api: Any, factory: TokenFactory) -> None:
+    class Claimed(APIView):
+        authentication_classes = (JWTAuthentication,)
+        permission_classes = (IsAuthenticated,)
+
+        def get(self, request: Any) -> Response:
+            return Response({"claims": request.auth, "org": request.auth["org"]})
+
+    send = api(URLs(path("claims", Claimed.as_view())))
+    payload = {"sub": "7", "roles": ["reader"], "org": {"id": 3, "teams": ["a"]}}
+    body = send("GET", "/claims", factory.issue(payload)).json()
+    assert {k: body["claims"][k] for k in payload} == payload
+    assert body["org"] == payload["org"]

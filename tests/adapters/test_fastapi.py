@@ -3,7 +3,10 @@
 # No `from __future__ import annotations`: FastAPI reads these Annotated hints at run time.
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Security
+from fastapi import Depends, FastAPI, Request, Security
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from jwtguard.adapters.fastapi import JWTBearer
 from jwtguard.claims import Claims
@@ -93,3 +96,47 @@ def test_openapi_documents_a_bearer_scheme(factory: TokenFactory) -> None:
         "bearerFormat": "JWT",
     }
     assert schema["paths"]["/me"]["get"]["security"] == [{"JWTBearer": []}]
+
+
+NESTED = {"sub": "7", "roles": ["reader"], "org": {"id": 3, "teams": ["a", "b"]}}
+
+
+class Out(BaseModel):
+    claims: dict[str, Any]
+
+
+def test_claims_returned_from_endpoints_go_out_as_json(factory: TokenFactory) -> None:
+    guard = factory.guard()
+    jwt = JWTBearer(guard)
+    app = FastAPI()
+    jwt.install(app)
+    Claimed = Annotated[Claims, Depends(jwt)]
+
+    @app.get("/plain")
+    async def plain(claims: Claimed):  # type: ignore[no-untyped-def]
+        return claims  # through jsonable_encoder
+
+    @app.get("/typed")
+    async def typed(claims: Claimed) -> dict[str, Any]:
+        return claims  # validated against the return type first
+
+    @app.get("/state")
+    async def state(request: Request, claims: Claimed) -> JSONResponse:
+        return JSONResponse(request.state.claims)
+
+    @app.get("/model", response_model=Out)
+    async def model(claims: Claimed) -> Any:
+        return {"claims": claims}  # pydantic serialises it (no jsonable_encoder)
+
+    @app.get("/encoded")
+    async def encoded(claims: Claimed) -> Any:
+        return {"nested": jsonable_encoder(claims["org"]), "all": jsonable_encoder(claims)}
+
+    client = TestClient(app)
+    auth = bearer(factory.issue(NESTED))
+    for path in ("/plain", "/typed", "/state"):
+        body = client.get(path, headers=auth).json()
+        assert {k: body[k] for k in NESTED} == NESTED, path
+    assert client.get("/model", headers=auth).json()["claims"]["org"] == NESTED["org"]
+    assert client.get("/encoded", headers=auth).json()["nested"] == NESTED["org"]
+    assert guard.verify(auth["Authorization"][7:]).to_dict()["roles"] == ["reader"]  # unchanged

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from flask import Blueprint, Flask, g
+from flask import Blueprint, Flask, g, jsonify
+from flask.json.provider import DefaultJSONProvider
 
 from jwtguard.adapters import Denial
 from jwtguard.adapters.flask import (
@@ -393,3 +395,112 @@ def test_async_loader_and_no_loader(factory: TokenFactory) -> None:
     app.testing = True
     with pytest.raises(RuntimeError, match=r"@jwt\.user_loader"):
         app.test_client().get("/me", headers=bearer(factory.issue(sub="x")))
+
+
+# -- claims as JSON: what Flask users write ------------------------------------------------
+
+NESTED_CLAIMS = {"sub": "7", "roles": ["reader"], "org": {"id": 3, "teams": ["a", "b"]}}
+
+
+def claims_json_app(**config: Any) -> Flask:
+    app = Flask(__name__)
+    app.testing = True
+    app.config.update(config)
+
+    @app.get("/jsonify")
+    @jwt_required
+    def jsonify_claims() -> Any:
+        return jsonify(current_claims)
+
+    @app.get("/returned")
+    @jwt_required
+    def returned() -> Any:
+        return current_claims
+
+    @app.get("/inside")
+    @jwt_required(optional=True)
+    def inside() -> Any:
+        return {"claims": current_claims, "org": current_claims.get("org"), "g": g.jwtguard_claims}
+
+    @app.get("/dumped")
+    @jwt_required
+    def dumped() -> Any:
+        return json.dumps(dict(current_claims), sort_keys=True)
+
+    return app
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["compact", "debug-indented"])
+@pytest.mark.parametrize("path", ["/jsonify", "/returned", "/dumped"])
+def test_current_claims_go_out_as_json(factory: TokenFactory, path: str, debug: bool) -> None:
+    app = claims_json_app(JWTGUARD_GUARD=factory.guard())
+    JWTGuard(app)
+    app.debug = debug  # Flask indents in debug: its pure-Python encoder path
+    token = factory.issue(NESTED_CLAIMS)
+    answer = app.test_client().get(path, headers=bearer(token))
+    assert answer.status_code == 200
+    body = json.loads(answer.data)
+    assert {k: body[k] for k in NESTED_CLAIMS} == NESTED_CLAIMS
+    with app.test_request_context():
+        assert app.extensions["jwtguard"].pipeline.guard.verify(token).to_dict() == body
+
+
+def test_current_claims_nested_in_a_response_and_anonymous(factory: TokenFactory) -> None:
+    app = claims_json_app(JWTGUARD_GUARD=factory.guard())
+    JWTGuard(app)
+    client = app.test_client()
+    body = client.get("/inside", headers=bearer(factory.issue(NESTED_CLAIMS))).json
+    assert body["claims"]["org"] == body["org"] == {"id": 3, "teams": ["a", "b"]}
+    assert body["g"] == body["claims"]
+    assert client.get("/inside").json == {"claims": {}, "org": None, "g": None}
+
+
+def test_a_custom_json_provider_keeps_its_own_default(factory: TokenFactory) -> None:
+    class Provider(DefaultJSONProvider):
+        def default(self, o: Any) -> Any:
+            return sorted(o) if isinstance(o, set) else super().default(o)
+
+    app = claims_json_app(JWTGUARD_GUARD=factory.guard())
+    app.json = Provider(app)
+    JWTGuard(app)
+
+    @app.get("/both")
+    @jwt_required
+    def both() -> Any:
+        return jsonify(claims=current_claims, tags={"b", "a"})
+
+    body = app.test_client().get("/both", headers=bearer(factory.issue(sub="1"))).json
+    assert body["claims"]["sub"] == "1" and body["tags"] == ["a", "b"]
+    with app.app_context(), pytest.raises(TypeError):
+        app.json.dumps(object())  # what it cannot serialise it still refuses
+
+
+def test_views_cannot_change_the_claims_the_next_request_sees(factory: TokenFactory) -> None:
+    app = Flask(__name__)
+    app.testing = True
+    app.config["JWTGUARD_GUARD"] = factory.guard()
+    JWTGuard(app)
+    refused: list[str] = []
+
+    @app.get("/meddle")
+    @jwt_required
+    def meddle() -> Any:
+        for name, attempt in {
+            "setitem": lambda: current_claims.__setitem__("sub", "admin"),
+            "update": lambda: current_claims.update(sub="admin"),
+            "nested": lambda: current_claims["org"].update(id=0),
+            "array": lambda: current_claims["roles"].append("admin"),
+        }.items():
+            try:
+                attempt()
+            except (TypeError, AttributeError):
+                refused.append(name)
+        return current_claims
+
+    client = app.test_client()
+    token = factory.issue(NESTED_CLAIMS)
+    first = client.get("/meddle", headers=bearer(token)).json
+    second = client.get("/meddle", headers=bearer(token)).json  # a cache hit: the same object
+    assert first == second and first["sub"] == "7" and first["roles"] == ["reader"]
+    assert refused == ["setitem", "update", "nested", "array"] * 2
+    assert app.extensions["jwtguard"].pipeline.guard.stats().hits == 1

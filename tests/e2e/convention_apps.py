@@ -314,3 +314,62 @@ def flask_sessions() -> Any:
         return {"ok": True}
 
     return app
+
+
+# -- claims handed to the frameworks' own JSON tools ---------------------------------------
+
+
+def flask_claims() -> Any:
+    """``jsonify(current_claims)`` and a view returning ``current_claims``."""
+    from flask import Flask, jsonify
+
+    from jwtguard.adapters.flask import JWTGuard, current_claims, jwt_required
+
+    app = Flask("claims")
+    app.config.update(JWTGUARD_GUARD=guard())
+    JWTGuard(app)
+
+    @app.get("/jsonify")
+    @jwt_required
+    def jsonified() -> Any:
+        return jsonify(current_claims)
+
+    @app.get("/returned")
+    @jwt_required
+    def returned() -> Any:
+        return current_claims
+
+    return app
+
+
+def fastapi_claims() -> Any:
+    """Starlette's ``JSONResponse(request.state.claims)`` behind the ASGI middleware, and
+    FastAPI endpoints returning the dependency's claims (``jsonable_encoder``, a return
+    type)."""
+    from typing import Annotated
+
+    from fastapi import Depends, FastAPI, Request
+    from fastapi.responses import JSONResponse
+
+    from jwtguard.adapters.asgi import JWTGuardMiddleware
+    from jwtguard.adapters.fastapi import JWTBearer
+    from jwtguard.claims import Claims
+
+    verifier = guard()
+    bearer = JWTBearer(verifier)
+    api = FastAPI()
+    bearer.install(api)
+
+    @api.get("/state")
+    async def state(request: Request) -> JSONResponse:
+        return JSONResponse(request.state.claims)
+
+    @api.get("/returned")
+    async def returned(claims: Annotated[Claims, Depends(bearer)]):  # type: ignore[no-untyped-def]
+        return claims
+
+    @api.get("/typed")
+    async def typed(claims: Annotated[Claims, Depends(bearer)]) -> dict[str, Any]:
+        return claims
+
+    return JWTGuardMiddleware(api, guard=verifier)
