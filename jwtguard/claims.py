@@ -55,8 +55,8 @@ def frozen_from_pairs(pairs: list[tuple[str, Any]]) -> FrozenDict:
     """A JSON decoder's ``object_pairs_hook``: the members as a :class:`FrozenDict`, its
     arrays as tuples (the objects inside them were built by this hook already).
 
-    Raises ``ValueError`` when a member name repeats (RFC 8725 section 3.11 leaves
-    no room for "last one wins").
+    Raises ``ValueError`` when a member name repeats (RFC 7519 section 4 allows
+    refusing them; "last one wins" would let two parsers read two different claim sets).
     """
     obj: FrozenDict = _new(FrozenDict)
     _fill(obj, pairs)
