@@ -9,9 +9,9 @@ would drop the very constraint its issuer put on it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import MappingProxyType
 from typing import Final, Literal, cast
 
+from jwtguard.claims import FrozenDict
 from jwtguard.errors import BindingRequiredError, ConfigError, TokenBindingError
 
 __all__ = [
@@ -36,7 +36,7 @@ Confirmation = tuple[str | None, str | None]
 """``(jkt, x5t#S256)`` of a token; ``(None, None)`` for an unbound one."""
 
 _UNBOUND: Final[Confirmation] = (None, None)
-_OBJECTS: Final = (MappingProxyType, dict)
+_OBJECTS: Final = (FrozenDict, dict)
 _NEEDS: Final[dict[str, str]] = {
     "dpop": "This resource requires a DPoP-bound access token.",
     "mtls": "This resource requires a certificate-bound access token.",
@@ -53,8 +53,8 @@ def confirmation(claims: Mapping[str, object]) -> Confirmation:
     found = claims.get("cnf")
     if found is None:
         return _UNBOUND
-    # type() first: a Claims' objects are read-only dict views (a parsed payload's are
-    # dicts), and an ABC check costs a microsecond
+    # type() first: a Claims' objects are FrozenDicts (a parsed payload's are dicts),
+    # and an ABC check costs a microsecond
     if type(found) not in _OBJECTS and not isinstance(found, Mapping):
         raise TokenBindingError(_UNCHECKABLE)
     cnf = cast("Mapping[str, object]", found)
