@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import re
 import subprocess
 import sys
@@ -102,3 +104,30 @@ def test_the_noxfile_loads_and_offers_every_session() -> None:
     pythons = [c.rsplit(" ", 1)[1] for c in classifiers if re.search(r"Python :: \d+\.\d+$", c)]
     expected = {f"tests-{python}" for python in pythons} | {"minimum", "ci"}
     assert expected <= set(re.findall(r"^[*-] ([\w.-]+)", listed, re.M))
+
+
+class _QueueingSession:
+    """Stands in for nox's session object: records the sessions ``ci`` queues."""
+
+    def __init__(self, posargs: list[str]) -> None:
+        self.posargs = posargs
+        self.queued: list[tuple[str, list[str]]] = []
+
+    def notify(self, target: str, posargs: list[str]) -> None:
+        self.queued.append((target, posargs))
+
+
+def test_ci_runs_make_test_then_the_minimum_session_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Four suites do not fit CI's 90 minutes on two cores: the matrix is ``make matrix``."""
+    assert _recipe("ci") == ["$(NOX) -s ci"]
+    assert re.search(r"^ci: test$", (ROOT / "Makefile").read_text("utf-8"), re.M)
+    assert _recipe("matrix") == ["$(NOX) -s tests -- $(ARGS)"]
+    monkeypatch.setenv("PATH", os.environ["PATH"])  # loading the noxfile extends PATH
+    monkeypatch.setenv("UV_PYTHON_DOWNLOADS", "never")
+    spec = importlib.util.spec_from_file_location("noxfile_under_test", ROOT / "noxfile.py")
+    assert spec is not None and spec.loader is not None
+    noxfile = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(noxfile)
+    session = _QueueingSession(["-x", "tests/jose"])
+    noxfile.ci(session)
+    assert session.queued == [("minimum", ["-x", "tests/jose"])]
