@@ -164,15 +164,25 @@ class Pipeline:
     Args:
         guard: the :class:`jwtguard.Guard` that verifies tokens.
         realm: the ``realm`` of every ``WWW-Authenticate`` challenge (None: omitted).
-        authorization, cookie, header, query_param, csrf, csrf_header, csrf_cookie,
-            trusted_origins: token locations and CSRF, see :class:`TokenLocations`.
+        authorization: read ``Authorization: Bearer``. This and the seven below are the
+            token locations and the CSRF rule, see :class:`TokenLocations`.
+        cookie: name of a cookie holding the token (None: not read).
+        header: name of a custom header holding the raw token.
+        query_param: name of a query parameter holding the token (discouraged).
+        csrf: for a token from the cookie on an unsafe method, require ``csrf_header``.
+        csrf_header: a header a cross-site form cannot send.
+        csrf_cookie: when set, double-submit: ``csrf_header`` must equal this cookie.
+        trusted_origins: origins accepted on a websocket handshake authenticated by cookie.
         exempt: route paths served without authentication: ``"/health"`` exactly,
             ``"/static/*"`` everything below ``/static/``. See :mod:`jwtguard.http.routing`
             for the pattern semantics and the paths refused as ambiguous.
         exempt_methods: methods served without authentication (on every path).
         allow_preflight: let CORS preflights (``OPTIONS`` + ``Origin`` +
             ``Access-Control-Request-Method``) through; browsers never send credentials on them.
-        optional, scopes, roles, predicate: the default :class:`Requirement`.
+        optional: the default :class:`Requirement`'s ``optional`` (as the three below).
+        scopes: the scopes every request needs, unless a rule says otherwise.
+        roles: the roles every request needs.
+        predicate: a check on the claims every request must pass.
         rules: per-path requirements (same patterns as ``exempt``; a rule ``"/admin/*"``
             also covers ``/admin``; the most specific pattern wins, exempt or rule).
         roles_claim: claim holding roles; dots walk into objects (``realm_access.roles``).
