@@ -77,6 +77,7 @@ def _declared_all(module: str) -> list[str]:
 def _public_modules() -> list[str]:
     adapters = ROOT / "jwtguard" / "adapters"
     found = ["jwtguard.adapters", "jwtguard.oauth", "jwtguard.config", "jwtguard.testing"]
+    found += ["jwtguard.keys", "jwtguard.keys.remote"]
     found += ["jwtguard.revocation", "jwtguard.revocation.redis"]
     for path in sorted(adapters.iterdir()):
         if path.name.startswith("_") or not (path.suffix == ".py" or path.is_dir()):
@@ -91,13 +92,13 @@ def _public_modules() -> list[str]:
 def test_every_public_name_of_a_module_is_in_the_reference(module: str) -> None:
     """Each name of ``__all__`` is documented: under the module, or under ``jwtguard``."""
     directives = _directives()
-    assert module in directives, f"{module} has no page in docs/reference"
-    listed = directives[module]
-    missing = [
-        name
-        for name in _declared_all(module)
-        if listed is not None
-        and name not in listed
-        and not (name in jwtguard.__all__ and f"jwtguard.{name}" in directives)
-    ]
-    assert missing == []
+
+    def documented(name: str) -> bool:
+        if name in jwtguard.__all__ and f"jwtguard.{name}" in directives:
+            return True
+        if module not in directives:
+            return False
+        listed = directives[module]
+        return listed is None or name in listed
+
+    assert [name for name in _declared_all(module) if not documented(name)] == []
