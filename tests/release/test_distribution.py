@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import email.parser
 import json
+import subprocess
+import sys
 import tarfile
 import zipfile
 from collections.abc import Callable, Iterator
@@ -37,9 +39,17 @@ IMPORTS = {
     "redis": "jwtguard.revocation.redis",
     "prometheus": "jwtguard.observability.prometheus",
     "otel": "jwtguard.observability.otel",
+    "django": "jwtguard.adapters.django",
+    "mcp": "jwtguard.adapters.mcp",
+    **({"fastmcp": "jwtguard.adapters.fastmcp"} if sys.version_info >= (3, 11) else {}),
 }
+# DRF reads Django's settings when its modules are imported.
+_DJANGO_SETUP = (
+    "import django; from django.conf import settings; settings.configure(); django.setup()"
+)
 ENABLES: dict[str, list[list[str]]] = {
     **{extra: [["python", "-c", f"import {modules}"]] for extra, modules in IMPORTS.items()},
+    "drf": [["python", "-c", f"{_DJANGO_SETUP}; import jwtguard.adapters.drf"]],
     "demo": [
         ["jwtguard", "demo", "--check"],
         ["jwtguard", "demo", "--wsgi", "--check"],
@@ -135,7 +145,18 @@ def test_the_sdist_is_a_complete_source_release(built: Built) -> None:
         "tests/vectors/wycheproof/LICENSE",
     }
     assert expected <= names
+    assert _tracked_files() - {".gitignore"} - names == set()
     assert not {n for n in names if "__pycache__" in n or "node_modules" in n or ".venv" in n}
+
+
+def _tracked_files() -> set[str]:
+    """The repository's files (git ls-files), or none outside a git checkout."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, timeout=60, check=False
+    )
+    if listed.returncode != 0:
+        return set()
+    return {name for name in listed.stdout.decode().split("\0") if name}
 
 
 # -- installed in a clean virtualenv ---------------------------------------------------
