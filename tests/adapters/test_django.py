@@ -293,9 +293,11 @@ def test_model_user_loader_sync_and_async(users: Any, factory: TokenFactory) -> 
         assert me == {"authenticated": True, "user": "alice", "type": "User"}
         for sub in ("inactive", "nobody"):
             assert Client().get("/me", **bearer(factory.issue(sub=sub))).json()["user"] is None
-        answer = async_to_sync(AsyncClient().get)(
-            "/ame", headers={"Authorization": f"Bearer {token}"}
-        )
+
+        async def get_ame() -> Any:  # Django 4.2: AsyncClient.get is a plain def
+            return await AsyncClient().get("/ame", headers={"Authorization": f"Bearer {token}"})
+
+        answer = async_to_sync(get_ame)()
         assert answer.json() == {"username": "alice"}
     by_pk = ModelUserLoader()
     claims = factory.guard().verify(factory.issue(sub=str(alice.pk)))
