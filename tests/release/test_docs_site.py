@@ -79,6 +79,8 @@ def _public_modules() -> list[str]:
     found = ["jwtguard.adapters", "jwtguard.oauth", "jwtguard.config", "jwtguard.testing"]
     found += ["jwtguard.keys", "jwtguard.keys.remote"]
     found += ["jwtguard.revocation", "jwtguard.revocation.redis"]
+    found += [f"jwtguard.observability.{name}" for name in ("prometheus", "otel", "health")]
+    found += ["jwtguard.observability"]
     for path in sorted(adapters.iterdir()):
         if path.name.startswith("_") or not (path.suffix == ".py" or path.is_dir()):
             continue
