@@ -176,7 +176,8 @@ class Claims(FrozenDict):
         builds them): the values are frozen already, so they are shared, not copied."""
         if type(payload) is not FrozenDict:
             return cls(payload)
-        claims: Claims = _frozen_dict(cls, payload)
+        claims: Claims = _new(cls)
+        _fill(claims, payload)
         claims._identity = None
         claims._scopes = None
         return claims

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from jwtguard.claims import Claims
 from jwtguard.errors import (
@@ -45,9 +45,12 @@ class Header:
     typ: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class Signed:
-    """A compact JWS split and checked up to (not including) the signature."""
+class Signed(NamedTuple):
+    """A compact JWS split and checked up to (not including) the signature.
+
+    A named tuple: one is made per verification, at about half a frozen dataclass's
+    cost (its ``__init__`` calls ``object.__setattr__`` once per field).
+    """
 
     token: str
     header: Header
@@ -94,7 +97,8 @@ class JWSReader:
 
     def split(self, token: object) -> Signed:
         """Check the size, shape, header and encoding; raise a :class:`TokenError` on any fault."""
-        token = self.as_text(token)
+        if type(token) is not str or len(token) > self._max_bytes:
+            token = self.as_text(token)
         try:
             raw = token.encode("ascii")
         except UnicodeEncodeError:
