@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
@@ -9,7 +10,12 @@ import pytest
 from jwtguard import ConfigError, Guard, InvalidAudienceError, InvalidTypeError, RevokedTokenError
 from jwtguard.claims import Claims
 from jwtguard.errors import ExpiredTokenError, TokenError
-from jwtguard.refresh import REFRESH_TYP, RefreshTokenReusedError, RefreshTokens
+from jwtguard.refresh import (
+    DEFAULT_REFRESH_AUDIENCE,
+    REFRESH_TYP,
+    RefreshTokenReusedError,
+    RefreshTokens,
+)
 from jwtguard.revocation import MemoryRevocationStore
 from jwtguard.testing import FrozenClock, generate_key
 
@@ -200,3 +206,272 @@ async def test_async_rotation_and_reuse(sessions: RefreshTokens, access: Guard) 
     with pytest.raises(RevokedTokenError):
         await sessions.arefresh(third.refresh_token)
     await sessions.alogout_everywhere("9")
+
+
+# -- each rule of the rotation, asserted where it could break ---------------------------------
+
+
+class Spy:
+    """A sync store that records what the rotation asks of it (and may lose the race)."""
+
+    def __init__(self, store: MemoryRevocationStore, *, lose_race: bool = False) -> None:
+        self.store, self.lose_race = store, lose_race
+        self.calls: list[tuple[Any, ...]] = []
+
+    def is_revoked(self, claims: Claims) -> bool:
+        return self.store.is_revoked(claims)
+
+    def check(self, claims: Claims) -> bool:
+        return self.store.check(claims)
+
+    def is_jti_revoked(self, jti: str) -> bool:
+        return self.store.is_jti_revoked(jti)
+
+    def revoke(self, jti: str, expires_at: float) -> bool:
+        self.calls.append(("revoke", expires_at))
+        return False if self.lose_race else self.store.revoke(jti, expires_at)
+
+    def revoke_family(self, family: str, expires_at: float) -> None:
+        self.calls.append(("revoke_family", family, expires_at))
+        self.store.revoke_family(family, expires_at)
+
+    def revoke_subject(self, subject: str, **window: float) -> None:
+        self.calls.append(("revoke_subject", subject, window))
+        self.store.revoke_subject(subject, **window)
+
+
+def test_the_constants() -> None:
+    assert (REFRESH_TYP, DEFAULT_REFRESH_AUDIENCE) == ("rt+jwt", "jwtguard:refresh")
+    assert RefreshTokenReusedError().description == (
+        "The refresh token was already used; the session is revoked."
+    )
+
+
+def test_every_configuration_problem_at_once(clock: FrozenClock) -> None:
+    guard = Guard(
+        SECRET, algorithms=["HS256"], audience="api", typ="Application/RT+JWT", clock=clock
+    )
+    with pytest.raises(ConfigError) as info:
+        RefreshTokens(guard, refresh_audience="api", refresh_ttl=math.inf, max_session=0)
+    assert list(info.value.problems) == [
+        "refresh_audience: must differ from every access-token audience",
+        "typ: the access Guard must not accept 'rt+jwt'",
+        "refresh_ttl: must be a positive number of seconds",
+        "max_session: must be a positive number of seconds",
+    ]
+
+
+@pytest.mark.parametrize("value", [-1, 0, math.inf, math.nan, "60"])
+def test_lifetimes_are_positive_finite_numbers(access: Guard, value: Any) -> None:
+    with pytest.raises(ConfigError, match="refresh_ttl"):
+        RefreshTokens(access, refresh_ttl=value)
+    with pytest.raises(ConfigError, match="max_session"):
+        RefreshTokens(access, max_session=value)
+    assert RefreshTokens(access, refresh_ttl=0.5, max_session=0.5).refresh_ttl == 0.5
+
+
+def test_without_a_store_in_the_guard_a_memory_store_on_its_clock(clock: FrozenClock) -> None:
+    guard = Guard(SECRET, algorithms=["HS256"], audience="api", clock=clock)
+    sessions = RefreshTokens(guard, refresh_ttl=60)
+    assert isinstance(sessions.store, MemoryRevocationStore)
+    pair = sessions.issue({"sub": "42"})
+    jti = sessions.verifier.verify(pair.refresh_token)["jti"]
+    sessions.refresh(pair.refresh_token)
+    assert sessions.store.is_jti_revoked(jti)  # on the frozen clock, not the wall clock
+    with pytest.raises(RefreshTokenReusedError):
+        sessions.refresh(pair.refresh_token)
+
+
+def test_login_needs_a_subject(sessions: RefreshTokens) -> None:
+    for claims in ({}, {"sub": ""}, {"sub": 42}):
+        with pytest.raises(ValueError, match="claims must include 'sub', a non-empty string"):
+            sessions.issue(claims)
+
+
+def test_what_a_pair_holds(sessions: RefreshTokens, access: Guard, clock: FrozenClock) -> None:
+    pair = sessions.issue({"sub": "42", "scope": "read", "iss": "x", "auth_time": 5})
+    assert (pair.expires_in, pair.refresh_expires_in) == (900, 3600)  # the Guard's access_ttl
+    assert pair.as_dict() == {
+        "access_token": pair.access_token,
+        "token_type": "Bearer",
+        "expires_in": 900,
+        "refresh_token": pair.refresh_token,
+    }
+    assert repr(pair) == "TokenPair(<tokens hidden>, expires_in=900)"
+    refresh = sessions.verifier.verify(pair.refresh_token)
+    assert refresh["ctx"] == {"scope": "read"}  # registered claims are never carried
+    assert refresh["auth_time"] == int(clock()) and refresh["fam"] == pair.family
+    assert refresh["aud"] == DEFAULT_REFRESH_AUDIENCE
+    assert access.verify(pair.access_token)["fam"] == pair.family
+
+
+def test_the_access_lifetime_never_outlives_the_refresh_token(access: Guard) -> None:
+    assert RefreshTokens(access, access_ttl=120).issue({"sub": "a"}).expires_in == 120
+    assert RefreshTokens(access, refresh_ttl=60).issue({"sub": "a"}).expires_in == 60
+
+
+def test_a_session_with_less_than_a_second_left_ends(access: Guard, clock: FrozenClock) -> None:
+    sessions = RefreshTokens(access, refresh_ttl=600, max_session=100)
+    pair = sessions.issue({"sub": "42"})
+    clock.advance(99)
+    last = sessions.refresh(pair.refresh_token)
+    assert last.refresh_expires_in == 1
+    clock.advance(0.5)
+    with pytest.raises(ExpiredTokenError) as info:
+        sessions.refresh(last.refresh_token)
+    assert (info.value.claim, info.value.description) == ("auth_time", "The session expired.")
+
+
+def test_the_verifier_follows_the_access_policy(clock: FrozenClock) -> None:
+    guard = Guard(
+        SECRET, algorithms=["HS256"], audience="api", issuer="https://idp", leeway=30, clock=clock
+    )
+    sessions = RefreshTokens(guard, refresh_ttl=60)
+    pair = sessions.issue({"sub": "42"})
+    assert sessions.verifier.verify(pair.refresh_token)["iss"] == "https://idp"
+    clock.advance(60 + 29)  # expired, within the leeway
+    assert sessions.refresh(pair.refresh_token).family == pair.family
+    assert sessions.verifier.policy.max_token_bytes == guard.policy.max_token_bytes
+    assert sessions.verifier.policy.algorithms == ("HS256",)
+
+
+def test_a_refresh_token_lacking_its_family_is_refused(sessions: RefreshTokens) -> None:
+    forged = sessions.issuer.issue({"sub": "42"})  # signed, typ and aud right, no fam
+    with pytest.raises(TokenError) as info:
+        sessions.refresh(forged)
+    assert info.value.code == "missing_claim"
+
+
+def test_refresh_algorithms(access: Guard) -> None:
+    es = generate_key("ES256")
+    assert RefreshTokens(access, refresh_key=es).verifier.policy.algorithms == ("ES256",)
+    chosen = RefreshTokens(access, refresh_key="k" * 48, refresh_algorithms=["HS384"])
+    assert chosen.verifier.policy.algorithms == ("HS384",)
+    assert RefreshTokens(access, refresh_key=SECRET + "x").verifier.policy.algorithms == ("HS256",)
+
+
+def test_the_next_pair_keeps_the_subject_and_the_login_time(
+    access: Guard, clock: FrozenClock
+) -> None:
+    sessions = RefreshTokens(access, reload=lambda claims: {"sub": "someone-else", "x": [1]})
+    pair = sessions.issue({"sub": "42"})
+    login = int(clock())
+    clock.advance(100)
+    after = sessions.refresh(pair.refresh_token)
+    claims = access.verify(after.access_token)
+    assert (claims["sub"], claims["x"]) == ("42", (1,))
+    assert sessions.verifier.verify(after.refresh_token)["auth_time"] == login
+
+
+def test_without_auth_time_the_session_starts_at_its_iat(access: Guard, clock: FrozenClock) -> None:
+    sessions = RefreshTokens(access, refresh_ttl=600, max_session=300)
+    start = int(clock())
+    token = sessions.issuer.issue({"sub": "42", "fam": "F", "ctx": "not a mapping"})
+    clock.advance(100)
+    pair = sessions.refresh(token)
+    assert pair.refresh_expires_in == start + 300 - int(clock())
+    assert access.verify(pair.access_token)["sub"] == "42"
+
+
+def test_a_token_of_a_revoked_family_is_refused_as_revoked_not_reused(
+    sessions: RefreshTokens,
+) -> None:
+    pair = sessions.issue({"sub": "42"})
+    sessions.logout(pair.refresh_token)
+    with pytest.raises(RevokedTokenError) as info:
+        sessions.refresh(pair.refresh_token)
+    assert type(info.value) is RevokedTokenError
+    assert info.value.description == "The refresh token was revoked."
+
+
+def test_reuse_revokes_the_family_for_a_refresh_lifetime(
+    access: Guard, store: MemoryRevocationStore, clock: FrozenClock
+) -> None:
+    spy = Spy(store)
+    sessions = RefreshTokens(access, store=spy, refresh_ttl=3600)  # type: ignore[arg-type]
+    pair = sessions.issue({"sub": "42"})
+    exp = sessions.verifier.verify(pair.refresh_token)["exp"]
+    sessions.refresh(pair.refresh_token)
+    assert spy.calls == [("revoke", exp)]
+    clock.advance(10)
+    with pytest.raises(RefreshTokenReusedError):
+        sessions.refresh(pair.refresh_token)
+    assert spy.calls[-1] == ("revoke_family", pair.family, clock() + 3600)
+
+
+def test_losing_the_race_to_spend_a_token_is_reuse(
+    access: Guard, store: MemoryRevocationStore, clock: FrozenClock
+) -> None:
+    spy = Spy(store, lose_race=True)
+    sessions = RefreshTokens(access, store=spy, refresh_ttl=3600)  # type: ignore[arg-type]
+    pair = sessions.issue({"sub": "42"})
+    with pytest.raises(RefreshTokenReusedError):
+        sessions.refresh(pair.refresh_token)
+    assert spy.calls[-1] == ("revoke_family", pair.family, clock() + 3600)
+    with pytest.raises(RevokedTokenError):
+        access.verify(pair.access_token)
+
+
+def test_logout_of_claims_without_a_family_revokes_nothing(
+    access: Guard, store: MemoryRevocationStore
+) -> None:
+    spy = Spy(store)
+    sessions = RefreshTokens(access, store=spy)  # type: ignore[arg-type]
+    sessions.logout(Claims({"sub": "42"}))
+    sessions.logout(Claims({"sub": "42", "fam": 7}))
+    assert spy.calls == []
+    with pytest.raises(TokenError):
+        sessions.logout("not a token")
+
+
+def test_logout_everywhere_cuts_off_at_the_next_whole_second(
+    access: Guard, store: MemoryRevocationStore, clock: FrozenClock
+) -> None:
+    spy = Spy(store)
+    sessions = RefreshTokens(access, store=spy, refresh_ttl=3600)  # type: ignore[arg-type]
+    clock.advance(0.25)
+    sessions.logout_everywhere("42")
+    cutoff = math.floor(clock()) + 1.0
+    assert spy.calls == [
+        ("revoke_subject", "42", {"issued_before": cutoff, "expires_at": cutoff + 3600})
+    ]
+
+
+class AsyncOnly:
+    """A store with only the async methods."""
+
+    def is_revoked(self, claims: Claims) -> bool:
+        return False
+
+    async def arevoke(self, jti: str, expires_at: float) -> bool:
+        return True
+
+    async def ais_jti_revoked(self, jti: str) -> bool:
+        return False
+
+    async def acheck(self, claims: Claims) -> bool:
+        return False
+
+    async def arevoke_subject(self, subject: str, **window: float) -> None:
+        return None
+
+    async def arevoke_family(self, family: str, expires_at: float) -> None:
+        return None
+
+
+async def test_each_store_kind_is_used_through_its_own_methods(
+    access: Guard, store: MemoryRevocationStore
+) -> None:
+    async_only = RefreshTokens(access, store=AsyncOnly())  # type: ignore[arg-type]
+    pair = async_only.issue({"sub": "42"})
+    for call in (
+        lambda: async_only.refresh(pair.refresh_token),
+        lambda: async_only.logout(pair.refresh_token),
+        lambda: async_only.logout_everywhere("42"),
+    ):
+        with pytest.raises(ConfigError, match="store: this store is async-only; use the a"):
+            call()
+    assert (await async_only.arefresh(pair.refresh_token)).family == pair.family
+    sync_only = RefreshTokens(access, store=Spy(store))  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="store: this store is sync-only; use the sync"):
+        await sync_only.arefresh(sync_only.issue({"sub": "42"}).refresh_token)

@@ -3,6 +3,7 @@ challenges, the DPoP and resource-metadata challenges of a resource server, the 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -203,3 +204,12 @@ def test_only_a_5xx_answers_with_its_own_code() -> None:
     assert json.loads(error_body(Teapot()))["error"] == "invalid_token"
     Teapot.status_code = 500
     assert json.loads(error_body(Teapot()))["error"] == "teapot"
+
+
+def test_challenges_are_a_shared_immutable_value() -> None:
+    """One Challenges per route binding answers every request: nothing may change it."""
+    challenges = Challenges("api", dpop_algs="ES256")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        challenges.bearer = False  # type: ignore[misc]
+    assert not hasattr(challenges, "__dict__")
+    assert challenges == Challenges("api", dpop_algs="ES256")
