@@ -10,8 +10,15 @@ import pytest
 from jwtguard.adapters.asgi import request_from_scope
 from jwtguard.adapters.wsgi import request_from_environ
 from jwtguard.errors import ConfigError, InvalidRequestError
-from jwtguard.http.credentials import CSRFError, TokenLocations, parse_authorization
-from jwtguard.http.request import RequestView
+from jwtguard.http.credentials import (
+    SAFE_METHODS,
+    WEBSOCKET,
+    CSRFError,
+    TokenLocations,
+    parse_authorization,
+    parse_dpop_authorization,
+)
+from jwtguard.http.request import Headers, RequestView
 
 
 @pytest.mark.parametrize(
@@ -85,3 +92,223 @@ def test_asgi_and_wsgi_requests_agree(build: Any) -> None:
     with pytest.raises(InvalidRequestError):
         locations.find(build("GET", ("Authorization", "Bearer a"), ("Authorization", "Bearer b")))
     assert locations.find(build("GET", ("X-Token", " t2 "))) == "t2"
+
+
+# -- each rule of where a token is read from ---------------------------------------------------
+
+TWO = "The request carries more than one access token."
+MALFORMED = "The Authorization header is malformed."
+
+
+def view(method: str = "GET", *headers: tuple[str, str], query: str = "") -> RequestView:
+    return RequestView(method, "/", Headers.of(list(headers)), query_string=query)
+
+
+@pytest.mark.parametrize(
+    ("value", "token"),
+    [
+        pytest.param("BEARER abc", "abc", id="upper"),
+        pytest.param("Bearer \tabc\t", "abc", id="tabs-around"),
+        pytest.param("Bearerx abc", None, id="longer-scheme"),
+        pytest.param("Token bearer", None, id="bearer-as-a-credential"),
+    ],
+)
+def test_parse_authorization_schemes(value: str, token: str | None) -> None:
+    assert parse_authorization(value) == token
+
+
+@pytest.mark.parametrize(
+    ("value", "description"),
+    [
+        pytest.param("Bearer", MALFORMED, id="no-credential"),
+        pytest.param("Bearer ", MALFORMED, id="empty-credential"),
+        pytest.param("Bearer a b", MALFORMED, id="two-parts"),
+        pytest.param("Bearer  a\tb", MALFORMED, id="tab-inside"),
+        pytest.param("Bearer a,b", TWO, id="joined-lines"),
+        pytest.param("Bearer  a,b", TWO, id="joined-lines-spaced"),
+        pytest.param("Basic x, Bearer y", TWO, id="bearer-after-another-scheme"),
+        pytest.param("Bearer\tx", MALFORMED, id="tab-after-scheme"),
+    ],
+)
+def test_malformed_authorization_says_why(value: str, description: str) -> None:
+    with pytest.raises(InvalidRequestError) as info:
+        parse_authorization(value)
+    assert info.value.description == description
+
+
+@pytest.mark.parametrize(
+    ("value", "token"),
+    [
+        pytest.param("DPoP tok", "tok", id="plain"),
+        pytest.param("dpop  tok\t", "tok", id="case-and-blanks"),
+        pytest.param("Bearer tok", None, id="bearer"),
+        pytest.param("DPoPx tok", None, id="longer-scheme"),
+    ],
+)
+def test_parse_dpop_authorization(value: str, token: str | None) -> None:
+    assert parse_dpop_authorization(value) == token
+
+
+@pytest.mark.parametrize(
+    ("value", "description"),
+    [
+        pytest.param("DPoP", MALFORMED, id="no-credential"),
+        pytest.param("DPoP a b", MALFORMED, id="two-parts"),
+        pytest.param("DPoP a\tb", MALFORMED, id="tab-inside"),
+        pytest.param("DPoP a,b", TWO, id="joined-lines"),
+    ],
+)
+def test_malformed_dpop_authorization(value: str, description: str) -> None:
+    with pytest.raises(InvalidRequestError) as info:
+        parse_dpop_authorization(value)
+    assert info.value.description == description
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        pytest.param({"header": 5}, "header: not a valid HTTP header name", id="header-type"),
+        pytest.param({"header": "X Bad"}, "header: not a valid HTTP header name", id="header"),
+        pytest.param(
+            {"csrf_header": ""}, "csrf_header: not a valid HTTP header name", id="csrf-header"
+        ),
+        pytest.param({"cookie": 5}, "cookie: not a valid cookie name", id="cookie-type"),
+        pytest.param({"csrf_cookie": "a b"}, "csrf_cookie: not a valid cookie name", id="csrf"),
+        pytest.param({"query_param": ""}, "query_param: must be a non-empty string", id="query"),
+        pytest.param({"query_param": 5}, "query_param: must be a non-empty string", id="q-type"),
+        pytest.param(
+            {"header": "authorization"},
+            "header: use authorization=True for the Authorization header",
+            id="authorization-as-header",
+        ),
+    ],
+)
+def test_each_bad_location_is_named(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        TokenLocations(**options)
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize(
+    ("options", "only"),
+    [
+        pytest.param({}, True, id="default"),
+        pytest.param({"cookie": "at"}, False, id="cookie"),
+        pytest.param({"header": "X-Token"}, False, id="header"),
+        pytest.param({"query_param": "t"}, False, id="query"),
+        pytest.param({"more_than_bearer": True}, False, id="resource-server"),
+        pytest.param({"authorization": False, "cookie": "at"}, False, id="no-authorization"),
+    ],
+)
+def test_authorization_only(options: dict[str, Any], only: bool) -> None:
+    assert TokenLocations(**options).authorization_only is only
+
+
+def test_the_safe_methods() -> None:
+    assert frozenset({"GET", "HEAD", "OPTIONS", "TRACE"}) == SAFE_METHODS
+
+
+@pytest.mark.parametrize("options", [{}, {"cookie": "at"}], ids=["fast", "full"])
+def test_two_authorization_lines_are_two_tokens(options: dict[str, Any]) -> None:
+    locations = TokenLocations(**options)
+    with pytest.raises(InvalidRequestError) as info:
+        locations.find(view("GET", ("Authorization", "Bearer a"), ("Authorization", "Basic b")))
+    assert info.value.description == TWO
+    assert locations.find(view("GET", ("Authorization", "Basic b"))) is None
+    assert locations.find(view("GET")) is None
+
+
+def test_without_authorization_the_header_is_not_read() -> None:
+    locations = TokenLocations(authorization=False, cookie="at")
+    assert locations.find(view("GET", ("Authorization", "Bearer a"))) is None
+    assert locations.find(view("GET", ("Cookie", "at=c"))) == "c"
+
+
+@pytest.mark.parametrize(
+    ("headers", "query"),
+    [
+        pytest.param([("Authorization", "Bearer a"), ("Cookie", "at=b")], "", id="header-cookie"),
+        pytest.param([("Authorization", "Bearer a")], "t=b", id="header-query"),
+        pytest.param([("X-Token", "a"), ("Cookie", "at=b")], "", id="custom-cookie"),
+        pytest.param([("Cookie", "at=a; at=b")], "", id="two-cookies"),
+        pytest.param([], "t=a&t=b", id="two-query"),
+    ],
+)
+def test_two_tokens_anywhere_are_refused(headers: list[tuple[str, str]], query: str) -> None:
+    locations = TokenLocations(cookie="at", header="X-Token", query_param="t", csrf=False)
+    with pytest.raises(InvalidRequestError) as info:
+        locations.find(view("GET", *headers, query=query))
+    assert info.value.description == TWO
+
+
+def test_a_custom_header_holds_one_raw_token() -> None:
+    locations = TokenLocations(header="X-Token")
+    assert locations.find(view("GET", ("X-Token", " , t ,"))) == "t"
+    assert locations.find(view("GET", ("X-Token", " "))) is None
+    for value in ("a b", "a\tb"):
+        with pytest.raises(InvalidRequestError) as info:
+            locations.find(view("GET", ("X-Token", value)))
+        assert info.value.description == MALFORMED
+
+
+def test_a_query_token() -> None:
+    locations = TokenLocations(query_param="t")
+    assert locations.find(view("GET", query="a=1&t=q")) == "q"
+    assert locations.find(view("GET", query="a=1")) is None
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD", "OPTIONS", "TRACE"])
+def test_safe_methods_need_no_csrf_header(method: str) -> None:
+    assert TokenLocations(cookie="at").find(view(method, ("Cookie", "at=c"))) == "c"
+
+
+def test_an_unsafe_method_with_a_cookie_token_needs_the_csrf_header() -> None:
+    locations = TokenLocations(cookie="at", csrf_header="X-Guard")
+    for headers in ([], [("X-Guard", "  ")], [("X-CSRF-Token", "1")]):
+        with pytest.raises(CSRFError):
+            locations.find(view("PUT", ("Cookie", "at=c"), *headers))
+    assert locations.find(view("PUT", ("Cookie", "at=c"), ("X-Guard", "1"))) == "c"
+    assert locations.find(view("PUT", ("Authorization", "Bearer h"))) == "h"  # not a cookie
+    off = TokenLocations(cookie="at", csrf=False)
+    assert off.find(view("PUT", ("Cookie", "at=c"))) == "c"
+
+
+def test_double_submit_needs_the_header_to_equal_the_one_csrf_cookie() -> None:
+    locations = TokenLocations(cookie="at", csrf_cookie="csrf")
+    jar = ("Cookie", "at=c; csrf=secret")
+    assert locations.find(view("POST", jar, ("X-CSRF-Token", " secret "))) == "c"
+    for headers in (
+        [jar, ("X-CSRF-Token", "other")],
+        [jar, ("X-CSRF-Token", "secre")],
+        [("Cookie", "at=c"), ("X-CSRF-Token", "secret")],
+        [("Cookie", "at=c; csrf=secret; csrf=secret"), ("X-CSRF-Token", "secret")],
+    ):
+        with pytest.raises(CSRFError):
+            locations.find(view("POST", *headers))
+
+
+@pytest.mark.parametrize(
+    ("headers", "allowed"),
+    [
+        pytest.param([("Host", "api.example")], False, id="no-origin"),
+        pytest.param(
+            [("Origin", "https://api.example"), ("Host", " API.example ")], True, id="own"
+        ),
+        pytest.param([("Origin", "https://evil.example"), ("Host", "api.example")], False, id="x"),
+        pytest.param([("Origin", "https://api.example")], False, id="no-host"),
+        pytest.param([("Origin", "HTTPS://App.Example/ ")], True, id="trusted"),
+        pytest.param([("Origin", "http://[::1"), ("Host", "api.example")], False, id="bad-origin"),
+    ],
+)
+def test_a_cookie_websocket_handshake_checks_its_origin(
+    headers: list[tuple[str, str]], allowed: bool
+) -> None:
+    locations = TokenLocations(cookie="at", trusted_origins=["https://app.example/"])
+    handshake = view(WEBSOCKET, ("Cookie", "at=c"), *headers)
+    if allowed:
+        assert locations.find(handshake) == "c"
+    else:
+        with pytest.raises(CSRFError):
+            locations.find(handshake)
+    bearer = view(WEBSOCKET, ("Authorization", "Bearer h"), *headers)
+    assert locations.find(bearer) == "h"  # a header token needs no origin check

@@ -3,6 +3,7 @@ challenges it carries or not, DPoP-Nonce and Retry-After, the unknown user."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -132,3 +133,13 @@ def test_an_unknown_user_is_an_invalid_token() -> None:
     )
     assert error.claim == "sub"
     assert error.description == "The access token's user is unknown or inactive."
+
+
+def test_a_denial_is_a_shared_immutable_value() -> None:
+    """Pipelines cache one Denial per kind of refusal and send it to every such request."""
+    denial = deny_for(MissingTokenError(), "api")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        denial.status = 200  # type: ignore[misc]
+    assert not hasattr(denial, "__dict__")
+    assert "raw_headers" not in repr(denial) and "b'www-authenticate'" not in repr(denial)
+    assert "Cache-Control" in repr(denial)
