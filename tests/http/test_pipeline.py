@@ -590,3 +590,98 @@ def test_a_sender_constrained_token_is_refused_without_a_resource_server(
             "A sender-constrained access token must be sent with its proof."
         )
         assert pipeline.guard.stats().rejected["token_binding"] == before + 1
+
+
+# -- decisions counted by outcome, under the adapter's name -----------------------------------
+
+
+@pytest.mark.parametrize("adapter", ["", "two words", "a-b", 5])
+def test_the_adapter_name_is_an_identifier(factory: TokenFactory, adapter: Any) -> None:
+    with pytest.raises(ConfigError) as info:
+        Pipeline(factory.guard(), adapter=adapter)
+    assert str(info.value) == "adapter: a name made of letters, digits and underscores"
+    assert Pipeline(factory.guard()).adapter == "custom"
+
+
+def counts(pipeline: Pipeline) -> dict[tuple[str, ...], int]:
+    return {k: n for k, n in pipeline.guard.decisions.snapshot().items() if n}
+
+
+COUNTED: dict[str, Any] = {
+    "exempt": ["/health"],
+    "exempt_methods": ["HEAD"],
+    "rules": {"/open": Requirement(optional=True), "/admin/*": ADMIN},
+}
+
+
+@pytest.mark.parametrize(
+    ("req", "counted"),
+    [
+        pytest.param(lambda t: request(path="/health"), ("exempt", ""), id="exempt-path"),
+        pytest.param(lambda t: request("HEAD", "/x"), ("exempt", ""), id="exempt-method"),
+        pytest.param(
+            lambda t: request(
+                "OPTIONS", "/x", [("Origin", "o"), ("Access-Control-Request-Method", "GET")]
+            ),
+            ("exempt", ""),
+            id="preflight",
+        ),
+        pytest.param(lambda t: request(path="/open"), ("anonymous", ""), id="anonymous"),
+        pytest.param(lambda t: request(headers=bearer(t)), ("allowed", ""), id="allowed"),
+        pytest.param(
+            lambda t: request(path="/open", headers=bearer(t)), ("allowed", ""), id="optional-with"
+        ),
+        pytest.param(
+            lambda t: request(path="/admin/x", headers=bearer(t)),
+            ("refused", "insufficient_scope"),
+            id="refused",
+        ),
+        pytest.param(lambda t: request(), ("refused", "missing_token"), id="missing"),
+    ],
+)
+def test_each_decision_is_counted_once_under_its_outcome(
+    make: Any, tokens: dict[str, str], req: Any, counted: tuple[str, str]
+) -> None:
+    pipeline = make(adapter="unit", **COUNTED)
+    view = req(tokens["user"])
+    ways = [
+        lambda: pipeline.decide(view),
+        lambda: asyncio.run(pipeline.adecide(view)),
+    ]
+    if pipeline.locations.authorization_only and not view.preflight:
+
+        def fast() -> Any:
+            routed = pipeline.route(view.method, view.path, view.raw_path)
+            if not isinstance(routed, Requirement):
+                return routed
+            value = view.headers.get("authorization")
+            return pipeline.decide_on_authorization(
+                view.method, view.path, value, routed, wait=True
+            )
+
+        ways.append(fast)
+    for n, way in enumerate(ways, 1):
+        way()
+        assert counts(pipeline) == {("unit", *counted): n}
+
+
+def test_report_only_counts_what_it_would_refuse(make: Any) -> None:
+    pipeline = make(adapter="unit", report_only=True)
+    assert pipeline.decide(request()) is None
+    assert counts(pipeline) == {("unit", "would_refuse", "missing_token"): 1}
+
+
+def test_the_refusal_record_carries_its_fields(make: Any, caplog: pytest.LogCaptureFixture) -> None:
+    pipeline = make(adapter="unit")
+    with caplog.at_level(logging.INFO, logger="jwtguard.adapters"):
+        pipeline.decide(request("A" * 20, "/" + "p" * 300))
+    (record,) = caplog.records
+    fields = {k: getattr(record, k) for k in ("code", "status", "adapter", "method", "path")}
+    assert fields == {
+        "code": "missing_token",
+        "status": 401,
+        "adapter": "unit",
+        "method": "A" * 16,
+        "path": "/" + "p" * 199,
+    }
+    assert (record.report_only, record.jwtguard_event) == (False, "refusal")  # type: ignore[attr-defined]
