@@ -285,3 +285,16 @@ def test_the_metadata_names_the_guards_issuers(issuer: TokenFactory, clock: Froz
     )
     body = json.loads(pipeline(issuer, tenants, dpop=DPoP()).metadata.body)  # type: ignore[union-attr]
     assert body["authorization_servers"] == ["https://a.example", "https://b.example"]
+
+
+def test_a_routes_own_bearer_requirement_answers_as_a_bearer_route(issuer: TokenFactory) -> None:
+    """A route may declare its own requirement at decision time (a decorator's), which
+    start-up cannot check against require_binding: it is answered as it says."""
+    p = pipeline(issuer, dpop=DPoP(), require_binding=True)
+    token = issuer.issue(sub="bob", aud=RESOURCE)
+    route = Requirement(binding="bearer")
+    missing = p.decide(request(), route)
+    assert challenges(missing) == [BEARER, DPOP]
+    plain = p.decide(request(headers=[("Authorization", f"Bearer {token}")]), route)
+    assert isinstance(plain, Claims)
+    assert challenges(p.decide(request())) == [DPOP]
