@@ -286,6 +286,7 @@ def test_two_authorization_headers_are_refused(factory: TokenFactory) -> None:
         401,
         "missing_token",
     )
+    assert pipeline.guard.stats().rejected == {"invalid_request": 2, "missing_token": 2}
 
 
 def test_a_remembered_header_gives_the_same_answer(factory: TokenFactory) -> None:

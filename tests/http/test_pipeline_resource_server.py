@@ -298,3 +298,32 @@ def test_a_routes_own_bearer_requirement_answers_as_a_bearer_route(issuer: Token
     plain = p.decide(request(headers=[("Authorization", f"Bearer {token}")]), route)
     assert isinstance(plain, Claims)
     assert challenges(p.decide(request())) == [DPOP]
+
+
+def test_each_refusal_and_decision_is_counted_once(
+    issuer: TokenFactory, bound: str, client_key: DPoPKey
+) -> None:
+    p = pipeline(issuer, dpop=DPoP(), cookie="session", adapter="unit", rules=OPTIONAL)
+    dpop_headers = client_key.headers("GET", RESOURCE + "/items", bound)
+    for req, code in (
+        (request(), "missing_token"),
+        (request(headers=[*dpop_headers, ("Cookie", "session=t")]), "invalid_request"),
+        (request(headers=[("Authorization", "DPoP a b")]), "invalid_request"),
+    ):
+        for decide in (p.decide, lambda r: asyncio.run(p.adecide(r))):
+            before = p.guard.stats().rejected.get(code, 0)
+            assert decide(req).code == code
+            assert p.guard.stats().rejected[code] == before + 1
+    assert both(p, request(path="/open")) is None
+    ok = both(p, lambda: request(headers=client_key.headers("GET", RESOURCE + "/items", bound)))
+    assert isinstance(ok, Claims)
+    counted = {k: n for k, n in p.guard.decisions.snapshot().items() if n}
+    assert counted == {
+        ("unit", "refused", "missing_token"): 2,
+        ("unit", "refused", "invalid_request"): 4,
+        ("unit", "anonymous", ""): 2,
+        ("unit", "allowed", ""): 2,
+    }
+
+
+OPTIONAL = {"/open": Requirement(optional=True)}
