@@ -20,6 +20,7 @@ from jwtguard.errors import (
     InsufficientScopeError,
     InvalidRequestError,
     RevocationUnavailableError,
+    UseDPoPNonceError,
 )
 from jwtguard.http.pipeline import (
     DEFAULT,
@@ -445,6 +446,14 @@ def test_each_retry_after_gets_its_own_denial(make: Any) -> None:
     assert ("Retry-After", "5") in five.headers
     assert ("Retry-After", "7") in seven.headers
     assert (five.status, five.code) == (503, "revocation_unavailable")
+
+
+def test_each_dpop_nonce_gets_its_own_denial(make: Any) -> None:
+    pipeline = make()
+    first = pipeline.denial(UseDPoPNonceError("n-1"))
+    second = pipeline.denial(UseDPoPNonceError("n-2"))
+    assert ("DPoP-Nonce", "n-1") in first.headers
+    assert ("DPoP-Nonce", "n-2") in second.headers
 
 
 def test_on_deny_customises_each_denial_once(make: Any) -> None:
