@@ -4,6 +4,7 @@ stores' local copies are made of (expiry by bucket, bulk loads, what a repair re
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import pytest
@@ -414,3 +415,42 @@ def test_every_write_prunes_first() -> None:
 )
 def test_unescape(line: str, name: str) -> None:
     assert unescape(line) == name
+
+
+def test_a_subject_listed_twice_alike_is_one_entry() -> None:
+    denylist = Denylist()
+    denylist.add_subject("s", 5, 10, 0)
+    denylist.add_subject("s", 5, 10, 0)
+    denylist.add_subjects([("s", 5)], 10, 0)
+    assert list(denylist.entries(0)) == [("s", "s", 10.0, 5.0)]
+
+
+def test_a_bulk_blob_may_hold_lone_surrogates() -> None:
+    denylist = Denylist()
+    blob = "\ud800\n".encode("utf-8", "surrogatepass")
+    assert denylist.add_many("f", blob, 10, 0) == 1
+    assert denylist.has_family("\ud800", 0)
+
+
+def test_an_unknown_kind_lists_no_subject() -> None:
+    denylist = Denylist()
+    assert denylist.add("x", "b", 10, 7, 0) is True
+    assert denylist.subject_cutoff("b", 0) is None
+    assert len(denylist) == 0
+
+
+def test_pruning_a_jti_keeps_a_subject_of_the_same_name() -> None:
+    denylist = Denylist()
+    denylist.add_jti("x", 10, 0)
+    denylist.add_family("x", 10, 0)
+    denylist.add_subject("x", 5, 20, 0)
+    denylist.prune(10)
+    assert denylist.subject_cutoff("x", 10) == 5
+    assert denylist.is_revoked({"sub": "x", "iat": 1})
+
+
+def test_a_cutoff_before_all_time_revokes_nothing() -> None:
+    denylist = Denylist()
+    denylist.add_subject("s", -math.inf, 10, 0)
+    assert not denylist.is_revoked({"sub": "s"})  # not even a token without iat
+    assert not denylist.is_revoked({"sub": "s", "iat": -1e300})
