@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
 import pytest
 
-from jwtguard import ConfigError, Guard, InvalidAudienceError, InvalidTypeError, RevokedTokenError
+from jwtguard import (
+    ConfigError,
+    Guard,
+    InvalidAudienceError,
+    InvalidTypeError,
+    Key,
+    RevokedTokenError,
+)
 from jwtguard.claims import Claims
 from jwtguard.errors import ExpiredTokenError, TokenError
 from jwtguard.refresh import (
@@ -17,7 +25,7 @@ from jwtguard.refresh import (
     RefreshTokens,
 )
 from jwtguard.revocation import MemoryRevocationStore
-from jwtguard.testing import FrozenClock, generate_key
+from jwtguard.testing import FrozenClock, generate_key, public_pem
 
 SECRET = "s" * 32
 
@@ -475,3 +483,57 @@ async def test_each_store_kind_is_used_through_its_own_methods(
     sync_only = RefreshTokens(access, store=Spy(store))  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="store: this store is sync-only; use the sync"):
         await sync_only.arefresh(sync_only.issue({"sub": "42"}).refresh_token)
+
+
+def test_defaults_a_fortnight_and_a_128_bit_family(access: Guard) -> None:
+    sessions = RefreshTokens(access)
+    assert sessions.refresh_ttl == 14 * 86400
+    pair = sessions.issue({"sub": "42"})
+    assert pair.refresh_expires_in == 1_209_600
+    assert len(pair.family) == 22  # 16 random bytes, base64url
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        pair.family = "other"  # type: ignore[misc]
+    assert not hasattr(pair, "__dict__")
+
+
+def test_no_registered_claim_is_carried_to_the_next_pair(
+    sessions: RefreshTokens, clock: FrozenClock
+) -> None:
+    now = int(clock())
+    registered = {"aud": "api", "nbf": now, "iat": now, "jti": "login-jti", "exp": now + 60}
+    pair = sessions.issue({"sub": "42", "role": "r", **registered})
+    assert sessions.verifier.verify(pair.refresh_token)["ctx"] == {"role": "r"}
+
+
+def test_the_refresh_verifier_checks_the_issuer(clock: FrozenClock) -> None:
+    guard = Guard(
+        SECRET, algorithms=["HS256"], audience="api", issuer=["https://a", "https://b"], clock=clock
+    )
+    sessions = RefreshTokens(guard, refresh_ttl=60)
+    pair = sessions.issue({"sub": "42"})
+    claims = sessions.verifier.verify(pair.refresh_token)
+    assert claims["iss"] == guard.verify(pair.access_token)["iss"] == "https://a"
+    stranger = Guard(SECRET, algorithms=["HS256"], audience="api", issuer="https://c", clock=clock)
+    forged = RefreshTokens(stranger, refresh_ttl=60).issue({"sub": "42"}).refresh_token
+    with pytest.raises(TokenError) as info:
+        sessions.refresh(forged)
+    assert info.value.code == "invalid_issuer"
+
+
+def test_refresh_tokens_are_never_cached(sessions: RefreshTokens) -> None:
+    pair = sessions.issue({"sub": "42"})
+    sessions.verifier.verify(pair.refresh_token)
+    sessions.verifier.verify(pair.refresh_token)
+    stats = sessions.verifier.stats()
+    assert (stats.hits, stats.misses, stats.cache_size) == (0, 2, 0)
+
+
+def test_a_guard_that_verifies_with_a_public_key_signs_refresh_tokens_too(
+    clock: FrozenClock,
+) -> None:
+    private = generate_key("ES256")
+    public = Key.from_pem(public_pem(private), "ES256")
+    guard = Guard(public, algorithms=["ES256"], audience="api", signing_key=private, clock=clock)
+    sessions = RefreshTokens(guard, refresh_ttl=60)
+    pair = sessions.refresh(sessions.issue({"sub": "42"}).refresh_token)
+    assert guard.verify(pair.access_token)["sub"] == "42"
