@@ -327,7 +327,8 @@ def test_a_session_with_less_than_a_second_left_ends(access: Guard, clock: Froze
     clock.advance(0.5)
     with pytest.raises(ExpiredTokenError) as info:
         sessions.refresh(last.refresh_token)
-    assert (info.value.claim, info.value.description) == ("auth_time", "The session expired.")
+    assert (info.value.claim, info.value.reason) == ("auth_time", "session")
+    assert info.value.description == "The session expired."
 
 
 def test_the_verifier_follows_the_access_policy(clock: FrozenClock) -> None:
