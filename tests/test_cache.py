@@ -121,3 +121,15 @@ def test_clear_forgets_everything_for_good() -> None:
     cache.put("c", claims("c"), UNTIL)
     cache.put("d", claims("d"), UNTIL)
     assert set(cache.entries) == {"c", "d"}
+
+
+def test_evictions_count_what_the_size_bound_pushed_out() -> None:
+    cache = filled(2, "a")
+    assert cache.evictions == 0
+    cache.put("b", claims("b"), UNTIL)
+    assert cache.evictions == 0
+    cache.put("c", claims("c"), UNTIL)
+    cache.put("d", claims("d"), UNTIL)
+    assert cache.evictions == 2
+    cache.discard("d")  # forgetting is not evicting
+    assert cache.evictions == 2

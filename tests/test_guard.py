@@ -398,7 +398,7 @@ def test_issued_tokens_live_900_seconds_by_default(clock: FrozenClock) -> None:
 
 def test_guard_stats_defaults_and_immutability() -> None:
     stats = GuardStats(1, 2)
-    assert (stats.rejected, stats.cache_size) == ({}, 0)
+    assert (stats.rejected, stats.cache_size, stats.tenants, stats.evictions) == ({}, 0, {}, 0)
     with pytest.raises(dataclasses.FrozenInstanceError):
         stats.hits = 3  # type: ignore[misc]
     assert not hasattr(stats, "__dict__")
@@ -710,3 +710,41 @@ def test_generated_jtis_never_start_with_a_dash(monkeypatch: pytest.MonkeyPatch)
     drawn = iter(["-starts-with-dash-xxxx", "Fine-jti-0123456789ab"])
     monkeypatch.setattr(issuer.secrets, "token_urlsafe", lambda n: next(drawn))
     assert issuer.new_jti() == "Fine-jti-0123456789ab"
+
+
+def test_stats_count_evictions(factory: TokenFactory) -> None:
+    guard = factory.guard(cache_size=1)
+    for sub in ("a", "b", "c"):
+        guard.verify(factory.issue(sub=sub))
+    assert guard.stats().evictions == 2
+
+
+def test_listeners_hear_each_full_verification_only(
+    factory: TokenFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    guard = factory.guard()
+    heard: list[tuple[float, bool]] = []
+    guard.add_verification_listener(lambda seconds, ok: heard.append((seconds, ok)))
+    token = factory.issue(sub="a")
+    guard.verify(token)
+    guard.verify(token)  # a cache hit: not heard
+    with pytest.raises(TokenError):
+        guard.verify(factory.issue(sub="b", exp=1))
+    assert [ok for _, ok in heard] == [True, False]
+    assert all(0 <= seconds < 60 for seconds, _ in heard)
+
+    def broken(seconds: float, ok: bool) -> None:
+        raise RuntimeError("never decides a request")
+
+    guard.add_verification_listener(broken)
+    with caplog.at_level(logging.ERROR, logger="jwtguard"):
+        assert guard.verify(factory.issue(sub="c"))["sub"] == "c"
+    assert [r.getMessage() for r in caplog.records] == [
+        "jwtguard: a verification listener raised RuntimeError"
+    ]
+    assert heard[-1][1] is True
+    guard.remove_verification_listener(broken)
+    guard.remove_verification_listener(broken)  # not there: no error
+    with pytest.raises(ConfigError) as info:
+        guard.add_verification_listener("not callable")  # type: ignore[arg-type]
+    assert str(info.value) == "listener: must be callable"

@@ -54,3 +54,27 @@ def test_the_profile_needs_an_audience_an_issuer_and_at_jwt(factory: TokenFactor
         factory.guard(audience=RESOURCE, profile="rfc9068", typ="JWT")
     with pytest.raises(ConfigError, match="profile"):
         factory.guard(audience=RESOURCE, profile="rfc7519")
+
+
+def test_the_profile_requires_its_claims_and_typ(factory: TokenFactory) -> None:
+    policy = factory.guard(audience=RESOURCE, profile="rfc9068", require=["scope"]).policy
+    assert policy.require == ("scope", "iss", "exp", "aud", "sub", "client_id", "iat", "jti")
+    assert (policy.typ, policy.profile) == ("at+jwt", "rfc9068")
+    spelled = factory.guard(audience=RESOURCE, profile="rfc9068", typ="application/AT+JWT")
+    assert spelled.policy.typ == "at+jwt"
+    again = factory.guard(audience=RESOURCE, profile="rfc9068", require=["jti", "iss"]).policy
+    assert again.require == ("jti", "iss", "exp", "aud", "sub", "client_id", "iat")
+    plain = factory.guard(audience=RESOURCE, require=["scope"]).policy
+    assert (plain.require, plain.typ, plain.profile) == (("scope",), None, None)
+
+
+def test_each_profile_problem_is_named(factory: TokenFactory) -> None:
+    with pytest.raises(ConfigError) as info:
+        factory.guard(profile="rfc7519")
+    assert "profile: one of rfc9068" in str(info.value)
+    with pytest.raises(ConfigError) as info:
+        factory.guard(audience=RESOURCE, profile="rfc9068", typ="JWT")
+    assert "typ: the rfc9068 profile requires 'at+jwt'" in str(info.value)
+    with pytest.raises(ConfigError) as info:
+        factory.guard(profile="rfc9068")
+    assert "audience: the rfc9068 profile checks aud: name the resource's URI" in str(info.value)

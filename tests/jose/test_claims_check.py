@@ -19,7 +19,12 @@ from jwtguard.errors import (
     MissingClaimError,
     NotYetValidError,
 )
-from jwtguard.jose.claims_check import validate_claims
+from jwtguard.jose.claims_check import (
+    NUMERIC_DATE_CLAIMS,
+    STRING_CLAIMS,
+    check_registered_claims,
+    validate_claims,
+)
 from jwtguard.policy import Policy
 from jwtguard.testing import FrozenClock, TokenFactory, encode_unchecked
 
@@ -324,3 +329,35 @@ def test_each_refusal_names_its_claim_and_reason(
 def test_exp_is_required_unless_require_says_otherwise() -> None:
     assert refusal({"sub": "1"}) == (MissingClaimError, "exp", "missing")
     assert refusal({"sub": "1"}, require=()) is None
+
+
+def test_the_registered_claim_names() -> None:
+    assert (NUMERIC_DATE_CLAIMS, STRING_CLAIMS) == (("exp", "nbf", "iat"), ("iss", "sub", "jti"))
+
+
+@pytest.mark.parametrize(
+    ("payload", "claim"),
+    [
+        pytest.param({"exp": "1"}, "exp", id="exp-text"),
+        pytest.param({"nbf": 2**53 + 1}, "nbf", id="nbf-too-large"),
+        pytest.param({"iat": True}, "iat", id="iat-boolean"),
+        pytest.param({"aud": []}, "aud", id="aud-empty-list"),
+        pytest.param({"aud": ["a", 1]}, "aud", id="aud-not-strings"),
+        pytest.param({"iss": 1}, "iss", id="iss-number"),
+        pytest.param({"sub": None}, "sub", id="sub-null"),
+        pytest.param({"jti": ["j"]}, "jti", id="jti-list"),
+    ],
+)
+def test_check_registered_claims_refuses_each_bad_shape(
+    payload: dict[str, Any], claim: str
+) -> None:
+    with pytest.raises(InvalidClaimError) as info:
+        check_registered_claims(payload)
+    assert info.value.claim == claim
+
+
+def test_check_registered_claims_needs_no_policy_or_clock() -> None:
+    check_registered_claims({})
+    check_registered_claims(
+        {"exp": 1, "nbf": -5.5, "iat": 0, "aud": ["a"], "iss": "i", "sub": "s", "jti": "j"}
+    )

@@ -547,3 +547,13 @@ def test_keys_are_bound_unless_marked_otherwise() -> None:
 @pytest.mark.parametrize("ops", [["verify"], ["sign"], ["sign", "verify"]])
 def test_key_ops_allowing_signatures_are_accepted(ops: list[str]) -> None:
     assert Key.from_jwk({"kty": "oct", "k": b64(SECRET), "key_ops": ops}).algorithms == {"HS256"}
+
+
+def test_a_thumbprint_is_of_a_public_key_only() -> None:
+    with pytest.raises(KeyLoadError) as info:
+        Key.from_secret(b"s" * 32, "HS256", kid="k1").thumbprint()
+    assert str(info.value).endswith("is an HMAC secret: no thumbprint")
+    key = generate_key("ES256")
+    public = Key.from_pem(public_pem(key), "ES256")
+    assert key.thumbprint() == public.thumbprint()
+    assert len(key.thumbprint()) == 43  # SHA-256, base64url
