@@ -745,6 +745,101 @@ def test_listeners_hear_each_full_verification_only(
     assert heard[-1][1] is True
     guard.remove_verification_listener(broken)
     guard.remove_verification_listener(broken)  # not there: no error
+    caplog.clear()
+    before = len(heard)
+    with caplog.at_level(logging.ERROR, logger="jwtguard"):
+        guard.verify(factory.issue(sub="d"))
+    assert (len(heard), caplog.records) == (before + 1, [])
     with pytest.raises(ConfigError) as info:
         guard.add_verification_listener("not callable")  # type: ignore[arg-type]
     assert str(info.value) == "listener: must be callable"
+
+
+class Parts:
+    """A revocation checker and a key source that record how they were closed."""
+
+    def __init__(self, factory: TokenFactory, revocation: type, keys: type) -> None:
+        self.calls: list[str] = []
+        self.revocation = revocation(self.calls, "revocation")
+        self.keys = keys(self.calls, [factory.key])
+
+
+class SyncClosing:
+    def __init__(self, calls: list[str], name: str) -> None:
+        self.calls, self.name = calls, name
+
+    def is_revoked(self, claims: Any) -> bool:
+        return False
+
+    def close(self) -> None:
+        self.calls.append(f"close {self.name}")
+
+
+class AsyncClosing(SyncClosing):
+    async def aclose(self) -> None:
+        self.calls.append(f"aclose {self.name}")
+
+    async def close(self) -> None:  # type: ignore[override]
+        self.calls.append(f"async close {self.name}")
+
+
+class AwaitableClose(SyncClosing):
+    def close(self) -> Any:  # type: ignore[override]
+        self.calls.append(f"close {self.name}")
+
+        async def done() -> None:
+            self.calls.append(f"awaited {self.name}")
+
+        return done()
+
+
+class NotClosing:
+    def __init__(self, calls: list[str], name: str) -> None:
+        pass
+
+    def is_revoked(self, claims: Any) -> bool:
+        return False
+
+
+class ClosingKeys(KeySet):
+    def __init__(self, calls: list[str], keys: list[Key]) -> None:
+        super().__init__(keys)
+        self.calls = calls
+
+    def close(self) -> None:
+        self.calls.append("close keys")
+
+
+def guard_of(parts: Parts) -> Guard:
+    return Guard(parts.keys, algorithms=["HS256"], revocation=parts.revocation)
+
+
+def test_close_closes_the_store_and_the_key_source(factory: TokenFactory) -> None:
+    parts = Parts(factory, SyncClosing, ClosingKeys)
+    guard_of(parts).close()
+    assert parts.calls == ["close revocation", "close keys"]
+    without = Parts(factory, NotClosing, ClosingKeys)  # a store without close: the keys still
+    with guard_of(without):
+        pass
+    assert without.calls == ["close keys"]
+
+
+def test_close_refuses_a_part_that_closes_asynchronously(factory: TokenFactory) -> None:
+    parts = Parts(factory, AsyncClosing, ClosingKeys)
+    with pytest.raises(ConfigError) as info:
+        guard_of(parts).close()
+    assert str(info.value) == "AsyncClosing closes asynchronously: use aclose()"
+    assert parts.calls == []
+
+
+async def test_aclose_awaits_what_closes_asynchronously(factory: TokenFactory) -> None:
+    parts = Parts(factory, AsyncClosing, ClosingKeys)
+    await guard_of(parts).aclose()
+    assert parts.calls == ["aclose revocation", "close keys"]
+    awaitable = Parts(factory, AwaitableClose, ClosingKeys)
+    async with guard_of(awaitable):
+        pass
+    assert awaitable.calls == ["close revocation", "awaited revocation", "close keys"]
+    none = Parts(factory, NotClosing, ClosingKeys)
+    await guard_of(none).aclose()
+    assert none.calls == ["close keys"]
