@@ -24,6 +24,7 @@ from jwtguard.revocation.redis._protocol import (
     Script,
     Sleep,
     Subscribe,
+    Unsubscribe,
     Write,
 )
 
@@ -100,11 +101,11 @@ def test_the_driver_messages_are_values() -> None:
         GetMessage(0.5),
         Ping(),
         Sleep(1.0),
+        Unsubscribe(),
     ]
     for message in messages:
         assert not hasattr(message, "__dict__")  # slots: a flow yields many
-        field = next(iter(dataclasses.fields(message)), None)
-        if field is not None:
+        for field in dataclasses.fields(message):
             with pytest.raises(dataclasses.FrozenInstanceError):
                 setattr(message, field.name, None)
     assert Write(script, 1, 100) == Write(Script("begin", ["k"], [1]), 1, 100)
