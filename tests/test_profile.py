@@ -57,12 +57,18 @@ def test_the_profile_needs_an_audience_an_issuer_and_at_jwt(factory: TokenFactor
 
 
 def test_the_profile_requires_its_claims_and_typ(factory: TokenFactory) -> None:
-    policy = factory.guard(audience=RESOURCE, profile="rfc9068", require=["scope"]).policy
+    policy = factory.guard(
+        audience=RESOURCE, issuer=ISSUER, profile="rfc9068", require=["scope"]
+    ).policy
     assert policy.require == ("scope", "iss", "exp", "aud", "sub", "client_id", "iat", "jti")
     assert (policy.typ, policy.profile) == ("at+jwt", "rfc9068")
-    spelled = factory.guard(audience=RESOURCE, profile="rfc9068", typ="application/AT+JWT")
+    spelled = factory.guard(
+        audience=RESOURCE, issuer=ISSUER, profile="rfc9068", typ="application/AT+JWT"
+    )
     assert spelled.policy.typ == "at+jwt"
-    again = factory.guard(audience=RESOURCE, profile="rfc9068", require=["jti", "iss"]).policy
+    again = factory.guard(
+        audience=RESOURCE, issuer=ISSUER, profile="rfc9068", require=["jti", "iss"]
+    ).policy
     assert again.require == ("jti", "iss", "exp", "aud", "sub", "client_id", "iat")
     plain = factory.guard(audience=RESOURCE, require=["scope"]).policy
     assert (plain.require, plain.typ, plain.profile) == (("scope",), None, None)

@@ -672,13 +672,13 @@ def test_each_decision_is_counted_once_under_its_outcome(
         ways.append(fast)
     for n, way in enumerate(ways, 1):
         way()
-        assert counts(pipeline) == {("unit", *counted): n}
+        assert counts(pipeline) == {("unit", *counted, ""): n}  # no tenant
 
 
 def test_report_only_counts_what_it_would_refuse(make: Any) -> None:
     pipeline = make(adapter="unit", report_only=True)
     assert pipeline.decide(request()) is None
-    assert counts(pipeline) == {("unit", "would_refuse", "missing_token"): 1}
+    assert counts(pipeline) == {("unit", "would_refuse", "missing_token", ""): 1}
 
 
 def test_the_refusal_record_carries_its_fields(make: Any, caplog: pytest.LogCaptureFixture) -> None:

@@ -319,10 +319,10 @@ def test_each_refusal_and_decision_is_counted_once(
     assert isinstance(ok, Claims)
     counted = {k: n for k, n in p.guard.decisions.snapshot().items() if n}
     assert counted == {
-        ("unit", "refused", "missing_token"): 2,
-        ("unit", "refused", "invalid_request"): 4,
-        ("unit", "anonymous", ""): 2,
-        ("unit", "allowed", ""): 2,
+        ("unit", "refused", "missing_token", ""): 2,
+        ("unit", "refused", "invalid_request", ""): 4,
+        ("unit", "anonymous", "", ""): 2,
+        ("unit", "allowed", "", ""): 2,
     }
 
 
