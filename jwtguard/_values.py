@@ -7,6 +7,7 @@ way; :mod:`jwtguard._source` reads through it.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import re
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 
 __all__ = [
     "Secret",
+    "kid_fingerprint",
     "mask_url",
     "parse_bool",
     "parse_duration",
@@ -195,3 +197,14 @@ def to_level(value: object) -> int | None:
         return number if isinstance(number, int) else None
     number = _to_number(value)
     return number if isinstance(number, int) else None
+
+
+def kid_fingerprint(kid: str | None) -> str | None:
+    """16 hex digits of the SHA-256 of ``kid`` (a token header's key id), or None.
+
+    A log record names the key a refused token asked for by this, never by the ``kid``
+    itself: the sender chooses it, and it may carry anything (a secret pasted by mistake,
+    text aimed at a log viewer)."""
+    if kid is None:
+        return None
+    return hashlib.sha256(kid.encode("utf-8", "surrogatepass")).hexdigest()[:16]

@@ -105,6 +105,10 @@ class TokenError(JWTGuardError):
     tenant: str | None = None
     """The issuer of the tenant the token named, when a Guard with ``tenants`` refused it
     after selecting one (for the refusal's log record; None otherwise)."""
+    kid: str | None = None
+    """The fingerprint of the refused token's ``kid`` (``_values.kid_fingerprint``: 16 hex
+    digits of its SHA-256) when verification read the header that far, for the refusal's
+    log record; never the ``kid`` itself. None otherwise."""
 
     def __init__(self, description: str | None = None) -> None:
         self.description = description or self.default_description

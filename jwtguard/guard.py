@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from jwtguard._values import kid_fingerprint
 from jwtguard.cache import VerifiedTokenCache
 from jwtguard.claims import Claims
 from jwtguard.config import build
@@ -344,13 +345,17 @@ class Guard:
     def _check(
         self, signed: Signed, keys: Any, policy: Policy | None, payload: Claims | None
     ) -> Claims:
-        check_signature(signed, keys)
-        claims = read_payload(signed) if payload is None else payload
-        now = self._clock()
-        valid_until = validate_claims(claims, policy or self.policy, now)
-        if self._revocation is not None and self._is_revoked(claims):
-            self._cache.discard(signed.token)
-            raise RevokedTokenError
+        try:
+            check_signature(signed, keys)
+            claims = read_payload(signed) if payload is None else payload
+            now = self._clock()
+            valid_until = validate_claims(claims, policy or self.policy, now)
+            if self._revocation is not None and self._is_revoked(claims):
+                self._cache.discard(signed.token)
+                raise RevokedTokenError
+        except TokenError as exc:  # for the refusal's log record: which key, never its kid
+            exc.kid = kid_fingerprint(signed.header.kid)
+            raise
         if self._cache_ttl is not None:
             valid_until = min(valid_until, now + self._cache_ttl)
         if self._cache.maxsize:

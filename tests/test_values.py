@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
-from jwtguard._values import mask_url
+from jwtguard._values import kid_fingerprint, mask_url
 
 
 @pytest.mark.parametrize(
@@ -34,3 +36,10 @@ def test_a_url_without_a_password_is_shown_as_it_is(url: str) -> None:
 
 def test_an_unparseable_url_is_not_echoed() -> None:
     assert mask_url("redis://app:s3cret@[::1") == "<unparseable URL>"
+
+
+def test_a_kid_fingerprint_is_16_hex_digits_of_its_sha256() -> None:
+    assert kid_fingerprint("k1") == hashlib.sha256(b"k1").hexdigest()[:16]
+    assert kid_fingerprint("k1") != kid_fingerprint("k2")
+    assert kid_fingerprint("\udc80") is not None  # a lone surrogate from JSON still hashes
+    assert kid_fingerprint(None) is None

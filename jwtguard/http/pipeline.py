@@ -728,6 +728,7 @@ class Pipeline:
                     path,
                     report_only,
                     tenant,
+                    error.kid,
                 ),
             )
         if self.report_only:

@@ -36,10 +36,13 @@ def refusal_fields(
     path: str,
     report_only: bool,
     tenant: str | None = None,
+    kid: str | None = None,
 ) -> dict[str, Any]:
     """The ``extra`` of a refusal's record: the error's code and HTTP status, the adapter,
     the request's method and route path (as logged: cut to 200 characters), the tenant
-    (a configured issuer) when one was selected; never the token or anything read from it."""
+    (a configured issuer) when one was selected, and ``kid_fingerprint`` (16 hex digits of
+    the SHA-256 of the token's ``kid``) when verification refused it; never the token or
+    anything else read from it."""
     return {
         EVENT: "refusal",
         "code": code,
@@ -49,6 +52,7 @@ def refusal_fields(
         "path": path,
         "report_only": report_only,
         "tenant": tenant,
+        "kid_fingerprint": kid,
     }
 
 

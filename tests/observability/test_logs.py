@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 import structlog
 
-from jwtguard import Guard, Tenant
+from jwtguard import Guard, Key, Tenant
+from jwtguard._values import kid_fingerprint
 from jwtguard.http.pipeline import Pipeline
 from jwtguard.http.requirement import Requirement
 from jwtguard.observability.logs import JSONFormatter
@@ -82,6 +83,31 @@ def test_no_secret_in_any_record(rendered: io.StringIO) -> None:
     text = rendered.getvalue()
     for never in (SECRET, expired, forged, "bob", "carol"):
         assert never not in text
+
+
+def test_refusals_name_the_key_by_a_fingerprint_of_its_kid(rendered: io.StringIO) -> None:
+    kid = "key-2026-secret-looking-kid"
+    known = Key.from_secret(SECRET.encode(), ["HS256"], kid=kid)
+    pipeline = Pipeline(Guard(known, algorithms=["HS256"]), adapter="wsgi")
+    other = Key.from_secret(b"o" * 40, ["HS256"], kid="unknown-kid")
+    forged = Guard(Key.from_secret(b"x" * 40, ["HS256"], kid=kid), algorithms=["HS256"])
+    for token in (
+        forged.issue({"sub": "gina"}),  # the configured kid, a wrong signature
+        Guard(other, algorithms=["HS256"]).issue({"sub": "hal"}),  # a kid nobody has
+        Guard("y" * 40, algorithms=["HS256"]).issue({"sub": "ivy"}),  # no kid at all
+    ):
+        pipeline.decide_on_authorization("GET", "/data", f"Bearer {token}".encode())
+    pipeline.decide_on_authorization("GET", "/data", b"Bearer not.a.token")
+    found = [d for d in documents(rendered) if d.get("jwtguard_event") == "refusal"]
+    assert [(d["code"], d["kid_fingerprint"]) for d in found] == [
+        ("invalid_signature", kid_fingerprint(kid)),
+        ("unknown_key", kid_fingerprint("unknown-kid")),
+        ("invalid_signature", None),
+        ("malformed", None),  # refused before the header was read
+    ]
+    assert len(kid_fingerprint(kid) or "") == 16
+    text = rendered.getvalue()
+    assert kid not in text and "unknown-kid" not in text
 
 
 def test_refusals_name_the_tenant(rendered: io.StringIO) -> None:
