@@ -239,11 +239,14 @@ def _overhead_ratio(rows: dict[str, Any], peer: str, ours: str, key: str) -> flo
     return float(rows[peer][key]) / max(float(rows[ours][key]), floor)
 
 
-def _best_overhead_ratio(rows: dict[str, Any], numerator: str, denominator: str) -> float:
+def _best_overhead_ratio(rows: dict[str, Any], numerator: str, denominator: str) -> float | None:
     """``numerator``'s overhead over ``denominator``'s (same bare app) from each one's
-    fastest batch: the reading least disturbed by other work on the machine."""
+    fastest batch: the reading least disturbed by other work on the machine. None when the
+    fastest batches do not resolve the numerator's overhead (below 1% of the bare app)."""
     base = rows[rows[denominator]["base"]]["best_ns"]
     top = rows[numerator]["best_ns"] - base
+    if top < RESOLUTION * base:
+        return None
     return float(top / max(rows[denominator]["best_ns"] - base, RESOLUTION * base))
 
 
@@ -313,7 +316,9 @@ def _default_targets(asgi: dict[str, Any], wsgi: dict[str, Any]) -> list[dict[st
         ratio = _overhead_ratio(rows, ours, floor, "overhead")
         if ratio is not None:
             target = _at_most(label, ratio, 1.3, "x")
-            target["best_of_rounds"] = _best_overhead_ratio(rows, ours, floor)
+            best = _best_overhead_ratio(rows, ours, floor)
+            if best is not None:
+                target["best_of_rounds"] = best
             found.append(target)
     name = "Flask + jwtguard WSGI middleware (default)"
     if name in wsgi:
