@@ -5,9 +5,9 @@ uvicorn runs inside the test's own event loop, in front of a Starlette app guard
 ASGI handler with its ``JWTGuardMiddleware`` in async mode, with a
 Guard reading a JWKS from a provider that takes a second to answer. While a request with
 a new ``kid`` waits for that fetch, requests with the known ``kid`` keep being served and
-a heartbeat coroutine ticking every millisecond never stalls by more than 5 ms (behind
-Django, whose handler uses a thread pool on every request, by more than a tenth of the
-fetch: see ``DJANGO_STALL``).
+a heartbeat coroutine ticking every millisecond never stalls by more than a twentieth of
+the fetch (behind Django, whose handler uses a thread pool on every request, a tenth: see
+``DJANGO_STALL``); a fetch made on the loop would hold it for the whole second.
 
 The machines are shared, so a tick can also be late because the operating system ran
 another process: :class:`LoopMonitor` tells the two apart. A late tick counts as a stall
@@ -272,11 +272,16 @@ def provider(tmp_path: Path) -> Iterator[SlowProvider]:
 # the fetch (a shared machine deschedules those threads), never the fetch: a synchronous
 # fetch would hold the loop for all of it (and the known-kid requests would not be served).
 DJANGO_STALL = FETCH_SECONDS / 10
+# Starlette and FastAPI: the loop's own work in one tick (verifying the new token, loading
+# the fetched keys) is well under a millisecond alone, but on two shared cores with a large
+# test process it was seen reaching 5-25 ms of thread CPU time (caches and frequency are
+# shared too). A twentieth of the fetch still tells any blocking fetch from that.
+LOOP_STALL = FETCH_SECONDS / 20
 
 
 @pytest.mark.parametrize(
     ("make_app", "allowed"),
-    [(starlette_app, 0.0), (fastapi_app, 0.0), (django_app, DJANGO_STALL)],
+    [(starlette_app, LOOP_STALL), (fastapi_app, LOOP_STALL), (django_app, DJANGO_STALL)],
     ids=["middleware", "dependency", "django-middleware"],
 )
 async def test_a_slow_jwks_fetch_never_stalls_the_loop(
@@ -323,10 +328,7 @@ async def test_a_slow_jwks_fetch_never_stalls_the_loop(
     assert took >= FETCH_SECONDS * 0.9  # the new kid did wait for the slow provider
     assert len(meanwhile) >= 10 and set(meanwhile) == {200}  # known kids served all along
     assert monitor.ticks >= 100
-    if allowed:
-        assert monitor.longest <= allowed, monitor.stalls
-    else:
-        assert monitor.stalls == [], f"worst tick {monitor.worst_gap * 1000:.1f} ms"
+    assert monitor.longest <= allowed, (monitor.stalls, f"worst tick {monitor.worst_gap:.4f} s")
 
 
 # -- the monitor itself ---------------------------------------------------------------------
