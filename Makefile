@@ -149,7 +149,7 @@ fuzz: $(STAMP)
 # make mutate                 every mutant; rewrites docs/mutation.md (about 20-30 min)
 # make mutate MUTATE_ARGS="--module jwtguard/cache.py --rerun-survivors"   while writing tests
 # make mutate-sample          CI's bounded sample: MUTATE_SAMPLE per module, seeded by the commit
-# make mutate-report          docs/mutation.md from each module's last complete run (no runs)
+# make mutate-report          docs/mutation.md from the recorded outcomes (runs nothing)
 MUTATE_SECONDS ?= 5400
 MUTATE_SAMPLE  ?= 6
 MUTATE_ARGS    ?=

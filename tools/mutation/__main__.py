@@ -62,7 +62,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--render",
         action="store_true",
-        help="write --report from each target's last run (.mutation/results.json), run nothing",
+        help="write --report from each target's last runs (.mutation/results.json), run nothing",
     )
     return parser.parse_args(argv)
 
@@ -155,27 +155,22 @@ def _list(targets: dict[str, tuple[str, ...]]) -> int:
 
 
 def _render(targets: dict[str, tuple[str, ...]], report: Path | None) -> int:
-    """The report from recorded outcomes: every mutant of every target must have one
-    (from a complete run of its module since its code last changed)."""
+    """The report from recorded outcomes (each module's last run since its code last
+    changed); a mutant without one counts as not run, and the command says which."""
     if report is None:
         raise SystemExit("--render needs --report")
     equivalents = read_equivalents(EQUIVALENTS)
     recorded = _load_results()
     tallies: list[Tally] = []
-    missing: dict[str, int] = {}
     for module in targets:
         outcomes: dict[Mutant, str] = {}
         for m in mutants_of(ROOT / module, module):
-            status = EQUIVALENT if m.key in equivalents else recorded.get(m.key)
-            if status is None:
-                missing[module] = missing.get(module, 0) + 1
-            else:
-                outcomes[m] = status
+            found = EQUIVALENT if m.key in equivalents else recorded.get(m.key, NOT_RUN)
+            outcomes[m] = found
         tallies.append(Tally(module, outcomes))
-    if missing:
-        for module, count in missing.items():
-            print(f"{module}: {count} mutants without a recorded outcome: run it", file=sys.stderr)
-        return 2
+    for tally in tallies:
+        if tally.count(NOT_RUN):
+            print(f"{tally.module}: {tally.count(NOT_RUN)} mutants not run yet", file=sys.stderr)
     print("\n".join(summary_rows(tallies)))
     (ROOT / report).write_text(render_report(tallies, targets, equivalents), encoding="utf-8")
     print(f"wrote {report}")
