@@ -361,3 +361,8 @@ def test_check_registered_claims_needs_no_policy_or_clock() -> None:
     check_registered_claims(
         {"exp": 1, "nbf": -5.5, "iat": 0, "aud": ["a"], "iss": "i", "sub": "s", "jti": "j"}
     )
+
+
+def test_profile_claim_types_are_checked_only_under_the_profile() -> None:
+    payload = {"exp": NOW + 100, "client_id": 7, "scope": ["read"]}
+    assert refusal(payload) is None
