@@ -213,7 +213,10 @@ async def test_async_rotation_and_reuse(sessions: RefreshTokens, access: Guard) 
     await sessions.alogout(third.refresh_token)
     with pytest.raises(RevokedTokenError):
         await sessions.arefresh(third.refresh_token)
+    fourth = sessions.issue({"sub": "9"})
     await sessions.alogout_everywhere("9")
+    with pytest.raises(RevokedTokenError):
+        await sessions.arefresh(fourth.refresh_token)
 
 
 # -- each rule of the rotation, asserted where it could break ---------------------------------
