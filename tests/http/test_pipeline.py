@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from jwtguard import Claims, ConfigError, Guard, Key, KeySet
+from jwtguard import Claims, ConfigError, Guard, Key, KeySet, Tenant
 from jwtguard.errors import (
     InsufficientScopeError,
     InvalidRequestError,
@@ -695,3 +695,73 @@ def test_the_refusal_record_carries_its_fields(make: Any, caplog: pytest.LogCapt
         "path": "/" + "p" * 199,
     }
     assert (record.report_only, record.jwtguard_event) == (False, "refusal")  # type: ignore[attr-defined]
+
+
+# -- tenants, a view's own requirement, report-only let-through --------------------------------
+
+A, B = "https://a.example", "https://b.example"
+
+
+def tenant_pipeline(factory: TokenFactory, **options: Any) -> Pipeline:
+    guard = Guard(
+        tenants=[Tenant(A, factory.key), Tenant(B, factory.key)],
+        algorithms=["HS256"],
+        clock=factory.clock,
+    )
+    return Pipeline(guard, adapter="unit", rules={"/admin/*": ADMIN}, **options)
+
+
+def test_decisions_are_counted_under_the_tokens_tenant(factory: TokenFactory) -> None:
+    pipeline = tenant_pipeline(factory)
+    token = factory.issue(sub="u", iss=A)
+    assert isinstance(pipeline.decide(request(path="/x", headers=bearer(token))), Claims)
+    routed = pipeline.route("GET", "/y")
+    assert isinstance(routed, Requirement)
+    fast = pipeline.decide_on_authorization("GET", "/y", f"Bearer {token}", routed, wait=True)
+    assert isinstance(fast, Claims)
+    refused = pipeline.decide(request(path="/admin/x", headers=bearer(factory.issue(iss=B))))
+    assert outcome(refused) == (403, "insufficient_scope")
+    assert counts(pipeline) == {
+        ("unit", "allowed", "", A): 2,
+        ("unit", "refused", "insufficient_scope", B): 1,
+    }
+
+
+def test_judge_answers_a_views_own_requirement_without_verifying_again(
+    factory: TokenFactory,
+) -> None:
+    pipeline = Pipeline(factory.guard(), adapter="unit")
+    claims = pipeline.guard.verify(factory.issue(sub="u", scope="read"))
+    assert pipeline.judge(claims, Requirement()) is None
+    assert pipeline.judge(claims, Requirement.build(scopes="read")) is None
+    assert counts(pipeline) == {}  # allowed was counted when the request was decided
+    denial = pipeline.judge(claims, ADMIN, "POST", "/admin")
+    assert outcome(denial) == (403, "insufficient_scope")
+    assert counts(pipeline) == {("unit", "refused", "insufficient_scope", ""): 1}
+    assert pipeline.guard.stats().rejected == {"insufficient_scope": 1}
+
+
+def test_judge_under_a_resource_server_puts_the_error_on_the_tokens_scheme(
+    factory: TokenFactory,
+) -> None:
+    guard = factory.guard(audience="https://api.example")
+    server = ResourceServer(resource="https://api.example", dpop=DPoP())
+    pipeline = Pipeline(guard, resource_server=server)
+    bound = guard.verify(factory.issue(sub="u", aud="https://api.example", cnf={"jkt": "k"}))
+    plain = guard.verify(factory.issue(sub="v", aud="https://api.example"))
+    for claims, carrier in ((bound, "DPoP "), (plain, "Bearer ")):
+        denial = pipeline.judge(claims, ADMIN)
+        assert isinstance(denial, Denial)
+        with_error = [v for k, v in denial.headers if k == "WWW-Authenticate" and "error=" in v]
+        assert len(with_error) == 1 and with_error[0].startswith(carrier)
+
+
+def test_report_only_tells_what_it_let_through_once(factory: TokenFactory) -> None:
+    assert let_through() is None
+    pipeline = Pipeline(factory.guard(), report_only=True)
+    assert pipeline.decide(request()) is None
+    assert let_through() == "missing_token"
+    assert let_through() is None
+    claims = pipeline.guard.verify(factory.issue(sub="u"))
+    assert pipeline.judge(claims, ADMIN) is None  # let through too
+    assert let_through() == "insufficient_scope"
