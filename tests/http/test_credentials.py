@@ -3,6 +3,7 @@ extraction, cookies with CSRF, headers, query parameters (the challenges: test_c
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -312,3 +313,31 @@ def test_a_cookie_websocket_handshake_checks_its_origin(
             locations.find(handshake)
     bearer = view(WEBSOCKET, ("Authorization", "Bearer h"), *headers)
     assert locations.find(bearer) == "h"  # a header token needs no origin check
+
+
+def test_the_default_locations_read_one_bearer_token() -> None:
+    assert TokenLocations().find(view("GET", ("Authorization", "Bearer t"))) == "t"
+    query = TokenLocations(query_param="q")
+    assert query.find(view("GET", ("Authorization", "Bearer t"), query="other=1")) == "t"
+
+
+def test_locations_are_an_immutable_value_showing_only_what_was_configured() -> None:
+    locations = TokenLocations(header="X-Token", trusted_origins=["https://a.example"])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        locations.cookie = "at"  # type: ignore[misc]
+    shown = repr(locations)
+    assert "header='X-Token'" in shown
+    for name in ("_header", "_csrf_header", "_origins", "_fast"):
+        assert f" {name}=" not in shown and f"({name}=" not in shown
+
+
+def test_without_a_csrf_header_name_the_default_one_is_read() -> None:
+    locations = TokenLocations(cookie="at", csrf_header=None)  # type: ignore[arg-type]
+    assert locations.find(view("POST", ("Cookie", "at=c"), ("X-CSRF-Token", "1"))) == "c"
+
+
+def test_origins_lose_only_their_trailing_slashes() -> None:
+    locations = TokenLocations(cookie="at", trusted_origins=["https://WWW.BOX/"])
+    for origin in ("https://www.box", "HTTPS://WWW.BOX/"):
+        handshake = view(WEBSOCKET, ("Cookie", "at=c"), ("Origin", origin), ("Host", "other"))
+        assert locations.find(handshake) == "c"
