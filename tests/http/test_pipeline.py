@@ -766,3 +766,20 @@ def test_report_only_tells_what_it_let_through_once(factory: TokenFactory) -> No
     claims = pipeline.guard.verify(factory.issue(sub="u"))
     assert pipeline.judge(claims, ADMIN) is None  # let through too
     assert let_through() == "insufficient_scope"
+
+
+def test_the_full_path_counts_under_the_tenant_too(factory: TokenFactory) -> None:
+    pipeline = tenant_pipeline(factory, cookie="session")
+    token = factory.issue(sub="u", iss=A)
+    assert isinstance(pipeline.decide(request(path="/x", headers=bearer(token))), Claims)
+    assert counts(pipeline) == {("unit", "allowed", "", A): 1}
+
+
+def test_without_tenants_a_refusal_names_no_tenant(factory: TokenFactory) -> None:
+    pipeline = Pipeline(factory.guard(), adapter="unit", rules={"/admin/*": ADMIN})
+    token = factory.issue(sub="u", iss="https://somewhere.example")
+    assert outcome(pipeline.decide(request(path="/admin/x", headers=bearer(token)))) == (
+        403,
+        "insufficient_scope",
+    )
+    assert counts(pipeline) == {("unit", "refused", "insufficient_scope", ""): 1}

@@ -327,3 +327,16 @@ def test_each_refusal_and_decision_is_counted_once(
 
 
 OPTIONAL = {"/open": Requirement(optional=True)}
+
+
+def test_a_proof_or_token_refusal_is_counted_once(
+    issuer: TokenFactory, bound: str, client_key: DPoPKey
+) -> None:
+    p = pipeline(issuer, dpop=DPoP())
+    wrong_method = request(headers=client_key.headers("POST", RESOURCE + "/items", bound))
+    junk = request(headers=[("Authorization", "DPoP not-a-token"), ("DPoP", "x")])
+    for req, code in ((wrong_method, "invalid_dpop_proof"), (junk, "malformed")):
+        for decide in (p.decide, lambda r: asyncio.run(p.adecide(r))):
+            before = p.guard.stats().rejected.get(code, 0)
+            assert decide(req).code == code
+            assert p.guard.stats().rejected[code] == before + 1
