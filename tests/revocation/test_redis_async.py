@@ -222,3 +222,19 @@ async def test_the_listener_comes_back_with_redis(tmp_path: Path) -> None:
         await store.aclose()
     finally:
         own.kill()
+
+
+async def test_closing_leaves_no_subscriber_connection(
+    config: RedisConfig, server: RedisServer
+) -> None:
+    store = AsyncRedisRevocationStore(config)
+    assert await store.start()
+    admin = server.client()
+
+    def subscribers() -> int:
+        return sum(1 for c in admin.client_list() if int(c.get("sub", 0)) > 0)
+
+    assert subscribers() == 1
+    await store.aclose()
+    assert await eventually(lambda: subscribers() == 0)
+    admin.close()

@@ -71,10 +71,12 @@ def module_name(relative: str) -> str:
 class Runner:
     """Forks one child per run; never more than one child at a time."""
 
-    def __init__(self, root: Path, pytest_args: Sequence[str] = ()) -> None:
+    def __init__(
+        self, root: Path, pytest_args: Sequence[str] = (), *, preload: bool = True
+    ) -> None:
         self.root = root
         self.pytest_args = tuple(pytest_args)
-        self._preloaded = False
+        self._preloaded = not preload  # preload: import the first module's imports once
 
     def baseline(self, tests: Sequence[str]) -> float:
         """Run the tests unmutated; return their wall time. Raises :class:`BaselineError`."""
