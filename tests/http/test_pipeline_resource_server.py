@@ -340,3 +340,13 @@ def test_a_proof_or_token_refusal_is_counted_once(
             before = p.guard.stats().rejected.get(code, 0)
             assert decide(req).code == code
             assert p.guard.stats().rejected[code] == before + 1
+
+
+@pytest.mark.parametrize("audience", [None, "https://other.example"], ids=["none", "another"])
+def test_a_guard_without_the_resource_as_audience_refuses_to_start(
+    issuer: TokenFactory, audience: str | None
+) -> None:
+    """Without tenants the Guard's own audience is the one checked (RFC 8707)."""
+    with pytest.raises(ConfigError, match="audience"):
+        pipeline(issuer, issuer.guard(audience=audience))
+    assert pipeline(issuer, issuer.guard(audience=RESOURCE)).resource_server is not None
