@@ -24,6 +24,7 @@ from jwtguard import (
     TokenError,
     TokenIssuer,
 )
+from jwtguard._values import kid_fingerprint
 from jwtguard.errors import MalformedTokenError, RevocationUnavailableError
 from jwtguard.policy import DEFAULT_MAX_TOKEN_BYTES
 from jwtguard.testing import FrozenClock, TokenFactory, generate_key, public_pem
@@ -843,3 +844,14 @@ async def test_aclose_awaits_what_closes_asynchronously(factory: TokenFactory) -
     none = Parts(factory, NotClosing, ClosingKeys)
     await guard_of(none).aclose()
     assert none.calls == ["close keys"]
+
+
+def test_a_refusal_after_the_header_names_the_kid_by_its_fingerprint(factory: TokenFactory) -> None:
+    guard = Guard(Key.from_secret(b"k" * 40, ["HS256"], kid="mine"), algorithms=["HS256"])
+    stranger = Guard(Key.from_secret(b"s" * 40, ["HS256"], kid="theirs"), algorithms=["HS256"])
+    with pytest.raises(TokenError) as info:
+        guard.verify(stranger.issue({"sub": "1"}))
+    assert (info.value.code, info.value.kid) == ("unknown_key", kid_fingerprint("theirs"))
+    with pytest.raises(TokenError) as info:
+        guard.verify("not.a.token")
+    assert info.value.kid is None
