@@ -66,7 +66,11 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, help="raw results (default benchmarks/results/)")
     parser.add_argument("--report", type=Path, help="default docs/benchmarks.md")
     parser.add_argument("--img-dir", type=Path, help="default docs/img/")
-    parser.add_argument("--no-report", action="store_true", help="print tables only")
+    parser.add_argument(
+        "--no-report",
+        action="store_true",
+        help="print tables only (raw results only where --json says)",
+    )
     parser.add_argument(
         "--keep",
         action="store_true",
@@ -74,9 +78,11 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         "render the whole report (the report says which run each part comes from)",
     )
     args = parser.parse_args(argv)
-    # Tiny runs only prove the code works: never let them overwrite the committed report.
+    # Tiny runs only prove the code works, and --no-report asks for tables only: neither may
+    # overwrite the committed report or its raw results unless a path is given.
     needed = None in (args.json, args.report, args.img_dir)
-    base = Path(tempfile.mkdtemp(prefix="jwtguard-bench-")) if args.tiny and needed else ROOT
+    scratch = (args.tiny or args.no_report) and needed
+    base = Path(tempfile.mkdtemp(prefix="jwtguard-bench-")) if scratch else ROOT
     mode = "full" if args.full else "tiny" if args.tiny else "quick"
     args.json = args.json or base / "benchmarks" / "results" / f"{mode}.json"
     args.report = args.report or base / "docs" / "benchmarks.md"

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from benchmarks import middleware, throughput, verify
-from benchmarks.__main__ import main
+from benchmarks.__main__ import ROOT, _parse, main
 from benchmarks._material import ALGORITHMS, Material, claims_for, tamper
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -143,6 +143,19 @@ def test_a_verifier_that_skips_the_signature_is_refused(alg: str) -> None:
     with pytest.raises(AssertionError, match="accepted a tampered token"):
         verify.check_contender("careless", careless, token, tamper(token), "user-1")
     verify.check_contender("floor", verify.floor_verifier(material), token, tamper(token), "user-1")
+
+
+@pytest.mark.parametrize("flag", ["--no-report", "--tiny"])
+def test_tables_only_runs_never_write_the_committed_results(flag: str) -> None:
+    args = _parse([flag])
+    for path in (args.json, args.report, args.img_dir):
+        assert ROOT not in path.parents
+
+
+def test_a_quick_run_writes_the_committed_results_by_default() -> None:
+    args = _parse([])
+    assert args.json == ROOT / "benchmarks" / "results" / "quick.json"
+    assert args.report == ROOT / "docs" / "benchmarks.md"
 
 
 def test_unknown_benchmark_name_is_an_error(tmp_path: Path) -> None:
