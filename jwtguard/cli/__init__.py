@@ -17,7 +17,11 @@ from jwtguard.cli._revoke import configure_revoke, revoke_argv
 from jwtguard.cli._verify import configure_inspect, configure_verify
 from jwtguard.errors import ConfigError
 
-__all__ = ["main"]
+__all__ = ["OUTPUT_LOST", "main"]
+
+OUTPUT_LOST = 141
+"""Exit status when the reader of the output went away: a shell's 128 + SIGPIPE. Not 2
+("nothing was done"): an issued token or a stored revocation stays done."""
 
 _DESCRIPTION = """\
 JWT keys and tokens from the command line, with the same rules as jwtguard's Guard.
@@ -26,7 +30,8 @@ issue, verify and revoke read the JWTGUARD_* environment variables (and ./.env
 when python-dotenv is installed), like Guard.from_env."""
 
 _EPILOG = """\
-exit status: 0 success, 1 token refused, 2 usage, configuration or connection error.
+exit status: 0 success, 1 token refused, 2 usage, configuration or connection error,
+141 the reader of the output went away (| head).
 'jwtguard COMMAND --help' shows each command's options; docs/cli.md has examples."""
 
 _COMMANDS: tuple[tuple[str, str, Callable[[argparse.ArgumentParser], None]], ...] = (
@@ -108,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except BrokenPipeError:  # the reader went away (| head): stop quietly
         _stop_writing_stdout()
-        return 2
+        return OUTPUT_LOST
     except OSError as exc:  # a file or terminal problem, not a bug
         _say(f"jwtguard: {exc.strerror or type(exc).__name__}")
         return 2
