@@ -18,7 +18,6 @@ __all__ = [
     "Claims",
     "FrozenDict",
     "frozen_from_pairs",
-    "frozen_from_scalar_pairs",
     "identity_hashes",
     "thaw",
 ]
@@ -71,7 +70,9 @@ def frozen_from_pairs(pairs: list[tuple[str, Any]]) -> FrozenDict:
 
 def frozen_from_scalar_pairs(pairs: list[tuple[str, Any]]) -> FrozenDict:
     """:func:`frozen_from_pairs` for a document known to hold no array (no ``[`` outside
-    strings either): nothing to convert."""
+    strings either): nothing to convert. Not public (not in ``__all__``): given an array it
+    would leave a mutable list inside a read-only claim set; the JOSE layer's parser picks
+    it only after counting no ``[`` in the text."""
     obj: FrozenDict = _new(FrozenDict)
     _fill(obj, pairs)
     if len(obj) != len(pairs):
