@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import inspect
 import logging
-import math
 import os
-import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, MutableMapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, MutableMapping
 from typing import Any
 
+from jwtguard._guard.fast_path import cache_first
+from jwtguard._guard.lifecycle import aclose_parts, close_parts
+from jwtguard._guard.options import option_problems
+from jwtguard._guard.stats import GuardStats, Rejections, VerificationListener, tell
 from jwtguard._values import kid_fingerprint
 from jwtguard.cache import VerifiedTokenCache
 from jwtguard.claims import Claims
@@ -42,30 +41,6 @@ __all__ = ["Guard", "GuardStats", "KeyInput", "TenantStats", "VerificationListen
 logger = logging.getLogger("jwtguard")
 
 DEFAULT_CACHE_SIZE = 10_000
-
-VerificationListener = Callable[[float, bool], None]
-"""Called after each full verification (never a cache hit) with its duration in seconds
-and whether the token was accepted: see :meth:`Guard.add_verification_listener`."""
-
-
-@dataclass(frozen=True, slots=True)
-class GuardStats:
-    """A snapshot of a Guard's counters (monotonic since start-up).
-
-    ``hits``: verifications answered from the cache. ``misses``: full
-    verifications (accepted or not). ``rejected``: refusals by error code,
-    including those adapters report through :meth:`Guard.record_reject`.
-    """
-
-    hits: int
-    misses: int
-    rejected: Mapping[str, int] = field(default_factory=dict)
-    cache_size: int = 0
-    tenants: Mapping[str, TenantStats] = field(default_factory=dict)
-    """Per tenant (by issuer), for a Guard built with ``tenants``; their refusals are
-    counted in ``rejected`` too. A token naming no tenant counts only in ``rejected``."""
-    evictions: int = 0
-    """Cache entries dropped to make room for new ones."""
 
 
 class Guard:
@@ -137,28 +112,15 @@ class Guard:
             max_token_bytes=max_token_bytes,
             profile=profile,
         )
-        problems = []
-        if profile is not None and tenants is None and not self.policy.audience:
-            problems.append("audience: the rfc9068 profile checks aud: name the resource's URI")
-        if profile is not None and tenants is None and not self.policy.issuer:
-            problems.append(
-                "issuer: the rfc9068 profile checks iss (RFC 9068 section 4): "
-                "name the authorization server's issuer"
-            )
-        if not isinstance(cache_size, int) or isinstance(cache_size, bool) or cache_size < 0:
-            problems.append("cache_size: must be a non-negative integer")
-        if cache_ttl is not None and (
-            not isinstance(cache_ttl, (int, float)) or not 0 < cache_ttl < math.inf
-        ):
-            problems.append("cache_ttl: must be a positive number of seconds")
-        if not callable(clock):
-            problems.append("clock: must be a callable returning Unix time")
-        if key is None and tenants is None:
-            problems.append("key: no key configured (give key= or tenants=)")
-        if key is not None and tenants is not None:
-            problems.append("key, tenants: give key or tenants, not both")
-        if tenants is not None and self.policy.issuer:
-            problems.append("issuer: with tenants, each Tenant names its own issuer")
+        problems = option_problems(
+            self.policy,
+            key=key,
+            tenants=tenants,
+            profile=profile,
+            cache_size=cache_size,
+            cache_ttl=cache_ttl,
+            clock=clock,
+        )
         if problems:
             raise ConfigError(problems)
         self._router = None if tenants is None else TenantRouter(tenants, self.policy)
@@ -184,8 +146,7 @@ class Guard:
         self.decisions = DecisionCounters()
         """What the adapters in front of this guard decided (see docs/observability.md)."""
         self._listeners: tuple[VerificationListener, ...] = ()
-        self._rejected: Counter[str] = Counter()
-        self._rejected_lock = threading.Lock()
+        self._rejections = Rejections()
         self._issuer: TokenIssuer | None = None
         self._signing_key = signing_key
         self._access_ttl = access_ttl
@@ -193,7 +154,9 @@ class Guard:
         if key_problems:
             raise ConfigError(key_problems)
         if cache_size and revocation is None and type(self).verify is Guard.verify:
-            self.verify = _cache_first(self)  # type: ignore[method-assign, assignment]
+            self.verify = cache_first(  # type: ignore[method-assign, assignment]
+                self, Guard.verify.__get__(self), self._cache_get, clock, self._cache
+            )
 
     def __repr__(self) -> str:
         algorithms = list(self.policy.algorithms)
@@ -332,15 +295,7 @@ class Guard:
             accepted = True
             return claims
         finally:
-            self._tell(listeners, time.perf_counter() - start, accepted)
-
-    @staticmethod
-    def _tell(listeners: tuple[VerificationListener, ...], seconds: float, ok: bool) -> None:
-        for listener in listeners:
-            try:
-                listener(seconds, ok)
-            except Exception as exc:  # noqa: BLE001 - a metrics hook never decides a request
-                logger.error("jwtguard: a verification listener raised %s", type(exc).__name__)
+            tell(listeners, time.perf_counter() - start, accepted)
 
     def _check(
         self, signed: Signed, keys: Any, policy: Policy | None, payload: Claims | None
@@ -363,8 +318,7 @@ class Guard:
         return claims
 
     def _count(self, exc: TokenError) -> None:
-        with self._rejected_lock:
-            self._rejected[exc.code] += 1
+        self._rejections.add(exc.code)
 
     def _is_revoked(self, claims: Claims) -> bool:
         """Ask the revocation checker; anything it raises but a TokenError fails closed."""
@@ -388,13 +342,11 @@ class Guard:
 
     def record_reject(self, code: str) -> None:
         """Count a refusal decided outside :meth:`verify` (adapters: scopes, bad requests)."""
-        with self._rejected_lock:
-            self._rejected[code] += 1
+        self._rejections.add(code)
 
     def stats(self) -> GuardStats:
         """Counters: cache hits and misses, refusals by code, entries cached, per tenant."""
-        with self._rejected_lock:
-            rejected = dict(self._rejected)
+        rejected = self._rejections.snapshot()
         routes = self._router.routes if self._router else {}
         tenants = {issuer: route.stats() for issuer, route in routes.items()}
         cache = self._cache
@@ -465,24 +417,11 @@ class Guard:
         know who else uses it: close it yourself instead if it is shared). Afterwards a
         Redis-backed guard fails closed. An async-only store needs :meth:`aclose`.
         """
-        for part in (self._revocation, self.keys):
-            close = getattr(part, "close", None)
-            if close is None:
-                continue
-            if inspect.iscoroutinefunction(close):
-                raise ConfigError(f"{type(part).__name__} closes asynchronously: use aclose()")
-            close()
+        close_parts((self._revocation, self.keys))
 
     async def aclose(self) -> None:
         """:meth:`close` for async code: awaits ``aclose()`` where a part has one."""
-        for part in (self._revocation, self.keys):
-            aclose = getattr(part, "aclose", None)
-            if aclose is not None:
-                await aclose()
-            elif callable(close := getattr(part, "close", None)):
-                result = close()
-                if inspect.isawaitable(result):
-                    await result
+        await aclose_parts((self._revocation, self.keys))
 
     def __enter__(self) -> Guard:
         return self
@@ -541,28 +480,3 @@ class Guard:
         """
         settings = Settings.from_env(environ, dotenv=dotenv, ignore=ignore)
         return cls.from_settings(settings, **overrides)
-
-
-def _cache_first(guard: Guard) -> Callable[[str | bytes], Claims]:
-    """``guard.verify`` for a guard without a revocation check: a cache hit is answered
-    from this closure's own variables (no attribute look-ups on the guard), so it costs
-    about a dict look-up and a clock read; everything else is :meth:`Guard.verify`."""
-    get, clock, cache = guard._cache_get, guard._clock, guard._cache
-    full: Callable[[str | bytes], Claims] = Guard.verify.__get__(guard)
-
-    def verify(token: str | bytes) -> Claims:
-        try:
-            entry = get(token)  # type: ignore[arg-type]
-        except TypeError:  # unhashable: verify says what it is
-            return full(token)
-        if entry is not None:
-            claims, valid_until, stamp = entry
-            if clock() < valid_until:
-                guard.hits += 1
-                if stamp < cache.promote_below:
-                    cache.promote(token)  # type: ignore[arg-type]
-                return claims
-        return full(token)
-
-    verify.__doc__ = Guard.verify.__doc__
-    return verify

@@ -17,12 +17,24 @@ TARGETS: dict[str, tuple[str, ...]] = {
         "tests/keys/test_tenant.py",  # tenants=
         "tests/test_profile.py",  # profile=
     ),
+    # the Guard's parts (jwtguard/_guard/), tested through the Guard
+    "jwtguard/_guard/options.py": ("tests/test_guard.py", "tests/test_profile.py"),
+    "jwtguard/_guard/fast_path.py": ("tests/test_guard.py",),
+    "jwtguard/_guard/stats.py": ("tests/test_guard.py",),
+    "jwtguard/_guard/lifecycle.py": ("tests/test_guard.py",),
     "jwtguard/http/request.py": ("tests/http/test_request.py",),
     "jwtguard/http/routing.py": ("tests/http/test_routing.py",),
     "jwtguard/http/pipeline.py": (
         "tests/http/test_pipeline.py",
         "tests/http/test_pipeline_resource_server.py",  # resource_server=
     ),
+    # the pipeline's parts, tested through the pipeline
+    "jwtguard/http/_route_step.py": ("tests/http/test_pipeline.py",),
+    "jwtguard/http/_refusals.py": (
+        "tests/http/test_pipeline.py",
+        "tests/http/test_pipeline_resource_server.py",
+    ),
+    "jwtguard/http/_resource_step.py": ("tests/http/test_pipeline_resource_server.py",),
     "jwtguard/http/credentials.py": ("tests/http/test_credentials.py",),
     "jwtguard/http/csrf.py": ("tests/http/test_csrf.py",),
     "jwtguard/http/challenges.py": ("tests/http/test_challenges.py",),
