@@ -326,6 +326,37 @@ def test_each_refusal_names_its_claim_and_reason(
     assert refusal({"exp": NOW + 1, **payload}, **options) == expected
 
 
+class Text(str):
+    """A ``str`` subclass, as a caller's own JSON decoder may give ``validate_claims``:
+    it misses the inline check of the common shape (``type(v) is str``), so the general
+    rules decide it."""
+
+
+@pytest.mark.parametrize(
+    ("payload", "options", "expected"),
+    [
+        pytest.param({"iss": Text("https://a")}, {"issuer": "https://a"}, None, id="iss"),
+        pytest.param(
+            {"iss": Text("https://b")},
+            {"issuer": ["https://a", "https://c"]},
+            (InvalidIssuerError, "iss", "mismatch"),
+            id="iss-mismatch",
+        ),
+        pytest.param({"aud": Text("api")}, {"audience": "api"}, None, id="aud"),
+        pytest.param(
+            {"aud": Text("web")},
+            {"audience": "api"},
+            (InvalidAudienceError, "aud", "mismatch"),
+            id="aud-mismatch",
+        ),
+    ],
+)
+def test_a_str_subclass_gets_the_general_rules(
+    payload: dict[str, Any], options: dict[str, Any], expected: tuple[type, str, str] | None
+) -> None:
+    assert refusal({"exp": NOW + 1, **payload}, **options) == expected
+
+
 def test_exp_is_required_unless_require_says_otherwise() -> None:
     assert refusal({"sub": "1"}) == (MissingClaimError, "exp", "missing")
     assert refusal({"sub": "1"}, require=()) is None
