@@ -8,12 +8,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import redis.asyncio as aredis
 
 from jwtguard import ConfigError, RevocationUnavailableError
 from jwtguard.claims import Claims
@@ -224,10 +226,23 @@ async def test_the_listener_comes_back_with_redis(tmp_path: Path) -> None:
         own.kill()
 
 
+def own_client(url: str) -> tuple[Any, aredis.ConnectionPool | None]:
+    return None, None  # the store builds its client from the URL, and closes its pool
+
+
+def shared_pool_client(url: str) -> tuple[Any, aredis.ConnectionPool | None]:
+    """An application's client on its own pool: closing the store must not close the
+    pool, so the store must give its subscriber connection back itself."""
+    pool = aredis.ConnectionPool.from_url(url)
+    return aredis.Redis(connection_pool=pool), pool
+
+
+@pytest.mark.parametrize("make_client", [own_client, shared_pool_client])
 async def test_closing_leaves_no_subscriber_connection(
-    config: RedisConfig, server: RedisServer
+    config: RedisConfig, server: RedisServer, make_client: Any
 ) -> None:
-    store = AsyncRedisRevocationStore(config)
+    client, pool = make_client(server.url)
+    store = AsyncRedisRevocationStore(config, client=client)
     assert await store.start()
     admin = server.client()
 
@@ -237,4 +252,29 @@ async def test_closing_leaves_no_subscriber_connection(
     assert subscribers() == 1
     await store.aclose()
     assert await eventually(lambda: subscribers() == 0)
+    if pool is not None:
+        assert await store.client.ping()  # the application's pool is still usable
+        await pool.aclose()
     admin.close()
+
+
+async def test_an_idle_listener_outwaits_a_short_call_timeout(config: RedisConfig) -> None:
+    """The listener waits up to 100 ms for each push: that wait is not a slow Redis, even
+    with a call timeout below it."""
+    store = AsyncRedisRevocationStore(dataclasses.replace(config, timeout=0.08, heartbeat=5))
+    assert await store.start()
+    await asyncio.sleep(0.6)  # several waits with nothing pushed
+    assert (store.state, store.health().redis_errors) == ("in_sync", 0)
+    await store.aclose()
+
+
+async def test_a_client_without_socket_timeouts_is_still_bounded_by_timeout() -> None:
+    """``timeout`` bounds each call itself, not only through the client's socket options:
+    an application's client may have none, and a hung Redis must not hang the caller."""
+    with socket.create_server(("127.0.0.1", 0)) as hung:  # accepts, never answers
+        client = aredis.Redis(host="127.0.0.1", port=hung.getsockname()[1])
+        store = AsyncRedisRevocationStore(RedisConfig(timeout=0.1), client=client)
+        with pytest.raises(RevocationUnavailableError):
+            # the store's bound fires well before the caller's
+            await asyncio.wait_for(store.ais_jti_revoked("j"), 1.0)
+        await store.aclose()

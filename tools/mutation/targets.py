@@ -41,9 +41,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "jwtguard/http/denial.py": ("tests/http/test_denial.py",),
     "jwtguard/revocation/_denylist.py": ("tests/revocation/test_denylist.py",),
     "jwtguard/revocation/redis/_protocol.py": ("tests/revocation/test_redis_protocol.py",),
-    # jwtguard/revocation/redis/_async.py is out until its tests catch up with the listener
-    # written as one flow (9ca2a66): a sample found its get_message bound and its close of
-    # the subscriber connection untested.
+    "jwtguard/revocation/redis/_async.py": ("tests/revocation/test_redis_async.py",),
     "jwtguard/refresh.py": ("tests/test_refresh.py",),
 }
 """module -> the test files that are its own (run with ``-x``, so keep them fast)."""
