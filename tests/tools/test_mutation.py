@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tools.mutation import __main__ as cli
-from tools.mutation.operators import mutants_of, mutated_code
-from tools.mutation.report import read_equivalents
+from tools.mutation.operators import Mutant, mutants_of, mutated_code
+from tools.mutation.report import Tally, read_equivalents
+from tools.mutation.sample import below_bar, changed_lines, choose
 
 SOURCE = '''"""Module docstring: never mutated."""
 from typing import TYPE_CHECKING
@@ -147,3 +149,77 @@ def test_render_writes_the_report_from_the_recorded_outcomes(
     assert "a reason" in report
     with pytest.raises(SystemExit, match="--render needs --report"):
         cli.main(["--render"])
+
+
+def test_a_sample_depends_only_on_the_seed_and_the_code(module: Path) -> None:
+    todo = mutants_of(module, "sample.py")
+    first = choose("sample.py", todo, 4, "commit-a")
+    assert len(first) == 4 and first == sorted(first, key=lambda m: m.index)
+    assert choose("sample.py", todo, 4, "commit-a") == first
+    assert any(choose("sample.py", todo, 4, f"commit-{n}") != first for n in range(5))
+    assert choose("sample.py", todo, len(todo) + 3, "commit-a") == todo  # all, when fewer
+
+
+def test_half_a_sample_comes_from_the_changed_lines(module: Path) -> None:
+    todo = mutants_of(module, "sample.py")
+    on_line_13 = [m for m in todo if m.line == 13]  # `raise ValueError(...)`
+    assert 0 < len(on_line_13) < 5
+    for seed in ("a", "b", "c"):
+        chosen = choose("sample.py", todo, 5, seed, changed={13})
+        assert len(chosen) == 5
+        assert sum(m.line == 13 for m in chosen) == min(3, len(on_line_13))  # ceil(5 / 2)
+
+
+def test_the_changed_lines_come_from_git(tmp_path: Path) -> None:
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "m.py").write_text("a = 1\nb = 2\nc = 3\nd = 4\n")
+    git("add", "m.py")
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "one")
+    (tmp_path / "m.py").write_text("a = 1\nb = 20\nc = 3\nnew = 5\nd = 4\n")
+    assert changed_lines(tmp_path, "HEAD", "m.py") == {2, 4}
+    (tmp_path / "m.py").write_text("a = 1\nc = 3\nd = 4\n")  # b deleted: lines 1 and 2 around it
+    assert changed_lines(tmp_path, "HEAD", "m.py") == {1, 2}
+    assert changed_lines(tmp_path, "no-such-commit", "m.py") is None
+
+
+def test_a_sample_is_judged_on_its_total_and_names_each_survivor(
+    module: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mutants = mutants_of(module, "sample.py")
+    tally = Tally("sample.py", dict.fromkeys(mutants, "killed"))
+    survivor = mutants[0]
+    tally.outcomes[survivor] = "survived"
+    score = 100 * (len(mutants) - 1) / len(mutants)
+    judged = cli.parse_arguments(["--sample", "6", "--bar", f"{score - 0.1}"])
+    assert cli.verdict(judged, [tally], skipped=0) == 0
+    out = capsys.readouterr().out
+    assert f"survivor sample.py:{survivor.line}: {survivor.description} in `" in out
+    assert f"total: {len(mutants) - 1}/{len(mutants)} killed ({score:.1f}%)" in out
+    strict = cli.parse_arguments(["--sample", "6", "--bar", f"{score + 0.1}"])
+    assert cli.verdict(strict, [tally], skipped=0) == 1
+    assert "total below" in capsys.readouterr().err
+    assert cli.verdict(judged, [tally], skipped=2) == 1  # cut short: not judged on speed
+    assert "the sample did not finish within --budget" in capsys.readouterr().err
+
+
+def outcomes(module: str, killed: int, survived: int) -> Tally:
+    statuses = ["killed"] * killed + ["survived"] * survived
+    return Tally(
+        module,
+        {Mutant(module, i, i + 1, "op", "x", f"line {i}"): st for i, st in enumerate(statuses)},
+    )
+
+
+def test_a_module_with_too_many_survivors_for_the_bar_fails_the_sample(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert [s for s in range(11) if below_bar(10, s, 95.0)] == [4, 5, 6, 7, 8, 9, 10]
+    assert not below_bar(2, 1, 95.0) and below_bar(2, 2, 95.0)
+    judged = cli.parse_arguments(["--sample", "10", "--bar", "95"])
+    healthy = [outcomes(f"m{n}.py", 10, 0) for n in range(20)]
+    assert cli.verdict(judged, [*healthy, outcomes("weak.py", 7, 3)], skipped=0) == 0
+    assert cli.verdict(judged, [*healthy, outcomes("weak.py", 6, 4)], skipped=0) == 1  # 98% total
+    assert "weak.py: 4 of 10 survived, too many for a module at 95.0%" in capsys.readouterr().err

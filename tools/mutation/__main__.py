@@ -1,15 +1,15 @@
 """Mutation testing of jwtguard's decisions: ``python -m tools.mutation --help``.
 
 ``make mutate`` runs every mutant and rewrites docs/mutation.md; ``make mutate-sample`` is
-CI's bounded random sample. Mutants run one at a time (never in parallel: the machines
-are shared), each against its module's own tests (tools/mutation/targets.py).
+CI's bounded sample (tools/mutation/sample.py says how it is chosen and judged). Mutants
+run one at a time (never in parallel: the machines are shared), each against its module's
+own tests (tools/mutation/targets.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
 import time
 from pathlib import Path
@@ -24,6 +24,7 @@ from tools.mutation.report import (
     summary_rows,
 )
 from tools.mutation.runner import KILLED, SURVIVED, TIMEOUT, BaselineError, Runner, module_name
+from tools.mutation.sample import below_bar, changed_lines, choose
 from tools.mutation.targets import TARGETS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,7 +32,7 @@ EQUIVALENTS = ROOT / "tools" / "mutation" / "equivalent.txt"
 RESULTS = ROOT / ".mutation" / "results.json"
 
 
-def _arguments(argv: list[str] | None) -> argparse.Namespace:
+def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m tools.mutation",
         description="Mutate each target module, one change at a time, and run its own tests.",
@@ -42,6 +43,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sample", type=int, default=0, help="run N random mutants per module")
     parser.add_argument("--seed", default="0", help="seed of --sample (any text)")
     parser.add_argument(
+        "--focus-since",
+        metavar="REV",
+        help="--sample draws half of each module's share from lines changed since REV",
+    )
+    parser.add_argument(
         "--budget",
         type=float,
         default=3600.0,
@@ -49,6 +55,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--min-score", type=float, help="exit 1 when a module scores below this percentage"
+    )
+    parser.add_argument(
+        "--bar",
+        type=float,
+        help="exit 1 when all the mutants run together score below this percentage, or a "
+        "module has more survivors than one at this score shows 99%% of the time",
     )
     parser.add_argument(
         "--report", type=Path, help="write the Markdown report here (complete runs only)"
@@ -79,6 +91,8 @@ class Session:
         # Redis store's after the sync protocol tests'), so a sample preloads nothing.
         self.runner = Runner(ROOT, preload=not args.sample)
         self.started = time.monotonic()
+        self.skipped = 0
+        """Mutants this run chose but did not run: the budget ran out first."""
 
     def plan(self, module: str, mutants: list[Mutant]) -> tuple[dict[Mutant, str], list[Mutant]]:
         """Outcomes known without running (equivalent, kept, sampled out), and the rest."""
@@ -92,16 +106,22 @@ class Session:
             else:
                 todo.append(m)
         if self.args.sample:
-            rng = random.Random(f"{self.args.seed}:{module}")  # noqa: S311 - not for security
-            chosen = set(rng.sample(todo, min(self.args.sample, len(todo))))
+            changed: set[int] = set()
+            if self.args.focus_since:
+                found = changed_lines(ROOT, self.args.focus_since, module)
+                if found is None:
+                    print(f"{module}: no diff since {self.args.focus_since}", file=sys.stderr)
+                changed = found or set()
+            chosen = choose(module, todo, self.args.sample, self.args.seed, changed)
             known.update({m: NOT_RUN for m in todo if m not in chosen})
-            todo = [m for m in todo if m in chosen]
+            todo = chosen
         return known, todo
 
     def run(self, module: str, tests: tuple[str, ...], mutants: list[Mutant]) -> Tally:
         outcomes, todo = self.plan(module, mutants)
         if todo and time.monotonic() - self.started > self.args.budget:
             outcomes.update(dict.fromkeys(todo, NOT_RUN))  # not even the baseline
+            self.skipped += len(todo)
             print(f"{module}: time budget reached, {len(todo)} mutants not run", flush=True)
             return Tally(module, dict(sorted(outcomes.items(), key=lambda kv: kv[0].index)))
         baseline = self.runner.baseline(tests)
@@ -111,6 +131,7 @@ class Session:
         for m in todo:
             if time.monotonic() - self.started > self.args.budget:
                 outcomes[m] = NOT_RUN
+                self.skipped += 1
                 continue
             outcomes[m] = self.runner.run(tests, name, path, mutated_code(path, m.index), timeout)
             if outcomes[m] == SURVIVED:
@@ -181,7 +202,7 @@ def _render(targets: dict[str, tuple[str, ...]], report: Path | None) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _arguments(argv)
+    args = parse_arguments(argv)
     targets = _selected(args.module)
     if args.list:
         return _list(targets)
@@ -190,10 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     session = Session(args)
     tallies: list[Tally] = []
     known_keys: set[str] = set()
-    order = list(targets.items())
-    if args.sample:  # a budget that ends the run early must not always spare the same modules
-        random.Random(args.seed).shuffle(order)  # noqa: S311 - not for security
-    for module, tests in order:
+    for module, tests in targets.items():
         mutants = mutants_of(ROOT / module, module)
         known_keys.update(m.key for m in mutants)
         try:
@@ -214,14 +232,46 @@ def main(argv: list[str] | None = None) -> int:
             report = render_report(tallies, targets, session.equivalents)
             (ROOT / args.report).write_text(report, encoding="utf-8")
             print(f"wrote {args.report}")
-    if not_run and not args.sample:
-        print(f"time budget reached: {not_run} mutants not run", file=sys.stderr)
     print(f"{time.monotonic() - session.started:.0f} s")
+    return verdict(args, tallies, session.skipped)
+
+
+def verdict(args: argparse.Namespace, tallies: list[Tally], skipped: int) -> int:
+    """Print every survivor and the total; 1 when a threshold is missed or a sample was
+    cut short by the budget (then its verdict would depend on the machine's speed)."""
+    survivors = [m for t in tallies for m in t.survivors()]
+    for m in survivors:
+        print(f"survivor {m.path}:{m.line}: {m.description} in `{m.source_line}`")
+    killed, scored = sum(t.killed for t in tallies), sum(t.scored for t in tallies)
+    total = 100.0 * killed / scored if scored else None
+    print(f"total: {killed}/{scored} killed" + ("" if total is None else f" ({total:.1f}%)"))
+    failed = False
+    if skipped and args.sample:
+        print(
+            f"the sample did not finish within --budget {args.budget:.0f} s ({skipped} of "
+            f"{scored + skipped} mutants not run): raise the budget or lower --sample",
+            file=sys.stderr,
+        )
+        failed = True
+    elif skipped:
+        print(f"time budget reached: {skipped} mutants not run", file=sys.stderr)
     low = [t.module for t in tallies if args.min_score and (t.score or 100.0) < args.min_score]
     if low:
         print(f"below {args.min_score}%: {', '.join(low)}", file=sys.stderr)
-        return 1
-    return 0
+        failed = True
+    if args.bar is not None:
+        if (total or 100.0) < args.bar:
+            print(f"total below {args.bar}%", file=sys.stderr)
+            failed = True
+        weak = [t for t in tallies if below_bar(t.scored, t.count(SURVIVED), args.bar)]
+        for t in weak:
+            print(
+                f"{t.module}: {t.count(SURVIVED)} of {t.scored} survived, too many for a "
+                f"module at {args.bar}%",
+                file=sys.stderr,
+            )
+        failed = failed or bool(weak)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
