@@ -155,7 +155,7 @@ fuzz: $(STAMP)
 # make mutate-report          docs/mutation.md from the recorded outcomes (runs nothing)
 MUTATE_SECONDS ?= 5400
 MUTATE_SAMPLE  ?= 10
-MUTATE_SAMPLE_SECONDS ?= 1500
+MUTATE_SAMPLE_SECONDS ?= 2400
 MUTATE_ARGS    ?=
 
 mutate: $(STAMP)
