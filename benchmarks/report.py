@@ -364,23 +364,29 @@ def _section_throughput(data: dict[str, Any], configuration: dict[str, str]) -> 
     out = ["## 3. HTTP throughput on loopback", ""]
     out.append(
         f"Load generator: {data['load_generator']}, {load['connections']} connections, "
-        f"{load['seconds_per_run']:g} s per route and round, {load['rounds']} interleaved "
-        f"rounds (medians), {load['distinct_users']} distinct users' tokens picked at random "
-        "per request, after a warm-up run per route. Server and load generator share the "
-        "machine's cores (and with other work), so absolute numbers are low and even the "
-        "ratios move by 10-20% from run to run (see each ratio's range over the rounds); "
-        "the in-process numbers of section 2 are the precise measure of per-request cost."
+        f"{load['seconds_per_run']:g} s per run, {load['distinct_users']} distinct users' "
+        "tokens picked at random per request, after a warm-up run per route. In each of "
+        f"{load['rounds']} rounds every checked route runs right next to a run of `public` "
+        "(the order flips from pair to pair: public first, then the route first), and its "
+        "ratio for the round divides those two adjacent runs; `vs public` is the median of "
+        "the rounds' ratios, with their quartiles and range. Server and load generator share "
+        "the machine's cores (and with other work), so absolute numbers are low and single "
+        "rounds still stray; the in-process numbers of section 2 are the precise measure of "
+        "per-request cost."
     )
     out += [
         "",
-        "| server | route | req/s | p50 ms | p99 ms | vs public (rounds' range) | errors |",
+        "| server | route | req/s | p50 ms | p99 ms | vs public (quartiles; range) | errors |",
         "|---|---|---:|---:|---:|---:|---:|",
     ]
     for server, routes in data["servers"].items():
         for route, row in routes.items():
             ratio, spread = row.get("rps_vs_public"), row.get("rps_vs_public_range")
             shown = "" if ratio is None else f"{ratio:.2f}x"
-            if spread:
+            quarts = row.get("rps_vs_public_quartiles")
+            if quarts and spread:
+                shown += f" ({quarts[0]:.2f}-{quarts[1]:.2f}; {spread[0]:.2f}-{spread[1]:.2f})"
+            elif spread:
                 shown += f" ({spread[0]:.2f}-{spread[1]:.2f})"
             out.append(
                 f"| {server} | {route} | {row['rps']:.0f} | {row['p50_ms']:.2f} | "
@@ -641,7 +647,11 @@ def render(
         for t in results.get(group, {}).get("targets", []):
             best = _fmt(t["best_of_rounds"], "x") if "best_of_rounds" in t else ""
             measured = _fmt(t["measured"], t["unit"])
-            if "range" in t:
+            if "quartiles" in t:
+                q1, q3 = t["quartiles"]
+                measured += f" (quartiles {q1:.2f}-{q3:.2f}"
+                measured += f", rounds {t['range'][0]:.2f}-{t['range'][1]:.2f})"
+            elif "range" in t:
                 measured += f" (rounds {t['range'][0]:.2f}-{t['range'][1]:.2f})"
             out.append(
                 f"| {t['target']} | {measured} | {best} | {_limit(t)} | "

@@ -124,6 +124,31 @@ def test_python_load_generator_works_without_wrk() -> None:
     assert all(r["requests"] > 0 and r["errors"] == 0 for r in routes.values())
 
 
+def test_http_ratios_divide_adjacent_runs_in_flipping_order() -> None:
+    # a machine that slows down steadily: every run is slower than the one before, by the
+    # same step, whatever the route; protected is always half as fast as public
+    order: list[str] = []
+
+    def measure(route: str) -> dict[str, Any]:
+        order.append(route)
+        rps = 1000.0 - 10 * len(order)
+        return {"rps": rps / 2 if route == "protected" else rps}
+
+    runs, ratios = throughput.paired_rounds(measure, 3)
+    pairs = [tuple(order[i : i + 2]) for i in range(0, len(order), 2)]
+    assert len(pairs) == 3 * len(throughput.CHECKED)
+    assert all("public" in pair and len(set(pair)) == 2 for pair in pairs)
+    assert [pair[0] == "public" for pair in pairs[:4]] == [True, False, True, False]
+    assert pairs[4] == (throughput.CHECKED[1], "public")  # rotated, and the order flipped
+    assert len(runs["public"]) == len(pairs)
+    assert len(runs["protected"]) == 3
+    # adjacent runs differ by one step only: each ratio is close to the true 0.5
+    assert all(abs(r - 0.5) < 0.01 for r in ratios["protected"])
+    assert all(abs(r - 1.0) < 0.02 for r in ratios["equal"])
+    assert throughput.quartiles([1.0, 2.0, 3.0, 4.0, 5.0]) == (2.0, 4.0)
+    assert throughput.quartiles([0.7]) == (0.7, 0.7)
+
+
 def test_server_is_stopped_when_the_block_ends() -> None:
     with throughput.serving("uvicorn", "s" * 43) as port:
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
