@@ -116,7 +116,7 @@ def run(
             for path in ROUTES.values() if not tiny else ():  # imports, the token cache
                 generate(port, path, tokens, warm)
             runs, ratios = paired_rounds(
-                lambda route: generate(port, ROUTES[route], tokens, load),  # noqa: B023
+                lambda route: generate(port, ROUTES[route], tokens, load),
                 load.rounds,
             )
         out["servers"][server] = _summarise(runs, ratios)
