@@ -65,6 +65,9 @@ HIT_TARGET = 1.5
 GROWTH_SIZES = (400, 1600)
 GROWTH_TARGET = 1.3
 """Uncached HS256 from a 400-byte to a 1.6 KB payload (the issue's limit)."""
+RELATIVE_GROWTH_TARGET = 1.05
+"""jwtguard's growth over the floor's on the same payloads: no faster than the floor,
+within the 5% these short runs resolve (what is reachable: see :func:`growth`)."""
 PEERS = (
     "PyJWT, key as text",
     "PyJWT, parsed key",
@@ -126,7 +129,16 @@ def run(quick: bool = True, *, tiny: bool = False, progress: Any = None) -> dict
 
 def growth(plan: Plan) -> dict[str, Any]:
     """Uncached HS256 and its floor on a small and a large payload (nested role objects,
-    see :func:`claims_of_size`), all four in the same rounds."""
+    see :func:`claims_of_size`), all four in the same rounds.
+
+    ``relative_growth`` is jwtguard's growth over the floor's. The absolute limit
+    (:data:`GROWTH_TARGET`) cannot be met together with the uncached one: every verifier
+    base64-decodes, MACs and parses the whole payload, so the floor itself grows (1.68x
+    in the 13:45 run); with jwtguard at ``k`` times the floor on both sizes it grows as
+    much as the floor; to grow only 1.3x it would need a fixed extra cost of about 1.3x the
+    floor on the small token, i.e. be 2.3x the floor there, not 1.3x (see
+    :func:`needed_small_ratio`).
+    """
     material = Material.make("HS256")
     uncached, floor = jwtguard_verifier(material, 0), floor_verifier(material)
     runs: dict[str, Any] = {}
@@ -138,18 +150,29 @@ def growth(plan: Plan) -> dict[str, Any]:
             runs[f"{name} {size}"] = (fn, token)
     measured = compare(runs, plan)
     small, large = GROWTH_SIZES
+    name = "jwtguard (uncached)"
+    ours = measured[f"{name} {large}"].ratio_to(measured[f"{name} {small}"])
+    floor = measured[f"floor {large}"].ratio_to(measured[f"floor {small}"])
     return {
         "payload_bytes": list(GROWTH_SIZES),
         "median_ns": {name: r.median_ns for name, r in measured.items()},
-        "jwtguard_growth": measured[f"jwtguard (uncached) {large}"].ratio_to(
-            measured[f"jwtguard (uncached) {small}"]
-        ),
-        "floor_growth": measured[f"floor {large}"].ratio_to(measured[f"floor {small}"]),
+        "jwtguard_growth": ours,
+        "floor_growth": floor,
+        "relative_growth": ours / floor,
+        "needed_small_ratio": needed_small_ratio(floor),
         "vs_floor": {
             size: measured[f"jwtguard (uncached) {size}"].ratio_to(measured[f"floor {size}"])
             for size in GROWTH_SIZES
         },
     }
+
+
+def needed_small_ratio(floor_growth: float, limit: float = GROWTH_TARGET) -> float:
+    """How many times the floor's cost a verifier must take on the small payload to grow
+    only ``limit`` times while the floor grows ``floor_growth`` times (its extra cost at
+    least as large on the large payload as on the small one): ``1 + (g - limit) / (limit -
+    1)``; 1.0 where the floor itself grows no more than ``limit``."""
+    return 1.0 + max(0.0, floor_growth - limit) / (limit - 1.0)
 
 
 def _quiet(*_args: Any, **_kwargs: Any) -> None:
@@ -206,6 +229,15 @@ def targets(
                 GROWTH_TARGET,
             )
         )
+        if "relative_growth" in grown:
+            out.append(
+                _target(
+                    f"HS256: uncached growth from a {small}-byte to a {large}-byte payload "
+                    f"over the floor's own growth <= {RELATIVE_GROWTH_TARGET}x",
+                    grown["relative_growth"],
+                    RELATIVE_GROWTH_TARGET,
+                )
+            )
     spread = max(row["vs_cheapest"] for row in hit_by_algorithm.values())
     out.append(
         {

@@ -219,3 +219,17 @@ def test_keep_reruns_one_benchmark_and_keeps_the_rest(
     ]  # fmt: skip
     text = report.read_text()
     assert "are kept from the run of" in text and "## 1. Verification" in text
+
+
+def test_payload_growth_is_also_reported_against_the_floors_growth() -> None:
+    # a floor growing 1.68x leaves the absolute 1.3x limit reachable only at 2.27x the
+    # floor on the small payload; a floor growing less than the limit asks nothing more
+    assert verify.needed_small_ratio(1.68) == pytest.approx(1 + 0.38 / 0.3)
+    assert verify.needed_small_ratio(1.2) == 1.0
+    grown = {"payload_bytes": [400, 1600], "jwtguard_growth": 1.7, "floor_growth": 1.68,
+             "relative_growth": 1.7 / 1.68}  # fmt: skip
+    found = {t["target"]: t for t in verify.targets({}, {"HS256": {"vs_cheapest": 1.0}}, grown)}
+    relative = [t for name, t in found.items() if "over the floor's own growth" in name]
+    assert [(t["measured"], t["met"]) for t in relative] == [(1.7 / 1.68, True)]
+    absolute = [t for name, t in found.items() if "payload <= 1.3x" in name]
+    assert [t["met"] for t in absolute] == [False]
