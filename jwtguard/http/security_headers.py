@@ -19,12 +19,17 @@ merged, never replaced. See ``docs/headers.md``.
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal, TypeVar
+from typing import Final, Literal, TypeVar
 
 from jwtguard.errors import ConfigError
+from jwtguard.http._header_checks import (
+    check_names,
+    check_vary,
+    html_path_patterns,
+    present,
+)
 from jwtguard.http._header_tables import API, HTML, NOT_MODIFIED, Tables
 
 __all__ = [
@@ -73,8 +78,6 @@ T = TypeVar("T", bytes, str)
 Merge = Callable[[Iterable[tuple[T, T]], bool, bool, "int | str"], list[tuple[T, T]]]
 """A merge function: ``(existing, authenticated, html, status) -> headers``."""
 
-_TOKEN: Final = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+")
-_BAD_VALUE: Final = re.compile(r"[^\t\x20-\x7e]")
 _MAX_HSTS_FOR_PRELOAD: Final = 31_536_000
 
 
@@ -190,19 +193,17 @@ class SecurityHeaders:
             ("X-XSS-Protection", self.xss_protection),
         ]
         by_kind = {
-            API: _present(common + api) + extra,
-            HTML: _present(common + html) + extra,
-            NOT_MODIFIED: _present(common) + extra,
+            API: present(common + api) + extra,
+            HTML: present(common + html) + extra,
+            NOT_MODIFIED: present(common) + extra,
         }
         auth_only = [("Cache-Control", self.cache_control)] if self.cache_control else []
-        _check_pairs(by_kind, auth_only, problems)
-        for name in self.vary:
-            if not isinstance(name, str) or not _TOKEN.fullmatch(name):
-                problems.append(f"vary: {name!r} is not a header name")
+        check_names(by_kind.values(), (by_kind[API], by_kind[HTML]), auth_only, problems)
+        check_vary(self.vary, problems)
         if isinstance(self.override, str) or not all(isinstance(n, str) for n in self.override):
             problems.append("override: a collection of header names (or {'*'})")
         override = frozenset(n.lower() for n in self.override if isinstance(n, str))
-        exact, prefixes = _html_paths(self.html_paths, problems)
+        exact, prefixes = html_path_patterns(self.html_paths, problems)
         if problems:
             raise ConfigError(problems)
         sets = {
@@ -293,65 +294,3 @@ class SecurityHeaders:
         """The full header list for a WSGI ``start_response`` call (``status``: the code or
         the WSGI status line); see :meth:`asgi_headers`."""
         return self._wsgi.merge(existing, authenticated, html, status)
-
-
-def _present(pairs: list[tuple[str, Any]]) -> list[tuple[str, str]]:
-    return [(n, v) for n, v in pairs if v is not None]
-
-
-def _check_pairs(
-    by_kind: dict[int, list[tuple[str, str]]],
-    auth_only: list[tuple[str, str]],
-    problems: list[str],
-) -> None:
-    """Names and values valid; no name twice in a kind's set; Vary left to ``vary``."""
-    seen: set[tuple[str, str]] = set()
-    for pairs in by_kind.values():
-        for name, value in [*pairs, *auth_only]:
-            if (name, value) not in seen:
-                seen.add((name, value))
-                _check(name, value, problems)
-    for pairs in (by_kind[API], by_kind[HTML]):
-        lowered = [n.lower() for n, _ in [*pairs, *auth_only] if isinstance(n, str)]
-        for name in sorted({n for n in lowered if lowered.count(n) > 1}):
-            problems.append(
-                f"extra: {name} is given twice (set the field that sends it to None to send "
-                "it from extra)"
-            )
-        if "vary" in lowered:
-            problems.append("extra: Vary is merged from the vary option, not set in extra")
-            break
-    problems[:] = list(dict.fromkeys(problems))
-
-
-def _check(name: str, value: object, problems: list[str]) -> None:
-    if not isinstance(name, str) or not _TOKEN.fullmatch(name):
-        problems.append(f"{name!r}: not a valid header name")
-    elif not isinstance(value, str) or _BAD_VALUE.search(value) or value != value.strip():
-        problems.append(f"{name}: value must be printable ASCII without line breaks")
-
-
-def _html_paths(
-    patterns: Collection[str], problems: list[str]
-) -> tuple[frozenset[str], tuple[str, ...]]:
-    """``html_paths`` as exact paths and subtree prefixes (``"/static/*"``: ``/static``
-    and everything below ``/static/``)."""
-    if isinstance(patterns, str):
-        problems.append("html_paths: a collection of paths ('/docs', '/static/*')")
-        return frozenset(), ()
-    exact: set[str] = set()
-    prefixes: set[str] = set()
-    for pattern in patterns:
-        if (
-            not isinstance(pattern, str)
-            or not pattern.startswith("/")
-            or "*" in pattern[:-1]
-            or (pattern.endswith("*") and not pattern.endswith("/*"))
-        ):
-            problems.append(f"html_paths: {pattern!r} is not a path ('/docs') or subtree ('/x/*')")
-        elif pattern.endswith("/*"):
-            prefixes.add(pattern[:-1])
-            exact.add(pattern[:-2] or "/")
-        else:
-            exact.add(pattern)
-    return frozenset(exact), tuple(sorted(prefixes))
