@@ -10,7 +10,6 @@ the signature and the claims is the caller's (:mod:`jwtguard.oauth.dpop`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final, NamedTuple
@@ -29,7 +28,8 @@ __all__ = [
     "split_proof",
 ]
 
-_COMPACT: Final = re.compile(r"([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)")
+# bytes.translate deletes these: a compact proof leaves nothing (one C pass, no regex)
+_COMPACT_ALPHABET: Final = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."
 PRIVATE_JWK_MEMBERS: Final = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 """Members that only a private or secret JWK has (RFC 7518 section 6)."""
 
@@ -56,15 +56,18 @@ def split_proof(proof: str, max_bytes: int) -> ProofParts:
     """Split a compact JWS: size cap, three strict base64url segments, signature decoded."""
     if not isinstance(proof, str) or len(proof) > max_bytes:
         raise InvalidDPoPProofError("size")
-    match = _COMPACT.fullmatch(proof)
-    if match is None:
+    segments = proof.split(".")
+    if len(segments) != 3 or not all(segments) or not proof.isascii():
         raise InvalidDPoPProofError("malformed")
-    header_seg, payload_seg, signature_seg = match.groups()
+    data = proof.encode("ascii")
+    if data.translate(None, _COMPACT_ALPHABET):
+        raise InvalidDPoPProofError("malformed")
+    header_seg, payload_seg, signature_seg = segments
     try:
         signature = decode_alphabet_checked(signature_seg)
     except ValueError:
         raise InvalidDPoPProofError("malformed") from None
-    signing_input = proof[: len(header_seg) + 1 + len(payload_seg)].encode("ascii")
+    signing_input = data[: len(header_seg) + 1 + len(payload_seg)]
     return ProofParts(header_seg, signing_input, signature, payload_seg)
 
 

@@ -9,9 +9,9 @@ the proof key's RFC 7638 thumbprint for the ``cnf.jkt`` binding and the replay k
 the single-use check; the caller (:mod:`jwtguard.http.sender`) runs that check through a
 :class:`~jwtguard.protocols.ReplayCache`, sync or async.
 
-A client signs every proof with one key, so the header segment repeats: its decoded,
-checked header and loaded key are kept by the segment's exact text (bounded, only
-headers that passed), and a proof then costs its signature check plus a few microseconds.
+A client signs every proof with one key: its checked header and loaded key are kept
+(:mod:`jwtguard.oauth.proof_keys`), and a proof then costs its signature check plus a
+few microseconds.
 """
 
 from __future__ import annotations
@@ -20,15 +20,14 @@ import hashlib
 import hmac
 import math
 from dataclasses import dataclass, field
-from typing import Any, Final, NamedTuple
+from typing import Final, NamedTuple
 
-from jwtguard.errors import ConfigError, InvalidDPoPProofError, KeyLoadError, UseDPoPNonceError
+from jwtguard.errors import ConfigError, InvalidDPoPProofError, UseDPoPNonceError
 from jwtguard.jose import b64url_encode
 from jwtguard.jose.algorithms import ALGORITHM_FAMILY
-from jwtguard.jose.proof import read_proof_header, read_proof_payload, split_proof
-from jwtguard.keys.key import Key
-from jwtguard.keys.thumbprint import jwk_thumbprint
+from jwtguard.jose.proof import read_proof_payload, split_proof
 from jwtguard.oauth.nonce import NonceIssuer
+from jwtguard.oauth.proof_keys import ProofKeys
 from jwtguard.oauth.urls import normalize_url
 from jwtguard.protocols import Clock, ReplayCache
 from jwtguard.revocation.replay import MemoryReplayCache
@@ -51,10 +50,8 @@ DEFAULT_DPOP_ALGORITHMS: Final = (
 """Every asymmetric JWS algorithm jwtguard verifies (RFC 9449 section 4.2: never ``none``
 or a MAC). ``ES256K`` and ``Ed448`` are left out: no DPoP client signs with them."""
 
-_TYP: Final = "dpop+jwt"
 _MAX_JTI: Final = 256
 _MAX_PROOF_BYTES: Final = 8192
-_HEADER_CACHE: Final = 1024
 _URL_CACHE: Final = 1024
 
 
@@ -125,15 +122,6 @@ def access_token_hash(token: str) -> str:
     return b64url_encode(hashlib.sha256(token.encode("ascii", "replace")).digest())
 
 
-class _ProofKey:
-    __slots__ = ("alg", "jkt", "key")
-
-    def __init__(self, alg: str, key: Key, jkt: str) -> None:
-        self.alg = alg
-        self.key = key
-        self.jkt = jkt
-
-
 class DPoPVerifier:
     """Verifies DPoP proofs under one :class:`DPoP` configuration. Thread-safe.
 
@@ -155,9 +143,9 @@ class DPoPVerifier:
         self._clock = clock
         self._max_age = float(options.max_age)
         self._leeway = float(options.leeway)
-        self._keys: dict[str, _ProofKey] = {}
+        self.keys = ProofKeys(options.algorithms)
         self._urls: dict[str, str] = {}
-        self._hashes: dict[str, bytes] = {}  # access token -> its ath (tokens repeat)
+        self._hashes: dict[str, str] = {}  # access token -> its ath (tokens repeat)
 
     def verify(self, proof: str, method: str, url: str, access_token: str | None) -> VerifiedProof:
         """Check ``proof`` for a request (``method``, normalised ``url``) carrying
@@ -167,9 +155,7 @@ class DPoPVerifier:
         :class:`UseDPoPNonceError` with a fresh nonce.
         """
         parts = split_proof(proof, _MAX_PROOF_BYTES)
-        found = self._keys.get(parts.header_segment)
-        if found is None:
-            found = self._load(parts.header_segment)
+        found = self.keys.get(parts.header_segment)
         if not found.key.verify(found.alg, parts.signing_input, parts.signature):
             raise InvalidDPoPProofError("signature")
         claims = read_proof_payload(parts)
@@ -191,33 +177,16 @@ class DPoPVerifier:
             ath = claims.get("ath")
             expected = self._hashes.get(access_token)
             if expected is None:
-                expected = access_token_hash(access_token).encode("ascii")
+                expected = access_token_hash(access_token)
                 if len(self._hashes) >= _URL_CACHE:
                     self._hashes.clear()
                 self._hashes[access_token] = expected
-            if type(ath) is not str or not hmac.compare_digest(
-                ath.encode("ascii", "replace"), expected
-            ):
+            # compare_digest takes ASCII text only: anything else is no base64url hash
+            if type(ath) is not str or not ath.isascii() or not hmac.compare_digest(ath, expected):
                 raise InvalidDPoPProofError("ath")
         if self.nonces is not None and not self.nonces.accepts(claims.get("nonce")):
             raise UseDPoPNonceError(self.nonces.issue())
         return VerifiedProof(found.jkt, found.jkt + " " + jti, iat + self._max_age + self._leeway)
-
-    def _load(self, segment: str) -> _ProofKey:
-        header = read_proof_header(segment, _TYP, self.algorithms)
-        jwk = header.jwk
-        try:
-            key = Key.from_jwk(_public_members(jwk), (header.alg,))
-            jkt = jwk_thumbprint(jwk)
-        except KeyLoadError:
-            raise InvalidDPoPProofError("jwk") from None
-        if "alg" in jwk and jwk["alg"] != header.alg:
-            raise InvalidDPoPProofError("jwk")
-        found = _ProofKey(header.alg, key, jkt)
-        if len(self._keys) >= _HEADER_CACHE:
-            self._keys.clear()
-        self._keys[segment] = found
-        return found
 
     def _normalised(self, htu: str) -> str | None:
         found = self._urls.get(htu)
@@ -234,9 +203,3 @@ class DPoPVerifier:
     def challenge_algorithms(self) -> str:
         """The ``algs`` of a ``DPoP`` challenge: the accepted algorithms, space-separated."""
         return " ".join(self.options.algorithms)
-
-
-def _public_members(jwk: dict[str, Any]) -> dict[str, Any]:
-    """The members a public key is loaded from (``use``/``key_ops`` kept: they may forbid
-    signatures). ``kid`` is dropped: nothing is selected by it."""
-    return {k: v for k, v in jwk.items() if k != "kid" and k != "alg"}

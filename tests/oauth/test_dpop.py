@@ -136,8 +136,36 @@ def test_a_small_rsa_key_is_refused(verifier: DPoPVerifier, clock: FrozenClock) 
 
 @pytest.mark.parametrize(
     "proof",
-    ["", "a.b", "a.b.c.d", "a.b.c", "!!.!!.!!", "x" * 9000, "eyJ.eyJ.AA=="],
-    ids=["empty", "two", "four", "junk", "alphabet", "huge", "padding"],
+    [
+        "",
+        "a.b",
+        "a.b.c.d",
+        "a.b.c",
+        "!!.!!.!!",
+        "x" * 9000,
+        "eyJ.eyJ.AA==",
+        "eyJ..AAAA",
+        ".eyJ.AAAA",
+        "eyJ.eyJ.",
+        "eyJ.ey\u00e9.AAAA",
+        "eyJ.ey J.AAAA",
+        "eyJ.eyJ+.AAAA",
+    ],
+    ids=[
+        "empty",
+        "two",
+        "four",
+        "junk",
+        "alphabet",
+        "huge",
+        "padding",
+        "empty-payload",
+        "empty-header",
+        "empty-signature",
+        "non-ascii",
+        "space",
+        "standard-alphabet",
+    ],
 )
 def test_malformed_proofs(proof: str, verifier: DPoPVerifier) -> None:
     with pytest.raises(InvalidDPoPProofError):
