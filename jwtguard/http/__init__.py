@@ -12,6 +12,7 @@ from jwtguard.http.pipeline import DEFAULT, Decision, Pipeline, PipelineOptions
 from jwtguard.http.request import Headers, RequestView
 from jwtguard.http.requirement import Requirement
 from jwtguard.http.routing import PathRules
+from jwtguard.http.sender import dpop_nonce
 
 __all__ = [
     "DEFAULT",
@@ -23,4 +24,5 @@ __all__ = [
     "PipelineOptions",
     "RequestView",
     "Requirement",
+    "dpop_nonce",
 ]

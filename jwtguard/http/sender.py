@@ -6,12 +6,14 @@ request to (trusted forwarded headers only, or the configured public origin), ve
 the proof for it, reads the client certificate (from the server, or the trusted proxy
 header), and checks the token's ``cnf`` against both and against the route's demand.
 The single-use check of the proof's ``jti`` is the caller's (it may wait: a Redis round
-trip), so this module stays free of I/O.
+trip), so this module stays free of I/O. Under server nonces, the fresh nonce an allowed
+request's response should carry is handed to the adapter through :func:`dpop_nonce`.
 """
 
 from __future__ import annotations
 
 import hmac
+from contextvars import ContextVar
 from typing import Final
 from urllib.parse import quote, unquote
 
@@ -33,7 +35,7 @@ from jwtguard.oauth.resource import ResourceServer
 from jwtguard.oauth.urls import normalize_url
 from jwtguard.protocols import Clock
 
-__all__ = ["REPLAYED", "SenderCheck"]
+__all__ = ["REPLAYED", "SenderCheck", "dpop_nonce", "offer_nonce"]
 
 REPLAYED: Final = "The DPoP proof was already used."
 _TWO: Final = "The request carries more than one access token."
@@ -45,6 +47,27 @@ _CERT_MISMATCH: Final = "The client certificate does not match the access token.
 _PATH_SAFE: Final = "/!$&'()*+,;=:@-._~"
 _CACHE: Final = 1024
 _WS: Final = {"ws": "http", "wss": "https"}
+
+
+_FRESH_NONCE: Final[ContextVar[str | None]] = ContextVar("jwtguard_dpop_nonce", default=None)
+
+
+def offer_nonce(nonce: str) -> None:
+    """Note ``nonce`` as the ``DPoP-Nonce`` for the response to the request being decided
+    in this context (thread or task): the pipeline calls it when it allows a DPoP request
+    whose proof's nonce is about to expire."""
+    _FRESH_NONCE.set(nonce)
+
+
+def dpop_nonce() -> str | None:
+    """Under server nonces: the fresh ``DPoP-Nonce`` the response to the request this
+    context last allowed should carry (RFC 9449 section 8.2), then forgotten; None when
+    none is due. Adapters with a response channel call it right after an allowed decision
+    and put it on the response."""
+    nonce = _FRESH_NONCE.get()
+    if nonce is not None:
+        _FRESH_NONCE.set(None)
+    return nonce
 
 
 def _nth(values: list[str], trusted: int) -> str | None:

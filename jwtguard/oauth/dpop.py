@@ -109,12 +109,15 @@ class VerifiedProof(NamedTuple):
     per request).
 
     ``jkt``: the RFC 7638 thumbprint of its key. ``replay_key``/``expires_at``: what the
-    replay cache must hold (the key names the proof key and its ``jti``).
+    replay cache must hold (the key names the proof key and its ``jti``). ``nonce``:
+    under server nonces, the fresh one the response should carry (``DPoP-Nonce``), when
+    the proof's own is about to expire; None otherwise.
     """
 
     jkt: str
     replay_key: str
     expires_at: float
+    nonce: str | None = None
 
 
 def access_token_hash(token: str) -> str:
@@ -184,9 +187,15 @@ class DPoPVerifier:
             # compare_digest takes ASCII text only: anything else is no base64url hash
             if type(ath) is not str or not ath.isascii() or not hmac.compare_digest(ath, expected):
                 raise InvalidDPoPProofError("ath")
-        if self.nonces is not None and not self.nonces.accepts(claims.get("nonce")):
-            raise UseDPoPNonceError(self.nonces.issue())
-        return VerifiedProof(found.jkt, found.jkt + " " + jti, iat + self._max_age + self._leeway)
+        renewal = None
+        nonces = self.nonces
+        if nonces is not None:
+            sent = claims.get("nonce")
+            if not nonces.accepts(sent):
+                raise UseDPoPNonceError(nonces.issue())
+            renewal = nonces.renewal(sent)
+        expires_at = iat + self._max_age + self._leeway
+        return VerifiedProof(found.jkt, found.jkt + " " + jti, expires_at, renewal)
 
     def _normalised(self, htu: str) -> str | None:
         found = self._urls.get(htu)

@@ -68,6 +68,14 @@ class NonceIssuer:
         self._current = (step, nonce)
         return nonce
 
+    def renewal(self, nonce: object) -> str | None:
+        """The nonce to hand a client whose proof carried the accepted ``nonce``: the
+        current one when ``nonce`` is from the previous step (it expires with this one),
+        None when it is already current (RFC 9449 section 8.2: a new nonce may come with
+        any response, so a client keeps ahead of the rotation without a refusal)."""
+        current = self.issue()
+        return None if nonce == current else current
+
     def accepts(self, nonce: object) -> bool:
         """Whether ``nonce`` was issued with this secret in this step or the previous one."""
         if not isinstance(nonce, str) or len(nonce) != _LENGTH:

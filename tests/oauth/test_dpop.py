@@ -198,9 +198,13 @@ def test_nonces(clock: FrozenClock) -> None:
     with pytest.raises(UseDPoPNonceError) as caught:
         verifier.verify(client.proof("GET", URL, TOKEN), "GET", URL, TOKEN)
     nonce = caught.value.nonce
-    verifier.verify(client.proof("GET", URL, TOKEN, nonce=nonce), "GET", URL, TOKEN)
-    clock.advance(60)  # the next step: still accepted
-    verifier.verify(client.proof("GET", URL, TOKEN, nonce=nonce), "GET", URL, TOKEN)
+    current = verifier.verify(client.proof("GET", URL, TOKEN, nonce=nonce), "GET", URL, TOKEN)
+    assert current.nonce is None  # the proof's nonce is current: nothing to renew
+    clock.advance(60)  # the next step: still accepted, and a fresh one handed out
+    renewed = verifier.verify(client.proof("GET", URL, TOKEN, nonce=nonce), "GET", URL, TOKEN)
+    assert renewed.nonce is not None and renewed.nonce != nonce
+    again = client.proof("GET", URL, TOKEN, nonce=renewed.nonce)
+    assert verifier.verify(again, "GET", URL, TOKEN).nonce is None
     clock.advance(60)
     with pytest.raises(UseDPoPNonceError) as stale:
         verifier.verify(client.proof("GET", URL, TOKEN, nonce=nonce), "GET", URL, TOKEN)
