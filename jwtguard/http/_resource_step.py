@@ -23,7 +23,7 @@ from jwtguard.http.decision import Context, Decision
 from jwtguard.http.denial import Denial
 from jwtguard.http.request import RequestView
 from jwtguard.http.requirement import Requirement
-from jwtguard.http.sender import REPLAYED, SenderCheck
+from jwtguard.http.sender import REPLAYED, SenderCheck, offer_nonce
 from jwtguard.oauth.dpop import VerifiedProof
 from jwtguard.oauth.resource import ResourceServer
 
@@ -62,6 +62,8 @@ class ResourceStep:
             raise ConfigError(problems)
         self.sender = sender = SenderCheck(resource_server, guard.clock)
         replay = None if sender.dpop is None else sender.dpop.replay
+        self.dpop_nonces = sender.dpop is not None and sender.dpop.nonces is not None
+        """Whether proofs carry server nonces (a fresh one may be due on a response)."""
         algs = None if sender.dpop is None else sender.dpop.challenge_algorithms()
         metadata_url = resource_server.metadata_url
         bearer = not resource_server.require_binding or resource_server.mtls is not None
@@ -143,8 +145,11 @@ class ResourceStep:
         try:
             claims = yield token
             proof = self.sender.check(request, token, claims, scheme == "DPoP", routed.binding)
-            if proof is not None and not (yield proof):
-                raise InvalidDPoPProofError("replayed", REPLAYED)
+            if proof is not None:
+                if not (yield proof):
+                    raise InvalidDPoPProofError("replayed", REPLAYED)
+                if proof.nonce is not None:
+                    offer_nonce(proof.nonce)
         except TokenError as exc:  # the Guard counted its own
             return self._refuse(
                 exc, request.method, request.path, None, claims is not None, context

@@ -219,6 +219,9 @@ class Pipeline(RouteStep):
             )
             refusals.challenges = resource.challenges
         self._resource = resource
+        self.dpop_nonces = resource is not None and resource.dpop_nonces
+        """True under server nonces: adapters put :func:`~jwtguard.http.dpop_nonce` on
+        allowed responses."""
         self._set_routes(
             paths,
             methods,
