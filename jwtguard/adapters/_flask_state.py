@@ -18,8 +18,17 @@ from jwtguard.adapters.wsgi import CLAIMS_KEY, decide
 from jwtguard.claims import Claims
 from jwtguard.http.denial import unknown_user
 from jwtguard.http.pipeline import Denial, Pipeline, Requirement
+from jwtguard.http.sender import dpop_nonce
 
-__all__ = ["ErrorHandler", "Hooks", "JWTGuardHTTPException", "State", "UserLoader", "state"]
+__all__ = [
+    "ErrorHandler",
+    "Hooks",
+    "JWTGuardHTTPException",
+    "State",
+    "UserLoader",
+    "add_dpop_nonce",
+    "state",
+]
 
 ErrorHandler = Callable[[Denial], Any]
 UserLoader = Callable[[Claims], Any]
@@ -77,6 +86,10 @@ class State:
         result = decide(self.pipeline, environ, requirement)
         if type(result) is not Denial:
             g.jwtguard_claims = environ[CLAIMS_KEY] = result
+        if self.pipeline.dpop_nonces:  # a fresh DPoP nonce for the response (RFC 9449 8.2)
+            nonce = dpop_nonce()
+            if nonce is not None and type(result) is not Denial:
+                g.jwtguard_dpop_nonce = nonce
         return result
 
     def refuse(self, denial: Denial) -> JWTGuardHTTPException:
@@ -106,3 +119,12 @@ class State:
             self.pipeline.guard.record_reject(error.code)
             raise self.refuse(self.pipeline.denial(error))
         return user
+
+
+def add_dpop_nonce(response: Response) -> Response:
+    """The fresh DPoP nonce of this request's decision, if one is due, on its response
+    (the ``after_request`` handler of an app whose resource server uses nonces)."""
+    nonce = g.get("jwtguard_dpop_nonce")
+    if nonce is not None:
+        response.headers["DPoP-Nonce"] = nonce
+    return response

@@ -40,6 +40,7 @@ from jwtguard.http.pipeline import (
 )
 from jwtguard.http.request import WEBSOCKET, Headers, RequestView
 from jwtguard.http.requirement import Requirement
+from jwtguard.http.sender import dpop_nonce
 
 if TYPE_CHECKING:
     from starlette.authentication import AuthCredentials as _CredentialsBase
@@ -189,6 +190,7 @@ class JWTGuardMiddleware:
         self._on_headers = self.pipeline.decide_on_headers
         self._on_authorization = self.pipeline.decide_on_authorization
         self._adecide = self.pipeline.adecide
+        self._nonces = self.pipeline.dpop_nonces
         self._principals: dict[int, tuple[Claims, JWTUser, JWTAuthCredentials]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -224,6 +226,10 @@ class JWTGuardMiddleware:
             result = await self._adecide(request_from_scope(scope))
         if result is _AWAIT:  # a key fetch may be needed: awaited, not blocking the loop
             result = await self._adecide(request_from_scope(scope))
+        if self._nonces:  # a fresh DPoP nonce for the response (RFC 9449 section 8.2)
+            nonce = dpop_nonce()
+            if nonce is not None and kind == "http" and type(result) is not Denial:
+                send = _adding_nonce(send, nonce)
         if type(result) is Denial:
             if kind == "http":
                 await self._send_denial(result, send, "http.response")
@@ -280,3 +286,15 @@ class JWTGuardMiddleware:
             headers = self._merge(headers, False, False, denial.status)
         await send({"type": kind + ".start", "status": denial.status, "headers": headers})
         await send({"type": kind + ".body", "body": denial.body})
+
+
+def _adding_nonce(send: Send, nonce: str) -> Send:
+    """``send`` adding ``DPoP-Nonce: nonce`` to the response's headers."""
+    field = (b"dpop-nonce", nonce.encode("ascii"))
+
+    def send_with_nonce(message: Message) -> Awaitable[None]:
+        if message["type"] == "http.response.start":
+            message["headers"] = [*message.get("headers", ()), field]
+        return send(message)
+
+    return send_with_nonce

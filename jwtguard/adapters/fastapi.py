@@ -53,6 +53,7 @@ from jwtguard.http.pipeline import (
     Requirement,
 )
 from jwtguard.http.request import WEBSOCKET
+from jwtguard.http.sender import dpop_nonce
 from jwtguard.oauth.binding import Binding
 
 if TYPE_CHECKING:
@@ -180,7 +181,7 @@ class JWTBearer(SecurityBase):
         app.openapi = openapi  # type: ignore[method-assign]
 
     async def __call__(
-        self, connection: HTTPConnection, security_scopes: SecurityScopes
+        self, connection: HTTPConnection, security_scopes: SecurityScopes, response: Response
     ) -> Claims | None:
         requirement = self.requirement
         if security_scopes.scopes:
@@ -196,11 +197,14 @@ class JWTBearer(SecurityBase):
             )
         if result is Pending.AWAIT:
             result = await pipeline.adecide(request_from_scope(scope), requirement)
+        nonce = dpop_nonce() if pipeline.dpop_nonces else None  # RFC 9449 section 8.2
         if isinstance(result, Denial):
             raise JWTGuardHTTPException(result)
         state = scope.get("state")  # request.state.claims, without building a State object
         if state is None:
-            scope["state"] = {"claims": result}
+            scope["state"] = state = {"claims": result}
         else:
             state["claims"] = result
+        if nonce is not None:  # also for an endpoint that returns its own Response
+            response.headers["DPoP-Nonce"] = state["dpop_nonce"] = nonce
         return result

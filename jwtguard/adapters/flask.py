@@ -44,6 +44,7 @@ from jwtguard.adapters._flask_state import (
     JWTGuardHTTPException,
     State,
     UserLoader,
+    add_dpop_nonce,
 )
 from jwtguard.adapters._flask_views import (
     current_claims,
@@ -195,6 +196,8 @@ class JWTGuard:
             app.json.default = serialising_claims(provider_default)  # type: ignore[attr-defined]
         if protect_all:
             app.before_request(state.before_request)
+        if pipeline.dpop_nonces:
+            app.after_request(add_dpop_nonce)
         if policy is not None:
             # Added to the list Flask hands to start_response: no rebuilt Headers object.
             app.wsgi_app = SecurityHeadersWSGIMiddleware(  # type: ignore[method-assign]

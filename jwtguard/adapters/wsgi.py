@@ -37,6 +37,7 @@ from jwtguard.http.pipeline import (
 from jwtguard.http.request import Headers, RequestView
 from jwtguard.http.requirement import Requirement
 from jwtguard.http.security_headers import Merge
+from jwtguard.http.sender import dpop_nonce
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -47,6 +48,7 @@ __all__ = [
     "EnvironHeaders",
     "JWTGuardWSGIMiddleware",
     "adding_headers",
+    "adding_nonce",
     "decide",
     "request_from_environ",
     "route_path",
@@ -183,10 +185,15 @@ class JWTGuardWSGIMiddleware:
         policy = self.security_headers
         self._merge = None if policy is None else policy.wsgi_merge
         self._html_path = policy.is_html_path if policy is not None and policy.html_paths else None
+        self._nonces = self.pipeline.dpop_nonces
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         result = decide(self.pipeline, environ)
         merge = self._merge
+        if self._nonces:  # a fresh DPoP nonce for the response (RFC 9449 section 8.2)
+            nonce = dpop_nonce()
+            if nonce is not None and type(result) is not Denial:
+                start_response = adding_nonce(start_response, nonce)
         if type(result) is Denial:
             headers = list(result.headers)
             if merge is not None:
@@ -229,3 +236,14 @@ def adding_headers(
         return start_response(status, merge(headers, authenticated, html, status), exc_info)
 
     return start_with_headers
+
+
+def adding_nonce(start_response: StartResponse, nonce: str) -> StartResponse:
+    """``start_response`` adding ``DPoP-Nonce: nonce`` (see :func:`jwtguard.http.dpop_nonce`)."""
+
+    def start_with_nonce(
+        status: str, headers: list[tuple[str, str]], exc_info: Any = None
+    ) -> Callable[[bytes], object]:
+        return start_response(status, [*headers, ("DPoP-Nonce", nonce)], exc_info)
+
+    return start_with_nonce

@@ -10,7 +10,8 @@ from pydantic import BaseModel
 
 from jwtguard.adapters.fastapi import JWTBearer
 from jwtguard.claims import Claims
-from jwtguard.testing import TokenFactory
+from jwtguard.oauth import DPoP, ResourceServer
+from jwtguard.testing import DPoPKey, FrozenClock, TokenFactory
 
 from .conftest import TestClient
 
@@ -140,3 +141,42 @@ def test_claims_returned_from_endpoints_go_out_as_json(factory: TokenFactory) ->
     assert client.get("/model", headers=auth).json()["claims"]["org"] == NESTED["org"]
     assert client.get("/encoded", headers=auth).json()["nested"] == NESTED["org"]
     assert guard.verify(auth["Authorization"][7:]).to_dict()["roles"] == ["reader"]  # unchanged
+
+
+def test_an_endpoint_returning_its_own_response_can_hand_out_the_nonce() -> None:
+    """FastAPI drops a dependency's headers when the endpoint returns a Response: the
+    fresh DPoP nonce is on request.state.dpop_nonce for it (docs/resource-server.md)."""
+    clock = FrozenClock()
+    issuer = TokenFactory.for_algorithm("ES256", clock=clock)
+    client = DPoPKey("ES256", clock=clock)
+    origin = "https://api.example"
+    dpop = DPoP(use_nonce=True, nonce_secret=b"n" * 32, nonce_lifetime=60)
+    jwt = JWTBearer(
+        issuer.guard(audience=origin),
+        resource_server=ResourceServer(resource=origin, origin=origin, dpop=dpop),
+    )
+    app = FastAPI()
+    jwt.install(app)
+
+    @app.get("/own")
+    async def own(request: Request, claims: Annotated[Claims, Depends(jwt)]) -> JSONResponse:
+        response = JSONResponse({"sub": claims["sub"]})
+        nonce = getattr(request.state, "dpop_nonce", None)
+        if nonce is not None:
+            response.headers["DPoP-Nonce"] = nonce
+        return response
+
+    @app.get("/data")
+    async def data(claims: Annotated[Claims, Depends(jwt)]) -> dict[str, Any]:
+        return {"sub": claims["sub"]}
+
+    token = issuer.issue(sub="ann", aud=origin, cnf={"jkt": client.jkt})
+    http = TestClient(app, base_url=origin)
+    nonce = http.get("/data", headers=client.headers("GET", origin + "/data", token)).headers[
+        "dpop-nonce"
+    ]
+    clock.advance(60)  # the nonce is now due for renewal
+    for path in ("/own", "/data"):
+        answer = http.get(path, headers=client.headers("GET", origin + path, token, nonce=nonce))
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["dpop-nonce"] != nonce

@@ -261,6 +261,35 @@ def test_the_nonce_round_trip(
     assert second.status == 200, second.body
 
 
+def test_an_allowed_response_renews_a_nonce_about_to_expire(
+    adapter: Adapter, guard: Guard, bound: str, client_key: DPoPKey, clock: FrozenClock
+) -> None:
+    options = {"use_nonce": True, "nonce_secret": b"n" * 32, "nonce_lifetime": 60}
+    rules = {"/admin/*": Requirement.build("admin")}
+    send = server(adapter, guard, dpop=dpop(**options), rules=rules)
+    nonce = send("GET", "/items", client_key.headers("GET", URL, bound)).header("DPoP-Nonce")
+    current = send("GET", "/items", client_key.headers("GET", URL, bound, nonce=nonce))
+    assert current.status == 200, current.body
+    assert current.header("DPoP-Nonce") is None  # the proof's nonce is the current one
+    clock.advance(60)  # the next step: the nonce is still accepted, for this step only
+    renewed = send("GET", "/items", client_key.headers("GET", URL, bound, nonce=nonce))
+    assert renewed.status == 200, renewed.body
+    fresh = renewed.header("DPoP-Nonce")
+    assert fresh and fresh != nonce
+    again = send("GET", "/items", client_key.headers("GET", URL, bound, nonce=fresh))
+    assert again.status == 200, again.body
+    assert again.header("DPoP-Nonce") is None
+    refused = send("GET", "/items", client_key.headers("POST", URL, bound, nonce=nonce))
+    assert refused.status == 401
+    assert refused.header("DPoP-Nonce") is None  # a refusal hands out nothing
+    admin = RESOURCE + "/admin/x"
+    forbidden = send("GET", "/admin/x", client_key.headers("GET", admin, bound, nonce=nonce))
+    assert forbidden.status == 403  # the proof passed, the scope did not
+    assert forbidden.header("DPoP-Nonce") is None
+    after = send("GET", "/items", client_key.headers("GET", URL, bound, nonce=fresh))
+    assert after.header("DPoP-Nonce") is None  # nothing left over from the refusal
+
+
 def test_the_protected_resource_metadata(adapter: Adapter, guard: Guard) -> None:
     send = server(adapter, guard, dpop=dpop(), scopes_supported=("read", "write"))
     if adapter.name == "drf":  # no middleware: the documented view serves it

@@ -1,9 +1,10 @@
 """Apps the resource-server suite serves with real servers on loopback.
 
 Imported by the servers: ``uvicorn --app-dir tests/e2e --factory resource_apps:starlette_app``
-and ``gunicorn --chdir tests/e2e 'resource_apps:flask_app()'``. The HS256 secret comes from
-``ROUTING_SECRET``, the resource server from the ``JWTGUARD_*`` variables the test sets
-(``resource_server_from_env``: the configuration users deploy with). Every route answers
+and ``gunicorn --chdir tests/e2e 'resource_apps:flask_app()'`` (or ``wsgi_app()``). The
+HS256 secret comes from ``ROUTING_SECRET``, the resource server from the ``JWTGUARD_*``
+variables the test sets (``resource_server_from_env``: the configuration users deploy
+with). Every route answers
 ``{"sub": ..., "path": ...}`` (Flask's also its worker's ``pid``); ``/health`` is exempt.
 """
 
@@ -54,3 +55,20 @@ def flask_app() -> Any:
     app.config["JWTGUARD_PROTECT_ALL"] = True
     JWTGuard(app, guard=guard(), exempt=["/health"], resource_server=resource_server_from_env())
     return app
+
+
+def wsgi_app() -> Any:
+    """A plain WSGI app behind JWTGuardWSGIMiddleware."""
+    import json
+
+    from jwtguard.adapters.wsgi import CLAIMS_KEY, JWTGuardWSGIMiddleware
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        claims = environ.get(CLAIMS_KEY)
+        body = {"sub": claims and claims["sub"], "path": environ["PATH_INFO"], "pid": os.getpid()}
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps(body).encode()]
+
+    return JWTGuardWSGIMiddleware(
+        app, guard=guard(), exempt=["/health"], resource_server=resource_server_from_env()
+    )

@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from jwtguard import Guard
+from jwtguard.jose import b64url_decode
 from jwtguard.keys.thumbprint import certificate_thumbprint
 from jwtguard.testing import DPoPKey
 from tests.http.certificates import PKI
@@ -155,6 +156,48 @@ def test_dpop_nonces_across_gunicorn_workers_with_one_secret(
         if len(workers) == 2:
             break
     assert len(workers) == 2, "one worker answered every request"
+
+
+def _nonce_step(nonce: str) -> int:
+    """The time step a jwtguard nonce was issued in (its first 8 bytes)."""
+    return int.from_bytes(b64url_decode(nonce)[:8], "big")
+
+
+@pytest.mark.parametrize(
+    ("kind", "factory"),
+    [("uvicorn", "resource_apps:starlette_app"), ("gunicorn", "resource_apps:wsgi_app")],
+    ids=["asgi-uvicorn", "wsgi-gunicorn"],
+)
+def test_an_allowed_response_hands_out_the_next_nonce(
+    serve: Callable[..., Server], issuer: Guard, kind: str, factory: str
+) -> None:
+    """RFC 9449 section 8.2: a client whose nonce is about to expire gets the next one on
+    a response it was allowed, so it never meets a use_dpop_nonce refusal."""
+    lifetime = 2
+    env = {
+        **DPOP_ENV,
+        "JWTGUARD_DPOP_NONCE": "true",
+        "JWTGUARD_DPOP_NONCE_SECRET": "a shared secret of at least 32 bytes",
+        "JWTGUARD_DPOP_NONCE_LIFETIME": str(lifetime),
+    }
+    server = serve(f"dpop-nonce-renewal-{kind}", kind, factory, env=env)
+    client = DPoPKey("ES256")
+    token = _token(issuer, jkt=client.jkt)
+    url = f"{server.url}/items"
+    with httpx.Client() as http:
+        nonce = http.get(url, headers=client.headers("GET", url, token)).headers["dpop-nonce"]
+        # wait for the next step (the server's clock is this one): the nonce is then
+        # accepted for one more step, and due for renewal
+        time.sleep(max(0.0, (_nonce_step(nonce) + 1) * lifetime - time.time()) + 0.05)
+        renewed = http.get(url, headers=client.headers("GET", url, token, nonce=nonce))
+        assert renewed.status_code == 200, renewed.text
+        fresh = renewed.headers["dpop-nonce"]
+        assert _nonce_step(fresh) == _nonce_step(nonce) + 1
+        current = http.get(url, headers=client.headers("GET", url, token, nonce=fresh))
+        answered_in = int(time.time() // lifetime)
+    assert current.status_code == 200, current.text
+    if answered_in == _nonce_step(fresh):  # (a loaded machine may have crossed a step)
+        assert "dpop-nonce" not in current.headers  # already the current one
 
 
 # -- RFC 8705: certificate-bound tokens ------------------------------------------------------

@@ -35,7 +35,7 @@ from django.http import HttpRequest, HttpResponseBase
 
 from jwtguard.adapters.cors_order import cors_inside, warn_cors_inside
 from jwtguard.adapters.django.config import Configuration, configured
-from jwtguard.adapters.django.request import adecide, decide, harden, refusal
+from jwtguard.adapters.django.request import add_dpop_nonce, adecide, decide, harden, refusal
 from jwtguard.http.pipeline import Denial
 
 __all__ = ["JWTGuardMiddleware", "SecurityHeadersMiddleware"]
@@ -68,6 +68,7 @@ class _Middleware:
         if policy is not None:
             html = bool(policy.html_paths) and policy.is_html_path(path)
             harden(response, policy, authenticated=authenticated, html=html)
+        add_dpop_nonce(request, response)
         return response
 
 

@@ -30,8 +30,17 @@ from jwtguard.http.pipeline import (
 )
 from jwtguard.http.request import Headers, RequestView
 from jwtguard.http.security_headers import SecurityHeaders
+from jwtguard.http.sender import dpop_nonce
 
-__all__ = ["adecide", "decide", "harden", "metadata_response", "refusal", "request_view"]
+__all__ = [
+    "add_dpop_nonce",
+    "adecide",
+    "decide",
+    "harden",
+    "metadata_response",
+    "refusal",
+    "request_view",
+]
 
 _AWAIT: Final = Pending.AWAIT
 _SLOW: Final = object()
@@ -98,6 +107,24 @@ def _note_let_through(request: HttpRequest) -> None:
         request.jwtguard_let_through = code  # type: ignore[attr-defined]
 
 
+def _note_nonce(request: HttpRequest, decision: object) -> None:
+    """After an allowed decision under server nonces: the fresh DPoP nonce due, if any,
+    noted as ``request.jwtguard_dpop_nonce`` for :func:`add_dpop_nonce` (the middlewares
+    call it on the response)."""
+    nonce = dpop_nonce()
+    if nonce is not None and not isinstance(decision, Denial):
+        request.jwtguard_dpop_nonce = nonce  # type: ignore[attr-defined]
+
+
+def add_dpop_nonce(request: HttpRequest, response: HttpResponseBase) -> None:
+    """``DPoP-Nonce`` on ``response`` when the request's decision handed out a fresh one
+    (RFC 9449 section 8.2): what a view's ``finalize_response`` calls without the
+    middlewares."""
+    nonce = getattr(request, "jwtguard_dpop_nonce", None)
+    if nonce is not None:
+        response["DPoP-Nonce"] = nonce
+
+
 def decide(
     pipeline: Pipeline, request: HttpRequest, requirement: Requirement | None = None
 ) -> Decision:
@@ -111,6 +138,8 @@ def decide(
         found = pipeline.decide(request_view(request), requirement)
     if report_only:
         _note_let_through(request)
+    if pipeline.dpop_nonces:
+        _note_nonce(request, found)
     return found  # type: ignore[no-any-return]
 
 
@@ -126,6 +155,8 @@ async def adecide(
         found = await pipeline.adecide(request_view(request), requirement)
     if report_only:
         _note_let_through(request)
+    if pipeline.dpop_nonces:
+        _note_nonce(request, found)
     return found  # type: ignore[no-any-return]
 
 
