@@ -42,6 +42,7 @@ from starlette.responses import Response
 from jwtguard.adapters.asgi import request_from_scope
 from jwtguard.adapters.fastapi_openapi import OAuth2Flows, document
 from jwtguard.claims import Claims
+from jwtguard.errors import ConfigError
 from jwtguard.guard import Guard
 from jwtguard.http.pipeline import (
     Decision,
@@ -141,7 +142,12 @@ class JWTBearer(SecurityBase):
         binding: Binding | None = None,
     ) -> "JWTBearer":
         """A dependency for one route: these scopes, roles, predicate, or anonymous access;
-        ``binding``: the sender constraint it demands (see :data:`jwtguard.oauth.Binding`)."""
+        ``binding``: the sender constraint it demands (see :data:`jwtguard.oauth.Binding`).
+        ``binding="bearer"`` under ``require_binding`` raises ConfigError: the one switch
+        refuses unbound tokens everywhere."""
+        resource_server = self.pipeline.resource_server
+        if binding == "bearer" and resource_server is not None and resource_server.require_binding:
+            raise ConfigError("binding: a 'bearer' route contradicts require_binding")
         route = object.__new__(JWTBearer)
         route.pipeline = self.pipeline
         route.model = self.model

@@ -76,7 +76,7 @@ class ResourceStep:
             )
             for binding, accepts_bearer in (
                 (None, bearer),
-                ("bearer", True),
+                ("bearer", bearer),  # require_binding wins over a route's own bearer
                 ("bound", resource_server.mtls is not None or algs is None),
                 ("dpop", algs is None),
                 ("mtls", True),

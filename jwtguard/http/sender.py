@@ -149,7 +149,10 @@ class SenderCheck:
             presented = self.certificate(request)
             if presented is None or not hmac.compare_digest(x5t.encode(), presented.encode()):
                 raise TokenBindingError(_CERT_MISMATCH)
-        refusal = demand_refusal(binding or self.default_binding, (jkt, x5t))
+        # require_binding wins over a route's own "bearer" (a decorator's, which start-up
+        # cannot see): one switch refuses unbound tokens everywhere
+        demand = self.default_binding if binding is None or binding == "bearer" else binding
+        refusal = demand_refusal(demand, (jkt, x5t))
         if refusal is not None:
             raise refusal
         return proof

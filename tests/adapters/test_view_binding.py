@@ -222,6 +222,64 @@ def test_a_binding_demand_without_a_resource_server_refuses_every_token(
     )
 
 
+def _bearer_views(guard: Guard, name: str) -> Send:
+    """A view demanding only ``binding="bearer"`` under ``require_binding``."""
+    rs = ResourceServer(resource=RESOURCE, origin=RESOURCE, dpop=DPoP(), require_binding=True)
+    if name == "flask":
+        app = Flask(__name__)
+        JWTGuard(app, guard=guard, resource_server=rs)
+
+        @app.get("/open")
+        @flask_jwt_required(binding="bearer")
+        def open_() -> Any:
+            return {"sub": current_claims["sub"]}
+
+        send = _werkzeug_sender(app)
+        return lambda path, headers: send("GET", path, headers)
+    urls = _URLs(django_jwt_required(_answer, binding="bearer"), _answer)
+    overrides = {
+        "JWTGUARD": {"GUARD": guard, "RESOURCE_SERVER": rs},
+        "MIDDLEWARE": [],
+        "ROOT_URLCONF": urls,
+    }
+
+    def django_send(path: str, headers: list[tuple[str, str]]) -> Answer:
+        with override_settings(**overrides):
+            environ = {"HTTP_" + k.upper(): v for k, v in headers}
+            return _django_answer(Client().get(path, **environ))
+
+    return django_send
+
+
+@pytest.mark.parametrize("name", ["flask", "django-decorator-only"])
+def test_require_binding_wins_over_a_views_own_bearer(
+    name: str, guard: Guard, issuer: TokenFactory, clock: FrozenClock
+) -> None:
+    """Fail closed: a decorator's ``binding="bearer"`` (start-up cannot see it) does not
+    reopen a resource server that refuses unbound tokens everywhere."""
+    send = _bearer_views(guard, name)
+    key = DPoPKey("ES256", clock=clock)
+    plain = issuer.issue(sub="bob", aud=RESOURCE)
+    bound = issuer.issue(sub="alice", aud=RESOURCE, cnf={"jkt": key.jkt})
+    refused = send("/open", [("Authorization", f"Bearer {plain}")])
+    assert refused.status == 401, refused.body
+    assert refused.json()["error_description"] == (
+        "This resource requires a sender-constrained access token."
+    )
+    assert [c.partition(" ")[0] for c in refused.all("WWW-Authenticate")] == ["DPoP"]
+    assert send("/open", key.headers("GET", RESOURCE + "/open", bound)).status == 200
+
+
+def test_fastapi_refuses_a_bearer_route_under_require_binding_at_start_up(guard: Guard) -> None:
+    rs = ResourceServer(resource=RESOURCE, origin=RESOURCE, dpop=DPoP(), require_binding=True)
+    bearer = JWTBearer(guard, resource_server=rs)
+    with pytest.raises(ConfigError, match="contradicts require_binding"):
+        bearer.requires(binding="bearer")
+    assert bearer.requires(binding="dpop").requirement == Requirement(binding="dpop")
+    free = JWTBearer(guard, resource_server=resource_server(guard))
+    assert free.requires(binding="bearer").requirement == Requirement(binding="bearer")
+
+
 def test_fastapi_install_serves_the_metadata_without_an_app_wide_dependency(
     guard: Guard,
 ) -> None:

@@ -287,17 +287,27 @@ def test_the_metadata_names_the_guards_issuers(issuer: TokenFactory, clock: Froz
     assert body["authorization_servers"] == ["https://a.example", "https://b.example"]
 
 
-def test_a_routes_own_bearer_requirement_answers_as_a_bearer_route(issuer: TokenFactory) -> None:
+def test_require_binding_wins_over_a_routes_own_bearer_requirement(
+    issuer: TokenFactory, bound: str, client_key: DPoPKey
+) -> None:
     """A route may declare its own requirement at decision time (a decorator's), which
-    start-up cannot check against require_binding: it is answered as it says."""
+    start-up cannot check against require_binding: the one switch still refuses unbound
+    tokens there (fail closed), and the challenges say so."""
     p = pipeline(issuer, dpop=DPoP(), require_binding=True)
     token = issuer.issue(sub="bob", aud=RESOURCE)
     route = Requirement(binding="bearer")
     missing = p.decide(request(), route)
-    assert challenges(missing) == [BEARER, DPOP]
+    assert challenges(missing) == [DPOP]
     plain = p.decide(request(headers=[("Authorization", f"Bearer {token}")]), route)
-    assert isinstance(plain, Claims)
-    assert challenges(p.decide(request())) == [DPOP]
+    assert isinstance(plain, Denial) and plain.status == 401
+    assert b"requires a sender-constrained access token" in plain.body
+    assert [c.partition(" ")[0] for c in challenges(plain)] == ["DPoP"]  # no Bearer offered
+    proven = p.decide(request(headers=client_key.headers("GET", RESOURCE + "/items", bound)), route)
+    assert isinstance(proven, Claims)
+    free = pipeline(issuer, dpop=DPoP())  # without the switch, the route's bearer is a choice
+    assert isinstance(
+        free.decide(request(headers=[("Authorization", f"Bearer {token}")]), route), Claims
+    )
 
 
 def test_each_refusal_and_decision_is_counted_once(
