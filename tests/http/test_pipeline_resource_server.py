@@ -18,6 +18,7 @@ from jwtguard.http.denial import Denial
 from jwtguard.http.pipeline import Pipeline
 from jwtguard.http.request import Headers, RequestView
 from jwtguard.http.requirement import Requirement
+from jwtguard.http.sender import dpop_nonce
 from jwtguard.oauth import MTLS, DPoP, ResourceServer
 from jwtguard.testing import DPoPKey, FrozenClock, TokenFactory
 
@@ -360,3 +361,41 @@ def test_a_guard_without_the_resource_as_audience_refuses_to_start(
     with pytest.raises(ConfigError, match="audience"):
         pipeline(issuer, issuer.guard(audience=audience))
     assert pipeline(issuer, issuer.guard(audience=RESOURCE)).resource_server is not None
+
+
+def test_an_allowed_proof_with_an_expiring_nonce_offers_the_next_one(
+    issuer: TokenFactory, bound: str, client_key: DPoPKey, clock: FrozenClock
+) -> None:
+    """RFC 9449 section 8.2: the fresh nonce for the response, through http.dpop_nonce
+    (read once), from decide and adecide alike; nothing when the proof's is current."""
+    options = DPoP(use_nonce=True, nonce_secret=b"n" * 32, nonce_lifetime=60)
+    p = pipeline(issuer, dpop=options)
+    assert p.dpop_nonces and not pipeline(issuer, dpop=DPoP()).dpop_nonces
+    assert not Pipeline(issuer.guard(audience=RESOURCE)).dpop_nonces
+    url = RESOURCE + "/items"
+    first = p.decide(request(headers=client_key.headers("GET", url, bound)))
+    nonce = dict(first.headers)["DPoP-Nonce"]  # type: ignore[union-attr]
+    dpop_nonce()  # nothing from an earlier test
+    assert isinstance(
+        p.decide(request(headers=client_key.headers("GET", url, bound, nonce=nonce))), Claims
+    )
+    assert dpop_nonce() is None  # the current one
+    clock.advance(60)
+    assert isinstance(
+        p.decide(request(headers=client_key.headers("GET", url, bound, nonce=nonce))), Claims
+    )
+    fresh = dpop_nonce()
+    assert fresh is not None and fresh != nonce
+    assert dpop_nonce() is None  # read once
+
+    async def decided_then_nonce() -> tuple[Any, str | None]:
+        headers = client_key.headers("GET", url, bound, nonce=nonce)
+        return await p.adecide(request(headers=headers)), dpop_nonce()
+
+    claims, renewed = asyncio.run(decided_then_nonce())
+    assert isinstance(claims, Claims) and renewed == fresh
+    replayed = client_key.headers("GET", url, bound, nonce=nonce)
+    assert isinstance(p.decide(request(headers=replayed)), Claims)
+    dpop_nonce()
+    assert isinstance(p.decide(request(headers=replayed)), Denial)  # the same proof again
+    assert dpop_nonce() is None  # a replayed proof offers nothing
