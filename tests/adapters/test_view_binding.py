@@ -68,12 +68,12 @@ def fastapi_app(guard: Guard) -> Send:
     return lambda path, headers: send("GET", path, headers)
 
 
-def flask_app(guard: Guard) -> Send:
+def flask_app(guard: Guard, server: ResourceServer | None = None, open_binding: Any = None) -> Send:
     app = Flask(__name__)
-    JWTGuard(app, guard=guard, resource_server=resource_server(guard))
+    JWTGuard(app, guard=guard, resource_server=server or resource_server(guard))
 
     @app.get("/open")
-    @flask_jwt_required
+    @flask_jwt_required(binding=open_binding)
     def open_() -> Any:
         return {"sub": current_claims["sub"]}
 
@@ -226,16 +226,7 @@ def _bearer_views(guard: Guard, name: str) -> Send:
     """A view demanding only ``binding="bearer"`` under ``require_binding``."""
     rs = ResourceServer(resource=RESOURCE, origin=RESOURCE, dpop=DPoP(), require_binding=True)
     if name == "flask":
-        app = Flask(__name__)
-        JWTGuard(app, guard=guard, resource_server=rs)
-
-        @app.get("/open")
-        @flask_jwt_required(binding="bearer")
-        def open_() -> Any:
-            return {"sub": current_claims["sub"]}
-
-        send = _werkzeug_sender(app)
-        return lambda path, headers: send("GET", path, headers)
+        return flask_app(guard, rs, open_binding="bearer")
     urls = _URLs(django_jwt_required(_answer, binding="bearer"), _answer)
     overrides = {
         "JWTGUARD": {"GUARD": guard, "RESOURCE_SERVER": rs},
