@@ -11,8 +11,8 @@ from typing import Any
 from jwtguard._guard.fast_path import cache_first
 from jwtguard._guard.lifecycle import aclose_parts, close_parts
 from jwtguard._guard.options import option_problems
-from jwtguard._guard.stats import GuardStats, Rejections, VerificationListener, tell
-from jwtguard._values import kid_fingerprint
+from jwtguard._guard.stats import GuardStats, Rejections, VerificationListener
+from jwtguard._guard.verify_path import VerifyPath
 from jwtguard.cache import VerifiedTokenCache
 from jwtguard.claims import Claims
 from jwtguard.config import build
@@ -20,17 +20,14 @@ from jwtguard.config.settings import Settings
 from jwtguard.errors import (
     ConfigError,
     MalformedTokenError,
-    RevocationUnavailableError,
-    RevokedTokenError,
     TokenError,
 )
 from jwtguard.issuer import TokenIssuer
-from jwtguard.jose import JWSReader, Signed, check_signature, read_payload
-from jwtguard.jose.claims_check import validate_claims
+from jwtguard.jose import JWSReader
 from jwtguard.keys import KeySet
 from jwtguard.keys.coerce import KeyInput, as_key_source, static_key_problems
 from jwtguard.keys.remote import JWKSHealth
-from jwtguard.keys.tenant import Tenant, TenantRoute, TenantRouter, TenantStats
+from jwtguard.keys.tenant import Tenant, TenantRouter, TenantStats
 from jwtguard.observability.counters import DecisionCounters
 from jwtguard.observability.health import Readiness, readiness
 from jwtguard.policy import DEFAULT_MAX_TOKEN_BYTES, Policy
@@ -43,7 +40,7 @@ logger = logging.getLogger("jwtguard")
 DEFAULT_CACHE_SIZE = 10_000
 
 
-class Guard:
+class Guard(VerifyPath):
     """Verifies JWTs: signature with an allow-listed algorithm bound to the key,
     then the registered claims, then revocation; caches what it accepted.
 
@@ -164,7 +161,7 @@ class Guard:
             return f"Guard(algorithms={algorithms!r}, tenants={list(self._router.routes)!r})"
         return f"Guard(algorithms={algorithms!r}, keys={self.keys!r})"
 
-    # -- verification ------------------------------------------------------------------
+    # -- verification (the steps after a cache miss: _guard/verify_path.py) ---------
 
     def verify(self, token: str | bytes) -> Claims:
         """Verify ``token`` and return its claims, or raise a :class:`TokenError`.
@@ -205,138 +202,6 @@ class Guard:
             raise err from None
         except Exception as exc:  # noqa: BLE001 - the contract: only TokenError escapes
             raise self._internal_error(exc) from None
-
-    @property
-    def may_wait(self) -> bool:
-        """True when a verification may wait for I/O: the key source fetches (a remote
-        JWKS, for a ``kid`` it has not seen). Async code then uses :meth:`averify`."""
-        return self._async_keys is not None
-
-    def has_cached(self, token: str | bytes) -> bool:
-        """Whether ``token``'s verification is cached. Its key was known then (a key change
-        clears the cache), so :meth:`verify` answers it without fetching keys."""
-        try:
-            return token in self._cache.entries
-        except TypeError:  # unhashable: never cached
-            return False
-
-    async def averify(self, token: str | bytes) -> Claims:
-        """:meth:`verify` for async code; awaits a key-set refresh when one is needed."""
-        if not self._awaits or not isinstance(token, (str, bytes)):
-            return self.verify(token)  # unhashable or odd inputs: verify ends them in TokenError
-        try:
-            # bytes are looked up by their text, as verify() does, so they hit the cache too
-            text = token if type(token) is str else self._reader.as_text(token)
-            if self._cache_get(text) is not None:
-                return self.verify(text)
-            signed = self._reader.split(text)
-            router = self._router
-            if router is not None:
-                return await self._averify_for_tenant(router, signed)
-            source, header = self._async_keys, signed.header
-            keys = (
-                self.keys.find(header.kid, header.alg)
-                if source is None
-                else await source.afind(header.kid, header.alg)
-            )
-            return self._finish(signed, keys)
-        except TokenError as exc:
-            self._count(exc)
-            raise
-        except Exception as exc:  # noqa: BLE001 - the contract: only TokenError escapes
-            raise self._internal_error(exc) from None
-
-    def _verify_for_tenant(self, router: TenantRouter, signed: Signed) -> Claims:
-        route, payload = router.select(signed)
-        try:
-            keys = route.keys.find(signed.header.kid, signed.header.alg)
-            return self._finish_for(route, signed, keys, payload)
-        except TokenError as exc:
-            route.count(exc)
-            exc.tenant = route.tenant.issuer
-            raise
-
-    async def _averify_for_tenant(self, router: TenantRouter, signed: Signed) -> Claims:
-        route, payload = router.select(signed)
-        try:
-            source = route.async_keys
-            header = signed.header
-            keys = (
-                route.keys.find(header.kid, header.alg)
-                if source is None
-                else await source.afind(header.kid, header.alg)
-            )
-            return self._finish_for(route, signed, keys, payload)
-        except TokenError as exc:
-            route.count(exc)
-            exc.tenant = route.tenant.issuer
-            raise
-
-    def _finish_for(self, route: TenantRoute, signed: Signed, keys: Any, payload: Claims) -> Claims:
-        claims = self._finish(signed, keys, route.policy, payload)
-        route.accept()
-        return claims
-
-    def _finish(
-        self,
-        signed: Signed,
-        keys: Any,
-        policy: Policy | None = None,
-        payload: Claims | None = None,
-    ) -> Claims:
-        self.misses += 1
-        listeners = self._listeners
-        if not listeners:
-            return self._check(signed, keys, policy, payload)
-        accepted = False
-        start = time.perf_counter()
-        try:
-            claims = self._check(signed, keys, policy, payload)
-            accepted = True
-            return claims
-        finally:
-            tell(listeners, time.perf_counter() - start, accepted)
-
-    def _check(
-        self, signed: Signed, keys: Any, policy: Policy | None, payload: Claims | None
-    ) -> Claims:
-        try:
-            check_signature(signed, keys)
-            claims = read_payload(signed) if payload is None else payload
-            now = self._clock()
-            valid_until = validate_claims(claims, policy or self.policy, now)
-            if self._revocation is not None and self._is_revoked(claims):
-                self._cache.discard(signed.token)
-                raise RevokedTokenError
-        except TokenError as exc:  # for the refusal's log record: which key, never its kid
-            exc.kid = kid_fingerprint(signed.header.kid)
-            raise
-        if self._cache_ttl is not None:
-            valid_until = min(valid_until, now + self._cache_ttl)
-        if self._cache.maxsize:
-            self._cache.put(signed.token, claims, valid_until)
-        return claims
-
-    def _count(self, exc: TokenError) -> None:
-        self._rejections.add(exc.code)
-
-    def _is_revoked(self, claims: Claims) -> bool:
-        """Ask the revocation checker; anything it raises but a TokenError fails closed."""
-        try:
-            return self._revocation.is_revoked(claims)  # type: ignore[union-attr]
-        except TokenError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - an unknown failure must refuse, not accept
-            # Only the exception type is logged: its message could quote the claims.
-            logger.error("jwtguard: the revocation checker raised %s", type(exc).__name__)
-            raise RevocationUnavailableError from None
-
-    def _internal_error(self, exc: Exception) -> TokenError:
-        # Only the exception type is logged: its message could quote the input.
-        logger.error("jwtguard: unexpected %s while verifying a token", type(exc).__name__)
-        err = MalformedTokenError()
-        self._count(err)
-        return err
 
     # -- observability -----------------------------------------------------------------
 

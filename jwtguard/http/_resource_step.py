@@ -11,7 +11,7 @@ code (the key fetch and the replay check awaited).
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Mapping
-from typing import Any, Final
+from typing import Any
 
 from jwtguard._flow import arun, run
 from jwtguard.claims import Claims
@@ -19,7 +19,7 @@ from jwtguard.errors import ConfigError, InvalidDPoPProofError, InvalidRequestEr
 from jwtguard.guard import Guard
 from jwtguard.http.challenges import Challenges
 from jwtguard.http.credentials import MissingTokenError, TokenLocations
-from jwtguard.http.decision import Context, Decision
+from jwtguard.http.decision import TWO_TOKENS, Context, Decision
 from jwtguard.http.denial import Denial
 from jwtguard.http.request import RequestView
 from jwtguard.http.requirement import Requirement
@@ -27,9 +27,7 @@ from jwtguard.http.sender import REPLAYED, SenderCheck, offer_nonce
 from jwtguard.oauth.dpop import VerifiedProof
 from jwtguard.oauth.resource import ResourceServer
 
-__all__ = ["ResourceStep", "TWO_TOKENS"]
-
-TWO_TOKENS: Final = "The request carries more than one access token."
+__all__ = ["ResourceStep"]
 
 Refuse = Callable[..., Decision]
 Authorize = Callable[[Claims, Requirement, str, str, Context], Decision]

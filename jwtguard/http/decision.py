@@ -26,7 +26,13 @@ __all__ = [
     "Pending",
     "PipelineOptions",
     "SecurityHeadersOption",
+    "TWO_TOKENS",
 ]
+
+
+TWO_TOKENS: Final = "The request carries more than one access token."
+"""The description of the refusal of a request carrying two tokens (two ``Authorization``
+lines, or a DPoP token and a cookie, header or query token)."""
 
 
 class Default(enum.Enum):

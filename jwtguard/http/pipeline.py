@@ -7,25 +7,26 @@ Adapters build a :class:`~jwtguard.http.request.RequestView` and translate the a
 :meth:`Pipeline.decide` serves sync code (WSGI), :meth:`Pipeline.adecide` async code,
 where a key fetch for a new ``kid`` is awaited instead of blocking the event loop.
 
-This module holds the decision flow; its parts are the routing step
-(:mod:`jwtguard.http._route_step`), the resource-server step
-(:mod:`jwtguard.http._resource_step`), the refusals (:mod:`jwtguard.http._refusals`) and
-the vocabulary the adapters share (:mod:`jwtguard.http.decision`).
+This module builds the pipeline and holds the general decision flow. Its parts: the
+routing step (``_route_step``) and the ``Authorization`` hot path with the allowing end
+(``_header_step``), both base classes of :class:`Pipeline`; the resource-server step
+(``_resource_step``), the refusals (``_refusals``), and the vocabulary the adapters share
+(:mod:`jwtguard.http.decision`).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from typing import Final, Literal
+from typing import Final
 
 from jwtguard.claims import Claims
-from jwtguard.errors import ConfigError, InvalidRequestError, TokenBindingError, TokenError
+from jwtguard.errors import ConfigError, TokenBindingError, TokenError
 from jwtguard.guard import Guard
+from jwtguard.http._header_step import BOUND_AS_BEARER, HeaderStep
 from jwtguard.http._refusals import Refusals, let_through
-from jwtguard.http._resource_step import TWO_TOKENS, ResourceStep
-from jwtguard.http._route_step import RouteStep
-from jwtguard.http.credentials import MissingTokenError, TokenLocations, parse_authorization
+from jwtguard.http._resource_step import ResourceStep
+from jwtguard.http.credentials import MissingTokenError, TokenLocations
 from jwtguard.http.decision import (
     DEFAULT,
     Context,
@@ -58,9 +59,6 @@ __all__ = [
     "resolve_security_headers",
 ]
 
-_PARSED_CACHE_SIZE: Final = 4096
-_BOUND_AS_BEARER: Final = "A sender-constrained access token must be sent with its proof."
-
 
 def resolve_security_headers(
     value: SecurityHeadersOption, pipeline: Pipeline
@@ -83,7 +81,7 @@ _COOKIE_DEFAULT: Final = SecurityHeaders(
 )
 
 
-class Pipeline(RouteStep):
+class Pipeline(HeaderStep):
     """The shared decision. Built once per adapter; :meth:`decide`/:meth:`adecide` per request.
 
     Args:
@@ -315,103 +313,9 @@ class Pipeline(RouteStep):
         """The answer to verified ``claims`` without a resource server: a token bound to a
         key or certificate (``cnf``) is refused, as nothing here checks its proof."""
         if "cnf" in claims:
-            error = TokenBindingError(_BOUND_AS_BEARER)
+            error = TokenBindingError(BOUND_AS_BEARER)
             return self._refuse(error, request.method, request.path, None, count=True)
         return self._authorize(claims, routed, request.method, request.path)
-
-    def decide_on_headers(
-        self,
-        method: str,
-        path: str,
-        raw_headers: Iterable[tuple[bytes, bytes]],
-        requirement: Requirement | None = None,
-        *,
-        wait: bool = False,
-    ) -> Decision | Literal[Pending.AWAIT]:
-        """The decision from the ``Authorization`` header alone: what :meth:`decide`
-        answers, without building a :class:`RequestView` (the adapters' hot path).
-
-        Only valid when the decision reads nothing else: :attr:`header_only` and ``method``
-        is not ``OPTIONS``, or the requirement is known (a route's own, or :meth:`route`'s)
-        and ``locations.authorization_only`` (see :meth:`headers_decide`).
-        ``raw_headers``: the request's ``(name, value)`` byte pairs, names lower-case.
-        ``path`` is only logged. Answers :data:`Pending.AWAIT` instead of waiting when the
-        token is not cached and the key source may fetch (then call :meth:`adecide`),
-        unless ``wait`` (sync code): then it verifies, waiting if it must.
-        """
-        found = None
-        for name, value in raw_headers:
-            if name == b"authorization":
-                if found is not None:
-                    return self._refuse(
-                        InvalidRequestError(TWO_TOKENS), method, path, None, count=True
-                    )
-                found = value
-        return self.decide_on_authorization(method, path, found, requirement, wait=wait)
-
-    def decide_on_authorization(
-        self,
-        method: str,
-        path: str,
-        authorization: bytes | str | None,
-        requirement: Requirement | None = None,
-        *,
-        wait: bool = False,
-    ) -> Decision | Literal[Pending.AWAIT]:
-        """:meth:`decide_on_headers` given the request's one ``Authorization`` value: the
-        bytes of an ASGI header, or the ``str`` WSGI has (the server joins repeated lines
-        with ``", "``, which is refused as two tokens). The same conditions apply."""
-        found = authorization
-        try:
-            if found is None:
-                token = None
-            else:
-                # Parsing is a pure function of the header: recent results of tokens that
-                # verified are remembered below (bytes and str keys never collide). The
-                # remembered str keeps its hash, which makes the Guard's look-up cheaper.
-                token = self._parsed.get(found)
-                if token is None:
-                    text = found if isinstance(found, str) else found.decode("latin-1")
-                    token = parse_authorization(text)
-                else:
-                    found = None  # already remembered
-            if token is None:
-                if (requirement or self.default).optional:
-                    self._count_anonymous()
-                    return None
-                raise MissingTokenError
-        except TokenError as exc:
-            return self._refuse(exc, method, path, None, count=True)
-        if self._may_wait and not wait and not self.guard.has_cached(token):
-            return Pending.AWAIT
-        try:
-            claims = self.verify(token)
-        except TokenError as exc:  # counted by the Guard
-            return self._refuse(exc, method, path, None, count=False)
-        if found is not None:  # only verified tokens: junk headers cannot fill memory
-            if "cnf" in claims:  # bound to a key or certificate nobody checks here
-                error = TokenBindingError(_BOUND_AS_BEARER)
-                return self._refuse(error, method, path, None, count=True)
-            if len(self._parsed) >= _PARSED_CACHE_SIZE:
-                self._parsed.clear()
-            self._parsed[found] = token
-        if requirement is None:
-            requirement = self.default
-        if requirement.checks_claims:
-            return self._authorize(claims, requirement, method, path)
-        if self._tenant_counters:
-            self._count_tenant(claims)
-        else:
-            self._count_allowed()
-        return claims
-
-    def _bearer(
-        self, request: RequestView, requirement: Requirement, *, wait: bool
-    ) -> Decision | Literal[Pending.AWAIT]:
-        """The decision when only ``Authorization`` is read: :meth:`decide_on_authorization`."""
-        lines = request.headers.get_all("authorization")
-        pairs = [(b"authorization", line.encode("latin-1")) for line in lines]
-        return self.decide_on_headers(request.method, request.path, pairs, requirement, wait=wait)
 
     def _token(self, request: RequestView, requirement: Requirement) -> str | Decision:
         """The token to verify, or already the answer (anonymous, or a refusal)."""
@@ -425,31 +329,6 @@ class Pipeline(RouteStep):
             self._count_anonymous()
             return None
         return self._refuse(MissingTokenError(), request.method, request.path, None, count=True)
-
-    def _authorize(
-        self,
-        claims: Claims,
-        requirement: Requirement,
-        method: str,
-        path: str,
-        context: Context = (None, None),
-    ) -> Decision:
-        if requirement.checks_claims:
-            error = requirement.check(claims, self._roles_claim)
-            if error is not None:
-                return self._refuse(error, method, path, claims, True, context)
-        if self._tenant_counters:
-            self._count_tenant(claims)
-        else:
-            self._count_allowed()
-        return claims
-
-    def _count_tenant(self, claims: Claims) -> None:
-        """Count an allowed decision under the tenant of ``claims`` (a Guard with tenants
-        accepted them, so their issuer is one of its tenants')."""
-        issuer = claims.get("iss")
-        count = self._tenant_counters.get(issuer) if isinstance(issuer, str) else None
-        (count or self._count_allowed)()
 
     def denial(self, error: TokenError, context: Context = (None, None)) -> Denial:
         """The (cached) :class:`Denial` answering ``error``. Under a resource server,

@@ -18,6 +18,11 @@ TARGETS: dict[str, tuple[str, ...]] = {
         "tests/test_profile.py",  # profile=
     ),
     # the Guard's parts (jwtguard/_guard/), tested through the Guard
+    "jwtguard/_guard/verify_path.py": (
+        "tests/test_guard.py",
+        "tests/keys/test_tenant.py",
+        "tests/test_profile.py",
+    ),
     "jwtguard/_guard/options.py": ("tests/test_guard.py", "tests/test_profile.py"),
     "jwtguard/_guard/fast_path.py": ("tests/test_guard.py",),
     "jwtguard/_guard/stats.py": ("tests/test_guard.py",),
@@ -29,6 +34,10 @@ TARGETS: dict[str, tuple[str, ...]] = {
         "tests/http/test_pipeline_resource_server.py",  # resource_server=
     ),
     # the pipeline's parts, tested through the pipeline
+    "jwtguard/http/_header_step.py": (
+        "tests/http/test_pipeline.py",
+        "tests/http/test_pipeline_resource_server.py",
+    ),
     "jwtguard/http/_route_step.py": ("tests/http/test_pipeline.py",),
     "jwtguard/http/_refusals.py": (
         "tests/http/test_pipeline.py",

@@ -1,0 +1,160 @@
+"""The decision from the ``Authorization`` header alone (the adapters' hot path), and the
+allowing end every way through the decision shares (the requirement, then counting).
+
+:class:`HeaderStep` is a base class of :class:`~jwtguard.http.pipeline.Pipeline` (above
+:class:`~jwtguard.http._route_step.RouteStep`), so ``decide_on_headers`` and
+``decide_on_authorization`` are the pipeline's own methods, called without delegation;
+the pipeline's constructor sets the state declared here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Final, Literal
+
+from jwtguard.claims import Claims
+from jwtguard.errors import InvalidRequestError, TokenBindingError, TokenError
+from jwtguard.guard import Guard
+from jwtguard.http._route_step import RouteStep
+from jwtguard.http.credentials import MissingTokenError, parse_authorization
+from jwtguard.http.decision import TWO_TOKENS, Context, Decision, Pending
+from jwtguard.http.request import RequestView
+from jwtguard.http.requirement import Requirement
+
+__all__ = ["BOUND_AS_BEARER", "HeaderStep"]
+
+_PARSED_CACHE_SIZE: Final = 4096
+BOUND_AS_BEARER: Final = "A sender-constrained access token must be sent with its proof."
+
+
+class HeaderStep(RouteStep):
+    """The hot path and the allowing end of the decision."""
+
+    guard: Guard
+    verify: Callable[[str | bytes], Claims]
+    default: Requirement
+    _parsed: dict[bytes | str, str]
+    _may_wait: bool
+    _roles_claim: tuple[str, ...]
+    _tenant_counters: dict[str, Callable[[], object]]
+    _count_allowed: Callable[[], object]
+    _count_anonymous: Callable[[], object]
+
+    def decide_on_headers(
+        self,
+        method: str,
+        path: str,
+        raw_headers: Iterable[tuple[bytes, bytes]],
+        requirement: Requirement | None = None,
+        *,
+        wait: bool = False,
+    ) -> Decision | Literal[Pending.AWAIT]:
+        """The decision from the ``Authorization`` header alone: what :meth:`decide`
+        answers, without building a :class:`RequestView` (the adapters' hot path).
+
+        Only valid when the decision reads nothing else: :attr:`header_only` and ``method``
+        is not ``OPTIONS``, or the requirement is known (a route's own, or :meth:`route`'s)
+        and ``locations.authorization_only`` (see :meth:`headers_decide`).
+        ``raw_headers``: the request's ``(name, value)`` byte pairs, names lower-case.
+        ``path`` is only logged. Answers :data:`Pending.AWAIT` instead of waiting when the
+        token is not cached and the key source may fetch (then call :meth:`adecide`),
+        unless ``wait`` (sync code): then it verifies, waiting if it must.
+        """
+        found = None
+        for name, value in raw_headers:
+            if name == b"authorization":
+                if found is not None:
+                    return self._refuse(
+                        InvalidRequestError(TWO_TOKENS), method, path, None, count=True
+                    )
+                found = value
+        return self.decide_on_authorization(method, path, found, requirement, wait=wait)
+
+    def decide_on_authorization(
+        self,
+        method: str,
+        path: str,
+        authorization: bytes | str | None,
+        requirement: Requirement | None = None,
+        *,
+        wait: bool = False,
+    ) -> Decision | Literal[Pending.AWAIT]:
+        """:meth:`decide_on_headers` given the request's one ``Authorization`` value: the
+        bytes of an ASGI header, or the ``str`` WSGI has (the server joins repeated lines
+        with ``", "``, which is refused as two tokens). The same conditions apply."""
+        found = authorization
+        try:
+            if found is None:
+                token = None
+            else:
+                # Parsing is a pure function of the header: recent results of tokens that
+                # verified are remembered below (bytes and str keys never collide). The
+                # remembered str keeps its hash, which makes the Guard's look-up cheaper.
+                token = self._parsed.get(found)
+                if token is None:
+                    text = found if isinstance(found, str) else found.decode("latin-1")
+                    token = parse_authorization(text)
+                else:
+                    found = None  # already remembered
+            if token is None:
+                if (requirement or self.default).optional:
+                    self._count_anonymous()
+                    return None
+                raise MissingTokenError
+        except TokenError as exc:
+            return self._refuse(exc, method, path, None, count=True)
+        if self._may_wait and not wait and not self.guard.has_cached(token):
+            return Pending.AWAIT
+        try:
+            claims = self.verify(token)
+        except TokenError as exc:  # counted by the Guard
+            return self._refuse(exc, method, path, None, count=False)
+        if found is not None:  # only verified tokens: junk headers cannot fill memory
+            if "cnf" in claims:  # bound to a key or certificate nobody checks here
+                error = TokenBindingError(BOUND_AS_BEARER)
+                return self._refuse(error, method, path, None, count=True)
+            if len(self._parsed) >= _PARSED_CACHE_SIZE:
+                self._parsed.clear()
+            self._parsed[found] = token
+        if requirement is None:
+            requirement = self.default
+        if requirement.checks_claims:
+            return self._authorize(claims, requirement, method, path)
+        if self._tenant_counters:
+            self._count_tenant(claims)
+        else:
+            self._count_allowed()
+        return claims
+
+    def _bearer(
+        self, request: RequestView, requirement: Requirement, *, wait: bool
+    ) -> Decision | Literal[Pending.AWAIT]:
+        """The decision when only ``Authorization`` is read: :meth:`decide_on_authorization`."""
+        lines = request.headers.get_all("authorization")
+        pairs = [(b"authorization", line.encode("latin-1")) for line in lines]
+        return self.decide_on_headers(request.method, request.path, pairs, requirement, wait=wait)
+
+    def _authorize(
+        self,
+        claims: Claims,
+        requirement: Requirement,
+        method: str,
+        path: str,
+        context: Context = (None, None),
+    ) -> Decision:
+        if requirement.checks_claims:
+            error = requirement.check(claims, self._roles_claim)
+            if error is not None:
+                return self._refuse(error, method, path, claims, True, context)
+        if self._tenant_counters:
+            self._count_tenant(claims)
+        else:
+            self._count_allowed()
+        return claims
+
+    def _count_tenant(self, claims: Claims) -> None:
+        """Count an allowed decision under the tenant of ``claims`` (a Guard with tenants
+        accepted them, so their issuer is one of its tenants')."""
+        issuer = claims.get("iss")
+        count = self._tenant_counters.get(issuer) if isinstance(issuer, str) else None
+        (count or self._count_allowed)()
