@@ -52,11 +52,12 @@ ROUTES = {
     "peer": "/peer/",
 }
 _UVICORN = (
-    "serving a Starlette app whose routes are each a Mount of the same one-route sub-app; "
-    "/public has no check; /protected is Mount('/protected', JWTGuardMiddleware(app, guard)) "
+    "serving a dispatcher (one dict look-up per request, the same for every route, where "
+    "a Starlette router tries its Mounts in order) over the same one-route Starlette sub-app; "
+    "/public has no check; /protected mounts JWTGuardMiddleware(app, guard) "
     "(the default configuration: security headers on); /equal the same with "
     "security_headers=None; /uncached the default with Guard(cache_size=0); "
-    "/peer is Mount('/peer', AuthenticationMiddleware(app, PyJWT backend))"
+    "/peer mounts AuthenticationMiddleware(app, PyJWT backend)"
 )
 CONFIGURATION = {
     "uvicorn": "uvicorn (1 worker, --http h11, asyncio loop, access log off) " + _UVICORN,

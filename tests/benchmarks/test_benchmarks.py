@@ -5,6 +5,7 @@ No timing is asserted anywhere: the numbers are only checked for shape.
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import json
 import socket
@@ -16,6 +17,7 @@ import pytest
 from benchmarks import middleware, throughput, verify
 from benchmarks.__main__ import ROOT, _parse, main
 from benchmarks._material import ALGORITHMS, Material, claims_for, tamper
+from benchmarks._servers import Dispatcher
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -147,6 +149,39 @@ def test_http_ratios_divide_adjacent_runs_in_flipping_order() -> None:
     assert all(abs(r - 1.0) < 0.02 for r in ratios["equal"])
     assert throughput.quartiles([1.0, 2.0, 3.0, 4.0, 5.0]) == (2.0, 4.0)
     assert throughput.quartiles([0.7]) == (0.7, 0.7)
+
+
+def test_the_http_dispatcher_mounts_every_route_alike() -> None:
+    seen: list[tuple[str, str, str]] = []
+
+    def mounted(name: str) -> Any:
+        async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            seen.append((name, scope["path"], scope["root_path"]))
+
+        return app
+
+    sent: list[dict[str, Any]] = []
+    lifespan = iter([{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
+
+    async def receive() -> dict[str, Any]:
+        return next(lifespan)
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    dispatch = Dispatcher({"/a": mounted("a"), "/b": mounted("b")})
+
+    async def serve() -> None:
+        await dispatch({"type": "lifespan"}, receive, send)
+        for path in ("/b/x", "/a/", "/a", "/c/"):
+            await dispatch({"type": "http", "path": path, "root_path": "/api"}, receive, send)
+
+    asyncio.run(serve())
+    # as Starlette's Mount: the path kept, the mount point added to root_path
+    assert seen == [("b", "/b/x", "/api/b"), ("a", "/a/", "/api/a"), ("a", "/a", "/api/a")]
+    assert [m["type"] for m in sent[:2]] == ["lifespan.startup.complete",
+                                             "lifespan.shutdown.complete"]  # fmt: skip
+    assert sent[2]["status"] == 404 and len(sent) == 4
 
 
 def test_server_is_stopped_when_the_block_ends() -> None:
