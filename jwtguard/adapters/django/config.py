@@ -32,19 +32,23 @@ from jwtguard.adapters._settings import (
     read_guard_settings,
     stand_in,
 )
-from jwtguard.adapters.django.users import AnonymousTokenUser, Principals, UserLoader
+from jwtguard.adapters.django._objects import callable_option, import_object
+from jwtguard.adapters.django.header_policies import (
+    PathPolicies,
+    path_policies,
+    security_headers_option,
+)
+from jwtguard.adapters.django.principals import Principals
+from jwtguard.adapters.django.users import AnonymousTokenUser, UserLoader
 from jwtguard.config.options import PIPELINE_OPTIONS, read_pipeline_options
 from jwtguard.config.settings import known_names
 from jwtguard.errors import ConfigError
 from jwtguard.guard import Guard
 from jwtguard.http.pipeline import (
-    DEFAULT,
     Pipeline,
     Requirement,
-    SecurityHeadersOption,
     resolve_security_headers,
 )
-from jwtguard.http.security_headers import SecurityHeaders
 
 __all__ = ["DJANGO_NAMES", "Configuration", "PathPolicies", "configured", "read"]
 
@@ -66,40 +70,6 @@ _PROTECT_ALL: Final = (
     "set OPTIONAL=True to let anonymous requests through to the views "
     "(jwt_required, login_required, DRF permissions)"
 )
-
-
-class PathPolicies:
-    """Security-header policies per path (``PATH_SECURITY_HEADERS``), ``default`` elsewhere.
-
-    Patterns are written as ``EXEMPT``'s are: ``"/page"`` is that path, ``"/admin/*"``
-    the subtree (``/admin`` included); the longest pattern that matches wins.
-    """
-
-    def __init__(
-        self, policies: Mapping[str, SecurityHeaders | None], default: SecurityHeaders | None
-    ) -> None:
-        self.default = default
-        self._exact: dict[str, SecurityHeaders | None] = {}
-        prefixes: list[tuple[str, SecurityHeaders | None]] = []
-        for pattern, policy in policies.items():
-            if pattern.endswith("/*"):
-                prefixes.append((pattern[:-1], policy))
-                self._exact.setdefault(pattern[:-2] or "/", policy)
-            else:
-                self._exact[pattern] = policy
-        self._prefixes = sorted(prefixes, key=lambda item: -len(item[0]))
-        self.empty = not policies
-
-    def for_path(self, path: str) -> SecurityHeaders | None:
-        """The policy for the route path ``path`` (None: no headers)."""
-        if self.empty:
-            return self.default
-        if path in self._exact:
-            return self._exact[path]
-        for prefix, policy in self._prefixes:
-            if path.startswith(prefix):
-                return policy
-        return self.default
 
 
 class Configuration:
@@ -128,32 +98,6 @@ class Configuration:
         return f"Configuration({self.pipeline.guard!r})"
 
 
-def _import(reader: Reader, name: str, value: object) -> object:
-    """``value``, or the object its dotted path names."""
-    if not isinstance(value, str):
-        return value
-    try:
-        return import_string(value.strip())
-    except ImportError as exc:
-        reader.problem(name, f"cannot import {value.strip()[:100]!r} ({type(exc).__name__})")
-        return None
-
-
-def _callable(reader: Reader, name: str) -> Callable[..., Any] | None:
-    value = reader.raw(name)
-    if value is None:
-        return None
-    found = _import(reader, name, value)
-    if found is None:
-        return None
-    if not callable(found):
-        reader.problem(
-            name, f"expected a callable or its dotted path, got a {type(found).__name__}"
-        )
-        return None
-    return found
-
-
 _BROKEN: Final = object()
 
 
@@ -162,7 +106,7 @@ def _guard(reader: Reader) -> object:
     value = reader.raw("GUARD")
     if value is None:
         return None
-    found = _import(reader, "GUARD", value)
+    found = import_object(reader, "GUARD", value)
     return _BROKEN if found is None else found
 
 
@@ -201,50 +145,10 @@ def _object_options(reader: Reader) -> dict[str, Any]:
             "RULES", f"expected a dict of path -> requirement, got a {type(rules).__name__}"
         )
     for name in ("PREDICATE", "ON_DENY"):
-        found = _callable(reader, name)
+        found = callable_option(reader, name)
         if found is not None:
             options[_OBJECT_OPTIONS[name]] = found
     return options
-
-
-def _security_headers(reader: Reader) -> SecurityHeadersOption:
-    value = reader.raw("SECURITY_HEADERS")
-    if isinstance(value, SecurityHeaders):
-        return value
-    if isinstance(value, str) and "." in value and not value.strip().isalpha():
-        found = _import(reader, "SECURITY_HEADERS", value)
-        if isinstance(found, SecurityHeaders):
-            return found
-        if found is not None:
-            reader.problem("SECURITY_HEADERS", "expected True, False or a SecurityHeaders policy")
-        return DEFAULT
-    return DEFAULT if reader.flag("SECURITY_HEADERS", True) else None
-
-
-def _path_policies(reader: Reader) -> dict[str, SecurityHeaders | None]:
-    value = reader.raw("PATH_SECURITY_HEADERS")
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        reader.problem("PATH_SECURITY_HEADERS", "expected a dict of path -> SecurityHeaders")
-        return {}
-    policies: dict[str, SecurityHeaders | None] = {}
-    for pattern, policy in value.items():
-        label = f"{reader.label('PATH_SECURITY_HEADERS')}[{str(pattern)[:60]!r}]"
-        if (
-            not isinstance(pattern, str)
-            or not pattern.startswith("/")
-            or "*" in pattern[:-1]
-            or (pattern.endswith("*") and not pattern.endswith("/*"))
-        ):
-            reader.problems.append(f"{label}: a path ('/page') or a subtree ('/admin/*')")
-            continue
-        found = _import(reader, "PATH_SECURITY_HEADERS", policy)
-        if found is not None and found is not False and not isinstance(found, SecurityHeaders):
-            reader.problems.append(f"{label}: expected a SecurityHeaders policy, or None for none")
-            continue
-        policies[pattern] = found if isinstance(found, SecurityHeaders) else None
-    return policies
 
 
 def _anonymous() -> Callable[[], Any]:
@@ -269,9 +173,9 @@ def read(mapping: object, where: str = SETTING) -> Configuration:
         )
     reader = Reader(DictSource(mapping, where))
     guard = _guard(reader)
-    policy = _security_headers(reader)
-    per_path = _path_policies(reader)
-    loader = _callable(reader, "USER_LOADER")
+    policy = security_headers_option(reader)
+    per_path = path_policies(reader)
+    loader = callable_option(reader, "USER_LOADER")
     from_config = read_pipeline_options(reader)
     from_config.update(_object_options(reader))
     settings_read = (
