@@ -41,6 +41,9 @@ mappings and messages are the public contract, read and reviewed in one place.
 
 Messages are fixed strings chosen here. They never contain the token, key
 material, a header value chosen by the sender (such as ``kid``), or a claim set.
+
+Kept whole: the error tree is one hierarchy, drawn above and read top to bottom;
+each class is a few lines (a docstring, a code, its RFC 6750 error).
 """
 
 from __future__ import annotations

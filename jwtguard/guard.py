@@ -1,4 +1,10 @@
-"""The Guard: verifies tokens against keys and a policy, with a verified-token cache."""
+"""The Guard: verifies tokens against keys and a policy, with a verified-token cache.
+
+Kept whole: :class:`Guard` is the public facade users read (its constructor, ``verify``
+and every public method, documented here); its parts are in :mod:`jwtguard._guard`
+(option checks, the cache-first fast path, the verify steps after a miss, the counters
+and listeners, closing).
+"""
 
 from __future__ import annotations
 

@@ -11,6 +11,9 @@ The two kinds can never stand in for each other: refresh tokens carry their own
 ``aud`` (which the access Guard refuses: it is not one of its audiences) and the
 header ``typ`` ``rt+jwt`` (which the refresh verifier requires). Their lifetime
 is their signed ``exp``.
+
+Kept whole: :class:`RefreshTokens` is one rotation scheme (issue, rotate, detect reuse,
+log out), each sequence written once as a flow for its sync and async stores.
 """
 
 from __future__ import annotations

@@ -7,11 +7,11 @@ Adapters build a :class:`~jwtguard.http.request.RequestView` and translate the a
 :meth:`Pipeline.decide` serves sync code (WSGI), :meth:`Pipeline.adecide` async code,
 where a key fetch for a new ``kid`` is awaited instead of blocking the event loop.
 
-This module builds the pipeline and holds the general decision flow. Its parts: the
-routing step (``_route_step``) and the ``Authorization`` hot path with the allowing end
-(``_header_step``), both base classes of :class:`Pipeline`; the resource-server step
-(``_resource_step``), the refusals (``_refusals``), and the vocabulary the adapters share
-(:mod:`jwtguard.http.decision`).
+Kept whole: this module builds the pipeline (its documented options) and holds the
+general decision flow. Its parts: the routing step (``_route_step``) and the
+``Authorization`` hot path with the allowing end (``_header_step``), both base classes
+of :class:`Pipeline`; the resource-server step (``_resource_step``), the refusals
+(``_refusals``), and the vocabulary the adapters share (:mod:`jwtguard.http.decision`).
 """
 
 from __future__ import annotations

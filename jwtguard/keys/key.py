@@ -3,6 +3,10 @@
 A :class:`Key` is parsed once, here, and carries the algorithms it may be used
 with; a :class:`KeySet` selects keys by ``kid``. Nothing in a token's header can
 add a key or widen a key's algorithms (RFC 8725 sections 2.1 and 3.1).
+
+Kept whole: :class:`Key` is one value with its constructors (``from_secret``,
+``from_pem``, ``from_jwk``, ``from_crypto``), its export and its sign/verify; the
+material checks, JWK parsing and thumbprints are already in their own modules.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 Serves discovery and a JWKS from ephemeral keys, counts requests per path, and
 can rotate keys, fail, be slow, or serve broken documents on demand. Re-exported
 by :mod:`jwtguard.testing`.
+
+Kept whole: one fake server; its request handler reads the switches live (status,
+delay, trickle, body) from the provider it serves, which stays private to this module.
 """
 
 from __future__ import annotations

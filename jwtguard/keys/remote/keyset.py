@@ -10,7 +10,7 @@ thread; when the provider fails, the last good set keeps serving for a
 bounded time (stale-if-error). A document that fails to parse or load never
 replaces a good set. See docs/keys.md.
 
-One class on purpose (longer than most modules): the look-ups, the single flight, the
+Kept whole: one class on purpose (longer than most modules): the look-ups, the single flight, the
 cooldown and backoff, the negative cache, expiry and the background refresh all read
 and change one state under one lock; the I/O is elsewhere (``_fetch``, ``_documents``).
 """

@@ -2,8 +2,10 @@
 (logged on every change), loss detection, fail-closed/fail-open, and ``health()``.
 
 The flows in ``_flows`` call these methods between the operations they yield; the
-sync and async stores only add a client and a driver. One class on purpose (longer
-than most modules): every decision here reads and changes the same sync state.
+sync and async stores only add a client and a driver.
+
+Kept whole: one class on purpose (longer than most modules): every decision here reads
+and changes the same sync state.
 """
 
 from __future__ import annotations
