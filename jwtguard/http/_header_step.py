@@ -10,7 +10,7 @@ the pipeline's constructor sets the state declared here.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 from jwtguard.claims import Claims
 from jwtguard.errors import InvalidRequestError, TokenBindingError, TokenError
@@ -20,6 +20,9 @@ from jwtguard.http.credentials import MissingTokenError, parse_authorization
 from jwtguard.http.decision import TWO_TOKENS, Context, Decision, Pending
 from jwtguard.http.request import RequestView
 from jwtguard.http.requirement import Requirement
+
+if TYPE_CHECKING:
+    from jwtguard.http._resource_step import ResourceStep
 
 __all__ = ["BOUND_AS_BEARER", "HeaderStep"]
 
@@ -39,6 +42,7 @@ class HeaderStep(RouteStep):
     _tenant_counters: dict[str, Callable[[], object]]
     _count_allowed: Callable[[], object]
     _count_anonymous: Callable[[], object]
+    _resource: ResourceStep | None
 
     def decide_on_headers(
         self,
@@ -64,6 +68,8 @@ class HeaderStep(RouteStep):
         for name, value in raw_headers:
             if name == b"authorization":
                 if found is not None:
+                    if self._resource is not None:  # refused there, on the right challenge
+                        return Pending.AWAIT
                     return self._refuse(
                         InvalidRequestError(TWO_TOKENS), method, path, None, count=True
                     )
@@ -81,7 +87,13 @@ class HeaderStep(RouteStep):
     ) -> Decision | Literal[Pending.AWAIT]:
         """:meth:`decide_on_headers` given the request's one ``Authorization`` value: the
         bytes of an ASGI header, or the ``str`` WSGI has (the server joins repeated lines
-        with ``", "``, which is refused as two tokens). The same conditions apply."""
+        with ``", "``, which is refused as two tokens). The same conditions apply.
+
+        Under a resource server it answers only what needs nothing sender-constrained (see
+        :meth:`_bearer_under_resource`), and :data:`Pending.AWAIT` for the rest: then
+        decide on the request view (:meth:`decide`, :meth:`adecide`)."""
+        if self._resource is not None:
+            return self._bearer_under_resource(method, path, authorization, requirement)
         found = authorization
         try:
             if found is None:
@@ -125,6 +137,53 @@ class HeaderStep(RouteStep):
         else:
             self._count_allowed()
         return claims
+
+    def _bearer_under_resource(
+        self,
+        method: str,
+        path: str,
+        authorization: bytes | str | None,
+        requirement: Requirement | None,
+    ) -> Decision | Literal[Pending.AWAIT]:
+        """The resource server's fast path: a cached ``Bearer`` token without ``cnf``, on a
+        route that demands no binding, is decided here (as the full decision would: the
+        same answers, counted once). Anything else may need the request view: a DPoP
+        credential and its proof, a ``cnf`` (refused as a downgrade, or checked against
+        the client certificate), the RFC 9728 metadata path, a missing or malformed
+        credential (answered on the resource server's challenges): :data:`Pending.AWAIT`.
+        """
+        if requirement is None:
+            requirement = self.default
+        if (
+            authorization is None
+            or (requirement.binding is not None and requirement.binding != "bearer")
+            or "/.well-known/" in path
+        ):
+            return Pending.AWAIT
+        token = self._parsed.get(authorization)
+        remembered = token is not None
+        if token is None:
+            text = (
+                authorization if isinstance(authorization, str) else authorization.decode("latin-1")
+            )
+            try:
+                token = parse_authorization(text)
+            except TokenError:
+                return Pending.AWAIT
+            if token is None or not self.guard.has_cached(token):  # another scheme, or new
+                return Pending.AWAIT
+        context = ("Bearer", requirement.binding)
+        try:
+            claims = self.verify(token)
+        except TokenError as exc:  # expired or revoked since it was cached; counted
+            return self._refuse(exc, method, path, None, False, context)
+        if "cnf" in claims:
+            return Pending.AWAIT
+        if not remembered:  # only verified tokens: junk headers cannot fill memory
+            if len(self._parsed) >= _PARSED_CACHE_SIZE:
+                self._parsed.clear()
+            self._parsed[authorization] = token
+        return self._authorize(claims, requirement, method, path, context)
 
     def _bearer(
         self, request: RequestView, requirement: Requirement, *, wait: bool

@@ -180,7 +180,10 @@ class Pipeline(HeaderStep):
             csrf_header=csrf_header,
             csrf_cookie=csrf_cookie,
             trusted_origins=tuple(trusted_origins),
-            more_than_bearer=resource_server is not None,
+            # under a resource server, only require_binding needs more than Authorization
+            # for every request (see HeaderStep._bearer_under_resource)
+            more_than_bearer=resource_server is not None
+            and getattr(resource_server, "require_binding", True),
         )
         self.default = Requirement.build(scopes, roles, predicate, optional)
         paths = PathRules(exempt, rules, self.default)
@@ -231,6 +234,9 @@ class Pipeline(HeaderStep):
         )
         self._parsed: dict[bytes | str, str] = {}
         self._may_wait = guard.may_wait
+        # decide() tries the Authorization-only path first, but not under a resource
+        # server: a DPoP request would pay for the attempt
+        self._bearer_first = self.locations.authorization_only and resource is None
 
     @property
     def metadata(self) -> Denial | None:
@@ -271,7 +277,7 @@ class Pipeline(HeaderStep):
         routed = self._route(request, requirement)
         if not isinstance(routed, Requirement):
             return routed
-        if self._authorization_only:
+        if self._bearer_first:
             return self._bearer(request, routed, wait=True)  # type: ignore[return-value]
         if self._resource is not None:
             return self._resource.decide(request, routed)
@@ -291,7 +297,7 @@ class Pipeline(HeaderStep):
         routed = self._route(request, requirement)
         if not isinstance(routed, Requirement):
             return routed
-        if self._authorization_only:
+        if self._bearer_first:
             found = self._bearer(request, routed, wait=False)
             if found is not Pending.AWAIT:
                 return found

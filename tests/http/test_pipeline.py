@@ -260,12 +260,19 @@ def test_header_only_is_true_only_when_nothing_but_authorization_is_read(
     [ResourceServer(dpop=DPoP()), ResourceServer(mtls=MTLS()), ResourceServer()],
     ids=["dpop", "mtls", "metadata-only"],
 )
-def test_a_resource_server_never_takes_the_authorization_only_path(
+def test_a_resource_server_takes_the_authorization_only_path_for_bearer_tokens(
     factory: TokenFactory, resource_server: ResourceServer
 ) -> None:
     """A DPoP proof, a client certificate or the metadata path are read beside
-    ``Authorization``: the adapters' hot path (decide_on_headers) must not decide."""
+    ``Authorization``, but only for what the hot path hands back (Pending.AWAIT, see
+    tests/http/test_pipeline_resource_server.py); with require_binding every request
+    needs them."""
     pipeline = Pipeline(factory.guard(), resource_server=resource_server)
+    assert pipeline.locations.authorization_only is True
+    assert pipeline.header_only is True
+    assert (pipeline.headers_decide("GET"), pipeline.headers_decide("GET", ADMIN)) == (True, True)
+    strict = ResourceServer(dpop=DPoP(), require_binding=True)
+    pipeline = Pipeline(factory.guard(), resource_server=strict)
     assert pipeline.locations.authorization_only is False
     assert pipeline.header_only is False
     assert (pipeline.headers_decide("GET"), pipeline.headers_decide("GET", ADMIN)) == (False, False)

@@ -15,7 +15,7 @@ import pytest
 from jwtguard import Claims, ConfigError, Guard, Tenant
 from jwtguard.errors import MissingTokenError
 from jwtguard.http.denial import Denial
-from jwtguard.http.pipeline import Pipeline
+from jwtguard.http.pipeline import Pending, Pipeline
 from jwtguard.http.request import Headers, RequestView
 from jwtguard.http.requirement import Requirement
 from jwtguard.http.sender import dpop_nonce
@@ -399,3 +399,52 @@ def test_an_allowed_proof_with_an_expiring_nonce_offers_the_next_one(
     dpop_nonce()
     assert isinstance(p.decide(request(headers=replayed)), Denial)  # the same proof again
     assert dpop_nonce() is None  # a replayed proof offers nothing
+
+
+def _on_headers(p: Pipeline, path: str = "/items", *values: str, **options: Any) -> Any:
+    raw = [(b"authorization", v.encode()) for v in values]
+    return p.decide_on_headers("GET", path, raw, options.get("requirement"), wait=True)
+
+
+def test_a_cached_bearer_token_takes_the_fast_path_and_nothing_bound_does(
+    issuer: TokenFactory, bound: str, client_key: DPoPKey, clock: FrozenClock
+) -> None:
+    """Under a resource server the Authorization-only path decides a cached Bearer token
+    without cnf, counted once, and hands everything else to the full decision."""
+    p = pipeline(issuer, dpop=DPoP(), mtls=MTLS(header="X-Client-Cert"), adapter="unit")
+    plain = issuer.issue(sub="bob", aud=RESOURCE, scope="read", ttl=60)
+    bearer = f"Bearer {plain}"
+    wait = Pending.AWAIT
+    assert _on_headers(p, "/items", bearer) is wait  # not verified yet: the full way
+    assert isinstance(p.decide(request(headers=[("Authorization", bearer)])), Claims)
+    assert _on_headers(p, "/items", bearer)["sub"] == "bob"
+    assert _on_headers(p, "/items", bearer)["sub"] == "bob"  # remembered
+    assert _on_headers(p, "/items", bearer, requirement=Requirement(binding="bearer"))["sub"]
+    p.decide(request(headers=[("Authorization", f"Bearer {bound}")]))  # cached, refused
+    for values, options in (
+        ((f"Bearer {bound}",), {}),  # a downgrade, refused on the full path
+        ((f"DPoP {bound}",), {}),
+        ((), {}),  # missing: answered on the resource server's challenges
+        (("Bearer a b",), {}),
+        ((bearer, bearer), {}),
+        ((bearer,), {"requirement": Requirement(binding="dpop")}),
+        ((bearer,), {"requirement": Requirement(binding="mtls")}),
+    ):
+        assert _on_headers(p, "/items", *values, **options) is wait, values
+    assert _on_headers(p, METADATA_PATH, bearer) is wait
+    forbidden = _on_headers(p, "/items", bearer, requirement=Requirement.build("admin"))
+    full = p.decide(request(headers=[("Authorization", bearer)]), Requirement.build("admin"))
+    assert isinstance(forbidden, Denial) and forbidden.status == 403
+    assert (forbidden.headers, forbidden.body) == (full.headers, full.body)  # type: ignore[union-attr]
+    counted = {k: n for k, n in p.guard.decisions.snapshot().items() if n}
+    assert counted == {
+        ("unit", "allowed", "", ""): 4,
+        ("unit", "refused", "token_binding", ""): 1,
+        ("unit", "refused", "insufficient_scope", ""): 2,
+    }
+    clock.advance(120)  # expired since it was cached: refused as the full way does
+    expired = _on_headers(p, "/items", bearer)
+    full = p.decide(request(headers=[("Authorization", bearer)]))
+    assert isinstance(expired, Denial) and expired.status == 401
+    assert (expired.headers, expired.body) == (full.headers, full.body)  # type: ignore[union-attr]
+    assert challenges(expired)[0].startswith('Bearer realm="api", error="invalid_token"')

@@ -134,7 +134,7 @@ def decide(
     if report_only:
         let_through()  # forget an earlier request's (a worker thread serves many)
     found = _on_headers(pipeline, request, requirement, wait=True)
-    if found is _SLOW:
+    if found is _SLOW or found is _AWAIT:  # AWAIT: a resource server needs the view
         found = pipeline.decide(request_view(request), requirement)
     if report_only:
         _note_let_through(request)
