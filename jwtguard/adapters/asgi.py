@@ -36,6 +36,7 @@ from jwtguard.http.pipeline import (
     Pipeline,
     PipelineOptions,
     SecurityHeadersOption,
+    let_through,
     resolve_security_headers,
 )
 from jwtguard.http.request import WEBSOCKET, Headers, RequestView
@@ -54,6 +55,7 @@ else:
         _CredentialsBase = _UserBase = object
 
 __all__ = [
+    "LET_THROUGH_KEY",
     "JWTAuthCredentials",
     "JWTGuardMiddleware",
     "JWTUser",
@@ -74,6 +76,9 @@ _CORS_FIX = (
     "JWTGuardMiddleware with app.add_middleware (the last added is the outermost)"
 )
 _AWAIT = Pending.AWAIT
+LET_THROUGH_KEY = "jwtguard_let_through"
+"""``scope["state"]`` key of the refusal code a report-only middleware let through (a
+later jwtguard layer, such as FastAPI's ``JWTBearer``, does not count it again)."""
 _TWO: Any = object()
 
 
@@ -191,6 +196,7 @@ class JWTGuardMiddleware:
         self._on_authorization = self.pipeline.decide_on_authorization
         self._adecide = self.pipeline.adecide
         self._nonces = self.pipeline.dpop_nonces
+        self._report_only = self.pipeline.report_only
         self._principals: dict[int, tuple[Claims, JWTUser, JWTAuthCredentials]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -199,6 +205,8 @@ class JWTGuardMiddleware:
             await self.app(scope, receive, send)
             return
         method = scope.get("method") or WEBSOCKET
+        if self._report_only:
+            let_through()  # forget an earlier request's
         if self._header_only and method != "OPTIONS":
             found = None
             for name, value in scope["headers"]:
@@ -240,9 +248,13 @@ class JWTGuardMiddleware:
             return
         state = scope.get("state")
         if state is None:
-            scope["state"] = {"claims": result}
+            scope["state"] = state = {"claims": result}
         else:
             state["claims"] = result
+        if self._report_only:  # counted and logged here: a JWTBearer behind must not again
+            code = let_through()
+            if code is not None:
+                state[LET_THROUGH_KEY] = code
         if result is None:
             if "user" not in scope:  # keep what an outer authentication layer set
                 scope["user"] = _ANONYMOUS

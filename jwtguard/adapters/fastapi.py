@@ -39,7 +39,7 @@ from fastapi.security.base import SecurityBase
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
-from jwtguard.adapters.asgi import request_from_scope
+from jwtguard.adapters.asgi import LET_THROUGH_KEY, request_from_scope
 from jwtguard.adapters.fastapi_openapi import OAuth2Flows, document
 from jwtguard.claims import Claims
 from jwtguard.errors import ConfigError
@@ -195,6 +195,12 @@ class JWTBearer(SecurityBase):
             requirement = replace(base, scopes=base.scopes | frozenset(security_scopes.scopes))
         scope = connection.scope
         pipeline = self.pipeline
+        if pipeline.report_only:
+            state = scope.get("state")
+            if state is not None and LET_THROUGH_KEY in state:
+                # a report-only JWTGuardMiddleware counted and logged a refusal it let
+                # through: enforcement would have stopped there, so not counted again
+                return state.get("claims")  # type: ignore[no-any-return]
         method = scope.get("method") or WEBSOCKET
         result: Decision | Literal[Pending.AWAIT] = Pending.AWAIT
         if pipeline.headers_decide(method, requirement):

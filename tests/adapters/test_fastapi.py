@@ -8,6 +8,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from jwtguard.adapters.asgi import JWTGuardMiddleware
 from jwtguard.adapters.fastapi import JWTBearer
 from jwtguard.claims import Claims
 from jwtguard.oauth import DPoP, ResourceServer
@@ -180,3 +181,37 @@ def test_an_endpoint_returning_its_own_response_can_hand_out_the_nonce() -> None
         answer = http.get(path, headers=client.headers("GET", origin + path, token, nonce=nonce))
         assert answer.status_code == 200, answer.text
         assert answer.headers["dpop-nonce"] != nonce
+
+
+def test_behind_a_report_only_middleware_a_refusal_is_counted_once(
+    factory: TokenFactory,
+) -> None:
+    """Both report-only: the middleware counts and logs the refusal it lets through, and
+    the dependency behind it does not decide (and count) it again; a request the
+    middleware allowed is still judged by the dependency's own requirement."""
+    guard = factory.guard()
+    jwt = JWTBearer(guard, report_only=True)
+    app = FastAPI()
+
+    @app.get("/me")
+    async def me(claims: Annotated[Claims | None, Depends(jwt)]) -> dict[str, Any]:
+        return {"sub": claims and claims["sub"]}
+
+    @app.get("/admin")
+    async def admin(
+        claims: Annotated[Claims | None, Depends(jwt.requires("admin"))],
+    ) -> dict[str, Any]:
+        return {"sub": claims and claims["sub"]}
+
+    http = TestClient(JWTGuardMiddleware(app, guard=guard, report_only=True))
+    assert http.get("/me").json() == {"sub": None}  # let through, counted by the middleware
+    assert http.get("/me", headers=bearer("junk")).status_code == 200
+    token = factory.issue(sub="ann", scope="read")
+    assert http.get("/admin", headers=bearer(token)).json() == {"sub": "ann"}
+    counted = {k: n for k, n in guard.decisions.snapshot().items() if n}
+    assert counted == {
+        ("asgi", "would_refuse", "missing_token", ""): 1,
+        ("asgi", "would_refuse", "malformed", ""): 1,
+        ("asgi", "allowed", "", ""): 1,
+        ("fastapi", "would_refuse", "insufficient_scope", ""): 1,
+    }
