@@ -27,6 +27,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 from jwtguard.adapters.cors_order import cors_inside, warn_cors_inside
+from jwtguard.adapters.nonce_headers import asgi_send_adding_nonce
 from jwtguard.claims import Claims
 from jwtguard.guard import Guard
 from jwtguard.http.pipeline import (
@@ -77,8 +78,7 @@ _CORS_FIX = (
 )
 _AWAIT = Pending.AWAIT
 LET_THROUGH_KEY = "jwtguard_let_through"
-"""``scope["state"]`` key of the refusal code a report-only middleware let through (a
-later jwtguard layer, such as FastAPI's ``JWTBearer``, does not count it again)."""
+"""``scope["state"]`` key: the refusal a report-only middleware let through (counted)."""
 _TWO: Any = object()
 
 
@@ -237,7 +237,7 @@ class JWTGuardMiddleware:
         if self._nonces:  # a fresh DPoP nonce for the response (RFC 9449 section 8.2)
             nonce = dpop_nonce()
             if nonce is not None and kind == "http" and type(result) is not Denial:
-                send = _adding_nonce(send, nonce)
+                send = asgi_send_adding_nonce(send, nonce)
         if type(result) is Denial:
             if kind == "http":
                 await self._send_denial(result, send, "http.response")
@@ -298,15 +298,3 @@ class JWTGuardMiddleware:
             headers = self._merge(headers, False, False, denial.status)
         await send({"type": kind + ".start", "status": denial.status, "headers": headers})
         await send({"type": kind + ".body", "body": denial.body})
-
-
-def _adding_nonce(send: Send, nonce: str) -> Send:
-    """``send`` adding ``DPoP-Nonce: nonce`` to the response's headers."""
-    field = (b"dpop-nonce", nonce.encode("ascii"))
-
-    def send_with_nonce(message: Message) -> Awaitable[None]:
-        if message["type"] == "http.response.start":
-            message["headers"] = [*message.get("headers", ()), field]
-        return send(message)
-
-    return send_with_nonce

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from jwtguard.adapters.cors_order import cors_inside, warn_cors_inside
+from jwtguard.adapters.nonce_headers import wsgi_start_adding_nonce
 from jwtguard.guard import Guard
 from jwtguard.http.pipeline import (
     DEFAULT,
@@ -48,7 +49,6 @@ __all__ = [
     "EnvironHeaders",
     "JWTGuardWSGIMiddleware",
     "adding_headers",
-    "adding_nonce",
     "decide",
     "request_from_environ",
     "route_path",
@@ -193,7 +193,7 @@ class JWTGuardWSGIMiddleware:
         if self._nonces:  # a fresh DPoP nonce for the response (RFC 9449 section 8.2)
             nonce = dpop_nonce()
             if nonce is not None and type(result) is not Denial:
-                start_response = adding_nonce(start_response, nonce)
+                start_response = wsgi_start_adding_nonce(start_response, nonce)
         if type(result) is Denial:
             headers = list(result.headers)
             if merge is not None:
@@ -236,14 +236,3 @@ def adding_headers(
         return start_response(status, merge(headers, authenticated, html, status), exc_info)
 
     return start_with_headers
-
-
-def adding_nonce(start_response: StartResponse, nonce: str) -> StartResponse:
-    """``start_response`` adding ``DPoP-Nonce: nonce`` (see :func:`jwtguard.http.dpop_nonce`)."""
-
-    def start_with_nonce(
-        status: str, headers: list[tuple[str, str]], exc_info: Any = None
-    ) -> Callable[[bytes], object]:
-        return start_response(status, [*headers, ("DPoP-Nonce", nonce)], exc_info)
-
-    return start_with_nonce
