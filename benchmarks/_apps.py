@@ -110,17 +110,27 @@ def pyjwt_backend(secret: str) -> Any:
 class DictMiddleware:
     """The least an ASGI authentication middleware can do with a cache (reference floor);
     with ``headers`` (raw byte pairs), the least one adding response headers can do: append
-    them, unchecked, to every response start through a send wrapper."""
+    them, unchecked, to every response start through a send wrapper. With ``learn``, a
+    token not remembered yet is verified by ``guard`` once and remembered (over HTTP,
+    where the server does not know the users' tokens in advance)."""
 
-    def __init__(self, app: Any, guard: Any, headers: Any = ()) -> None:
+    def __init__(self, app: Any, guard: Any, headers: Any = (), *, learn: bool = False) -> None:
         self.app = app
         self.entries: dict[bytes, tuple[Any, float]] = {}
         self.guard = guard
         self.headers = list(headers)  # appended to every response start when given
+        self.learn = learn
 
-    def remember(self, token: str) -> None:
+    def remember(self, token: str) -> tuple[Any, float]:
         claims = self.guard.verify(token)
-        self.entries[token.encode()] = (claims, float(claims["exp"]))
+        entry = self.entries[token.encode()] = (claims, float(claims["exp"]))
+        return entry
+
+    def _learned(self, token: bytes) -> tuple[Any, float] | None:
+        try:
+            return self.remember(token.decode("latin-1"))
+        except Exception:  # any refusal: not remembered, answered 401
+            return None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
@@ -128,6 +138,8 @@ class DictMiddleware:
             for name, value in scope["headers"]:
                 if name == b"authorization" and value[:7].lower() == b"bearer ":
                     entry = self.entries.get(value[7:])
+                    if entry is None and self.learn:
+                        entry = self._learned(value[7:])
                     break
             if entry is None or time.time() >= entry[1]:
                 await send({"type": "http.response.start", "status": 401, "headers": []})
@@ -225,13 +237,25 @@ def fastapi_apps(guard: Any, secret: str) -> dict[str, Any]:
     return apps
 
 
-def dict_decorator(guard: Any, token: str) -> Any:
+def dict_decorator(guard: Any, token: str = "", *, learn: bool = False) -> Any:
     """The least a Flask view decorator can do with a cache (reference floor): read
-    ``Authorization`` through ``request.headers``, look the token up in a dict, compare exp."""
+    ``Authorization`` through ``request.headers``, look the token up in a dict, compare exp.
+    ``token`` is remembered beforehand; with ``learn`` any other is verified by ``guard``
+    once and remembered (see :class:`DictMiddleware`)."""
     from flask import g, request
 
-    claims = guard.verify(token)
-    entries = {token: (claims, float(claims["exp"]))}
+    entries: dict[str, tuple[Any, float]] = {}
+
+    def remember(token: str) -> tuple[Any, float] | None:
+        try:
+            claims = guard.verify(token)
+        except Exception:  # any refusal: not remembered, answered 401
+            return None
+        entry = entries[token] = (claims, float(claims["exp"]))
+        return entry
+
+    if token and remember(token) is None:
+        raise ValueError("dict_decorator: the token to remember does not verify")
 
     def decorator(view: Any) -> Any:
         @functools.wraps(view)
@@ -240,6 +264,8 @@ def dict_decorator(guard: Any, token: str) -> Any:
             entry = None
             if header is not None and header[:7].lower() == "bearer ":
                 entry = entries.get(header[7:])
+                if entry is None and learn:
+                    entry = remember(header[7:])
             if entry is None or time.time() >= entry[1]:
                 return "", 401
             g.claims = entry[0]

@@ -7,7 +7,8 @@ dict look-up for every route, see :class:`Dispatcher`):
 configuration, security headers on), ``/equal/`` (jwtguard with ``security_headers=None``,
 the peers' work), ``/uncached/`` (default configuration, ``cache_size=0``) and ``/peer/``
 (the common alternative: PyJWT behind Starlette's AuthenticationMiddleware, or
-flask-jwt-extended).
+flask-jwt-extended) and ``/floor/`` (the reference floor: a raw dict middleware, or a
+plain dict decorator, that verifies a user's token once and then only looks it up).
 """
 
 from __future__ import annotations
@@ -15,7 +16,12 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from benchmarks._apps import flask_jwt_extended_config, pyjwt_backend
+from benchmarks._apps import (
+    DictMiddleware,
+    dict_decorator,
+    flask_jwt_extended_config,
+    pyjwt_backend,
+)
 from benchmarks._material import AUDIENCE, ISSUER
 
 __all__: list[str] = []  # servers import asgi_app / wsgi_app by name (see __getattr__)
@@ -52,6 +58,7 @@ def _asgi_app() -> Any:
             "/equal": JWTGuardMiddleware(leaf(), guard=_guard(), security_headers=None),
             "/uncached": JWTGuardMiddleware(leaf(), guard=_guard(0)),
             "/peer": AuthenticationMiddleware(leaf(), backend=pyjwt_backend(SECRET)),
+            "/floor": DictMiddleware(leaf(), _guard(), learn=True),
         }
     )
 
@@ -103,7 +110,7 @@ def _wsgi_app() -> Any:
         app = Flask(name)
         if protect is jwt_required:
             JWTGuard(app, **jwtguard)
-        elif protect is not None:
+        elif name == "peer":
             app.config.update(flask_jwt_extended_config(SECRET))
             JWTManager(app)
         app.add_url_rule("/", name, view if protect is None else protect(view))
@@ -117,6 +124,7 @@ def _wsgi_app() -> Any:
             "/equal": leaf("equal", jwt_required, guard=_guard(), security_headers=None),
             "/uncached": leaf("uncached", jwt_required, guard=_guard(0)),
             "/peer": leaf("peer", fjwt_required()),
+            "/floor": leaf("floor", dict_decorator(_guard(), learn=True)),
         },
     )
 

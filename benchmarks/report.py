@@ -156,7 +156,7 @@ def headline(results: dict[str, Any]) -> list[str]:
         others = [
             f"{label} {routes[route]['rps_vs_public']:.2f}x"
             for route, label in (("equal", "headers off"), ("uncached", "cache off"),
-                                 ("peer", "peer"))
+                                 ("peer", "peer"), ("floor", "raw dict floor"))
             if route in routes
         ]  # fmt: skip
         parts.append(f"{server} {routes['protected']['rps_vs_public']:.2f}x ({', '.join(others)})")

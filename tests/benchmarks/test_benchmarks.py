@@ -16,7 +16,9 @@ import pytest
 
 from benchmarks import middleware, throughput, verify
 from benchmarks.__main__ import ROOT, _parse, main
-from benchmarks._material import ALGORITHMS, Material, claims_for, tamper
+from benchmarks._apps import DictMiddleware, dict_decorator
+from benchmarks._drive import asgi_status, environ, wsgi_call
+from benchmarks._material import ALGORITHMS, AUDIENCE, ISSUER, Material, claims_for, tamper
 from benchmarks._servers import Dispatcher
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -113,7 +115,7 @@ def test_http_runs_served_every_request(tiny_run: dict[str, Any]) -> None:
         "uvicorn", "uvicorn-httptools", "gunicorn"
     }  # fmt: skip
     for routes in servers.values():
-        assert set(routes) == {"public", "protected", "equal", "uncached", "peer"}
+        assert set(routes) == {"public", "protected", "equal", "uncached", "peer", "floor"}
         for row in routes.values():
             assert row["requests"] > 0
             assert row["errors"] == 0
@@ -140,8 +142,9 @@ def test_http_ratios_divide_adjacent_runs_in_flipping_order() -> None:
     pairs = [tuple(order[i : i + 2]) for i in range(0, len(order), 2)]
     assert len(pairs) == 3 * len(throughput.CHECKED)
     assert all("public" in pair and len(set(pair)) == 2 for pair in pairs)
+    checked = len(throughput.CHECKED)
     assert [pair[0] == "public" for pair in pairs[:4]] == [True, False, True, False]
-    assert pairs[4] == (throughput.CHECKED[1], "public")  # rotated, and the order flipped
+    assert pairs[checked] == (throughput.CHECKED[1], "public")  # rotated, order flipped
     assert len(runs["public"]) == len(pairs)
     assert len(runs["protected"]) == 3
     # adjacent runs differ by one step only: each ratio is close to the true 0.5
@@ -182,6 +185,44 @@ def test_the_http_dispatcher_mounts_every_route_alike() -> None:
     assert [m["type"] for m in sent[:2]] == ["lifespan.startup.complete",
                                              "lifespan.shutdown.complete"]  # fmt: skip
     assert sent[2]["status"] == 404 and len(sent) == 4
+
+
+def test_the_http_floors_verify_a_new_token_once_then_only_look_it_up() -> None:
+    from flask import Flask
+
+    from jwtguard import Guard
+
+    material = Material.make("HS256")
+    token = material.token(claims_for(3))
+    guard = Guard(material.verify_text, algorithms=["HS256"], audience=AUDIENCE, issuer=ISSUER)
+    calls: list[str] = []
+
+    class Counting:
+        def verify(self, token: str) -> Any:
+            calls.append(token)
+            return guard.verify(token)
+
+    async def ok(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    floor = DictMiddleware(ok, Counting(), learn=True)
+    loop = asyncio.new_event_loop()
+    try:
+        statuses = [asgi_status(floor, t, loop) for t in (token, token, tamper(token))]
+        unlearned = asgi_status(DictMiddleware(ok, guard), token, loop)
+    finally:
+        loop.close()
+    assert statuses == [200, 200, 401]
+    assert calls == [token, tamper(token)]  # the second request was a dict hit
+    assert unlearned == 401  # the in-process floor knows only the tokens it remembered
+
+    calls.clear()
+    app = Flask("floor")
+    app.route("/")(dict_decorator(Counting(), learn=True)(lambda: "ok"))
+    statuses = [wsgi_call(app, environ(t)) for t in (token, token, tamper(token))]
+    assert statuses == [200, 200, 401]
+    assert calls == [token, tamper(token)]
 
 
 def test_server_is_stopped_when_the_block_ends() -> None:
