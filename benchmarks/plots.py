@@ -128,10 +128,11 @@ def plot_throughput(data: dict[str, Any], path: Path) -> None:
         "equal": "jwtguard\nheaders off",
         "uncached": "jwtguard\ncache off",
         "peer": "peer",
+        "floor": "raw dict\nfloor",
     }
     colours = {
         "public": FLOOR, "protected": OURS, "equal": "#9ecae1", "uncached": "#c6dbef",
-        "peer": PEER,
+        "peer": PEER, "floor": "#bdbdbd",
     }  # fmt: skip
     for ax, (server, routes) in zip(axes, servers.items(), strict=False):
         names = list(routes)

@@ -191,11 +191,11 @@ def targets(out: dict[str, Any]) -> list[dict[str, Any]]:
     for server, routes in out.get("servers", {}).items():
         ratio = routes["protected"]["rps_vs_public"]
         floor = routes.get("floor", {}).get("rps_vs_public")
-        reached = "" if floor is None else f" (the raw dict floor: {floor:.2f}x)"
+        reached = "" if floor is None else f" (the raw dict floor's: {floor:.2f}x)"
         found.append(
             {
-                "target": f"{server}: protected (default) / unprotected req/s "
-                f">= {PROTECTED_TARGET:g}{reached}",
+                "target": f"{server}: protected (default) / unprotected req/s{reached} "
+                f">= {PROTECTED_TARGET:g}",
                 "measured": ratio,
                 "limit": PROTECTED_TARGET,
                 "met": ratio >= PROTECTED_TARGET,
