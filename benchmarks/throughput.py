@@ -92,7 +92,8 @@ def run(
     use_wrk: bool | None = None,
     servers: tuple[str, ...] = ("uvicorn", "uvicorn-httptools", "gunicorn"),
 ) -> dict[str, Any]:
-    """Serve each app, load each route in interleaved rounds, report medians and ratios.
+    """Serve each app, load each route in paired rounds (:func:`paired_rounds`), report
+    medians and ratios.
 
     ``use_wrk``: None picks wrk when it is installed; False forces the Python client.
     """
