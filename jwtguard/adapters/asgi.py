@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
-from jwtguard.adapters.cors_order import cors_inside, warn_cors_inside
+from jwtguard.adapters._middleware import set_up
 from jwtguard.adapters.nonce_headers import asgi_send_adding_nonce
 from jwtguard.claims import Claims
 from jwtguard.guard import Guard
@@ -34,11 +34,9 @@ from jwtguard.http.pipeline import (
     DEFAULT,
     Denial,
     Pending,
-    Pipeline,
     PipelineOptions,
     SecurityHeadersOption,
     let_through,
-    resolve_security_headers,
 )
 from jwtguard.http.request import WEBSOCKET, Headers, RequestView
 from jwtguard.http.requirement import Requirement
@@ -183,12 +181,17 @@ class JWTGuardMiddleware:
         **options: Unpack[PipelineOptions],
     ) -> None:
         self.app = app
-        self.pipeline = Pipeline(guard, adapter="asgi", **options)
-        self.security_headers = resolve_security_headers(security_headers, self.pipeline)
-        warn_cors_inside(cors_inside(app), "JWTGuardMiddleware", _CORS_FIX)
-        policy = self.security_headers
+        self.pipeline, policy, self._html_path = set_up(
+            app,
+            guard,
+            security_headers,
+            options,
+            adapter="asgi",
+            name="JWTGuardMiddleware",
+            cors_fix=_CORS_FIX,
+        )
+        self.security_headers = policy
         self._merge = None if policy is None else policy.asgi_merge
-        self._html_path = policy.is_html_path if policy is not None and policy.html_paths else None
         self._header_only = self.pipeline.header_only
         self._authorization_only = self.pipeline.locations.authorization_only
         self._route = self.pipeline.route

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from jwtguard.adapters.cors_order import cors_inside, warn_cors_inside
+from jwtguard.adapters._middleware import set_up
 from jwtguard.adapters.nonce_headers import wsgi_start_adding_nonce
 from jwtguard.guard import Guard
 from jwtguard.http.pipeline import (
@@ -33,7 +33,6 @@ from jwtguard.http.pipeline import (
     Pipeline,
     PipelineOptions,
     SecurityHeadersOption,
-    resolve_security_headers,
 )
 from jwtguard.http.request import Headers, RequestView
 from jwtguard.http.requirement import Requirement
@@ -179,12 +178,17 @@ class JWTGuardWSGIMiddleware:
         **options: Unpack[PipelineOptions],
     ) -> None:
         self.app = app
-        self.pipeline = Pipeline(guard, adapter="wsgi", **options)
-        self.security_headers = resolve_security_headers(security_headers, self.pipeline)
-        warn_cors_inside(cors_inside(app), "JWTGuardWSGIMiddleware", _CORS_FIX)
-        policy = self.security_headers
+        self.pipeline, policy, self._html_path = set_up(
+            app,
+            guard,
+            security_headers,
+            options,
+            adapter="wsgi",
+            name="JWTGuardWSGIMiddleware",
+            cors_fix=_CORS_FIX,
+        )
+        self.security_headers = policy
         self._merge = None if policy is None else policy.wsgi_merge
-        self._html_path = policy.is_html_path if policy is not None and policy.html_paths else None
         self._nonces = self.pipeline.dpop_nonces
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
