@@ -66,131 +66,81 @@ class Sample:
     value: float
 
 
-def _metric(name: str, kind: Kind, unit: str, help: str, /, **labels: str) -> Metric:
+def _metric(name: str, kind: Kind, unit: str, help: str, labels: Mapping[str, str]) -> Metric:
     """A metric whose OpenTelemetry name is its Prometheus name with a dot after the
-    namespace and the subject, without the unit (``jwtguard.verification.duration``)."""
+    namespace and the subject, without the unit (``jwtguard.verification.duration``);
+    ``labels``: Prometheus label -> OpenTelemetry attribute."""
     stem = name.removeprefix("jwtguard_").removesuffix("_seconds")
     otel = "jwtguard." + stem.replace("_", ".", 1)
     return Metric(name, otel, kind, unit, help, tuple(labels), tuple(labels.values()))
 
 
-DECISIONS: Final = _metric(
-    "jwtguard_decisions", "counter", "{decision}",
-    "Requests decided, by adapter, outcome (allowed, refused, anonymous, exempt, "
-    "would_refuse), error code (empty unless refused) and tenant (empty without tenants).",
-    adapter="jwtguard.adapter", outcome="jwtguard.outcome", code="error.type",
-    tenant="jwtguard.tenant",
+_TENANT: Final = {"tenant": "jwtguard.tenant"}
+_BACKEND: Final = {"backend": "jwtguard.revocation.backend"}
+_CODE: Final = {"code": "error.type"}
+
+# name, kind, unit, help, labels; in the order the docs list them
+_TABLE: Final[tuple[tuple[str, Kind, str, str, Mapping[str, str]], ...]] = (
+    ("jwtguard_decisions", "counter", "{decision}",
+     "Requests decided, by adapter, outcome (allowed, refused, anonymous, exempt, "
+     "would_refuse), error code (empty unless refused) and tenant (empty without tenants).",
+     {"adapter": "jwtguard.adapter", "outcome": "jwtguard.outcome", **_CODE, **_TENANT}),
+    ("jwtguard_rejections", "counter", "{token}",
+     "Refusals by error code, counted by the Guard (verification and adapters).", _CODE),
+    ("jwtguard_cache_hits", "counter", "{token}", "Verifications answered from the cache.", {}),
+    ("jwtguard_cache_misses", "counter", "{token}", "Full verifications (accepted or not).", {}),
+    ("jwtguard_cache_evictions", "counter", "{token}", "Cached tokens dropped to make room.", {}),
+    ("jwtguard_cache_entries", "gauge", "{token}", "Verified tokens cached now.", {}),
+    ("jwtguard_tenant_accepted", "counter", "{token}",
+     "Full verifications a tenant accepted (several issuers configured).", _TENANT),
+    ("jwtguard_tenant_rejections", "counter", "{token}",
+     "Refusals of tokens naming a tenant, by error code.", {**_TENANT, **_CODE}),
+    ("jwtguard_jwks_fetches", "counter", "{fetch}",
+     "JWKS (and discovery) fetches, successful or not.", _TENANT),
+    ("jwtguard_jwks_fetch_failures", "counter", "{fetch}",
+     "Failed JWKS fetches by kind (timeout, http_status, invalid_json, ...).",
+     {**_TENANT, "kind": "error.type"}),
+    ("jwtguard_jwks_keys", "gauge", "{key}", "Keys held from the JWKS.", _TENANT),
+    ("jwtguard_jwks_skipped_keys", "gauge", "{key}",
+     "Keys of the last JWKS that could not be used (see the log for why).", _TENANT),
+    ("jwtguard_jwks_last_success_age_seconds", "gauge", "s",
+     "Seconds since the last good JWKS fetch (absent before the first).", _TENANT),
+    ("jwtguard_jwks_ready", "gauge", "1", "1 while a loaded key set is held, else 0.", _TENANT),
+    ("jwtguard_revocation_in_sync", "gauge", "1",
+     "1 while revocation checks are answered from an up-to-date list, else 0.", _BACKEND),
+    ("jwtguard_revocation_state", "gauge", "1",
+     "1 for the store's current state (in_sync, syncing, repairing, down, closed).",
+     {**_BACKEND, "state": "jwtguard.revocation.state"}),
+    ("jwtguard_revocation_fail_open_remaining_seconds", "gauge", "s",
+     "Seconds checks will still answer from the last list while Redis is away.", _BACKEND),
+    ("jwtguard_revocation_entries", "gauge", "{entry}",
+     "Live entries in this process's revocation list.", _BACKEND),
+    ("jwtguard_revocation_push_lag_seconds", "gauge", "s",
+     "Of the last pushed revocation: Redis' PUBLISH to applied here (Redis push mode).",
+     _BACKEND),
+    ("jwtguard_revocation_redis_errors", "counter", "{error}",
+     "Redis connection losses and failed calls.", _BACKEND),
+    ("jwtguard_revocation_syncs", "counter", "{sync}",
+     "Completed (re)syncs of the revocation list.", _BACKEND),
+    ("jwtguard_revocation_losses_detected", "counter", "{event}",
+     "Times the shared revocation list was found lost or rolled back (and repaired).",
+     _BACKEND),
+    ("jwtguard_verification_duration_seconds", "histogram", "s",
+     "Full verifications (signature, claims, revocation; never a cache hit), by outcome.",
+     {"outcome": "jwtguard.outcome"}),
 )  # fmt: skip
-REJECTIONS: Final = _metric(
-    "jwtguard_rejections", "counter", "{token}",
-    "Refusals by error code, counted by the Guard (verification and adapters).",
-    code="error.type",
-)  # fmt: skip
-CACHE_HITS: Final = _metric(
-    "jwtguard_cache_hits", "counter", "{token}", "Verifications answered from the cache."
-)
-CACHE_MISSES: Final = _metric(
-    "jwtguard_cache_misses", "counter", "{token}", "Full verifications (accepted or not)."
-)
-CACHE_EVICTIONS: Final = _metric(
-    "jwtguard_cache_evictions", "counter", "{token}", "Cached tokens dropped to make room."
-)
-CACHE_ENTRIES: Final = _metric(
-    "jwtguard_cache_entries", "gauge", "{token}", "Verified tokens cached now."
-)
-TENANT_ACCEPTED: Final = _metric(
-    "jwtguard_tenant_accepted", "counter", "{token}",
-    "Full verifications a tenant accepted (several issuers configured).",
-    tenant="jwtguard.tenant",
-)  # fmt: skip
-TENANT_REJECTIONS: Final = _metric(
-    "jwtguard_tenant_rejections", "counter", "{token}",
-    "Refusals of tokens naming a tenant, by error code.",
-    tenant="jwtguard.tenant", code="error.type",
-)  # fmt: skip
-JWKS_FETCHES: Final = _metric(
-    "jwtguard_jwks_fetches", "counter", "{fetch}",
-    "JWKS (and discovery) fetches, successful or not.", tenant="jwtguard.tenant",
-)  # fmt: skip
-JWKS_FAILURES: Final = _metric(
-    "jwtguard_jwks_fetch_failures", "counter", "{fetch}",
-    "Failed JWKS fetches by kind (timeout, http_status, invalid_json, ...).",
-    tenant="jwtguard.tenant", kind="error.type",
-)  # fmt: skip
-JWKS_KEYS: Final = _metric(
-    "jwtguard_jwks_keys", "gauge", "{key}", "Keys held from the JWKS.", tenant="jwtguard.tenant"
-)
-JWKS_SKIPPED: Final = _metric(
-    "jwtguard_jwks_skipped_keys", "gauge", "{key}",
-    "Keys of the last JWKS that could not be used (see the log for why).",
-    tenant="jwtguard.tenant",
-)  # fmt: skip
-JWKS_AGE: Final = _metric(
-    "jwtguard_jwks_last_success_age_seconds", "gauge", "s",
-    "Seconds since the last good JWKS fetch (absent before the first).",
-    tenant="jwtguard.tenant",
-)  # fmt: skip
-JWKS_READY: Final = _metric(
-    "jwtguard_jwks_ready", "gauge", "1",
-    "1 while a loaded key set is held, else 0.", tenant="jwtguard.tenant",
-)  # fmt: skip
-REVOCATION_IN_SYNC: Final = _metric(
-    "jwtguard_revocation_in_sync", "gauge", "1",
-    "1 while revocation checks are answered from an up-to-date list, else 0.",
-    backend="jwtguard.revocation.backend",
-)  # fmt: skip
-REVOCATION_STATE: Final = _metric(
-    "jwtguard_revocation_state", "gauge", "1",
-    "1 for the store's current state (in_sync, syncing, repairing, down, closed).",
-    backend="jwtguard.revocation.backend", state="jwtguard.revocation.state",
-)  # fmt: skip
-REVOCATION_FAIL_OPEN: Final = _metric(
-    "jwtguard_revocation_fail_open_remaining_seconds", "gauge", "s",
-    "Seconds checks will still answer from the last list while Redis is away.",
-    backend="jwtguard.revocation.backend",
-)  # fmt: skip
-REVOCATION_ENTRIES: Final = _metric(
-    "jwtguard_revocation_entries", "gauge", "{entry}",
-    "Live entries in this process's revocation list.", backend="jwtguard.revocation.backend",
-)  # fmt: skip
-REVOCATION_PUSH_LAG: Final = _metric(
-    "jwtguard_revocation_push_lag_seconds", "gauge", "s",
-    "Of the last pushed revocation: Redis' PUBLISH to applied here (Redis push mode).",
-    backend="jwtguard.revocation.backend",
-)  # fmt: skip
-REVOCATION_ERRORS: Final = _metric(
-    "jwtguard_revocation_redis_errors", "counter", "{error}",
-    "Redis connection losses and failed calls.", backend="jwtguard.revocation.backend",
-)  # fmt: skip
-REVOCATION_SYNCS: Final = _metric(
-    "jwtguard_revocation_syncs", "counter", "{sync}",
-    "Completed (re)syncs of the revocation list.", backend="jwtguard.revocation.backend",
-)  # fmt: skip
-REVOCATION_LOSSES: Final = _metric(
-    "jwtguard_revocation_losses_detected", "counter", "{event}",
-    "Times the shared revocation list was found lost or rolled back (and repaired).",
-    backend="jwtguard.revocation.backend",
-)  # fmt: skip
-DURATION: Final = _metric(
-    "jwtguard_verification_duration_seconds", "histogram", "s",
-    "Full verifications (signature, claims, revocation; never a cache hit), by outcome.",
-    outcome="jwtguard.outcome",
-)  # fmt: skip
+
+METRICS: Final[tuple[Metric, ...]] = tuple(_metric(*row) for row in _TABLE)
+"""Every metric, in the order the docs list them."""
+_BY_NAME: Final = {metric.name: metric for metric in METRICS}
+DURATION: Final = _BY_NAME["jwtguard_verification_duration_seconds"]
+"""The verification-latency histogram (fed by a verification listener)."""
 
 DURATION_BUCKETS: Final = (
     0.00002, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
 )  # fmt: skip
 """Upper bounds in seconds: a full verification takes tens of microseconds (HMAC, EdDSA)
 to a few milliseconds (RSA-4096, a revocation round trip)."""
-
-METRICS: Final[tuple[Metric, ...]] = (
-    DECISIONS, REJECTIONS, CACHE_HITS, CACHE_MISSES, CACHE_EVICTIONS, CACHE_ENTRIES,
-    TENANT_ACCEPTED, TENANT_REJECTIONS, JWKS_FETCHES, JWKS_FAILURES, JWKS_KEYS,
-    JWKS_SKIPPED, JWKS_AGE, JWKS_READY, REVOCATION_IN_SYNC, REVOCATION_STATE,
-    REVOCATION_FAIL_OPEN, REVOCATION_ENTRIES, REVOCATION_PUSH_LAG, REVOCATION_ERRORS,
-    REVOCATION_SYNCS, REVOCATION_LOSSES, DURATION,
-)  # fmt: skip
-"""Every metric, in the order the docs list them."""
 
 _STATES: Final = ("in_sync", "syncing", "repairing", "down", "closed")
 
@@ -212,21 +162,50 @@ def revocation_health(guard: Guard) -> RevocationHealth | None:
     return found if isinstance(found, RevocationHealth) else None
 
 
+# Values read as they are: metric name -> attribute of the stats, the JWKS health or the
+# revocation health (in the order they are sampled).
+_GUARD_VALUES: Final = (
+    ("jwtguard_cache_hits", "hits"),
+    ("jwtguard_cache_misses", "misses"),
+    ("jwtguard_cache_evictions", "evictions"),
+    ("jwtguard_cache_entries", "cache_size"),
+)
+_REVOCATION_VALUES: Final = (
+    ("jwtguard_revocation_fail_open_remaining_seconds", "fail_open_remaining"),
+    ("jwtguard_revocation_entries", "entries"),
+    ("jwtguard_revocation_push_lag_seconds", "push_lag_seconds"),  # None: not sampled
+    ("jwtguard_revocation_redis_errors", "redis_errors"),
+    ("jwtguard_revocation_syncs", "syncs"),
+    ("jwtguard_revocation_losses_detected", "losses_detected"),
+)
+
+
+def _values(
+    source: object, table: tuple[tuple[str, str], ...], labels: tuple[str, ...]
+) -> Iterator[Sample]:
+    for name, attribute in table:
+        value = getattr(source, attribute)
+        if value is not None:
+            yield Sample(_BY_NAME[name], labels, value)
+
+
+def _counts(name: str, labels: tuple[str, ...], counts: Mapping[str, int]) -> Iterator[Sample]:
+    """One sample per key of ``counts`` (sorted), its key the last label."""
+    metric = _BY_NAME[name]
+    for key, count in sorted(counts.items()):
+        yield Sample(metric, (*labels, key), count)
+
+
 def sample(guard: Guard) -> Iterator[Sample]:
     """Every value of every metric but the histogram, read from ``guard`` now."""
     stats = guard.stats()
     for key, count in sorted(guard.decisions.snapshot().items()):
-        yield Sample(DECISIONS, key, count)
-    for code, count in sorted(stats.rejected.items()):
-        yield Sample(REJECTIONS, (code,), count)
-    yield Sample(CACHE_HITS, (), stats.hits)
-    yield Sample(CACHE_MISSES, (), stats.misses)
-    yield Sample(CACHE_EVICTIONS, (), stats.evictions)
-    yield Sample(CACHE_ENTRIES, (), stats.cache_size)
+        yield Sample(_BY_NAME["jwtguard_decisions"], key, count)
+    yield from _counts("jwtguard_rejections", (), stats.rejected)
+    yield from _values(stats, _GUARD_VALUES, ())
     for tenant, counts in sorted(stats.tenants.items()):
-        yield Sample(TENANT_ACCEPTED, (tenant,), counts.verified)
-        for code, count in sorted(counts.rejected.items()):
-            yield Sample(TENANT_REJECTIONS, (tenant, code), count)
+        yield Sample(_BY_NAME["jwtguard_tenant_accepted"], (tenant,), counts.verified)
+        yield from _counts("jwtguard_tenant_rejections", (tenant,), counts.rejected)
     now = guard.clock()
     for tenant, health in sorted(key_sources(guard).items()):
         yield from _jwks_samples(tenant, health, now)
@@ -237,25 +216,20 @@ def sample(guard: Guard) -> Iterator[Sample]:
 
 def _jwks_samples(tenant: str, health: JWKSHealth, now: float) -> Iterator[Sample]:
     labels = (tenant,)
-    yield Sample(JWKS_FETCHES, labels, health.fetches)
-    for kind, count in sorted(health.failures_by_kind.items()):
-        yield Sample(JWKS_FAILURES, (tenant, kind), count)
-    yield Sample(JWKS_KEYS, labels, health.size)
-    yield Sample(JWKS_SKIPPED, labels, len(health.skipped))
+    yield Sample(_BY_NAME["jwtguard_jwks_fetches"], labels, health.fetches)
+    yield from _counts("jwtguard_jwks_fetch_failures", labels, health.failures_by_kind)
+    yield Sample(_BY_NAME["jwtguard_jwks_keys"], labels, health.size)
+    yield Sample(_BY_NAME["jwtguard_jwks_skipped_keys"], labels, len(health.skipped))
     if health.last_success is not None:
-        yield Sample(JWKS_AGE, labels, max(now - health.last_success, 0.0))
-    yield Sample(JWKS_READY, labels, 1 if health.ready else 0)
+        age = max(now - health.last_success, 0.0)
+        yield Sample(_BY_NAME["jwtguard_jwks_last_success_age_seconds"], labels, age)
+    yield Sample(_BY_NAME["jwtguard_jwks_ready"], labels, 1 if health.ready else 0)
 
 
 def _revocation_samples(store: RevocationHealth) -> Iterator[Sample]:
     labels = (store.backend,)
-    yield Sample(REVOCATION_IN_SYNC, labels, 1 if store.in_sync else 0)
-    for state in _STATES:
-        yield Sample(REVOCATION_STATE, (store.backend, state), 1 if store.state == state else 0)
-    yield Sample(REVOCATION_FAIL_OPEN, labels, store.fail_open_remaining)
-    yield Sample(REVOCATION_ENTRIES, labels, store.entries)
-    if store.push_lag_seconds is not None:
-        yield Sample(REVOCATION_PUSH_LAG, labels, store.push_lag_seconds)
-    yield Sample(REVOCATION_ERRORS, labels, store.redis_errors)
-    yield Sample(REVOCATION_SYNCS, labels, store.syncs)
-    yield Sample(REVOCATION_LOSSES, labels, store.losses_detected)
+    yield Sample(_BY_NAME["jwtguard_revocation_in_sync"], labels, 1 if store.in_sync else 0)
+    state = _BY_NAME["jwtguard_revocation_state"]
+    for name in _STATES:
+        yield Sample(state, (store.backend, name), 1 if store.state == name else 0)
+    yield from _values(store, _REVOCATION_VALUES, labels)
