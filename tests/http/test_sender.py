@@ -3,6 +3,7 @@ configured public origin, or trusted forwarded headers only; the path as receive
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -137,25 +138,26 @@ def test_a_host_that_is_no_host_matches_nothing() -> None:
     assert _url(_request([("X-Forwarded-Host", "a b")]), forwarded=ForwardedHeaders(x_host=1)) == ""
 
 
+def _resource_server(**options: Any) -> object:
+    return ResourceServer(**{"dpop": DPoP(), **options})
+
+
 @pytest.mark.parametrize(
-    "options",
+    ("build", "options"),
     [
-        {"origin": "https://api.example/path"},
-        {"origin": "not a url"},
-        {"resource": "https://api.example/?q=1"},
-        {"resource": "urn:x"},
-        {"require_binding": True, "dpop": None},
-        {"authorization_servers": ["not a url"]},
+        pytest.param(_resource_server, {"origin": "https://api.example/path"}, id="origin-path"),
+        pytest.param(_resource_server, {"origin": "not a url"}, id="origin-not-url"),
+        pytest.param(_resource_server, {"resource": "https://api.example/?q=1"}, id="query"),
+        pytest.param(_resource_server, {"resource": "urn:x"}, id="resource-urn"),
+        pytest.param(
+            _resource_server, {"require_binding": True, "dpop": None}, id="binding-no-dpop"
+        ),
+        pytest.param(_resource_server, {"authorization_servers": ["not a url"]}, id="as-not-url"),
+        pytest.param(ForwardedHeaders, {"x_proto": -1}, id="forwarded-negative"),
+        pytest.param(ForwardedHeaders, {"x_host": 11}, id="forwarded-too-many"),
+        pytest.param(ForwardedHeaders, {"forwarded": 1, "x_host": 1}, id="forwarded-both"),
     ],
 )
-def test_bad_resource_server_configuration(options: dict[str, Any]) -> None:
+def test_bad_configuration(build: Callable[..., object], options: dict[str, Any]) -> None:
     with pytest.raises(ConfigError):
-        ResourceServer(**{"dpop": DPoP(), **options})
-
-
-@pytest.mark.parametrize(
-    "options", [{"x_proto": -1}, {"x_host": 11}, {"forwarded": 1, "x_host": 1}]
-)
-def test_bad_forwarded_headers(options: dict[str, int]) -> None:
-    with pytest.raises(ConfigError):
-        ForwardedHeaders(**options)
+        build(**options)
