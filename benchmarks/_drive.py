@@ -1,47 +1,24 @@
-"""Drive ASGI and WSGI apps in process: prebuilt scope or environ, no sockets, no test client."""
+"""Drive ASGI and WSGI apps in process: prebuilt scope or environ, no sockets, no test client.
+
+The requests are the ones ``jwtguard bench`` serves (:mod:`jwtguard.cli._serve`, which
+ships; benchmarks/ does not).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import gc
-import io
-import sys
 from collections.abc import Callable
 from itertools import repeat
 from typing import Any
 
 from benchmarks._timing import Runner, clock_ns
+from jwtguard.cli._serve import asgi_scope, receive, wsgi_environ
 
 __all__ = ["asgi_runner", "asgi_status", "environ", "wsgi_call", "wsgi_runner"]
 
-
-def _scope(token: str) -> dict[str, Any]:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": "/",
-        "raw_path": b"/",
-        "root_path": "",
-        "query_string": b"",
-        "headers": [
-            (b"host", b"127.0.0.1:8000"),
-            (b"user-agent", b"bench/1.0"),
-            (b"accept", b"*/*"),
-            (b"authorization", b"Bearer " + token.encode("ascii")),
-        ],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8000),
-    }
-
-
-_REQUEST = {"type": "http.request", "body": b"", "more_body": False}
-
-
-async def _receive() -> dict[str, Any]:
-    return _REQUEST
+environ = wsgi_environ
+"""The request the WSGI benchmarks serve (the CLI's ``jwtguard bench`` serves the same)."""
 
 
 def asgi_status(app: Any, token: str, loop: asyncio.AbstractEventLoop) -> int:
@@ -52,7 +29,7 @@ def asgi_status(app: Any, token: str, loop: asyncio.AbstractEventLoop) -> int:
         if message["type"] == "http.response.start":
             status[0] = message["status"]
 
-    loop.run_until_complete(app(_scope(token), _receive, send))
+    loop.run_until_complete(app(asgi_scope(token), receive, send))
     return status[0]
 
 
@@ -62,7 +39,7 @@ def asgi_runner(app: Any, token: str, loop: asyncio.AbstractEventLoop) -> Runner
     Each request gets its own header list and ``Authorization`` bytes, as a server parses
     them anew: nothing (a cached hash, say) carries over from one request to the next.
     """
-    base = _scope(token)
+    base = asgi_scope(token)
     *others, (name, value) = base["headers"]
     raw = bytearray(value)
 
@@ -73,7 +50,7 @@ def asgi_runner(app: Any, token: str, loop: asyncio.AbstractEventLoop) -> Runner
         for _ in repeat(None, n):
             scope = dict(base)
             scope["headers"] = [*others, (name, bytes(raw))]
-            await app(scope, _receive, send)
+            await app(scope, receive, send)
 
     def run(n: int) -> float:
         gc.disable()
@@ -85,30 +62,6 @@ def asgi_runner(app: Any, token: str, loop: asyncio.AbstractEventLoop) -> Runner
             gc.enable()
 
     return run
-
-
-def environ(token: str, path: str = "/") -> dict[str, Any]:
-    return {
-        "REQUEST_METHOD": "GET",
-        "SCRIPT_NAME": "",
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "8000",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "HTTP_HOST": "127.0.0.1:8000",
-        "HTTP_USER_AGENT": "bench/1.0",
-        "HTTP_ACCEPT": "*/*",
-        "HTTP_AUTHORIZATION": f"Bearer {token}",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(b""),
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-    }
 
 
 def wsgi_call(app: Any, environ: dict[str, Any]) -> int:

@@ -13,13 +13,13 @@ import gc
 import random
 import statistics
 import sys
-import time
 import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
 from benchmarks._material import AUDIENCE, ISSUER, Material, claims_for
 from benchmarks._timing import Plan, Runner, clock_ns, compare
+from jwtguard.cli._floors import entries_floor
 
 __all__ = ["run"]
 
@@ -57,18 +57,6 @@ def _guard(material: Material, **options: Any) -> Any:
     )
 
 
-def _dict_floor(entries: dict[str, tuple[Any, float]]) -> Callable[[str], Any]:
-    get, now = entries.get, time.time
-
-    def verify(token: str) -> Any:
-        entry = get(token)
-        if entry is None or now() >= entry[1]:
-            raise KeyError("not cached")
-        return entry[0]
-
-    return verify
-
-
 def cache_size_scan(material: Material, sizes: list[int], plan: Plan) -> list[dict[str, Any]]:
     """Cache-hit cost with the cache holding ``size`` entries, against a plain dict as large."""
     from jwtguard.claims import Claims
@@ -96,7 +84,7 @@ def cache_size_scan(material: Material, sizes: list[int], plan: Plan) -> list[di
         measured = compare(
             {
                 "jwtguard hit": _lookup_runner(guard.verify, sample),
-                "dict + exp": _lookup_runner(_dict_floor(floor_entries), sample),
+                "dict + exp": _lookup_runner(entries_floor(floor_entries), sample),
             },
             plan,
         )

@@ -13,7 +13,7 @@ import base64
 import hmac
 import json
 import time
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes, serialization
@@ -29,6 +29,7 @@ __all__ = [
     "bare_asgi_app",
     "bare_wsgi_app",
     "dict_floor",
+    "entries_floor",
     "verify_floor",
 ]
 
@@ -112,7 +113,11 @@ def verify_floor(
 
 def dict_floor(token: str, claims: Any, expires_at: float) -> Verifier:
     """A cache at its cheapest: one dict look-up and one expiry compare."""
-    entries = {token: (claims, expires_at)}
+    return entries_floor({token: (claims, expires_at)})
+
+
+def entries_floor(entries: Mapping[str, tuple[Any, float]]) -> Verifier:
+    """:func:`dict_floor` over ``entries`` (token -> (claims, expiry)), e.g. many of them."""
     get, now = entries.get, time.time
 
     def verify(token: str) -> Any:

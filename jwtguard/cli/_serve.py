@@ -11,13 +11,14 @@ from typing import Any
 
 from jwtguard.cli._timing import Runner, calls
 
-__all__ = ["ADAPTERS", "asgi_runner", "wsgi_runner"]
+__all__ = ["ADAPTERS", "asgi_runner", "asgi_scope", "receive", "wsgi_environ", "wsgi_runner"]
 
 ADAPTERS = {"asgi": "ASGI middleware, cache hit", "wsgi": "WSGI middleware, cache hit"}
 """The adapters a request can go through, in process; neither needs a web framework."""
 
 
-def _asgi_scope(token: str) -> dict[str, Any]:
+def asgi_scope(token: str) -> dict[str, Any]:
+    """The scope of a ``GET /`` carrying ``token`` as a Bearer token (the benchmarks' too)."""
     return {
         "type": "http",
         "asgi": {"version": "3.0", "spec_version": "2.3"},
@@ -30,6 +31,7 @@ def _asgi_scope(token: str) -> dict[str, Any]:
         "query_string": b"",
         "headers": [
             (b"host", b"127.0.0.1:8000"),
+            (b"user-agent", b"bench/1.0"),
             (b"accept", b"*/*"),
             (b"authorization", b"Bearer " + token.encode("ascii")),
         ],
@@ -38,13 +40,42 @@ def _asgi_scope(token: str) -> dict[str, Any]:
     }
 
 
-async def _receive() -> dict[str, Any]:
-    return {"type": "http.request", "body": b"", "more_body": False}
+_REQUEST = {"type": "http.request", "body": b"", "more_body": False}
+
+
+async def receive() -> dict[str, Any]:
+    """The ASGI ``receive`` of a request without a body."""
+    return _REQUEST
+
+
+def wsgi_environ(token: str, path: str = "/") -> dict[str, Any]:
+    """The environ of a ``GET`` of ``path`` carrying ``token`` as a Bearer token."""
+    return {
+        "REQUEST_METHOD": "GET",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_HOST": "127.0.0.1:8000",
+        "HTTP_USER_AGENT": "bench/1.0",
+        "HTTP_ACCEPT": "*/*",
+        "HTTP_AUTHORIZATION": f"Bearer {token}",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
 
 
 def asgi_runner(app: Any, token: str, loop: asyncio.AbstractEventLoop) -> tuple[Runner, int]:
     """A runner serving ``n`` requests in one event-loop run, and one request's status."""
-    scope = _asgi_scope(token)
+    scope = asgi_scope(token)
     status = [0]
 
     async def send(message: Any) -> None:
@@ -53,7 +84,7 @@ def asgi_runner(app: Any, token: str, loop: asyncio.AbstractEventLoop) -> tuple[
 
     async def batch(n: int) -> None:
         for _ in repeat(None, n):
-            await app(dict(scope), _receive, send)
+            await app(dict(scope), receive, send)
 
     def run(n: int) -> float:
         start = time.perf_counter_ns()
@@ -66,14 +97,7 @@ def asgi_runner(app: Any, token: str, loop: asyncio.AbstractEventLoop) -> tuple[
 
 def wsgi_runner(app: Any, token: str) -> tuple[Runner, int]:
     """A runner serving ``n`` requests, and one request's status."""
-    environ = {
-        "REQUEST_METHOD": "GET", "SCRIPT_NAME": "", "PATH_INFO": "/", "QUERY_STRING": "",
-        "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": "127.0.0.1:8000", "HTTP_ACCEPT": "*/*",
-        "HTTP_AUTHORIZATION": f"Bearer {token}", "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(b""), "wsgi.errors": sys.stderr,
-        "wsgi.multithread": False, "wsgi.multiprocess": False, "wsgi.run_once": False,
-    }  # fmt: skip
+    environ = wsgi_environ(token)
     status = [0]
 
     def start_response(line: str, headers: Any, exc_info: Any = None) -> Any:
