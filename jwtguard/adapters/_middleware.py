@@ -34,13 +34,13 @@ def set_up(
     guard: Guard,
     security_headers: SecurityHeadersOption,
     options: PipelineOptions,
-    *,
     adapter: str,
     name: str,
     cors_fix: str,
 ) -> MiddlewareSetup:
-    """The parts of middleware ``name`` (the class, for the CORS warning) around ``app``;
-    ``cors_fix`` says how to order a CORS layer found inside it."""
+    """The parts of middleware ``name`` (the class, for the CORS warning) around ``app``,
+    deciding under the name ``adapter``; ``cors_fix`` says how to order a CORS layer found
+    inside it."""
     pipeline = Pipeline(guard, adapter=adapter, **options)
     policy = resolve_security_headers(security_headers, pipeline)
     warn_cors_inside(cors_inside(app), name, cors_fix)

@@ -182,13 +182,7 @@ class JWTGuardMiddleware:
     ) -> None:
         self.app = app
         self.pipeline, policy, self._html_path = set_up(
-            app,
-            guard,
-            security_headers,
-            options,
-            adapter="asgi",
-            name="JWTGuardMiddleware",
-            cors_fix=_CORS_FIX,
+            app, guard, security_headers, options, "asgi", "JWTGuardMiddleware", _CORS_FIX
         )
         self.security_headers = policy
         self._merge = None if policy is None else policy.asgi_merge

@@ -179,13 +179,7 @@ class JWTGuardWSGIMiddleware:
     ) -> None:
         self.app = app
         self.pipeline, policy, self._html_path = set_up(
-            app,
-            guard,
-            security_headers,
-            options,
-            adapter="wsgi",
-            name="JWTGuardWSGIMiddleware",
-            cors_fix=_CORS_FIX,
+            app, guard, security_headers, options, "wsgi", "JWTGuardWSGIMiddleware", _CORS_FIX
         )
         self.security_headers = policy
         self._merge = None if policy is None else policy.wsgi_merge
