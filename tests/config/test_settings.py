@@ -191,7 +191,7 @@ def test_parse_duration_rejects(text: str) -> None:
         parse_duration(text)
 
 
-# -- revocation store (the Redis-backed case is in tests/revocation/test_settings_redis.py)
+# -- revocation store (the Redis-backed case is in tests/revocation/redis/test_settings.py)
 
 
 def test_no_store_by_default_and_memory_on_request() -> None:

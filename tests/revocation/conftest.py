@@ -42,7 +42,7 @@ def redis_store_factory(redis_server: RedisServer) -> Iterator[Any]:
     stores: list[RedisRevocationStore] = []
 
     def make(**options: Any) -> RedisRevocationStore:
-        # A fresh server holds a brand-new list: no grace wait (tests/revocation/test_loss.py
+        # A fresh server holds a brand-new list: no grace wait (tests/revocation/redis/test_loss.py
         # covers it).
         options.setdefault("loss_grace", 0)
         clock = options.pop("clock", time.time)

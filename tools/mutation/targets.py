@@ -49,8 +49,8 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "jwtguard/http/challenges.py": ("tests/http/test_challenges.py",),
     "jwtguard/http/denial.py": ("tests/http/test_denial.py",),
     "jwtguard/revocation/_denylist.py": ("tests/revocation/test_denylist.py",),
-    "jwtguard/revocation/redis/_protocol.py": ("tests/revocation/test_redis_protocol.py",),
-    "jwtguard/revocation/redis/_async.py": ("tests/revocation/test_redis_async.py",),
+    "jwtguard/revocation/redis/_protocol.py": ("tests/revocation/redis/test_protocol.py",),
+    "jwtguard/revocation/redis/_async.py": ("tests/revocation/redis/test_async.py",),
     "jwtguard/refresh.py": ("tests/test_refresh.py",),
 }
 """module -> the test files that are its own (run with ``-x``, so keep them fast)."""

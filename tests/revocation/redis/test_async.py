@@ -1,7 +1,7 @@
 """The asyncio Redis store (jwtguard/revocation/redis/_async.py) on a real Redis: its
 configuration, listener lifecycle, reads and writes, and what it answers when Redis is
 away. Shared behaviour of every store is in test_stores.py; sync and async processes
-sharing one list in test_redis.py."""
+sharing one list in test_sync.py."""
 
 from __future__ import annotations
 
@@ -20,8 +20,7 @@ import redis.asyncio as aredis
 from jwtguard import ConfigError, RevocationUnavailableError
 from jwtguard.claims import Claims
 from jwtguard.revocation.redis import AsyncRedisRevocationStore, RedisConfig, RedisRevocationStore
-
-from .servers import RedisServer, free_port
+from tests.revocation.servers import RedisServer, free_port
 
 LISTENER = "jwtguard-revocation"
 

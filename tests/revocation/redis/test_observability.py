@@ -13,8 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from jwtguard.observability.prometheus import register
 from jwtguard.testing import TokenFactory
-
-from .servers import RedisServer
+from tests.revocation.servers import RedisServer
 
 
 def _eventually(predicate: Any, within: float = 10.0) -> bool:

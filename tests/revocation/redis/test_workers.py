@@ -19,8 +19,7 @@ import pytest
 
 from jwtguard import Guard
 from jwtguard.revocation.redis import RedisConfig, RedisRevocationStore
-
-from .servers import AppServer, RedisServer, eventually
+from tests.revocation.servers import AppServer, RedisServer, eventually
 
 pytestmark = [pytest.mark.redis, pytest.mark.workers]
 

@@ -1,6 +1,6 @@
 """jwtguard.revocation.redis._flows and ._state without a server: each sequence is an
 I/O-free generator, so a test plays Redis' part, operation by operation (the real
-servers are in test_redis, test_loss, test_cluster and test_sentinel)."""
+servers are in test_sync, test_loss, test_cluster and test_sentinel)."""
 
 from __future__ import annotations
 

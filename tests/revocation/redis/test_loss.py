@@ -16,8 +16,7 @@ import pytest
 from jwtguard import Guard
 from jwtguard.claims import Claims
 from jwtguard.revocation.redis import RedisConfig, RedisRevocationStore
-
-from .servers import RedisServer, eventually
+from tests.revocation.servers import RedisServer, eventually
 
 pytestmark = pytest.mark.redis
 

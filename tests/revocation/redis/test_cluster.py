@@ -22,8 +22,7 @@ from jwtguard.claims import Claims
 from jwtguard.refresh import RefreshTokenReusedError, RefreshTokens
 from jwtguard.revocation.redis import RedisConfig, RedisRevocationStore, client_options
 from jwtguard.testing import TokenFactory
-
-from .servers import RedisCluster, eventually
+from tests.revocation.servers import RedisCluster, eventually
 
 pytestmark = [pytest.mark.redis, pytest.mark.cluster]
 

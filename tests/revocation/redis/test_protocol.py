@@ -27,8 +27,7 @@ from jwtguard.revocation.redis._protocol import (
     Unsubscribe,
     Write,
 )
-
-from .servers import FLAVOURS, RedisServer
+from tests.revocation.servers import FLAVOURS, RedisServer
 
 K = Keys("ns")
 EXP = 1_900_000_000_000  # ms: an expiry far ahead of the server's clock

@@ -23,8 +23,7 @@ from jwtguard.revocation.redis import (
     RedisRevocationStore,
 )
 from jwtguard.testing import TokenFactory
-
-from .servers import RedisServer, free_port
+from tests.revocation.servers import RedisServer, free_port
 
 pytestmark = pytest.mark.redis
 

@@ -24,8 +24,7 @@ from jwtguard import RevokedTokenError
 from jwtguard.errors import RevocationUnavailableError
 from jwtguard.revocation.redis import RedisConfig, RedisRevocationStore, client_options
 from jwtguard.testing import TokenFactory
-
-from .servers import SENTINEL_SERVICE, SentinelTopology, eventually
+from tests.revocation.servers import SENTINEL_SERVICE, SentinelTopology, eventually
 
 pytestmark = [pytest.mark.redis, pytest.mark.sentinel]
 
