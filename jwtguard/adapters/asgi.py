@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 from jwtguard.adapters._middleware import set_up
-from jwtguard.adapters.nonce_headers import asgi_send_adding_nonce
+from jwtguard.adapters._nonce_headers import asgi_send_adding_nonce
 from jwtguard.claims import Claims
 from jwtguard.guard import Guard
 from jwtguard.http.pipeline import (

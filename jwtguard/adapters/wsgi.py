@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from jwtguard.adapters._middleware import set_up
-from jwtguard.adapters.nonce_headers import wsgi_start_adding_nonce
+from jwtguard.adapters._nonce_headers import wsgi_start_adding_nonce
 from jwtguard.guard import Guard
 from jwtguard.http.pipeline import (
     DEFAULT,
