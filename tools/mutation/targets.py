@@ -23,7 +23,11 @@ TARGETS: dict[str, tuple[str, ...]] = {
         "tests/keys/test_tenant.py",
         "tests/test_profile.py",
     ),
-    "jwtguard/_guard/options.py": ("tests/test_guard.py", "tests/test_profile.py"),
+    "jwtguard/_guard/options.py": (
+        "tests/test_guard.py",
+        "tests/keys/test_tenant.py",  # key= or tenants=
+        "tests/test_profile.py",
+    ),
     "jwtguard/_guard/fast_path.py": ("tests/test_guard.py",),
     "jwtguard/_guard/stats.py": ("tests/test_guard.py",),
     "jwtguard/_guard/lifecycle.py": ("tests/test_guard.py",),
@@ -38,7 +42,10 @@ TARGETS: dict[str, tuple[str, ...]] = {
         "tests/http/test_pipeline.py",
         "tests/http/test_pipeline_resource_server.py",
     ),
-    "jwtguard/http/_route_step.py": ("tests/http/test_pipeline.py",),
+    "jwtguard/http/_route_step.py": (
+        "tests/http/test_pipeline.py",
+        "tests/http/test_pipeline_resource_server.py",  # the metadata route
+    ),
     "jwtguard/http/_refusals.py": (
         "tests/http/test_pipeline.py",
         "tests/http/test_pipeline_resource_server.py",
