@@ -448,3 +448,41 @@ def test_a_cached_bearer_token_takes_the_fast_path_and_nothing_bound_does(
     assert isinstance(expired, Denial) and expired.status == 401
     assert (expired.headers, expired.body) == (full.headers, full.body)  # type: ignore[union-attr]
     assert challenges(expired)[0].startswith('Bearer realm="api", error="invalid_token"')
+    assert p.guard.stats().rejected["expired"] == 2  # each refusal counted once, by the Guard
+
+
+def test_the_fast_path_remembers_only_verified_headers_within_a_bound(
+    issuer: TokenFactory,
+) -> None:
+    p = pipeline(issuer, dpop=DPoP())
+    for n in range(20):
+        assert _on_headers(p, "/items", f"Bearer junk{n}") is Pending.AWAIT
+    # a memory bound has no other observable than the (private) table it bounds
+    assert len(p._parsed) == 0
+
+    def cached_then_fast(n: int) -> str:
+        header = f"Bearer {issuer.issue(sub=str(n), aud=RESOURCE)}"
+        assert isinstance(p.decide(request(headers=[("Authorization", header)])), Claims)
+        assert _on_headers(p, "/items", header)["sub"] == str(n)
+        return header
+
+    first = cached_then_fast(0)
+    cached_then_fast(1)
+    assert len(p._parsed) == 2
+    for n in range(2, 4096):
+        cached_then_fast(n)
+    assert len(p._parsed) == 4096  # full
+    assert _on_headers(p, "/items", first)["sub"] == "0"  # remembered: nothing stored
+    assert len(p._parsed) == 4096
+    cached_then_fast(4096)
+    assert len(p._parsed) == 1  # cleared when full, then the new one
+
+
+def test_the_fast_path_takes_a_header_given_as_text(issuer: TokenFactory) -> None:
+    p = pipeline(issuer, dpop=DPoP())
+    header = f"Bearer {issuer.issue(sub='carol', aud=RESOURCE)}"
+    assert p.decide_on_authorization("GET", "/items", header) is Pending.AWAIT  # not cached
+    assert isinstance(p.decide(request(headers=[("Authorization", header)])), Claims)
+    for given in (header, header.encode()):
+        decided = p.decide_on_authorization("GET", "/items", given)
+        assert isinstance(decided, Claims) and decided["sub"] == "carol"

@@ -50,7 +50,10 @@ TARGETS: dict[str, tuple[str, ...]] = {
         "tests/http/test_pipeline.py",
         "tests/http/test_pipeline_resource_server.py",
     ),
-    "jwtguard/http/_resource_step.py": ("tests/http/test_pipeline_resource_server.py",),
+    "jwtguard/http/_resource_step.py": (
+        "tests/http/test_pipeline_resource_server.py",
+        "tests/http/test_pipeline.py",  # judge() under a resource server: the token's scheme
+    ),
     "jwtguard/http/credentials.py": ("tests/http/test_credentials.py",),
     "jwtguard/http/csrf.py": ("tests/http/test_csrf.py",),
     "jwtguard/http/challenges.py": ("tests/http/test_challenges.py",),
