@@ -16,7 +16,6 @@ revocation stores.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Generator
-from contextlib import closing
 from typing import Any, TypeVar
 
 __all__ = ["Call", "Flow", "arun", "arun_calls", "run", "run_calls"]
@@ -29,40 +28,41 @@ Flow = Generator[Op, Any, T]
 
 
 def run(flow: Generator[Op, Any, T], execute: Callable[[Op], Any]) -> T:
-    """Drive ``flow`` to its end, performing each operation with ``execute``."""
-    with closing(flow):
-        done, value = _advance(flow, None, None)
-        while not done:
+    """Drive ``flow`` to its end, performing each operation with ``execute``.
+
+    One loop, no helper per step: a request's decision under a resource server runs
+    through here, so driving costs a generator's sends and nothing more.
+    """
+    try:
+        op = flow.send(None)
+        while True:
             try:
-                reply, error = execute(value), None
+                reply = execute(op)
             except Exception as exc:  # noqa: BLE001 - handed to the flow, which may handle it
-                reply, error = None, exc
-            done, value = _advance(flow, reply, error)
-        return value  # type: ignore[no-any-return]
+                op = flow.throw(exc)
+            else:
+                op = flow.send(reply)
+    except StopIteration as stop:
+        return stop.value  # type: ignore[no-any-return]
+    finally:
+        flow.close()  # interrupted from outside (an exception the flow let through, Ctrl-C)
 
 
 async def arun(flow: Generator[Op, Any, T], execute: Callable[[Op], Awaitable[Any]]) -> T:
     """:func:`run` with awaited operations."""
-    with closing(flow):
-        done, value = _advance(flow, None, None)
-        while not done:
-            try:
-                reply, error = await execute(value), None
-            except Exception as exc:  # noqa: BLE001 - handed to the flow, which may handle it
-                reply, error = None, exc
-            done, value = _advance(flow, reply, error)
-        return value  # type: ignore[no-any-return]
-
-
-def _advance(
-    flow: Generator[Any, Any, Any], reply: Any, error: Exception | None
-) -> tuple[bool, Any]:
-    """Send ``reply`` (or throw ``error``) into ``flow``: ``(True, result)`` when it ended,
-    else ``(False, next operation)``."""
     try:
-        return False, flow.send(reply) if error is None else flow.throw(error)
+        op = flow.send(None)
+        while True:
+            try:
+                reply = await execute(op)
+            except Exception as exc:  # noqa: BLE001 - handed to the flow, which may handle it
+                op = flow.throw(exc)
+            else:
+                op = flow.send(reply)
     except StopIteration as stop:
-        return True, stop.value
+        return stop.value  # type: ignore[no-any-return]
+    finally:
+        flow.close()
 
 
 class Call:
