@@ -197,7 +197,7 @@ def test_interactive_demo_prints_commands_and_stops_cleanly_on_ctrl_c() -> None:
             err = process.stderr.read() if process.stderr else ""
             assert process.returncode == 0, err
             assert "stopped." in "".join(seen + list(lines.queue))
-            assert "Traceback" not in err
+            assert "Traceback" not in err, err
             with pytest.raises(httpx.ConnectError):
                 httpx.get(url + "/public", timeout=2, trust_env=False)
         finally:
