@@ -70,6 +70,11 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="keep the last run's kills (.mutation/results.json), run only the rest",
     )
+    parser.add_argument(
+        "--no-preload",
+        action="store_true",
+        help="import nothing in the parent (each child imports all; slower, never shared state)",
+    )
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
     parser.add_argument(
         "--render",
@@ -89,7 +94,7 @@ class Session:
         # A sample runs a few mutants of many modules: importing per child costs little
         # there, and one module's preloaded imports broke another's tests (the asyncio
         # Redis store's after the sync protocol tests'), so a sample preloads nothing.
-        self.runner = Runner(ROOT, preload=not args.sample)
+        self.runner = Runner(ROOT, preload=not (args.sample or args.no_preload))
         self.started = time.monotonic()
         self.skipped = 0
         """Mutants this run chose but did not run: the budget ran out first."""
@@ -128,6 +133,20 @@ class Session:
         timeout = max(10.0, 4 * baseline + 5)
         print(f"{module}: {len(todo)} mutants to run (tests {baseline:.1f}s)", flush=True)
         path, name = ROOT / module, module_name(module)
+        # The control: the unmutated module served as a mutant is, in a child whose parent
+        # preloaded imports. Preloaded state once broke a module's tests there, and then
+        # every mutant counted as killed.
+        if todo and not self.args.sample and not self.args.no_preload:
+            original = compile(path.read_bytes(), str(path), "exec", dont_inherit=True)
+            control = self.runner.run(tests, name, path, original, timeout)
+            if control != SURVIVED:
+                print(
+                    f"{module}: not run: the unmutated module fails its tests in a mutant's "
+                    f"child ({control}) after the preload; run it alone with --no-preload",
+                    file=sys.stderr,
+                )
+                outcomes.update(dict.fromkeys(todo, NOT_RUN))
+                return Tally(module, dict(sorted(outcomes.items(), key=lambda kv: kv[0].index)))
         for m in todo:
             if time.monotonic() - self.started > self.args.budget:
                 outcomes[m] = NOT_RUN

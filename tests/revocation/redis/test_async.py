@@ -197,6 +197,19 @@ async def test_another_process_writes_arrive_by_push(config: RedisConfig) -> Non
     writer.close()
 
 
+async def test_a_revocation_is_the_same_record_for_the_sync_store(config: RedisConfig) -> None:
+    """The async store writes what the sync one does: revoking the same token again there
+    is no change (a record written differently would count as a new revocation)."""
+    writer = RedisRevocationStore(config)
+    until = time.time() + 60
+    async with AsyncRedisRevocationStore(config) as store:
+        assert await store.arevoke("twice", until) is True
+        assert await asyncio.to_thread(writer.revoke, "twice", until) is False
+        assert await asyncio.to_thread(writer.revoke, "from-sync", until) is True
+        assert await store.arevoke("from-sync", until) is False
+    writer.close()
+
+
 async def test_a_write_unconfirmed_by_replicas_is_reported_as_not_done(
     config: RedisConfig,
 ) -> None:
@@ -277,3 +290,20 @@ async def test_a_client_without_socket_timeouts_is_still_bounded_by_timeout() ->
             # the store's bound fires well before the caller's
             await asyncio.wait_for(store.ais_jti_revoked("j"), 1.0)
         await store.aclose()
+
+
+async def test_a_write_a_replica_confirmed_is_done(tmp_path: Path) -> None:
+    """With ``replicas=1`` the write waits (``WAIT``) for a real replica's acknowledgement."""
+    with RedisServer("redis", tmp_path / "master", persistence="none") as master:
+        follow = ["--replicaof", "127.0.0.1", str(master.port)]
+        with RedisServer("redis", tmp_path / "replica", persistence="none", options=follow) as copy:
+            admin = copy.client()
+            linked = await eventually(
+                lambda: admin.info("replication")["master_link_status"] == "up", 20
+            )
+            admin.close()
+            assert linked
+            config = RedisConfig(url=master.url, replicas=1, timeout=2, loss_grace=0)
+            async with AsyncRedisRevocationStore(config) as store:
+                assert await store.arevoke("j", time.time() + 60) is True
+                assert await store.ais_jti_revoked("j") is True
