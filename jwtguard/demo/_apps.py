@@ -33,6 +33,7 @@ LOOPBACK: Final = ("127.0.0.1", "::1", "localhost")
 VARIANTS: Final = ("asgi", "wsgi", "flask")
 AUDIENCE: Final = "jwtguard-demo"
 READY_TIMEOUT: Final = 15.0
+GRACEFUL_SHUTDOWN: Final = 5.0  # seconds an open connection may delay a stop
 
 
 def protection() -> dict[str, Any]:
@@ -195,11 +196,18 @@ class RunningServer:
     _shutdown: Callable[[], None]
     _close: Callable[[], None]
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop accepting, finish in-flight requests, wait for the thread, release the port."""
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop accepting, finish in-flight requests, wait for the thread, release the port.
+
+        The port is released only once the thread has ended: the server closes its
+        own socket as it shuts down, and closing it under a server still on its way
+        there made uvicorn fail on the closed descriptor. A thread still running
+        after ``timeout`` is a daemon and ends with the process.
+        """
         self._shutdown()
         self.thread.join(timeout)
-        self._close()
+        if not self.thread.is_alive():
+            self._close()
 
     def wait(self) -> None:
         """Block until the server thread ends (Ctrl-C in the caller interrupts the wait)."""
@@ -216,7 +224,13 @@ def _serve_asgi(app: Any, host: str, port: int) -> RunningServer:
 
     sock = _bind(host, port)  # bound here, so a port of 0 is known before uvicorn starts
     config = uvicorn.Config(
-        app, log_level="warning", lifespan="off", ws="none", http="h11", access_log=False
+        app,
+        log_level="warning",
+        lifespan="off",
+        ws="none",
+        http="h11",
+        access_log=False,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(

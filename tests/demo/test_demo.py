@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from jwtguard.demo import checks, main
-from jwtguard.demo._apps import DemoTokens, wsgi_app
+from jwtguard.demo._apps import DemoTokens, RunningServer, wsgi_app
 from jwtguard.errors import ExpiredTokenError, InvalidSignatureError
 
 
@@ -61,3 +61,35 @@ def test_flask_variant_uses_the_extension_per_view() -> None:
     assert client.get("/me", headers=reader).get_json()["sub"] == "demo-reader"
     assert client.get("/admin", headers=reader).status_code == 403
     assert client.get("/public").status_code == 200
+
+
+class _Thread:
+    """A stand-in for the server thread: alive until ``ends_after`` joins."""
+
+    def __init__(self, ends_after: int) -> None:
+        self.joins = 0
+        self.ends_after = ends_after
+
+    def join(self, timeout: float | None = None) -> None:
+        self.joins += 1
+
+    def is_alive(self) -> bool:
+        return self.joins < self.ends_after
+
+
+@pytest.mark.parametrize(("ends_after", "closed"), [(1, True), (2, False)])
+def test_stop_releases_the_port_only_once_the_server_thread_ended(
+    ends_after: int, closed: bool
+) -> None:
+    calls: list[str] = []
+    thread = _Thread(ends_after)
+    server = RunningServer(
+        "http://127.0.0.1:1",
+        1,
+        thread,  # type: ignore[arg-type]
+        lambda: calls.append("shutdown"),
+        lambda: calls.append("close"),
+    )
+    server.stop(timeout=0.01)
+    assert calls == (["shutdown", "close"] if closed else ["shutdown"])
+    assert thread.joins == 1
