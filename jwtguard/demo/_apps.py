@@ -33,7 +33,7 @@ LOOPBACK: Final = ("127.0.0.1", "::1", "localhost")
 VARIANTS: Final = ("asgi", "wsgi", "flask")
 AUDIENCE: Final = "jwtguard-demo"
 READY_TIMEOUT: Final = 15.0
-GRACEFUL_SHUTDOWN: Final = 5.0  # seconds an open connection may delay a stop
+GRACEFUL_SHUTDOWN: Final = 5  # seconds an open connection may delay a stop
 
 
 def protection() -> dict[str, Any]:
