@@ -1,8 +1,10 @@
 """The resource server behind real servers on loopback: DPoP through uvicorn (plain,
 ``--root-path``, trusted forwarded headers) and gunicorn (two workers sharing the replay
-cache in a real Redis, and the nonce secret), certificate-bound tokens through uvicorn's
-own TLS with client certificates, and through nginx terminating TLS and passing the
-certificate on."""
+cache in a real Redis, and the nonce secret), the bearer fast path's cache hits and its
+refusal of bound tokens, ``require_binding`` over a view's own ``binding="bearer"``
+(Django's async decorator under uvicorn, Flask's under gunicorn), certificate-bound
+tokens through uvicorn's own TLS with client certificates, and through nginx terminating
+TLS and passing the certificate on."""
 
 from __future__ import annotations
 
@@ -198,6 +200,115 @@ def test_an_allowed_response_hands_out_the_next_nonce(
     assert current.status_code == 200, current.text
     if answered_in == _nonce_step(fresh):  # (a loaded machine may have crossed a step)
         assert "dpop-nonce" not in current.headers  # already the current one
+
+
+# -- the bearer fast path and the one switch -----------------------------------------------
+
+SERVERS = pytest.mark.parametrize(
+    ("kind", "factory", "extra"),
+    [
+        ("uvicorn", "resource_apps:starlette_app", ()),
+        # one worker: the cache and its counters are per process
+        ("gunicorn", "resource_apps:wsgi_app", ("--workers", "1")),
+    ],
+    ids=["asgi-uvicorn", "wsgi-gunicorn"],
+)
+
+
+def _stats(http: httpx.Client, server: Server) -> dict[str, int]:
+    answer = http.get(f"{server.url}/stats")
+    assert answer.status_code == 200, answer.text
+    counters: dict[str, int] = answer.json()
+    return counters
+
+
+_DOWNGRADE = "A DPoP-bound access token must be sent with the DPoP scheme and a proof."
+
+
+def _challenges(answer: httpx.Response) -> dict[str, str]:
+    return {c.partition(" ")[0]: c for c in answer.headers.get_list("www-authenticate")}
+
+
+@SERVERS
+def test_a_cached_bearer_token_is_a_cache_hit_and_a_bound_one_never_passes_as_bearer(
+    serve: Callable[..., Server], issuer: Guard, kind: str, factory: str, extra: tuple[str, ...]
+) -> None:
+    """The resource server's fast path (a cached Bearer token without ``cnf``) answers a
+    repeated plain token from the cache; a ``cnf`` token sent as Bearer is refused with
+    the right challenge even once it is in the cache, a DPoP-bound one also after it was
+    accepted with its proof."""
+    server = serve(f"bearer-fast-path-{kind}", kind, factory, env=DPOP_ENV, extra=extra)
+    url = f"{server.url}/items"
+    plain = _token(issuer)
+    client = DPoPKey("ES256")
+    dpop_bound = _token(issuer, jkt=client.jkt)
+    cert_bound = _token(issuer, **{"x5t#S256": "a" * 43})
+    with httpx.Client() as http:
+        before = _stats(http, server)
+        for _ in range(2):
+            answer = http.get(url, headers={"Authorization": f"Bearer {plain}"})
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["sub"] == "alice"
+        after = _stats(http, server)
+        assert (after["misses"] - before["misses"], after["hits"] - before["hits"]) == (1, 1)
+        proven = http.get(url, headers=client.headers("GET", url, dpop_bound))
+        assert proven.status_code == 200, proven.text  # the bound token is cached now
+        refusals = [  # (token, what the answer says, cache hit each time)
+            (dpop_bound, _DOWNGRADE, (True, True)),  # cached by its DPoP request
+            (cert_bound, "Certificate-bound access tokens are not accepted here.", (False, True)),
+        ]
+        for token, description, hits in refusals:
+            for hit in hits:
+                before = _stats(http, server)
+                downgraded = http.get(url, headers={"Authorization": f"Bearer {token}"})
+                assert downgraded.status_code == 401, downgraded.text
+                assert downgraded.json() == {
+                    "error": "invalid_token",
+                    "error_description": description,
+                }
+                challenges = _challenges(downgraded)
+                assert set(challenges) == {"Bearer", "DPoP"}
+                assert 'error="invalid_token"' in challenges["Bearer"]
+                assert "error=" not in challenges["DPoP"]
+                assert 'algs="' in challenges["DPoP"]
+                after = _stats(http, server)
+                # from the cache: no full verification (the fast path's look-up and the
+                # full decision's may each count a hit)
+                assert after["misses"] - before["misses"] == int(not hit)
+                assert (after["hits"] > before["hits"]) == hit
+        # the plain token still takes the fast path: a hit, allowed
+        before = _stats(http, server)
+        assert http.get(url, headers={"Authorization": f"Bearer {plain}"}).status_code == 200
+        assert _stats(http, server)["hits"] == before["hits"] + 1
+
+
+@pytest.mark.parametrize(
+    ("kind", "factory"),
+    [("uvicorn", "resource_apps:django_views"), ("gunicorn", "resource_apps:flask_views")],
+    ids=["django-async-uvicorn", "flask-gunicorn"],
+)
+def test_require_binding_wins_over_a_views_own_bearer_behind_a_real_server(
+    serve: Callable[..., Server], issuer: Guard, kind: str, factory: str
+) -> None:
+    """``JWTGUARD_REQUIRE_BINDING`` refuses unbound tokens everywhere, also on a view
+    whose decorator declares ``binding="bearer"`` (which start-up cannot see)."""
+    env = {**DPOP_ENV, "JWTGUARD_REQUIRE_BINDING": "true"}
+    server = serve(f"require-binding-{kind}", kind, factory, env=env)
+    url = f"{server.url}/open"
+    client = DPoPKey("ES256")
+    token = _token(issuer)
+    with httpx.Client() as http:
+        for _ in range(2):  # the second time from the cache
+            plain = http.get(url, headers={"Authorization": f"Bearer {token}"})
+            assert plain.status_code == 401, plain.text
+            assert plain.json()["error_description"] == (
+                "This resource requires a sender-constrained access token."
+            )
+            assert list(_challenges(plain)) == ["DPoP"]  # no Bearer offered
+        bound = _token(issuer, jkt=client.jkt)
+        proven = http.get(url, headers=client.headers("GET", url, bound))
+        assert proven.status_code == 200, proven.text
+        assert proven.json() == {"sub": "alice", "path": "/open"}
 
 
 # -- RFC 8705: certificate-bound tokens ------------------------------------------------------
