@@ -2,7 +2,7 @@
 one per flavour (ASGI byte pairs, WSGI ``str`` pairs), and the merge that uses them.
 
 The common response shares no header name with the policy: then the merge is one pass
-over the app's few names (a dict look-up each, remembered per name object) to find the
+over the app's few names (a set look-up each, remembered per spelling) to find the
 ``Content-Type``, and a list concatenation with the pairs prepared for that kind.
 Anything else (a name the app set that the policy also sets, a ``Vary``, an
 ``override``) takes the careful path, which compares names case-insensitively.
@@ -10,7 +10,7 @@ Anything else (a name the app set that the policy also sets, a ``Vary``, an
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
 __all__ = ["API", "HTML", "NOT_MODIFIED", "Tables"]
@@ -33,15 +33,18 @@ class Tables:
     """The pairs of each kind, encoded for one flavour, and what the merge looks names up in."""
 
     __slots__ = (
+        "_api_values",
         "_codes",
         "_fast",
         "_full",
         "_html_types",
-        "_memo",
+        "_html_values",
+        "_mergers",
+        "_neutral",
         "_override",
         "_override_all",
         "_raw",
-        "_types",
+        "_type_names",
         "_vary",
         "_vary_names",
     )
@@ -60,8 +63,10 @@ class Tables:
         self._fast = fast
         self._full = full
         self._codes = codes
-        self._memo: dict[Any, int] = {}
-        self._types: dict[Any, int] = {}
+        self._neutral: set[Any] = set()
+        self._type_names: set[Any] = set()
+        self._api_values: set[Any] = set()
+        self._html_values: set[Any] = set()
         self._override = override
         self._override_all = any(n == "*" or n == b"*" for n in override)
         self._vary = vary
@@ -69,6 +74,11 @@ class Tables:
         self._raw = raw
         self._html_types: tuple[Any, ...] = (
             tuple(t.encode("latin-1") for t in _HTML_TYPES) if raw else _HTML_TYPES
+        )
+        self._mergers = tuple(
+            self._make_merger(authenticated, html)
+            for html in (False, True)
+            for authenticated in (False, True)
         )
 
     @classmethod
@@ -110,37 +120,63 @@ class Tables:
         self, existing: Iterable[tuple[Any, Any]], authenticated: bool, html: bool, status: Any
     ) -> list[tuple[Any, Any]]:
         """The app's headers followed by the policy's (a new list; ``existing`` unchanged)."""
-        if type(existing) is not list:
-            existing = list(existing)
-        kind = 1 if html else 0  # HTML, API
-        names = self._memo
-        types = self._types
-        for name, value in existing:
-            code = names.get(name)
-            if code is None:
-                code = self._learn(name)
-            if code:
-                if code == 2:  # _CLASH
-                    return self._careful(existing, authenticated, html, status)
-                if not kind:  # the Content-Type decides
-                    found = types.get(value)
-                    kind = self._learn_type(value) if found is None else found
-        if status == 304 or (type(status) is str and status.startswith("304")):
-            kind = 2  # NOT_MODIFIED
-        return existing + self._fast[kind + kind + (1 if authenticated else 0)]
+        return self.merger(authenticated, html)(existing, status)
+
+    def merger(self, authenticated: bool, html: bool) -> Callable[[Iterable[Any], Any], list[Any]]:
+        """:meth:`merge` with ``authenticated`` and ``html`` fixed: ``(existing, status)``,
+        for adapters' hot paths (one function per pair, made once)."""
+        return self._mergers[(2 if html else 0) + (1 if authenticated else 0)]
+
+    def _make_merger(
+        self, authenticated: bool, html: bool
+    ) -> Callable[[Iterable[Any], Any], list[Any]]:
+        # Set membership, not method calls, for the names and types seen before: the
+        # common response costs a few hash look-ups more than appending the pairs.
+        neutral, type_names = self._neutral, self._type_names
+        api_values, html_values = self._api_values, self._html_values
+        learn, learn_type, careful = self._learn, self._learn_type, self._careful
+        fast = self._fast
+        start = HTML if html else API
+        offset = 1 if authenticated else 0
+
+        def merge(existing: Iterable[tuple[Any, Any]], status: Any) -> list[tuple[Any, Any]]:
+            if type(existing) is not list:
+                existing = list(existing)
+            kind = start
+            for name, value in existing:
+                if name in neutral:
+                    continue
+                if name in type_names:
+                    if not kind and value not in api_values:  # API so far: the type decides
+                        kind = HTML if value in html_values else learn_type(value)
+                    continue
+                code = learn(name)
+                if code == _CLASH:
+                    return careful(existing, authenticated, html, status)
+                if code == _TYPE and not kind:
+                    kind = learn_type(value)
+            if status == 304 or (type(status) is str and status.startswith("304")):
+                kind = NOT_MODIFIED
+            return existing + fast[kind + kind + offset]
+
+        return merge
 
     def _learn(self, name: Any) -> int:
-        """The code of a header name (case-insensitive), remembered per spelling."""
+        """The code of a header name (case-insensitive); neutral and type names are
+        remembered per spelling."""
         code = self._codes.get(name.lower(), _NEUTRAL)
-        if len(self._memo) < _MEMO_SIZE:  # app header names are few; never grow without end
-            self._memo[name] = code
+        if len(self._neutral) + len(self._type_names) < _MEMO_SIZE:  # never grow without end
+            if code == _NEUTRAL:
+                self._neutral.add(name)
+            elif code == _TYPE:
+                self._type_names.add(name)
         return code
 
     def _learn_type(self, value: Any) -> int:
         """HTML or API for a ``Content-Type`` value, remembered per value."""
         kind = HTML if value.lower().startswith(self._html_types) else API
-        if len(self._types) < _MEMO_SIZE:
-            self._types[value] = kind
+        if len(self._api_values) + len(self._html_values) < _MEMO_SIZE:
+            (self._html_values if kind == HTML else self._api_values).add(value)
         return kind
 
     def _careful(

@@ -11,9 +11,12 @@
   the response the browser cached, and does not say what kind that was).
 
 A policy is checked and encoded once. On each response one pass over the app's few header
-names (a dict look-up each) finds the kind and any clash, then the prepared pairs are
+names (a set look-up each) finds the kind and any clash, then the prepared pairs are
 appended. A header the app set itself wins unless its name is in ``override``; ``Vary`` is
 merged, never replaced. See ``docs/headers.md``.
+
+Kept whole: :class:`SecurityHeaders` is one frozen policy, its fields' checks and the
+per-flavour merges adapters call; the tables and checks behind it live in their modules.
 """
 
 from __future__ import annotations
@@ -77,6 +80,8 @@ CLEAR_SITE_DATA_TYPES: Final = frozenset(
 T = TypeVar("T", bytes, str)
 Merge = Callable[[Iterable[tuple[T, T]], bool, bool, "int | str"], list[tuple[T, T]]]
 """A merge function: ``(existing, authenticated, html, status) -> headers``."""
+Merger = Callable[[Iterable[tuple[T, T]], "int | str"], list[tuple[T, T]]]
+"""The merge for one kind of response (authenticated or not, HTML or not)."""
 
 _MAX_HSTS_FOR_PRELOAD: Final = 31_536_000
 
@@ -277,6 +282,14 @@ class SecurityHeaders:
         """:meth:`asgi_headers` as a function of positional arguments ``(existing,
         authenticated, html, status)``, for adapters' hot paths."""
         return self._asgi.merge
+
+    def asgi_merger(self, *, authenticated: bool, html: bool = False) -> Merger[bytes]:
+        """:attr:`asgi_merge` for one kind of response: ``(existing, status) -> headers``."""
+        return self._asgi.merger(authenticated, html)
+
+    def wsgi_merger(self, *, authenticated: bool, html: bool = False) -> Merger[str]:
+        """:meth:`asgi_merger` for WSGI's ``str`` pairs."""
+        return self._wsgi.merger(authenticated, html)
 
     @property
     def wsgi_merge(self) -> Merge[str]:

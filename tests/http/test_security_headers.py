@@ -48,6 +48,8 @@ def via_asgi(
     assert out == policy.asgi_merge(
         raw, authenticated, kw.get("html", False), kw.get("status", 200)
     )
+    merge = policy.asgi_merger(authenticated=authenticated, html=kw.get("html", False))
+    assert out == merge(raw, kw.get("status", 200))
     assert all(isinstance(n, bytes) and isinstance(v, bytes) for n, v in out)
     return [(n.decode("latin-1"), v.decode("latin-1")) for n, v in out]
 
@@ -59,6 +61,8 @@ def via_wsgi(
     assert out == policy.wsgi_merge(
         existing, authenticated, kw.get("html", False), kw.get("status", 200)
     )
+    merge = policy.wsgi_merger(authenticated=authenticated, html=kw.get("html", False))
+    assert out == merge(existing, kw.get("status", 200))
     assert all(isinstance(n, str) and isinstance(v, str) for n, v in out)
     return out
 
@@ -333,6 +337,50 @@ def test_many_distinct_app_header_names_never_blur_the_answer(apply: Apply) -> N
         **HTML,
         "x-frame-options": "SAMEORIGIN",
     }
+
+
+SHAPES: list[list[tuple[str, str]]] = [
+    [],
+    [("Content-Length", "2"), ("Content-Type", "text/plain")],
+    [("content-length", "2"), ("content-type", "text/plain")],
+    [("CONTENT-TYPE", "TEXT/HTML; charset=utf-8")],
+    [("Content-Type", "application/json"), ("Content-Type", "text/html")],
+    [("content-type", "text/html"), ("content-type", "application/json")],
+    [("Content-Type", "application/xhtml+xml"), ("X-App", "1")],
+    [("x-frame-options", "SAMEORIGIN"), ("Content-Type", "text/plain")],
+    [("X-Content-Type-Options", "nosniff"), ("Content-Type", "text/html")],
+    [("Vary", "Accept"), ("Content-Type", "application/json")],
+    [("Cache-Control", "public, max-age=60"), ("X-App", "1")],
+    [("cache-control", "no-store"), ("vary", "*")],
+    [("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"), ("Content-Type", "text/html")],
+]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"override": ["X-Frame-Options"]}, {"cache_control": None, "vary": ("A", "B")}],
+    ids=["default", "override", "no-cache-control"],
+)
+def test_what_the_merge_remembers_never_changes_its_answer(
+    apply: Apply, options: dict[str, Any]
+) -> None:
+    # Each answer from a fresh policy (nothing remembered) against one policy answering
+    # every case twice, in turn (names, spellings and types remembered as they come).
+    cases = [
+        (shape, authenticated, html, status)
+        for shape in SHAPES
+        for authenticated in (False, True)
+        for html in (False, True)
+        for status in (200, 304, "304 Not Modified", "404 Not Found")
+    ]
+    expected = [
+        apply(SecurityHeaders(**options), shape, authenticated, html=html, status=status)
+        for shape, authenticated, html, status in cases
+    ]
+    shared = SecurityHeaders(**options)
+    for _ in range(2):
+        for (shape, authenticated, html, status), answer in zip(cases, expected, strict=True):
+            assert apply(shared, shape, authenticated, html=html, status=status) == answer
 
 
 # -- Vary ----------------------------------------------------------------------------------
