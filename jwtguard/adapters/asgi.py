@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
+from jwtguard.adapters._asgi_user import ANONYMOUS, NO_CREDENTIALS, JWTAuthCredentials, JWTUser
 from jwtguard.adapters._middleware import set_up
 from jwtguard.adapters._nonce_headers import asgi_send_adding_nonce
 from jwtguard.claims import Claims
@@ -43,15 +44,7 @@ from jwtguard.http.requirement import Requirement
 from jwtguard.http.sender import dpop_nonce
 
 if TYPE_CHECKING:
-    from starlette.authentication import AuthCredentials as _CredentialsBase
-    from starlette.authentication import BaseUser as _UserBase
     from typing_extensions import Unpack
-else:
-    try:
-        from starlette.authentication import AuthCredentials as _CredentialsBase
-        from starlette.authentication import BaseUser as _UserBase
-    except ImportError:  # a plain ASGI app without Starlette: duck-typed classes
-        _CredentialsBase = _UserBase = object
 
 __all__ = [
     "LET_THROUGH_KEY",
@@ -117,49 +110,6 @@ def request_from_scope(scope: Scope) -> RequestView:
     )
 
 
-class JWTUser(_UserBase):
-    """``request.user`` for a verified token: ``identity``/``display_name`` are ``sub``."""
-
-    def __init__(self, claims: Claims | None) -> None:
-        self.claims = claims
-
-    @property
-    def is_authenticated(self) -> bool:
-        """True when a token was verified (False for anonymous requests)."""
-        return self.claims is not None
-
-    @property
-    def display_name(self) -> str:
-        """The subject (``sub``), or ``""``."""
-        return (self.claims.subject if self.claims is not None else None) or ""
-
-    @property
-    def identity(self) -> str:
-        """The subject (``sub``), or ``""``."""
-        return self.display_name
-
-
-class JWTAuthCredentials(_CredentialsBase):
-    """``request.auth``: ``scopes`` and ``claims``.
-
-    ``scopes`` is ``"authenticated"`` followed by the token's scopes, sorted, as a tuple
-    (Starlette's is a list): one object serves every request with the same token, so it
-    must not be mutable.
-    """
-
-    def __init__(self, claims: Claims | None) -> None:
-        self.claims = claims
-        if claims is None:
-            self.scopes = ()  # type: ignore[assignment]
-        else:  # Starlette's convention: an authenticated request has "authenticated"
-            granted = sorted(claims.scopes - {"authenticated"})
-            self.scopes = ("authenticated", *granted)  # type: ignore[assignment]
-
-
-_ANONYMOUS = JWTUser(None)
-_NO_CREDENTIALS = JWTAuthCredentials(None)
-
-
 class JWTGuardMiddleware:
     """Authenticate every HTTP request and websocket handshake with a :class:`Guard`.
 
@@ -186,17 +136,62 @@ class JWTGuardMiddleware:
         )
         self.security_headers = policy
         self._merge = None if policy is None else policy.asgi_merge
-        self._header_only = self.pipeline.header_only
-        self._authorization_only = self.pipeline.locations.authorization_only
-        self._route = self.pipeline.route
-        self._on_headers = self.pipeline.decide_on_headers
-        self._on_authorization = self.pipeline.decide_on_authorization
-        self._adecide = self.pipeline.adecide
-        self._nonces = self.pipeline.dpop_nonces
-        self._report_only = self.pipeline.report_only
+        # by (html, authenticated): 2 * html + authenticated
+        self._mergers = (
+            None
+            if policy is None
+            else tuple(
+                policy.asgi_merger(authenticated=authenticated, html=html)
+                for html in (False, True)
+                for authenticated in (False, True)
+            )
+        )
+        pipeline = self.pipeline
+        self._header_only = pipeline.header_only
+        self._authorization_only = pipeline.locations.authorization_only
+        self._route = pipeline.route
+        self._on_headers = pipeline.decide_on_headers
+        self._on_authorization = pipeline.decide_on_authorization
+        self._adecide = pipeline.adecide
+        self._nonces = pipeline.dpop_nonces
+        self._report_only = pipeline.report_only
+        # The fastest path: a token allowed before, on a pipeline that reads only the
+        # Authorization header and asks nothing more of the claims (report-only mode
+        # takes the general path, which keeps what it let through).
+        self._remembered = (
+            pipeline.decide_remembered
+            if pipeline.header_only
+            and pipeline.decides_remembered
+            and not pipeline.report_only
+            and not pipeline.dpop_nonces
+            else None
+        )
         self._principals: dict[int, tuple[Claims, JWTUser, JWTAuthCredentials]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        remembered = self._remembered
+        if remembered is not None and scope["type"] == "http":
+            found = None
+            for name, value in scope["headers"]:
+                if name == b"authorization":
+                    if found is not None:  # two: refused on the general path
+                        found = None
+                        break
+                    found = value
+            else:
+                if found is not None and scope["method"] != "OPTIONS":
+                    result = remembered(scope["method"], scope["path"], found)
+                    if type(result) is Denial:
+                        await self._send_denial(result, send, "http.response")
+                        return
+                    if result is not _AWAIT:
+                        send = self._admitted(scope, result, send)  # type: ignore[arg-type]
+                        await self.app(scope, receive, send)
+                        return
+        await self._decide(scope, receive, send)
+
+    async def _decide(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The general path: every scope, every option."""
         kind = scope["type"]
         if kind != "http" and kind != "websocket":
             await self.app(scope, receive, send)
@@ -243,43 +238,46 @@ class JWTGuardMiddleware:
             else:
                 await send({"type": "websocket.close", "code": 1008, "reason": result.code})
             return
-        state = scope.get("state")
-        if state is None:
-            scope["state"] = state = {"claims": result}
-        else:
-            state["claims"] = result
+        send = self._admitted(scope, result, send)  # type: ignore[arg-type]
         if self._report_only:  # counted and logged here: a JWTBearer behind must not again
             code = let_through()
             if code is not None:
-                state[LET_THROUGH_KEY] = code
-        if result is None:
+                scope["state"][LET_THROUGH_KEY] = code
+        await self.app(scope, receive, send)
+
+    def _admitted(self, scope: Scope, claims: Claims | None, send: Send) -> Send:
+        """Put the decision on ``scope`` (claims, user, auth); the ``send`` the app gets:
+        ``send`` adding the security headers to an HTTP response."""
+        state = scope.get("state")
+        if state is None:
+            scope["state"] = {"claims": claims}
+        else:
+            state["claims"] = claims
+        if claims is None:
             if "user" not in scope:  # keep what an outer authentication layer set
-                scope["user"] = _ANONYMOUS
-                scope["auth"] = _NO_CREDENTIALS
+                scope["user"] = ANONYMOUS
+                scope["auth"] = NO_CREDENTIALS
         else:
             # The Guard hands out the same Claims object for every hit on one token:
             # reuse the user objects built for it (keyed by identity, checked with ``is``).
-            found = self._principals.get(id(result))
-            if found is None or found[0] is not result:
-                found = self._principal(result)  # type: ignore[arg-type]
+            found = self._principals.get(id(claims))
+            if found is None or found[0] is not claims:
+                found = self._principal(claims)
             scope["user"] = found[1]
             scope["auth"] = found[2]
-        merge = self._merge
-        if merge is None or kind == "websocket":
-            await self.app(scope, receive, send)
-            return
-        authenticated = result is not None
+        mergers = self._mergers
+        if mergers is None or scope["type"] == "websocket":
+            return send
         html = self._html_path is not None and self._html_path(route_path(scope))
+        merge = mergers[(2 if html else 0) + (0 if claims is None else 1)]
 
         # A plain function returning send's awaitable: no coroutine of its own per message.
         def send_with_headers(message: Message) -> Awaitable[None]:
             if message["type"] == "http.response.start":
-                message["headers"] = merge(
-                    message.get("headers", ()), authenticated, html, message["status"]
-                )
+                message["headers"] = merge(message.get("headers", ()), message["status"])
             return send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        return send_with_headers
 
     def _principal(self, claims: Claims) -> tuple[Claims, JWTUser, JWTAuthCredentials]:
         if len(self._principals) >= 1024:

@@ -138,6 +138,35 @@ class HeaderStep(RouteStep):
             self._count_allowed()
         return claims
 
+    @property
+    def decides_remembered(self) -> bool:
+        """True when :meth:`decide_remembered` may decide a request :meth:`headers_decide`
+        lets the ``Authorization`` header decide, without a route's own requirement: no
+        resource server, and a default requirement that asks nothing of the claims."""
+        return self._resource is None and not self.default.checks_claims
+
+    def decide_remembered(
+        self, method: str, path: str, authorization: bytes | str
+    ) -> Decision | Literal[Pending.AWAIT]:
+        """:meth:`decide_on_authorization` for an ``Authorization`` value whose token it
+        allowed before (the adapters' fastest path, where :attr:`decides_remembered`): the
+        claims, counted allowed, or the refusal of a token expired or revoked since.
+        :data:`Pending.AWAIT` when the value is not remembered or its verification is no
+        longer cached and the key source may fetch: then decide the usual way (nothing
+        was counted)."""
+        token = self._parsed.get(authorization)
+        if token is None or (self._may_wait and not self.guard.has_cached(token)):
+            return Pending.AWAIT
+        try:
+            claims = self.verify(token)
+        except TokenError as exc:  # counted by the Guard
+            return self._refuse(exc, method, path, None, count=False)
+        if self._tenant_counters:
+            self._count_tenant(claims)
+        else:
+            self._count_allowed()
+        return claims
+
     def _bearer_under_resource(
         self,
         method: str,

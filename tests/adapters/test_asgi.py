@@ -296,3 +296,149 @@ def test_json_response_takes_request_state_claims(factory: TokenFactory) -> None
     assert {k: body[k] for k in payload} == payload
     assert client.get("/claims", headers=auth).json() == body  # the cached claims, unchanged
     assert client.get("/wrapped", headers=auth).json()["org"] == payload["org"]
+
+
+# -- a token allowed before: the remembered path answers as the general path does ------
+
+APP_HEADERS: list[list[tuple[bytes, bytes]]] = [
+    [],
+    [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"2")],
+    [(b"content-type", b"application/json")],
+    [(b"content-type", b"text/html; charset=utf-8")],
+    [(b"Content-Type", b"TEXT/HTML"), (b"X-Custom", b"1")],
+    [(b"content-type", b"application/xhtml+xml")],
+    [(b"x-frame-options", b"SAMEORIGIN")],
+    [(b"X-Frame-Options", b"SAMEORIGIN"), (b"content-type", b"text/html")],
+    [(b"content-security-policy", b"default-src 'self'")],
+    [(b"cache-control", b"public, max-age=60")],
+    [(b"Cache-Control", b"private"), (b"vary", b"Accept")],
+    [(b"vary", b"Accept"), (b"content-type", b"application/json")],
+    [(b"content-type", b"application/json"), (b"content-type", b"text/html")],
+    [(b"set-cookie", b"a=1"), (b"set-cookie", b"b=2"), (b"x-custom", b"2")],
+]
+POLICIES: list[dict[str, Any]] = [
+    {},
+    {"html_paths": ["/docs", "/static/*"]},
+    {"override": ["x-frame-options"], "extra": (("X-Extra", "1"),)},
+    {"cache_control": None, "vary": ("Authorization", "Cookie")},
+    {"cross_origin_resource_policy": "same-origin", "hsts_max_age": None},
+]
+
+
+def _raw_app(headers: list[tuple[bytes, bytes]], status: int) -> Any:
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": status, "headers": list(headers)})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    return app
+
+
+def _serve(middleware: Any, path: str, authorization: list[bytes]) -> list[dict[str, Any]]:
+    import asyncio
+
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", b"t")] + [(b"authorization", a) for a in authorization],
+    }
+    asyncio.run(middleware(scope, receive, send))
+    return sent
+
+
+@pytest.mark.parametrize("policy", POLICIES, ids=lambda p: ",".join(p) or "default")
+def test_remembered_tokens_get_the_general_paths_headers(
+    factory: TokenFactory, policy: dict[str, Any]
+) -> None:
+    from jwtguard import SecurityHeaders
+
+    guard = factory.guard()
+    token = b"Bearer " + factory.issue(sub="r").encode()
+    answered = 0
+    for headers in APP_HEADERS:
+        for status in (200, 304, 404):
+            # one middleware per response shape (its tables learn the app's spellings as
+            # they go), the expected list from a fresh policy (nothing learned yet)
+            middleware = JWTGuardMiddleware(
+                _raw_app(headers, status), guard=guard, security_headers=SecurityHeaders(**policy)
+            )
+            for path in ("/", "/docs", "/static/app.js"):
+                html = bool(policy.get("html_paths")) and path != "/"
+                expected = SecurityHeaders(**policy).asgi_headers(
+                    list(headers), authenticated=True, html=html, status=status
+                )
+                for _ in range(3):  # the first decides the general way, then remembered
+                    start, body = _serve(middleware, path, [token])
+                    assert start == {
+                        "type": "http.response.start",
+                        "status": status,
+                        "headers": expected,
+                    }
+                    assert body["body"] == b"ok"
+                    answered += 1
+    assert guard.decisions.snapshot()[("asgi", "allowed", "", "")] == answered
+
+
+def test_remembered_tokens_are_refused_once_expired_and_counted(
+    factory: TokenFactory,
+) -> None:
+    guard = factory.guard()
+    middleware = JWTGuardMiddleware(_raw_app([], 204), guard=guard)
+    token = b"Bearer " + factory.issue(sub="e", ttl=60).encode()
+    assert [_serve(middleware, "/", [token])[0]["status"] for _ in range(2)] == [204, 204]
+    factory.clock.advance(120)
+    start, body = _serve(middleware, "/", [token])
+    assert b"The access token expired." in body["body"]
+    assert start["status"] == 401
+    headers = dict(start["headers"])
+    assert b'error="invalid_token"' in headers[b"www-authenticate"]
+    assert headers[b"x-content-type-options"] == b"nosniff"
+    counts = guard.decisions.snapshot()
+    assert counts[("asgi", "allowed", "", "")] == 2
+    assert sum(v for (a, o, *_), v in counts.items() if a == "asgi" and o == "refused") == 1
+
+
+def test_a_remembered_token_sent_twice_is_refused(factory: TokenFactory) -> None:
+    middleware = JWTGuardMiddleware(_raw_app([], 204), guard=factory.guard())
+    token = b"Bearer " + factory.issue(sub="t").encode()
+    assert _serve(middleware, "/", [token])[0]["status"] == 204
+    assert _serve(middleware, "/", [token, token])[0]["status"] == 400
+
+
+@pytest.mark.parametrize(
+    ("options", "plain_status", "counts"),
+    [
+        ({}, 204, {"allowed": 6}),
+        ({"scopes": ["admin"]}, 403, {"allowed": 3, "refused": 3}),
+        ({"scopes": ["admin"], "report_only": True}, 204, {"allowed": 3, "would_refuse": 3}),
+        ({"exempt": ["/health"], "scopes": ["admin"]}, 403, {"allowed": 3, "refused": 3}),
+        ({"cookie": "session"}, 204, {"allowed": 6}),
+    ],
+    ids=["default", "scopes", "report_only", "exempt", "cookie"],
+)
+def test_repeated_tokens_keep_their_decisions_and_counts(
+    factory: TokenFactory, options: dict[str, Any], plain_status: int, counts: dict[str, int]
+) -> None:
+    guard = factory.guard()
+    middleware = JWTGuardMiddleware(_raw_app([], 204), guard=guard, **options)
+    plain = b"Bearer " + factory.issue(sub="o").encode()
+    admin = b"Bearer " + factory.issue(sub="a", scope="admin").encode()
+    for _ in range(3):
+        assert _serve(middleware, "/", [admin])[0]["status"] == 204
+        assert _serve(middleware, "/", [plain])[0]["status"] == plain_status
+    found: dict[str, int] = {}
+    for (adapter, outcome, _code, _tenant), value in guard.decisions.snapshot().items():
+        if adapter == "asgi" and value:
+            found[outcome] = found.get(outcome, 0) + value
+    assert found == counts

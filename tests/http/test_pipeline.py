@@ -322,6 +322,52 @@ def test_only_verified_headers_are_remembered_and_the_memory_is_bounded(
     assert len(pipeline._parsed) == 1  # cleared when full, then the new one
 
 
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ({}, True),
+        ({"cookie": "session", "exempt": ["/x"], "report_only": True}, True),
+        ({"optional": True}, True),
+        ({"scopes": "admin"}, False),
+        ({"roles": "admin"}, False),
+        ({"predicate": lambda claims: True}, False),
+    ],
+)
+def test_decides_remembered_only_where_the_claims_need_no_check(
+    factory: TokenFactory, options: dict[str, Any], expected: bool
+) -> None:
+    assert Pipeline(factory.guard(), **options).decides_remembered is expected
+    server = ResourceServer(resource="https://api.example", dpop=DPoP())
+    guard = factory.guard(audience="https://api.example")
+    assert Pipeline(guard, resource_server=server).decides_remembered is False
+
+
+def test_a_remembered_header_is_decided_again_from_the_cache(factory: TokenFactory) -> None:
+    pipeline = Pipeline(factory.guard(), adapter="unit")
+    token = factory.issue(sub="u", ttl=60)
+    for header in (f"Bearer {token}", f"Bearer {token}".encode()):
+        assert pipeline.decide_remembered("GET", "/", header) is Pending.AWAIT  # not yet seen
+        first = pipeline.decide_on_authorization("GET", "/", header)
+        assert isinstance(first, Claims)
+        assert pipeline.decide_remembered("GET", "/", header) is first
+    assert pipeline.decide_remembered("GET", "/", f"bearer {token}") is Pending.AWAIT
+    assert counts(pipeline) == {("unit", "allowed", "", ""): 4}
+    assert pipeline.guard.stats().hits == 3
+    factory.clock.advance(120)  # expired since: refused, counted once (by the Guard too)
+    expired = pipeline.decide_remembered("GET", "/", f"Bearer {token}")
+    assert outcome(expired) == (401, "expired")
+    assert counts(pipeline)[("unit", "refused", "expired", "")] == 1
+    assert pipeline.guard.stats().rejected == {"expired": 1}
+
+
+def test_a_remembered_header_is_counted_under_its_tenant(factory: TokenFactory) -> None:
+    pipeline = tenant_pipeline(factory)
+    header = f"Bearer {factory.issue(sub='u', iss=B)}"
+    assert isinstance(pipeline.decide_on_authorization("GET", "/", header), Claims)
+    assert isinstance(pipeline.decide_remembered("GET", "/", header), Claims)
+    assert counts(pipeline) == {("unit", "allowed", "", B): 2}
+
+
 class AsyncOnlyKeys(KeySet):
     """A key source whose keys are only found by awaiting (as a remote set before its fetch)."""
 
@@ -345,6 +391,9 @@ def test_a_verification_that_may_wait_is_handed_to_adecide(factory: TokenFactory
     assert outcome(pipeline.decide(request(headers=bearer(token)))) == (401, "unknown_key")
     assert outcome(asyncio.run(pipeline.adecide(request(headers=bearer(token))))) == "claims"
     assert isinstance(pipeline.decide_on_authorization("GET", "/", header), Claims)  # cached
+    assert isinstance(pipeline.decide_remembered("GET", "/", header), Claims)
+    guard.clear_cache()  # no longer cached: may wait again, so handed back
+    assert pipeline.decide_remembered("GET", "/", header) is Pending.AWAIT
     cookie = Pipeline(guard, cookie="session")
     fresh = factory.issue(sub="v")
     assert outcome(asyncio.run(cookie.adecide(request(headers=bearer(fresh))))) == "claims"
