@@ -162,22 +162,25 @@ class DPoPVerifier:
         if not found.key.verify(found.alg, parts.signing_input, parts.signature):
             raise InvalidDPoPProofError("signature")
         claims = read_proof_payload(parts)
-        jti = claims.get("jti")
+        get = claims.get
+        jti = get("jti")
         if type(jti) is not str or not 0 < len(jti) <= _MAX_JTI:
             raise InvalidDPoPProofError("jti")
-        if claims.get("htm") != method:
+        if get("htm") != method:
             raise InvalidDPoPProofError("htm")
-        htu = claims.get("htu")
-        if type(htu) is not str or self._normalised(htu) != url:
+        htu = get("htu")
+        if type(htu) is not str or (self._urls.get(htu) or self._normalised(htu)) != url:
             raise InvalidDPoPProofError("htu")
-        iat = claims.get("iat")
-        if not isinstance(iat, (int, float)) or isinstance(iat, bool) or not math.isfinite(iat):
+        iat = get("iat")
+        # JSON numbers are ints or floats (a bool is neither here); an int of any size
+        # compares exactly, a float must be finite (1e400 parses as infinity)
+        if type(iat) is not int and (type(iat) is not float or not math.isfinite(iat)):
             raise InvalidDPoPProofError("iat")
         now = self._clock()
         if iat > now + self._leeway or iat < now - self._max_age:
             raise InvalidDPoPProofError("iat")
         if access_token is not None:
-            ath = claims.get("ath")
+            ath = get("ath")
             expected = self._hashes.get(access_token)
             if expected is None:
                 expected = access_token_hash(access_token)
@@ -190,7 +193,7 @@ class DPoPVerifier:
         renewal = None
         nonces = self.nonces
         if nonces is not None:
-            sent = claims.get("nonce")
+            sent = get("nonce")
             if not nonces.accepts(sent):
                 raise UseDPoPNonceError(nonces.issue())
             renewal = nonces.renewal(sent)

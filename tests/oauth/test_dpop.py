@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from jwtguard.errors import ConfigError, InvalidDPoPProofError, UseDPoPNonceErro
 from jwtguard.jose import b64url_encode
 from jwtguard.keys.export import jwk_members
 from jwtguard.oauth import DPoP, DPoPVerifier
+from jwtguard.oauth.dpop import access_token_hash
 from jwtguard.testing import DPoPKey, FrozenClock
 
 URL = "https://api.example/items"
@@ -172,16 +174,77 @@ def test_malformed_proofs(proof: str, verifier: DPoPVerifier) -> None:
         verifier.verify(proof, "GET", URL, TOKEN)
 
 
-def test_a_proof_with_a_payload_that_is_not_json(
-    verifier: DPoPVerifier, clock: FrozenClock
-) -> None:
-    client = DPoPKey("ES256", clock=clock)
+def _signed(client: DPoPKey, payload: bytes) -> str:
+    """A proof of ``client`` whose payload is exactly ``payload`` (signed: only the
+    payload's own checks can refuse it)."""
     header = b64url_encode(
         json.dumps({"typ": "dpop+jwt", "alg": "ES256", "jwk": client.jwk}).encode()
     )
-    payload = b64url_encode(b"[1, 2")
-    signature = client.key.sign("ES256", f"{header}.{payload}".encode())
-    assert _reason(verifier, f"{header}.{payload}.{b64url_encode(signature)}") == "malformed"
+    body = b64url_encode(payload)
+    signature = client.key.sign("ES256", f"{header}.{body}".encode())
+    return f"{header}.{body}.{b64url_encode(signature)}"
+
+
+def _members(clock: FrozenClock, **changes: str) -> dict[str, str]:
+    """A good payload's members as JSON texts (``changes`` replace some)."""
+    members = {
+        "jti": '"j-1"',
+        "htm": '"GET"',
+        "htu": f'"{URL}"',
+        "iat": str(int(clock())),
+        "ath": f'"{access_token_hash(TOKEN)}"',
+    }
+    return {**members, **changes}
+
+
+def _flat(members: dict[str, str], *extra: str) -> bytes:
+    return ("{" + ",".join([*(f'"{k}":{v}' for k, v in members.items()), *extra]) + "}").encode()
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        pytest.param(lambda c: b"[1, 2", "malformed", id="not-json"),
+        pytest.param(lambda c: b'["jti"]', "malformed", id="array"),
+        pytest.param(lambda c: b"", "malformed", id="empty"),
+        pytest.param(lambda c: b"\xff{}", "malformed", id="not-utf8"),
+        pytest.param(lambda c: _flat(_members(c), '"jti":"j-2"'), "malformed", id="duplicate"),
+        pytest.param(
+            lambda c: b" " + _flat(_members(c), '"jti":"j-2"'), "malformed", id="duplicate-spaced"
+        ),
+        pytest.param(
+            lambda c: _flat(_members(c), '"x":{"a":1,"a":2}'), "malformed", id="duplicate-nested"
+        ),
+        pytest.param(lambda c: _flat(_members(c, iat="NaN")), "malformed", id="iat-nan"),
+        pytest.param(lambda c: _flat(_members(c)) + b"{}", "malformed", id="trailing-object"),
+        pytest.param(lambda c: _flat(_members(c)) + b"x", "malformed", id="trailing-junk"),
+        pytest.param(lambda c: _flat(_members(c, iat="1e400")), "iat", id="iat-infinite"),
+        pytest.param(lambda c: _flat(_members(c, iat="1" + "0" * 400)), "iat", id="iat-huge"),
+        pytest.param(lambda c: _flat(_members(c, iat="-" + "9" * 400)), "iat", id="iat-huge-neg"),
+        pytest.param(lambda c: _flat(_members(c, iat="true")), "iat", id="iat-true"),
+        pytest.param(lambda c: _flat(_members(c, iat="[1]")), "iat", id="iat-array"),
+        pytest.param(lambda c: _flat(_members(c, jti='"\\ud800"')), None, id="lone-surrogate"),
+        pytest.param(lambda c: _flat(_members(c, htu='"https:\\/\\/api.example\\/items"')), None,
+                     id="escaped-slashes"),
+        pytest.param(lambda c: b"\n " + _flat(_members(c)) + b" \t", None, id="whitespace"),
+        pytest.param(lambda c: _flat(_members(c), '"x":{"y":[1]}'), None, id="nested-extra"),
+        pytest.param(lambda c: _flat(_members(c, jti='"{["')), None, id="brackets-in-a-string"),
+        pytest.param(lambda c: _flat(_members(c, htm='"POST"')), "htm", id="htm-flat"),
+    ],
+)  # fmt: skip
+def test_the_payload_is_one_strict_json_object(
+    payload: Callable[[FrozenClock], bytes],
+    reason: str | None,
+    verifier: DPoPVerifier,
+    clock: FrozenClock,
+) -> None:
+    """Flat payloads (every client's) take a one-pass reader, anything else the general
+    one: the same strictness and the same reasons either way."""
+    proof = _signed(DPoPKey("ES256", clock=clock), payload(clock))
+    if reason is None:
+        assert verifier.verify(proof, "GET", URL, TOKEN).expires_at == int(clock()) + 65
+    else:
+        assert _reason(verifier, proof) == reason
 
 
 def test_a_url_given_normalised_matches_every_spelling(
