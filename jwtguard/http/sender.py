@@ -102,7 +102,7 @@ class SenderCheck:
             else None
         )
         self._origin = resource_server.public_origin
-        self._urls: dict[str, str] = {}
+        self._urls: dict[tuple[str, str, str, str | None, str, str], str] = {}
         self._certificates: dict[str, str | None] = {}
 
     # -- credentials -------------------------------------------------------------------
@@ -174,17 +174,18 @@ class SenderCheck:
         forwarded = self._forwarded
         if forwarded is not None:
             scheme, host, prefix = self._forwarded_parts(request, forwarded, scheme, host)
-        origin = self._origin or f"{_WS.get(scheme, scheme)}://{host}"
-        raw = origin + prefix + _path(request)
-        found = self._urls.get(raw)
+        # everything the URL is made of: a repeated one costs a look-up, no quoting
+        parts = (scheme, host, prefix, request.raw_path, request.root_path, request.path)
+        found = self._urls.get(parts)
         if found is None:
+            origin = self._origin or f"{_WS.get(scheme, scheme)}://{host}"
             try:
-                found = normalize_url(raw)
+                found = normalize_url(origin + prefix + _path(request))
             except ValueError:
                 found = ""  # matches no htu: the proof is refused
             if len(self._urls) >= _CACHE:
                 self._urls.clear()
-            self._urls[raw] = found
+            self._urls[parts] = found
         return found
 
     def _forwarded_parts(

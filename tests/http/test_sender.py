@@ -138,6 +138,26 @@ def test_a_host_that_is_no_host_matches_nothing() -> None:
     assert _url(_request([("X-Forwarded-Host", "a b")]), forwarded=ForwardedHeaders(x_host=1)) == ""
 
 
+def test_one_check_keeps_each_requests_url_apart() -> None:
+    """The URLs are remembered by everything they are made of: requests that differ in one
+    part (scheme, host, root path, raw path, a trusted forwarded header) never share one."""
+    trusted = ForwardedHeaders(x_proto=1, x_host=1, x_prefix=1)
+    check = SenderCheck(ResourceServer(dpop=DPoP(), forwarded=trusted), lambda: 0.0)
+    cases = [
+        (_request(), "http://internal:8000/items"),
+        (_request(scheme="https"), "https://internal:8000/items"),
+        (_request(root_path="/api"), "http://internal:8000/api/items"),
+        (_request(path="/a/b", raw_path="/a%2Fb"), "http://internal:8000/a%2Fb"),
+        (_request(path="/a/b"), "http://internal:8000/a/b"),
+        (_request([("X-Forwarded-Host", "api.example")]), "http://api.example/items"),
+        (_request([("X-Forwarded-Proto", "https")]), "https://internal:8000/items"),
+        (_request([("X-Forwarded-Prefix", "/v1")]), "http://internal:8000/v1/items"),
+        (RequestView("GET", "/items", Headers.of([("Host", "other:9000")])), "http://other:9000/items"),
+    ]  # fmt: skip
+    for _ in range(2):  # then from the cache
+        assert [check.url(request) for request, _ in cases] == [url for _, url in cases]
+
+
 def _resource_server(**options: Any) -> object:
     return ResourceServer(**{"dpop": DPoP(), **options})
 
