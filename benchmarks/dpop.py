@@ -9,12 +9,23 @@ request (what every adapter does under a resource server):
   (ES256, made before timing): proof JOSE checks, signature, claims, ``htu`` against
   the request URL, ``ath``, the ``cnf.jkt`` binding and the ``jti`` single use;
 * ``proof signature check``: the ES256 check of a fresh proof's signature by the key the
-  pipeline holds (the floor a DPoP request cannot go below);
+  pipeline holds, in a loop of checks (the floor a DPoP request cannot go below);
+* ``bearer, then a proof signature check``: the same check after a bearer cache-hit
+  decision, per proof: minus the bearer row of the same round, the check as it costs
+  between requests (a reference, not the target's floor: see below);
 * ``bearer, no resource server``: the adapters' header fast path, for reference.
 
 The target (issue 17): a DPoP request costs at most 1.2 proof signature checks on top
-of a cache hit: ``(DPoP - bearer) / signature``, the median of per-round ratios.
-``python -m benchmarks.dpop [--full]``.
+of a cache hit: ``(DPoP - bearer) / signature``, the median of per-round ratios, judged
+on the ``proof signature check`` row (the loop of checks).
+
+Why a second reference: in a loop of checks, OpenSSL's P-256 code and precomputed
+tables stay in the CPU's caches; in a server, at least one request's interpreter work
+runs between two checks and evicts them, so the same check costs more there. The
+between-requests row puts the least work any request does (one bearer cache-hit
+decision) between checks and subtracts its cost: ``(DPoP - bearer) / (between -
+bearer)`` says how much of the gap is the check's own slowdown and how much is the
+proof's Python. ``python -m benchmarks.dpop [--full]``.
 """
 
 from __future__ import annotations
@@ -47,6 +58,9 @@ CONFIGURATION = {
     "proof signature check": "the ES256 signature of each of those proofs (fresh ones, made "
     "before timing), checked by the loaded proof key "
     "(jwtguard.Key.verify: raw R||S to DER, then OpenSSL)",
+    "bearer, then a proof signature check": "per fresh proof, one bearer cache-hit decision "
+    "(the first row's) and then that proof's signature check: minus the first row, the "
+    "check between requests",
     "bearer, no resource server": "Pipeline(guard).decide_on_headers(...): the adapters' fast path",
 }
 
@@ -123,6 +137,18 @@ def _signature_runner(setup: dict[str, Any]) -> Callable[[int], float]:
     )
 
 
+def _between_runner(setup: dict[str, Any]) -> Callable[[int], float]:
+    """Each proof's signature check after one bearer cache-hit decision."""
+    client, bound, key = setup["client"], setup["bound"], setup["key"]
+    decide, view = setup["pipeline"].decide, setup["bearer_view"]
+
+    def use(parts: Any) -> None:
+        decide(view)
+        key.verify("ES256", parts.signing_input, parts.signature)
+
+    return _fresh(lambda: split_proof(client.proof("GET", URL, bound), 8192), use)
+
+
 def run(quick: bool = True, *, tiny: bool = False, progress: Any = None) -> dict[str, Any]:
     """Measure side by side; return per-case nanoseconds and the target ratio."""
     plan = Plan.for_mode(quick, tiny=tiny)
@@ -136,6 +162,7 @@ def run(quick: bool = True, *, tiny: bool = False, progress: Any = None) -> dict
             "bearer, cache hit": (pipeline.decide, bearer_view),
             "DPoP, cache hit": _dpop_runner(setup),
             "proof signature check": _signature_runner(setup),
+            "bearer, then a proof signature check": _between_runner(setup),
             "bearer, no resource server": (
                 lambda _: plain.decide_on_headers("GET", "/items", raw),
                 None,
@@ -149,6 +176,7 @@ def run(quick: bool = True, *, tiny: bool = False, progress: Any = None) -> dict
         measured["proof signature check"],
     )
     on_top = _per_round(dpop, bearer, check)
+    between = _between(measured["bearer, then a proof signature check"], bearer)
     return {
         "plan": {"rounds": plan.rounds, "batch_ms": plan.batch_ms},
         "cases": {
@@ -160,6 +188,9 @@ def run(quick: bool = True, *, tiny: bool = False, progress: Any = None) -> dict
             for name, r in measured.items()
         },
         "dpop_on_top_in_signature_checks": round(on_top, 3),
+        # the reference: the check between requests, and the ratio on it (not the target)
+        "signature_check_between_requests_ns": round(between.median_ns, 1),
+        "dpop_on_top_in_checks_between_requests": round(_per_round(dpop, bearer, between), 3),
         "targets": [
             {
                 "target": "DPoP request on top of a cache hit, in proof signature checks",
@@ -179,15 +210,27 @@ def _per_round(dpop: Result, bearer: Result, check: Result) -> float:
     )
 
 
+def _between(interleaved: Result, bearer: Result) -> Result:
+    """Per round: the signature check between requests (the interleaved row minus the
+    bearer row of the same round)."""
+    samples = tuple(i - b for i, b in zip(interleaved.samples, bearer.samples, strict=True))
+    return Result("proof signature check, between requests", samples)
+
+
 def table(results: dict[str, Any]) -> str:
     """The results as a small text table."""
-    lines = [f"{'case':32} {'median ns':>10} {'vs bearer':>10}"]
+    lines = [f"{'case':38} {'median ns':>10} {'vs bearer':>10}"]
     for name, row in results["cases"].items():
-        lines.append(f"{name:32} {row['median_ns']:>10.0f} {row['vs_bearer']:>9.2f}x")
+        lines.append(f"{name:38} {row['median_ns']:>10.0f} {row['vs_bearer']:>9.2f}x")
     lines.append(
         "DPoP on top of a cache hit: "
         f"{results['dpop_on_top_in_signature_checks']:.2f} proof signature checks "
         f"(target <= {TARGET})"
+    )
+    lines.append(
+        "the same on the check between requests "
+        f"({results['signature_check_between_requests_ns']:.0f} ns, a reference): "
+        f"{results['dpop_on_top_in_checks_between_requests']:.2f}"
     )
     return "\n".join(lines)
 
