@@ -152,9 +152,19 @@ def decide(
         if requirement is None
         else pipeline.headers_decide(method, requirement)
     ):
-        found = pipeline.decide_on_authorization(
-            method, environ.get("PATH_INFO", ""), environ.get("HTTP_AUTHORIZATION"), requirement
-        )
+        authorization = environ.get("HTTP_AUTHORIZATION")
+        path = environ.get("PATH_INFO", "")
+        # a value allowed before, where neither the paths' default nor a view's own
+        # requirement asks anything of the claims: from the cache, or handed back
+        if (
+            authorization is not None
+            and pipeline.decides_remembered
+            and (requirement is None or not requirement.checks_claims)
+        ):
+            found = pipeline.decide_remembered(method, path, authorization)
+            if found is not _AWAIT:
+                return found
+        found = pipeline.decide_on_authorization(method, path, authorization, requirement)
         if found is not _AWAIT:
             return found
     return pipeline.decide(request_from_environ(environ), requirement)

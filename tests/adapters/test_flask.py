@@ -504,3 +504,38 @@ def test_views_cannot_change_the_claims_the_next_request_sees(factory: TokenFact
     assert first == second and first["sub"] == "7" and first["roles"] == ["reader"]
     assert refused == ["setitem", "update", "nested", "array"] * 2
     assert app.extensions["jwtguard"].pipeline.guard.stats().hits == 1
+
+
+def test_repeated_tokens_get_the_same_answers_headers_and_counts(factory: TokenFactory) -> None:
+    # The first request with a token decides the general way; later ones from what it
+    # remembered: the same responses, byte for byte, and every one counted.
+    guard = factory.guard()
+    app = make_app()
+
+    @app.get("/page")
+    @jwt_required
+    def page() -> Any:
+        return "<p>hi</p>"
+
+    @app.get("/api")
+    @jwt_required
+    def api() -> Any:
+        return {"ok": True}, 200, {"X-Frame-Options": "SAMEORIGIN", "Vary": "Accept"}
+
+    JWTGuard(app, guard=guard)
+    client = app.test_client()
+    user = bearer(factory.issue(sub="u", ttl=60))
+    writer = bearer(factory.issue(sub="w", scope="write", roles=["editor"]))
+    for path, headers in (("/me", user), ("/page", user), ("/api", user), ("/write", writer),
+                          ("/write", user), ("/maybe", user)):  # fmt: skip
+        answers = [client.get(path, headers=headers) for _ in range(3)]
+        first = (answers[0].status_code, answers[0].data, list(answers[0].headers))
+        assert all((a.status_code, a.data, list(a.headers)) == first for a in answers)
+    assert dict(client.get("/page", headers=user).headers)["Referrer-Policy"]  # the HTML set
+    api_headers = client.get("/api", headers=user).headers
+    assert api_headers["X-Frame-Options"] == "SAMEORIGIN"  # the view's own wins
+    assert api_headers["Cache-Control"] == "no-store"
+    counts = {k[1:3]: v for k, v in guard.decisions.snapshot().items() if v}
+    assert counts == {("allowed", ""): 17, ("refused", "insufficient_scope"): 3}
+    factory.clock.advance(120)
+    assert client.get("/me", headers=user).status_code == 401
