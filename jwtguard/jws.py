@@ -15,7 +15,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from jwtguard.errors import MalformedTokenError, TokenError
-from jwtguard.jose import JWSReader, check_signature, decode_alphabet_checked, parse_json_object
+from jwtguard.jose import (
+    JWSReader,
+    check_signature,
+    decode_alphabet_checked,
+    decode_standard,
+    parse_json_object,
+)
 from jwtguard.keys.coerce import KeyInput, as_key_source
 from jwtguard.policy import DEFAULT_MAX_TOKEN_BYTES, Policy
 
@@ -48,7 +54,7 @@ def verify_jws(
         check_signature(signed, source.find(signed.header.kid, signed.header.alg))
         header_segment = signed.token.partition(".")[0]
         header = parse_json_object(decode_alphabet_checked(header_segment))
-        payload = decode_alphabet_checked(signed.payload_segment)
+        payload = decode_standard(signed.payload_b64)
     except TokenError:
         raise
     except ValueError:  # the payload segment is not canonical base64url

@@ -6,7 +6,12 @@ and the pure claims check. It knows nothing of key loading, caches or HTTP.
 exported here, never this package's underscored modules.
 """
 
-from jwtguard.jose._b64 import b64url_decode, b64url_encode, decode_alphabet_checked
+from jwtguard.jose._b64 import (
+    b64url_decode,
+    b64url_encode,
+    decode_alphabet_checked,
+    decode_standard,
+)
 from jwtguard.jose._json import parse_json_object
 from jwtguard.jose._read import JWSReader, Signed, check_signature, read_payload
 from jwtguard.jose._signatures import SignatureCheck, make_check
@@ -21,6 +26,7 @@ __all__ = [
     "b64url_encode",
     "check_signature",
     "decode_alphabet_checked",
+    "decode_standard",
     "make_check",
     "parse_json_object",
     "read_payload",

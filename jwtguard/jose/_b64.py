@@ -6,14 +6,27 @@ import binascii
 import re
 from typing import Final
 
-_TO_STANDARD: Final = bytes.maketrans(b"-_", b"+/")
 _ALPHABET: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+_URL_TO_STANDARD: Final = {ord("-"): ord("+"), ord("_"): ord("/")}
+_STANDARD: Final = _ALPHABET.translate(_URL_TO_STANDARD)
+NOT_BASE64URL: Final = b"!"
+"""The byte :data:`URL_TO_STANDARD` puts in place of every byte outside the base64url
+alphabet (standard base64 knows no ``!``)."""
+URL_TO_STANDARD: Final = bytes(
+    _URL_TO_STANDARD.get(b, b) if chr(b) in _ALPHABET else NOT_BASE64URL[0] for b in range(256)
+)
+"""A ``bytes.translate`` table: base64url to standard base64 (``-`` to ``+``, ``_`` to
+``/``), any other byte (``+``, ``/``, ``=``, whitespace, ...) to :data:`NOT_BASE64URL`.
+One pass both converts a segment and checks its alphabet: the converted bytes are free of
+``NOT_BASE64URL`` exactly when the segment is base64url (a C membership test tells)."""
 # The last character of a canonical encoding carries zero bits in the slots that
-# spill past the final byte: 4 spare bits when len % 4 == 2, 2 when len % 4 == 3.
+# spill past the final byte: 4 spare bits when len % 4 == 2, 2 when len % 4 == 3
+# (in the standard alphabet, as :func:`decode_standard` sees it).
 _CANONICAL_LAST: Final = {
-    2: frozenset(c for i, c in enumerate(_ALPHABET) if i & 0x0F == 0),
-    3: frozenset(c for i, c in enumerate(_ALPHABET) if i & 0x03 == 0),
+    2: frozenset(ord(c) for i, c in enumerate(_STANDARD) if i & 0x0F == 0),
+    3: frozenset(ord(c) for i, c in enumerate(_STANDARD) if i & 0x03 == 0),
 }
+_PADDING: Final = (b"", b"", b"==", b"=")
 SEGMENT_RE: Final = re.compile(r"[A-Za-z0-9_-]*")
 _FROM_STANDARD: Final = str.maketrans("+/", "-_")
 
@@ -32,15 +45,19 @@ def b64url_decode(segment: str) -> bytes:
 
 def decode_alphabet_checked(segment: str) -> bytes:
     """:func:`b64url_decode` for a segment already known to use only the alphabet."""
-    rem = len(segment) % 4
+    return decode_standard(segment.encode("ascii").translate(URL_TO_STANDARD))
+
+
+def decode_standard(data: bytes) -> bytes:
+    """Decode a segment already converted by :data:`URL_TO_STANDARD` and found free of
+    :data:`NOT_BASE64URL`; raise ``ValueError`` for an impossible length or a
+    non-canonical final character."""
+    rem = len(data) % 4
     if rem == 1:
         raise ValueError("impossible base64url length")
-    if rem and segment[-1] not in _CANONICAL_LAST[rem]:
+    if rem and data[-1] not in _CANONICAL_LAST[rem]:
         raise ValueError("non-canonical base64url")
-    data = segment.encode("ascii").translate(_TO_STANDARD)
-    if rem:
-        data += b"=" * (4 - rem)
-    return binascii.a2b_base64(data)
+    return binascii.a2b_base64(data + _PADDING[rem] if rem else data)
 
 
 def b64url_encode(data: bytes) -> str:

@@ -22,13 +22,12 @@ from jwtguard.errors import (
     UnknownKeyError,
     UnsupportedHeaderError,
 )
-from jwtguard.jose._b64 import decode_alphabet_checked
+from jwtguard.jose._b64 import NOT_BASE64URL, URL_TO_STANDARD, decode_standard
 from jwtguard.jose._json import parse_frozen_object, parse_json_object
 
 if TYPE_CHECKING:
     from jwtguard.keys import Key
 
-_BASE64URL: Final = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 # RFC 7516 section 7.1: header.encrypted_key.iv.ciphertext.tag (the key is empty for "dir")
 _COMPACT_JWE: Final = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+){3}")
 _MAX_KID_LENGTH: Final = 256
@@ -56,7 +55,14 @@ class Signed(NamedTuple):
     header: Header
     signing_input: bytes
     signature: bytes
-    payload_segment: str
+    payload_b64: bytes
+    """The payload segment in the standard base64 alphabet, checked but not yet decoded
+    (:func:`read_payload` decodes it once the signature verified)."""
+
+    @property
+    def payload_segment(self) -> str:
+        """The payload segment as the token spells it (base64url)."""
+        return self.token.split(".")[1]
 
 
 def _normalise_typ(typ: str) -> str:
@@ -71,13 +77,17 @@ class JWSReader:
     has the same one), so the decoded, checked header is kept by its exact
     text: a bounded dict, cleared when full. Only headers that passed every
     check are kept; anything else is re-examined (and refused) each time.
+
+    Every byte is checked to be base64url before any header is read, in the
+    passes that convert each segment to standard base64 anyway (one
+    ``bytes.translate`` per segment, not a separate scan of the whole token).
     """
 
     def __init__(self, algorithms: Sequence[str], max_token_bytes: int, typ: str | None) -> None:
         self._algorithms = frozenset(algorithms)
         self._max_bytes = max_token_bytes
         self._typ = None if typ is None else _normalise_typ(typ)
-        self._headers: dict[str, Header] = {}
+        self._headers: dict[bytes, Header] = {}
 
     def as_text(self, token: object) -> str:
         """The token as ``str``: size-checked first, then ASCII-decoded when bytes."""
@@ -103,30 +113,39 @@ class JWSReader:
             raw = token.encode("ascii")
         except UnicodeEncodeError:
             raise MalformedTokenError from None
-        # only the base64url alphabet and exactly two dots (a C loop, unlike a regex)
-        if raw.translate(None, _BASE64URL) != b"..":
+        segments = raw.split(b".")
+        if len(segments) != 3:
             if _COMPACT_JWE.fullmatch(token):
                 raise EncryptedTokenError
             raise MalformedTokenError
-        header_seg, payload_seg, signature_seg = token.split(".")
+        header_seg, payload_seg, signature_seg = segments
         if not (header_seg and payload_seg and signature_seg):
+            raise MalformedTokenError
+        # the alphabet of all three segments, before any of them is read (a cached
+        # header's segment passed it when it was first read)
+        payload_b64 = payload_seg.translate(URL_TO_STANDARD)
+        signature_b64 = signature_seg.translate(URL_TO_STANDARD)
+        if NOT_BASE64URL in payload_b64 or NOT_BASE64URL in signature_b64:
             raise MalformedTokenError
         header = self._headers.get(header_seg)
         if header is None:
-            header = self._read_header(header_seg)
+            header_b64 = header_seg.translate(URL_TO_STANDARD)
+            if NOT_BASE64URL in header_b64:
+                raise MalformedTokenError
+            header = self._read_header(header_b64)
             if len(self._headers) >= _HEADER_CACHE_SIZE:
                 self._headers.clear()
             self._headers[header_seg] = header
         try:
-            signature = decode_alphabet_checked(signature_seg)
+            signature = decode_standard(signature_b64)
         except ValueError:
             raise MalformedTokenError from None
         signing_input = raw[: len(header_seg) + 1 + len(payload_seg)]
-        return Signed(token, header, signing_input, signature, payload_seg)
+        return Signed(token, header, signing_input, signature, payload_b64)
 
-    def _read_header(self, segment: str) -> Header:
+    def _read_header(self, segment: bytes) -> Header:
         try:
-            raw = decode_alphabet_checked(segment)
+            raw = decode_standard(segment)
         except ValueError:
             raise MalformedTokenError from None
         header = parse_json_object(raw)
@@ -170,7 +189,7 @@ def check_signature(signed: Signed, keys: Sequence[Key]) -> Key:
 def read_payload(signed: Signed) -> Claims:
     """The payload's JSON object (after the signature has been checked), read-only."""
     try:
-        raw = decode_alphabet_checked(signed.payload_segment)
+        raw = decode_standard(signed.payload_b64)
     except ValueError:
         raise MalformedTokenError from None
     return Claims.wrap(parse_frozen_object(raw))
