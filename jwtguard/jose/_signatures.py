@@ -59,9 +59,15 @@ def _hmac_check(secret: bytes, digest: str) -> SignatureCheck:
 
 
 def _rsa_check(key: Any, pad: padding.AsymmetricPadding, hash_algorithm: Any) -> SignatureCheck:
+    """An RSA signature is exactly the modulus' length (RFC 8017 sections 8.1.2 and 8.2.2,
+    step 1): OpenSSL verifies a PSS signature whose leading zero bytes were dropped, a second
+    encoding of the same signature, so the length is checked here first."""
     verify = key.verify
+    size = (key.key_size + 7) // 8
 
     def check(message: bytes, signature: bytes) -> bool:
+        if len(signature) != size:
+            return False
         try:
             verify(signature, message, pad, hash_algorithm)
         except (InvalidSignature, ValueError):

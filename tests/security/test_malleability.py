@@ -99,3 +99,25 @@ def test_rsa_signature_encodings_are_refused(alg: str, variant: str, verify: Any
 
 
 RSA_KEYS = {alg: generate_key(alg) for alg in ("RS256", "PS256")}
+
+
+@pytest.mark.parametrize("alg", ["RS256", "PS256"])
+def test_rsa_signature_without_its_leading_zero_byte_is_refused(alg: str, verify: Any) -> None:
+    """A signature below 2**(8 * (k - 1)) begins with a zero byte; dropped, the same integer
+    remains, and OpenSSL verifies it under PSS (not PKCS #1 v1.5). PSS signatures are
+    randomised: tokens are signed until one begins with zero (1 in 256; for RS256, where
+    signing is deterministic, the jti varies)."""
+    clock = FrozenClock(NOW)
+    key = RSA_KEYS[alg]
+    guard = public_guard(key, alg, clock)
+    for attempt in range(20_000):
+        token = encode_unchecked({"alg": alg}, {**CLAIMS, "jti": f"j-{attempt}"}, key)
+        raw = signature_of(token)
+        if raw[0] == 0:
+            break
+    else:  # pragma: no cover - about e**-78
+        pytest.fail("no signature with a leading zero byte")
+    assert verify(guard, token)["sub"] == "victim"
+    with pytest.raises(TokenError) as info:
+        verify(guard, resigned(token, raw[1:]))
+    assert info.value.code == "invalid_signature"
