@@ -9,11 +9,12 @@ from typing import Final
 _ALPHABET: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 _URL_TO_STANDARD: Final = {ord("-"): ord("+"), ord("_"): ord("/")}
 _STANDARD: Final = _ALPHABET.translate(_URL_TO_STANDARD)
-NOT_BASE64URL: Final = b"!"
+NOT_BASE64URL: Final = ord("!")
 """The byte :data:`URL_TO_STANDARD` puts in place of every byte outside the base64url
-alphabet (standard base64 knows no ``!``)."""
+alphabet (standard base64 knows no ``!``). An ``int``: ``int in bytes`` is a plain memchr,
+while ``bytes in bytes`` first tries the operand as an integer and formats a TypeError."""
 URL_TO_STANDARD: Final = bytes(
-    _URL_TO_STANDARD.get(b, b) if chr(b) in _ALPHABET else NOT_BASE64URL[0] for b in range(256)
+    _URL_TO_STANDARD.get(b, b) if chr(b) in _ALPHABET else NOT_BASE64URL for b in range(256)
 )
 """A ``bytes.translate`` table: base64url to standard base64 (``-`` to ``+``, ``_`` to
 ``/``), any other byte (``+``, ``/``, ``=``, whitespace, ...) to :data:`NOT_BASE64URL`.

@@ -355,6 +355,32 @@ def test_split_refuses_what_is_not_one_compact_jws(token: str, error: type) -> N
     assert refused(lambda: reader().split(token))[0] is error
 
 
+@pytest.mark.parametrize("char", ["+", "/", "=", " ", "!", "\x00"], ids=repr)
+@pytest.mark.parametrize("segment", [0, 1, 2], ids=["header", "payload", "signature"])
+def test_split_refuses_a_byte_outside_base64url_in_any_segment(segment: int, char: str) -> None:
+    """Four of them, so the length stays possible: a lenient decoder skipping them would
+    read the genuine segment."""
+    parts = VALID.split(".")
+    parts[segment] = parts[segment][:4] + char * 4 + parts[segment][4:]
+    assert refused(lambda: reader().split(".".join(parts)))[0] is MalformedTokenError
+
+
+def test_split_refuses_a_byte_outside_base64url_before_reading_the_header() -> None:
+    """Every segment's alphabet is checked first: a bad payload or signature byte is
+    malformed even when the header would be refused for its algorithm."""
+    _, payload, signature = compact({"alg": "HS256"}).split(".")
+    other = b64url_encode(b'{"alg":"RS256"}')
+    for token in (f"{other}.{payload}+AAA.{signature}", f"{other}.{payload}.{signature}/AAA"):
+        assert refused(lambda: reader().split(token))[0] is MalformedTokenError  # noqa: B023
+    assert refused(lambda: reader().split(f"{other}.{payload}.{signature}"))[0] is (
+        AlgorithmNotAllowedError
+    )
+
+
+def test_split_refuses_a_non_ascii_text() -> None:
+    assert refused(lambda: reader().split(VALID[:5] + "é" + VALID[6:]))[0] is MalformedTokenError
+
+
 def _header_refusal(header: dict[str, Any] | bytes, typ: str | None = None) -> Any:
     return refused(lambda: reader(typ=typ).split(compact(header)))
 
