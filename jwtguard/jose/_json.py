@@ -106,8 +106,9 @@ def parse_frozen_object(data: bytes) -> FrozenDict:
     :class:`~jwtguard.claims.FrozenDict`, arrays tuples (a claim set, shared by cache hits)."""
     try:
         text = data.decode("utf-8")
-        arrays = text.count("[")
-        if text.count("{") + arrays > MAX_DEPTH and _nests_too_deep(text):
+        arrays = "[" in text  # a memchr; count() tests every character
+        brackets = text.count("{") + (text.count("[") if arrays else 0)
+        if brackets > MAX_DEPTH and _nests_too_deep(text):
             raise MalformedTokenError
         # not one "[" in the text: no array to convert, the plainer hook
         scan = _FROZEN_SCAN if arrays else _FROZEN_FLAT_SCAN
