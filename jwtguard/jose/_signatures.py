@@ -17,9 +17,8 @@ from typing import Any, Final
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-__all__ = ["SignatureCheck", "make_check"]
+__all__ = ["SignatureCheck", "make_check", "raw_to_der"]
 
 SignatureCheck = Callable[[bytes, bytes], bool]
 """``check(signing_input, signature) -> bool``; never raises for any signature bytes."""
@@ -77,21 +76,39 @@ def _rsa_check(key: Any, pad: padding.AsymmetricPadding, hash_algorithm: Any) ->
     return check
 
 
+_LENGTH: Final = tuple(bytes((n,)) for n in range(128))
+"""DER short-form lengths (an INTEGER of a JWS ECDSA signature has at most 67 octets)."""
+
+
+def raw_to_der(r: bytes, s: bytes) -> bytes:
+    """The DER ``Ecdsa-Sig-Value`` (SEQUENCE of two INTEGERs) of big-endian ``r`` and ``s``:
+    what ``encode_dss_signature(int(r), int(s))`` returns, built from the bytes as they
+    are (minimal length, a zero octet before a high bit), at under half its cost with the
+    two ``int.from_bytes`` it needs."""
+    r = r.lstrip(b"\0")
+    s = s.lstrip(b"\0")
+    if not r or r[0] > 127:
+        r = b"\0" + r
+    if not s or s[0] > 127:
+        s = b"\0" + s
+    body = len(r) + len(s) + 4
+    head = b"0" + _LENGTH[body] if body < 128 else b"0\x81" + bytes((body,))
+    return b"".join((head, b"\x02", _LENGTH[len(r)], r, b"\x02", _LENGTH[len(s)], s))
+
+
 def _ecdsa_check(key: Any, hash_algorithm: Any) -> SignatureCheck:
     """JWS ECDSA signatures are raw ``R || S`` of exactly twice the curve's byte size
     (RFC 7518 section 3.4); DER or any other length is refused before any math."""
     verify = key.verify
     size = (key.curve.key_size + 7) // 8
     ecdsa = ec.ECDSA(hash_algorithm)
-    from_bytes = int.from_bytes
+    der = raw_to_der
 
     def check(message: bytes, signature: bytes) -> bool:
         if len(signature) != 2 * size:
             return False
-        r = from_bytes(signature[:size], "big")
-        s = from_bytes(signature[size:], "big")
         try:
-            verify(encode_dss_signature(r, s), message, ecdsa)
+            verify(der(signature[:size], signature[size:]), message, ecdsa)
         except (InvalidSignature, ValueError):
             return False
         return True
