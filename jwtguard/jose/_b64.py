@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import binascii
-import re
 from typing import Final
 
 _ALPHABET: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -28,7 +27,6 @@ _CANONICAL_LAST: Final = {
     3: frozenset(ord(c) for i, c in enumerate(_STANDARD) if i & 0x03 == 0),
 }
 _PADDING: Final = (b"", b"", b"==", b"=")
-SEGMENT_RE: Final = re.compile(r"[A-Za-z0-9_-]*")
 _FROM_STANDARD: Final = str.maketrans("+/", "-_")
 
 
@@ -39,9 +37,12 @@ def b64url_decode(segment: str) -> bytes:
     lengths, and non-canonical final characters, so one byte string has exactly
     one encoding.
     """
-    if SEGMENT_RE.fullmatch(segment) is None:
+    if not segment.isascii():
         raise ValueError("not base64url")
-    return decode_alphabet_checked(segment)
+    data = segment.encode("ascii").translate(URL_TO_STANDARD)
+    if NOT_BASE64URL in data:
+        raise ValueError("not base64url")
+    return decode_standard(data)
 
 
 def decode_alphabet_checked(segment: str) -> bytes:

@@ -64,7 +64,7 @@ class ProofKeys:
         return len(self._by_members)
 
     def get(self, segment: str) -> ProofKey:
-        """The key of the proof header ``segment`` (base64url, alphabet already checked).
+        """The key of the proof header ``segment`` (base64url, decoded and checked here when new).
 
         Raises :class:`InvalidDPoPProofError` (``typ``, ``alg``, ``crit``, ``jwk``,
         ``malformed``) for a header that fails a check.

@@ -247,6 +247,24 @@ def test_the_payload_is_one_strict_json_object(
         assert _reason(verifier, proof) == reason
 
 
+@pytest.mark.parametrize("junk", ["!!!!", "====", "++++", "    ", "\u00e9\u00e9\u00e9\u00e9"])
+@pytest.mark.parametrize("where", [0, 1], ids=["header", "payload"])
+def test_a_signed_segment_outside_base64url_is_malformed(
+    junk: str, where: int, verifier: DPoPVerifier, clock: FrozenClock
+) -> None:
+    """Signed by the client's own key, so only the segments' strictness can refuse it
+    (a lenient decoder would skip the junk); the header after a good proof warmed the
+    key cache."""
+    client = DPoPKey("ES256", clock=clock)
+    verifier.verify(client.proof("GET", URL, TOKEN), "GET", URL, TOKEN)
+    segments = client.proof("GET", URL, TOKEN).split(".")[:2]
+    segments[where] = segments[where][:8] + junk + segments[where][8:]
+    signing_input = ".".join(segments)
+    signature = client.key.sign("ES256", signing_input.encode("utf-8"))
+    proof = f"{signing_input}.{b64url_encode(signature)}"
+    assert _reason(verifier, proof) == "malformed"
+
+
 def test_a_url_given_normalised_matches_every_spelling(
     verifier: DPoPVerifier, clock: FrozenClock
 ) -> None:
