@@ -50,6 +50,9 @@ class ProofParts(NamedTuple):
     payload_segment: str
 
 
+_new: Final = tuple.__new__
+
+
 def split_proof(proof: str, max_bytes: int) -> ProofParts:
     """Split a compact JWS: size cap, three non-empty ASCII segments, the signature
     decoded (strict base64url). The header and payload segments are decoded, as
@@ -66,7 +69,8 @@ def split_proof(proof: str, max_bytes: int) -> ProofParts:
     except ValueError:
         raise InvalidDPoPProofError("malformed") from None
     signing_input = proof.encode("ascii")[: len(header_seg) + 1 + len(payload_seg)]
-    return ProofParts(header_seg, signing_input, signature, payload_seg)
+    # tuple.__new__ directly: the named tuple's own __new__ is a Python frame around it
+    return _new(ProofParts, (header_seg, signing_input, signature, payload_seg))
 
 
 def read_proof_header(segment: str, typ: str, algorithms: Iterable[str]) -> ProofHeader:

@@ -53,6 +53,7 @@ or a MAC). ``ES256K`` and ``Ed448`` are left out: no DPoP client signs with them
 _MAX_JTI: Final = 256
 _MAX_PROOF_BYTES: Final = 8192
 _URL_CACHE: Final = 1024
+_new: Final = tuple.__new__
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +199,8 @@ class DPoPVerifier:
                 raise UseDPoPNonceError(nonces.issue())
             renewal = nonces.renewal(sent)
         expires_at = iat + self._max_age + self._leeway
-        return VerifiedProof(found.jkt, found.jkt + " " + jti, expires_at, renewal)
+        # tuple.__new__ directly: the named tuple's own __new__ is a Python frame around it
+        return _new(VerifiedProof, (found.jkt, found.jkt + " " + jti, expires_at, renewal))
 
     def _normalised(self, htu: str) -> str | None:
         found = self._urls.get(htu)
