@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 from jwtguard.adapters.asgi import route_path as asgi_route_path
-from jwtguard.adapters.wsgi import CLAIMS_KEY, adding_headers, merge_pairs
+from jwtguard.adapters.wsgi import CLAIMS_KEY, adding_headers
 from jwtguard.adapters.wsgi import route_path as wsgi_route_path
 from jwtguard.http.security_headers import SecurityHeaders
 
@@ -104,7 +104,7 @@ class SecurityHeadersWSGIMiddleware:
     ) -> None:
         self.app = app
         self.policy = policy
-        self._merges = merge_pairs(policy)
+        self._merge = policy.wsgi_merge
         self._html_path = policy.is_html_path if policy.html_paths else None
         self._authorization_counts = authorization_counts
 
@@ -112,8 +112,9 @@ class SecurityHeadersWSGIMiddleware:
         html = self._html_path is not None and self._html_path(wsgi_route_path(environ))
         hooked = adding_headers(
             start_response,
-            self._merges[html],
+            self._merge,
             environ,
+            html,
             authorization_counts=self._authorization_counts,
         )
         return self.app(environ, hooked)

@@ -36,7 +36,7 @@ from jwtguard.http.pipeline import (
 )
 from jwtguard.http.request import Headers, RequestView
 from jwtguard.http.requirement import Requirement
-from jwtguard.http.security_headers import Merger, SecurityHeaders
+from jwtguard.http.security_headers import Merge
 from jwtguard.http.sender import dpop_nonce
 
 if TYPE_CHECKING:
@@ -47,10 +47,8 @@ __all__ = [
     "CLAIMS_KEY",
     "EnvironHeaders",
     "JWTGuardWSGIMiddleware",
-    "MergePair",
     "adding_headers",
     "decide",
-    "merge_pairs",
     "request_from_environ",
     "route_path",
 ]
@@ -195,7 +193,6 @@ class JWTGuardWSGIMiddleware:
         )
         self.security_headers = policy
         self._merge = None if policy is None else policy.wsgi_merge
-        self._merges = None if policy is None else merge_pairs(policy)
         self._nonces = self.pipeline.dpop_nonces
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -212,11 +209,10 @@ class JWTGuardWSGIMiddleware:
             start_response(status_line(result.status), headers)
             return [result.body]
         environ[CLAIMS_KEY] = result
-        merges = self._merges
-        if merges is None:
+        if merge is None:
             return self.app(environ, start_response)
         html = self._html_path is not None and self._html_path(route_path(environ))
-        return self.app(environ, adding_headers(start_response, merges[html], environ))
+        return self.app(environ, adding_headers(start_response, merge, environ, html))
 
 
 def route_path(environ: Mapping[str, Any]) -> str:
@@ -224,44 +220,27 @@ def route_path(environ: Mapping[str, Any]) -> str:
     return _text(environ.get("PATH_INFO", "")) or "/"
 
 
-MergePair = tuple[Merger[str], Merger[str]]
-"""A policy's merges for one kind of response: (anonymous, authenticated)."""
-
-
-def merge_pairs(policy: SecurityHeaders) -> tuple[MergePair, MergePair]:
-    """``policy``'s merge pairs for API and for HTML responses, for :func:`adding_headers`."""
-    return (
-        (policy.wsgi_merger(authenticated=False), policy.wsgi_merger(authenticated=True)),
-        (
-            policy.wsgi_merger(authenticated=False, html=True),
-            policy.wsgi_merger(authenticated=True, html=True),
-        ),
-    )
-
-
 def adding_headers(
     start_response: StartResponse,
-    merges: MergePair,
+    merge: Merge[str],
     environ: Mapping[str, Any],
+    html: bool,
     *,
     authorization_counts: bool = False,
 ) -> StartResponse:
-    """``start_response`` adding a policy's headers (``merges``: one pair of
-    :func:`merge_pairs`, by the route path's kind).
+    """``start_response`` adding a policy's headers (``merge``: its ``wsgi_merge``).
 
     The response counts as authenticated when, by the time the app starts it, a jwtguard
     layer verified a token (``environ[CLAIMS_KEY]``), or, with ``authorization_counts``,
     the request carried an ``Authorization`` header.
     """
-    anonymous, authenticated = merges
 
     def start_with_headers(
         status: str, headers: list[tuple[str, str]], exc_info: Any = None
     ) -> Callable[[bytes], object]:
-        if environ.get(CLAIMS_KEY) is not None or (
+        authenticated = environ.get(CLAIMS_KEY) is not None or (
             authorization_counts and "HTTP_AUTHORIZATION" in environ
-        ):
-            return start_response(status, authenticated(headers, status), exc_info)
-        return start_response(status, anonymous(headers, status), exc_info)
+        )
+        return start_response(status, merge(headers, authenticated, html, status), exc_info)
 
     return start_with_headers

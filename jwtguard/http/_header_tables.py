@@ -120,7 +120,7 @@ class Tables:
         self, existing: Iterable[tuple[Any, Any]], authenticated: bool, html: bool, status: Any
     ) -> list[tuple[Any, Any]]:
         """The app's headers followed by the policy's (a new list; ``existing`` unchanged)."""
-        return self.merger(authenticated, html)(existing, status)
+        return self._mergers[(2 if html else 0) + (1 if authenticated else 0)](existing, status)
 
     def merger(self, authenticated: bool, html: bool) -> Callable[[Iterable[Any], Any], list[Any]]:
         """:meth:`merge` with ``authenticated`` and ``html`` fixed: ``(existing, status)``,
