@@ -8,7 +8,6 @@ and listeners, closing).
 
 from __future__ import annotations
 
-import logging
 import os
 import time
 from collections.abc import Iterable, Mapping, MutableMapping
@@ -40,8 +39,6 @@ from jwtguard.policy import DEFAULT_MAX_TOKEN_BYTES, Policy
 from jwtguard.protocols import AsyncKeySource, Clock, RevocationChecker
 
 __all__ = ["Guard", "GuardStats", "KeyInput", "TenantStats", "VerificationListener"]
-
-logger = logging.getLogger("jwtguard")
 
 DEFAULT_CACHE_SIZE = 10_000
 

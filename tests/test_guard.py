@@ -425,12 +425,20 @@ def test_a_key_set_needs_only_one_key_for_an_allowed_algorithm() -> None:
 # -- the cache: hits, recency, TTL --------------------------------------------------------------
 
 
-def test_a_hit_is_promoted_only_when_it_drifted_towards_eviction(factory: TokenFactory) -> None:
-    guard = factory.guard(cache_size=4)  # promotion after 4 // 2 = 2 newer entries
+@pytest.mark.parametrize(
+    "checked",
+    [False, True],
+    ids=["hot-path", "revocation-checked"],  # a Guard's two verify paths
+)
+def test_a_hit_is_promoted_only_when_it_drifted_towards_eviction(
+    factory: TokenFactory, checked: bool
+) -> None:
+    # promotion after 4 // 2 = 2 newer entries
+    guard = factory.guard(cache_size=4, revocation=Revoked() if checked else None)
     a, b, c, d, e = (factory.issue(sub=s) for s in "abcde")
     for token in (a, b, c):
         guard.verify(token)
-    guard.verify(a)  # a hit one entry behind the threshold: not moved
+    guard.verify(a)  # a's stamp equals promote_below (tick 3 - 2): on the threshold, not moved
     for token in (d, e):
         guard.verify(token)  # e evicts the least recent, which is still a
     guard.verify(a)
