@@ -161,14 +161,19 @@ class Claims(FrozenDict):
     :meth:`to_dict` gives a mutable deep copy.
     """
 
-    __slots__ = ("_identity", "_scopes")
+    __slots__ = ("_identity", "_scopes", "_view")
     _identity: tuple[int | None, int | None, int | None] | None
     _scopes: frozenset[str] | None
+    _view: Any
+    """An adapter's objects derived from these claims alone (the ASGI middleware's
+    ``request.user`` and ``request.auth``), built on first use and kept here: the claims
+    are immutable and shared by every request with the token, so the objects are too."""
 
     def __new__(cls, data: Mapping[str, Any] | Iterable[tuple[str, Any]] = (), /) -> Claims:
         claims: Claims = super().__new__(cls, data)  # type: ignore[assignment]
         claims._identity = None
         claims._scopes = None
+        claims._view = None
         return claims
 
     @classmethod
@@ -181,6 +186,7 @@ class Claims(FrozenDict):
         _fill(claims, payload)
         claims._identity = None
         claims._scopes = None
+        claims._view = None
         return claims
 
     def __repr__(self) -> str:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from typing import Any
 
-from jwtguard._guard.fast_path import cache_first
+from jwtguard._guard.fast_path import cache_first, cached_claims
 from jwtguard._guard.lifecycle import aclose_parts, close_parts
 from jwtguard._guard.options import option_problems
 from jwtguard._guard.stats import GuardStats, Rejections, VerificationListener
@@ -264,6 +264,23 @@ class Guard(VerifyPath):
     def clear_cache(self) -> None:
         """Drop every cached verification."""
         self._cache.clear()
+
+    def cache_lookup(
+        self, token_of: Callable[[Any], str | None], on_hit: Callable[[], object]
+    ) -> Callable[[Any], Claims | None] | None:
+        """A function answering from the cache alone, for hot paths that remember which
+        token a request credential carries (``token_of(key)``: the token, or None): the
+        claims when that token's verification is cached and still holds, counted as a hit
+        and by ``on_hit()``; None otherwise, with nothing counted (decide the usual way).
+        None where :meth:`verify` must run every time: a revocation check (asked on
+        every hit), a subclass's own ``verify``, no cache."""
+        if (
+            self._revocation is not None
+            or type(self).verify is not Guard.verify
+            or not self._cache.maxsize
+        ):
+            return None
+        return cached_claims(self, self._cache_get, self._clock, self._cache, token_of, on_hit)
 
     @property
     def clock(self) -> Clock:

@@ -1,4 +1,5 @@
-"""The cache-first ``verify`` of a Guard without a revocation check (its hot path)."""
+"""The cache-first ``verify`` of a Guard without a revocation check (its hot path), and the
+cache-only look-up the adapters' remembered-token path reads."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any, Protocol
 from jwtguard.cache import Entry, VerifiedTokenCache
 from jwtguard.claims import Claims
 
-__all__ = ["cache_first"]
+__all__ = ["cache_first", "cached_claims"]
 
 
 class _Counted(Protocol):
@@ -43,3 +44,35 @@ def cache_first(
 
     verify.__doc__ = full.__doc__
     return verify
+
+
+def cached_claims(
+    guard: _Counted,
+    get: Callable[[Any], Entry | None],
+    clock: Callable[[], float],
+    cache: VerifiedTokenCache,
+    token_of: Callable[[Any], str | None],
+    on_hit: Callable[[], object],
+) -> Callable[[Any], Claims | None]:
+    """For a guard without a revocation check: the claims of the token ``token_of(key)``
+    names when its verification is cached and not expired since; a cache hit, counted as
+    ``verify`` counts it, then ``on_hit()``. None for anything else, with nothing counted:
+    the caller then decides the usual way, which answers and counts a refusal once."""
+
+    def lookup(key: Any) -> Claims | None:
+        token = token_of(key)
+        if token is None:
+            return None
+        entry = get(token)
+        if entry is None:
+            return None
+        claims, valid_until, stamp = entry
+        if clock() >= valid_until:
+            return None
+        guard.hits += 1
+        if stamp < cache.promote_below:
+            cache.promote(token)
+        on_hit()
+        return claims
+
+    return lookup

@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
+from jwtguard.adapters._asgi_scope import client_certificate, request_from_scope, route_path
 from jwtguard.adapters._asgi_user import ANONYMOUS, NO_CREDENTIALS, JWTAuthCredentials, JWTUser
 from jwtguard.adapters._middleware import set_up
 from jwtguard.adapters._nonce_headers import asgi_send_adding_nonce
@@ -39,7 +40,7 @@ from jwtguard.http.pipeline import (
     SecurityHeadersOption,
     let_through,
 )
-from jwtguard.http.request import WEBSOCKET, Headers, RequestView
+from jwtguard.http.request import WEBSOCKET
 from jwtguard.http.requirement import Requirement
 from jwtguard.http.sender import dpop_nonce
 
@@ -73,41 +74,9 @@ LET_THROUGH_KEY = "jwtguard_let_through"
 _TWO: Any = object()
 
 
-def route_path(scope: Scope) -> str:
-    """The path the app's router matches: ``path`` without ``root_path``, exactly as
-    Starlette's ``get_route_path`` computes it (``"/"`` where that is empty)."""
-    path: str = scope["path"]
-    root: str = scope.get("root_path", "")
-    if root and path.startswith(root):
-        if len(path) == len(root):
-            return "/"
-        if path[len(root)] == "/":
-            return path[len(root) :]
-    return path or "/"
-
-
-def client_certificate(scope: Scope) -> str | None:
-    """The client certificate (PEM) of the ASGI TLS extension, when the server provides
-    it (``extensions["tls"]["client_cert_chain"][0]``; see :mod:`jwtguard.adapters.uvicorn`)."""
-    tls = (scope.get("extensions") or {}).get("tls")
-    chain = tls.get("client_cert_chain") if isinstance(tls, dict) else None
-    return chain[0] if chain and isinstance(chain[0], str) else None
-
-
-def request_from_scope(scope: Scope) -> RequestView:
-    """The :class:`RequestView` of an ``http`` or ``websocket`` scope (the ASGI builder)."""
-    raw = scope.get("raw_path")
-    root = scope.get("root_path", "")
-    return RequestView(
-        scope.get("method") or WEBSOCKET,
-        route_path(scope) if root else scope["path"] or "/",
-        Headers(scope["headers"]),
-        scope.get("query_string", b"").decode("latin-1"),
-        None if raw is None else raw.decode("latin-1"),
-        root,
-        scope.get("scheme") or ("ws" if scope["type"] == "websocket" else "http"),
-        client_cert=client_certificate(scope) if "extensions" in scope else None,
-    )
+def _principal(claims: Claims) -> tuple[JWTUser, JWTAuthCredentials]:
+    """``scope["user"]`` and ``scope["auth"]`` for ``claims`` (kept on them by the caller)."""
+    return JWTUser(claims), JWTAuthCredentials(claims)
 
 
 class JWTGuardMiddleware:
@@ -137,11 +106,11 @@ class JWTGuardMiddleware:
         self.security_headers = policy
         self._merge = None if policy is None else policy.asgi_merge
         # by (html, authenticated): 2 * html + authenticated
-        self._mergers = (
+        self._senders = (
             None
             if policy is None
             else tuple(
-                policy.asgi_merger(authenticated=authenticated, html=html)
+                policy.asgi_sender(authenticated=authenticated, html=html)
                 for html in (False, True)
                 for authenticated in (False, True)
             )
@@ -157,16 +126,21 @@ class JWTGuardMiddleware:
         self._report_only = pipeline.report_only
         # The fastest path: a token allowed before, on a pipeline that reads only the
         # Authorization header and asks nothing more of the claims (report-only mode
-        # takes the general path, which keeps what it let through).
+        # takes the general path, which keeps what it let through). What it reads, in
+        # one attribute: the cache look-up, the authenticated API sender, the HTML paths.
+        remembered = pipeline.remembered_claims
         self._remembered = (
-            pipeline.decide_remembered
-            if pipeline.header_only
-            and pipeline.decides_remembered
+            (
+                remembered,
+                None if self._senders is None else self._senders[1],
+                self._html_path,
+            )
+            if remembered is not None
+            and pipeline.header_only
             and not pipeline.report_only
             and not pipeline.dpop_nonces
             else None
         )
-        self._principals: dict[int, tuple[Claims, JWTUser, JWTAuthCredentials]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         remembered = self._remembered
@@ -180,12 +154,24 @@ class JWTGuardMiddleware:
                     found = value
             else:
                 if found is not None and scope["method"] != "OPTIONS":
-                    result = remembered(scope["method"], scope["path"], found)
-                    if type(result) is Denial:
-                        await self._send_denial(result, send, "http.response")
-                        return
-                    if result is not _AWAIT:
-                        send = self._admitted(scope, result, send)  # type: ignore[arg-type]
+                    lookup, sender, html_path = remembered
+                    claims = lookup(found)
+                    if claims is not None:  # else: decided the usual way, counted there
+                        # _admitted for an authenticated HTTP request, in this frame
+                        state = scope.get("state")
+                        if state is None:
+                            scope["state"] = {"claims": claims}
+                        else:
+                            state["claims"] = claims
+                        principal = claims._view
+                        if principal is None:
+                            principal = claims._view = _principal(claims)
+                        scope["user"] = principal[0]
+                        scope["auth"] = principal[1]
+                        if sender is not None:
+                            if html_path is not None and html_path(route_path(scope)):
+                                sender = self._senders[3]  # type: ignore[index]
+                            send = sender(send)
                         await self.app(scope, receive, send)
                         return
         await self._decide(scope, receive, send)
@@ -259,32 +245,18 @@ class JWTGuardMiddleware:
                 scope["auth"] = NO_CREDENTIALS
         else:
             # The Guard hands out the same Claims object for every hit on one token:
-            # reuse the user objects built for it (keyed by identity, checked with ``is``).
-            found = self._principals.get(id(claims))
-            if found is None or found[0] is not claims:
-                found = self._principal(claims)
-            scope["user"] = found[1]
-            scope["auth"] = found[2]
-        mergers = self._mergers
-        if mergers is None or scope["type"] == "websocket":
+            # the user objects built for it are kept with it.
+            principal = claims._view
+            if principal is None:
+                principal = claims._view = _principal(claims)
+            scope["user"] = principal[0]
+            scope["auth"] = principal[1]
+        senders = self._senders
+        if senders is None or scope["type"] == "websocket":
             return send
         html = self._html_path is not None and self._html_path(route_path(scope))
-        merge = mergers[(2 if html else 0) + (0 if claims is None else 1)]
-
-        # A plain function returning send's awaitable: no coroutine of its own per message.
-        def send_with_headers(message: Message) -> Awaitable[None]:
-            if message["type"] == "http.response.start":
-                message["headers"] = merge(message.get("headers", ()), message["status"])
-            return send(message)
-
-        return send_with_headers
-
-    def _principal(self, claims: Claims) -> tuple[Claims, JWTUser, JWTAuthCredentials]:
-        if len(self._principals) >= 1024:
-            self._principals.clear()
-        found = (claims, JWTUser(claims), JWTAuthCredentials(claims))
-        self._principals[id(claims)] = found
-        return found
+        wrap: Callable[[Send], Send] = senders[(2 if html else 0) + (0 if claims is None else 1)]
+        return wrap(send)
 
     async def _send_denial(self, denial: Denial, send: Send, kind: str) -> None:
         """The refusal as ``http.response.*`` (or ``websocket.http.response.*``) messages."""

@@ -153,15 +153,16 @@ def decide(
         authorization = environ.get("HTTP_AUTHORIZATION")
         path = environ.get("PATH_INFO", "")
         # a value allowed before, where neither the paths' default nor a view's own
-        # requirement asks anything of the claims: from the cache, or handed back
+        # requirement asks anything of the claims: from the cache, else decided below
+        remembered = pipeline.remembered_claims
         if (
             authorization is not None
-            and pipeline.decides_remembered
+            and remembered is not None
             and (requirement is None or not requirement.checks_claims)
         ):
-            found = pipeline.decide_remembered(method, path, authorization)
-            if found is not _AWAIT:
-                return found
+            claims = remembered(authorization)
+            if claims is not None:
+                return claims
         found = pipeline.decide_on_authorization(method, path, authorization, requirement)
         if found is not _AWAIT:
             return found

@@ -43,6 +43,13 @@ class HeaderStep(RouteStep):
     _count_allowed: Callable[[], object]
     _count_anonymous: Callable[[], object]
     _resource: ResourceStep | None
+    remembered_claims: Callable[[bytes | str], Claims | None] | None
+    """The adapters' fastest path, where :attr:`decides_remembered`: for an
+    ``Authorization`` value whose token this pipeline allowed before, the claims while its
+    verification stays cached and valid, counted allowed; None for anything else (not
+    seen, expired, evicted), with nothing counted: then decide the usual way, which
+    refuses and counts once. None itself where the guard answers nothing from its cache
+    alone (:meth:`Guard.cache_lookup`) or decisions are counted per tenant."""
 
     def decide_on_headers(
         self,
@@ -140,32 +147,11 @@ class HeaderStep(RouteStep):
 
     @property
     def decides_remembered(self) -> bool:
-        """True when :meth:`decide_remembered` may decide a request :meth:`headers_decide`
-        lets the ``Authorization`` header decide, without a route's own requirement: no
-        resource server, and a default requirement that asks nothing of the claims."""
+        """True when a request :meth:`headers_decide` lets the ``Authorization`` header
+        decide, without a route's own requirement, may be answered by
+        :attr:`remembered_claims`: no resource server, and a default requirement that asks
+        nothing of the claims."""
         return self._resource is None and not self.default.checks_claims
-
-    def decide_remembered(
-        self, method: str, path: str, authorization: bytes | str
-    ) -> Decision | Literal[Pending.AWAIT]:
-        """:meth:`decide_on_authorization` for an ``Authorization`` value whose token it
-        allowed before (the adapters' fastest path, where :attr:`decides_remembered`): the
-        claims, counted allowed, or the refusal of a token expired or revoked since.
-        :data:`Pending.AWAIT` when the value is not remembered or its verification is no
-        longer cached and the key source may fetch: then decide the usual way (nothing
-        was counted)."""
-        token = self._parsed.get(authorization)
-        if token is None or (self._may_wait and not self.guard.has_cached(token)):
-            return Pending.AWAIT
-        try:
-            claims = self.verify(token)
-        except TokenError as exc:  # counted by the Guard
-            return self._refuse(exc, method, path, None, count=False)
-        if self._tenant_counters:
-            self._count_tenant(claims)
-        else:
-            self._count_allowed()
-        return claims
 
     def _bearer_under_resource(
         self,

@@ -44,6 +44,7 @@ class Tables:
         "_override",
         "_override_all",
         "_raw",
+        "_senders",
         "_type_names",
         "_vary",
         "_vary_names",
@@ -77,6 +78,11 @@ class Tables:
         )
         self._mergers = tuple(
             self._make_merger(authenticated, html)
+            for html in (False, True)
+            for authenticated in (False, True)
+        )
+        self._senders = tuple(
+            self._make_sender(authenticated, html)
             for html in (False, True)
             for authenticated in (False, True)
         )
@@ -160,6 +166,39 @@ class Tables:
             return existing + fast[kind + kind + offset]
 
         return merge
+
+    def sender(self, authenticated: bool, html: bool) -> Callable[[Any], Any]:
+        """For ASGI: ``wrap(send)``, the ``send`` that merges the headers of one kind of
+        response (:meth:`merger`) into ``http.response.start``; other messages pass."""
+        return self._senders[(2 if html else 0) + (1 if authenticated else 0)]
+
+    def _make_sender(self, authenticated: bool, html: bool) -> Callable[[Any], Any]:
+        # The merger's common case in the wrapper's own frame: every name the app set is
+        # known neutral, or the Content-Type of an API response (any kind, for HTML).
+        merge = self._mergers[(2 if html else 0) + (1 if authenticated else 0)]
+        plain = self._fast[(2 if html else 0) + (1 if authenticated else 0)]
+        neutral, type_names, api_values = self._neutral, self._type_names, self._api_values
+
+        def wrap(send: Callable[[Any], Any]) -> Callable[[Any], Any]:
+            def send_with_headers(message: Any) -> Any:
+                if message["type"] == "http.response.start":
+                    existing = message.get("headers", ())
+                    status = message["status"]
+                    if type(existing) is list and type(status) is int and status != 304:
+                        for name, value in existing:
+                            if name not in neutral and (
+                                name not in type_names or not (html or value in api_values)
+                            ):
+                                break
+                        else:
+                            message["headers"] = existing + plain
+                            return send(message)
+                    message["headers"] = merge(existing, status)
+                return send(message)
+
+            return send_with_headers
+
+        return wrap
 
     def _learn(self, name: Any) -> int:
         """The code of a header name (case-insensitive); neutral and type names are

@@ -234,6 +234,11 @@ class Pipeline(HeaderStep):
         )
         self._parsed: dict[bytes | str, str] = {}
         self._may_wait = guard.may_wait
+        self.remembered_claims = (
+            guard.cache_lookup(self._parsed.get, self._count_allowed)
+            if self.decides_remembered and not self._tenant_counters
+            else None
+        )
         # decide() tries the Authorization-only path first, but not under a resource
         # server: a DPoP request would pay for the attempt
         self._bearer_first = self.locations.authorization_only and resource is None

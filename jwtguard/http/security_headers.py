@@ -24,7 +24,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
-from typing import Final, Literal, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
 from jwtguard.errors import ConfigError
 from jwtguard.http._header_checks import (
@@ -286,6 +286,12 @@ class SecurityHeaders:
     def asgi_merger(self, *, authenticated: bool, html: bool = False) -> Merger[bytes]:
         """:attr:`asgi_merge` for one kind of response: ``(existing, status) -> headers``."""
         return self._asgi.merger(authenticated, html)
+
+    def asgi_sender(self, *, authenticated: bool, html: bool = False) -> Callable[[Any], Any]:
+        """``wrap(send)``: the ASGI ``send`` adding this policy's headers for one kind of
+        response to ``http.response.start`` (as :meth:`asgi_merger` merges them); the
+        other messages pass unchanged. Made once per kind; each request wraps its own."""
+        return self._asgi.sender(authenticated, html)
 
     def wsgi_merger(self, *, authenticated: bool, html: bool = False) -> Merger[str]:
         """:meth:`asgi_merger` for WSGI's ``str`` pairs."""

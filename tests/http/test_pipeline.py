@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from jwtguard import Claims, ConfigError, Guard, Key, KeySet, Tenant
+from jwtguard import Claims, ConfigError, Guard, Key, KeySet, MemoryRevocationStore, Tenant
 from jwtguard.errors import (
     InsufficientScopeError,
     InvalidRequestError,
@@ -342,29 +342,74 @@ def test_decides_remembered_only_where_the_claims_need_no_check(
     assert Pipeline(guard, resource_server=server).decides_remembered is False
 
 
-def test_a_remembered_header_is_decided_again_from_the_cache(factory: TokenFactory) -> None:
+def test_a_remembered_header_is_answered_again_from_the_cache(factory: TokenFactory) -> None:
     pipeline = Pipeline(factory.guard(), adapter="unit")
+    remembered = pipeline.remembered_claims
+    assert remembered is not None
     token = factory.issue(sub="u", ttl=60)
     for header in (f"Bearer {token}", f"Bearer {token}".encode()):
-        assert pipeline.decide_remembered("GET", "/", header) is Pending.AWAIT  # not yet seen
+        assert remembered(header) is None  # not yet seen: nothing counted
         first = pipeline.decide_on_authorization("GET", "/", header)
         assert isinstance(first, Claims)
-        assert pipeline.decide_remembered("GET", "/", header) is first
-    assert pipeline.decide_remembered("GET", "/", f"bearer {token}") is Pending.AWAIT
+        assert remembered(header) is first
+    assert remembered(f"bearer {token}") is None  # another spelling: not remembered
     assert counts(pipeline) == {("unit", "allowed", "", ""): 4}
     assert pipeline.guard.stats().hits == 3
-    factory.clock.advance(120)  # expired since: refused, counted once (by the Guard too)
-    expired = pipeline.decide_remembered("GET", "/", f"Bearer {token}")
-    assert outcome(expired) == (401, "expired")
+    factory.clock.advance(60)  # expires exactly now: no longer answered from the cache
+    assert remembered(f"Bearer {token}") is None
+    assert counts(pipeline) == {("unit", "allowed", "", ""): 4}  # nothing counted
+    assert pipeline.guard.stats().hits == 3
+    expired = pipeline.decide_on_authorization("GET", "/", f"Bearer {token}")
+    assert outcome(expired) == (401, "expired")  # the usual way refuses, counted once
     assert counts(pipeline)[("unit", "refused", "expired", "")] == 1
     assert pipeline.guard.stats().rejected == {"expired": 1}
+
+
+def test_a_hit_on_a_remembered_header_keeps_its_cache_entry_fresh(factory: TokenFactory) -> None:
+    guard = factory.guard(cache_size=4)
+    pipeline = Pipeline(guard)
+    remembered = pipeline.remembered_claims
+    assert remembered is not None
+    header = f"Bearer {factory.issue(sub='kept')}"
+    assert isinstance(pipeline.decide_on_authorization("GET", "/", header), Claims)
+    for n in range(12):  # others fill the cache; the remembered one is hit in between
+        assert isinstance(guard.verify(factory.issue(sub=f"other-{n}")), Claims)
+        assert isinstance(remembered(header), Claims), n
+
+
+class VerifyCounted(Guard):
+    """A guard whose own verify must run on every request."""
+
+    def verify(self, token: str | bytes) -> Claims:
+        return super().verify(token)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda f: f.guard(revocation=MemoryRevocationStore()), id="revocation"),
+        pytest.param(lambda f: f.guard(cache_size=0), id="no-cache"),
+        pytest.param(
+            lambda f: VerifyCounted(f.key, algorithms=["HS256"], clock=f.clock), id="subclass"
+        ),
+        pytest.param(lambda f: tenant_pipeline(f), id="tenants"),
+    ],
+)
+def test_nothing_is_answered_from_the_cache_alone_where_verify_must_run(
+    factory: TokenFactory, make: Any
+) -> None:
+    made = make(factory)
+    pipeline = made if isinstance(made, Pipeline) else Pipeline(made)
+    assert pipeline.remembered_claims is None
+    if isinstance(made, Guard):
+        assert made.cache_lookup(lambda key: None, lambda: None) is None
 
 
 def test_a_remembered_header_is_counted_under_its_tenant(factory: TokenFactory) -> None:
     pipeline = tenant_pipeline(factory)
     header = f"Bearer {factory.issue(sub='u', iss=B)}"
-    assert isinstance(pipeline.decide_on_authorization("GET", "/", header), Claims)
-    assert isinstance(pipeline.decide_remembered("GET", "/", header), Claims)
+    for _ in range(2):
+        assert isinstance(pipeline.decide_on_authorization("GET", "/", header), Claims)
     assert counts(pipeline) == {("unit", "allowed", "", B): 2}
 
 
@@ -391,9 +436,12 @@ def test_a_verification_that_may_wait_is_handed_to_adecide(factory: TokenFactory
     assert outcome(pipeline.decide(request(headers=bearer(token)))) == (401, "unknown_key")
     assert outcome(asyncio.run(pipeline.adecide(request(headers=bearer(token))))) == "claims"
     assert isinstance(pipeline.decide_on_authorization("GET", "/", header), Claims)  # cached
-    assert isinstance(pipeline.decide_remembered("GET", "/", header), Claims)
-    guard.clear_cache()  # no longer cached: may wait again, so handed back
-    assert pipeline.decide_remembered("GET", "/", header) is Pending.AWAIT
+    remembered = pipeline.remembered_claims
+    assert remembered is not None
+    assert isinstance(remembered(header), Claims)
+    guard.clear_cache()  # no longer cached: not answered, and the usual way may wait
+    assert remembered(header) is None
+    assert pipeline.decide_on_authorization("GET", "/", header) is Pending.AWAIT
     cookie = Pipeline(guard, cookie="session")
     fresh = factory.issue(sub="v")
     assert outcome(asyncio.run(cookie.adecide(request(headers=bearer(fresh))))) == "claims"

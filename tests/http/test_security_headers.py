@@ -50,6 +50,16 @@ def via_asgi(
     )
     merge = policy.asgi_merger(authenticated=authenticated, html=kw.get("html", False))
     assert out == merge(raw, kw.get("status", 200))
+    sent: list[dict[str, Any]] = []
+    send = policy.asgi_sender(authenticated=authenticated, html=kw.get("html", False))
+    start = {"type": "http.response.start", "status": kw.get("status", 200), "headers": raw}
+    for _ in range(2):  # the first response teaches the names; the second takes its shortcut
+        send(sent.append)(dict(start, headers=list(raw)))
+    assert sent[0]["headers"] == out
+    assert sent[1]["headers"] == out
+    body = {"type": "http.response.body", "body": b"ok"}
+    send(sent.append)(body)
+    assert sent[2] is body  # other messages pass unchanged
     assert all(isinstance(n, bytes) and isinstance(v, bytes) for n, v in out)
     return [(n.decode("latin-1"), v.decode("latin-1")) for n, v in out]
 
