@@ -425,34 +425,67 @@ def test_a_key_set_needs_only_one_key_for_an_allowed_algorithm() -> None:
 # -- the cache: hits, recency, TTL --------------------------------------------------------------
 
 
+def _hit(guard: Guard, path: str) -> Any:
+    """A cache hit the way ``path`` takes it: ``verify``, or the cache-only look-up."""
+    if path != "cache-lookup":
+        return guard.verify
+    lookup = guard.cache_lookup(lambda token: token, lambda: None)
+    assert lookup is not None
+    return lookup
+
+
 @pytest.mark.parametrize(
-    "checked",
-    [False, True],
-    ids=["hot-path", "revocation-checked"],  # a Guard's two verify paths
+    "path",
+    ["hot-path", "revocation-checked", "cache-lookup"],  # a Guard's ways to a hit
 )
 def test_a_hit_is_promoted_only_when_it_drifted_towards_eviction(
-    factory: TokenFactory, checked: bool
+    factory: TokenFactory, path: str
 ) -> None:
     # promotion after 4 // 2 = 2 newer entries
-    guard = factory.guard(cache_size=4, revocation=Revoked() if checked else None)
+    guard = factory.guard(
+        cache_size=4, revocation=Revoked() if path == "revocation-checked" else None
+    )
+    hit = _hit(guard, path)
     a, b, c, d, e = (factory.issue(sub=s) for s in "abcde")
     for token in (a, b, c):
         guard.verify(token)
-    guard.verify(a)  # a's stamp equals promote_below (tick 3 - 2): on the threshold, not moved
+    assert hit(a)  # a's stamp equals promote_below (tick 3 - 2): on the threshold, not moved
     for token in (d, e):
         guard.verify(token)  # e evicts the least recent, which is still a
     guard.verify(a)
     assert (guard.stats().hits, guard.stats().misses) == (1, 6)
 
 
-def test_a_hot_entry_survives_a_stream_of_new_tokens(factory: TokenFactory) -> None:
+@pytest.mark.parametrize("path", ["hot-path", "cache-lookup"])
+def test_a_hot_entry_survives_a_stream_of_new_tokens(factory: TokenFactory, path: str) -> None:
     guard = factory.guard(cache_size=4)
+    hit = _hit(guard, path)
     hot = factory.issue(sub="hot")
     guard.verify(hot)
     for n in range(20):
         guard.verify(factory.issue(sub=str(n)))
-        guard.verify(hot)
+        assert hit(hot), n
     assert guard.stats().hits == 20
+
+
+def test_the_cache_lookup_answers_live_hits_only_and_counts_them(
+    factory: TokenFactory, clock: FrozenClock
+) -> None:
+    guard = factory.guard(cache_ttl=10)
+    token = factory.issue(sub="1")
+    remembered = {"header": token}
+    counted: list[int] = []
+    lookup = guard.cache_lookup(remembered.get, lambda: counted.append(1))
+    assert lookup is not None
+    assert lookup("header") is None  # not verified yet
+    claims = guard.verify(token)
+    assert lookup("another header") is None  # no token remembered under it
+    clock.advance(9)
+    assert lookup("header") is claims
+    assert (counted, guard.stats().hits) == ([1], 1)
+    clock.advance(1)  # the entry holds until now, exclusive: no longer a hit
+    assert lookup("header") is None
+    assert (counted, guard.stats().hits, guard.stats().misses) == ([1], 1, 1)  # nothing counted
 
 
 def test_cache_ttl_serves_hits_until_it_elapses(factory: TokenFactory, clock: FrozenClock) -> None:
