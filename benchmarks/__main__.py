@@ -31,6 +31,7 @@ SUITE = (
     "revocation_load",
     "dpop",
     "observability",
+    "instructions",
 )
 
 

@@ -670,6 +670,44 @@ def _section_revocation_load(data: dict[str, Any]) -> list[str]:
     return out
 
 
+def _section_instructions(data: dict[str, Any]) -> list[str]:
+    out = ["## 9. Instructions per request (callgrind)", ""]
+    out.append(
+        "The in-process middleware rows counted in instructions instead of time "
+        "(`benchmarks/instructions.py`: each app in a child process under valgrind's "
+        "callgrind, counters zeroed after warm-up requests, `PYTHONHASHSEED=0`). Counts repeat "
+        "to within a fraction of a percent where the timed ratios on this shared machine swing "
+        "from run to run; they measure work, not time (C code runs more instructions per cycle "
+        "than the interpreter), so the timed targets above stay the ones judged. The ASGI "
+        "rows wrap a plain ASGI app sending a start (`content-length`, `content-type`) and a "
+        "body, so only the middleware differs; the Flask rows are section 2's apps. HS256, one "
+        "token: jwtguard's rows are cache hits."
+    )
+    if data.get("tiny"):
+        return [*out, "", "A tiny run serves each app once without valgrind: nothing counted."]
+    out += ["", "| row | instructions per request | over the base app |", "|---|---:|---:|"]
+    for group, base in (("asgi", "plain ASGI app"), ("flask", "Flask bare")):
+        rows = data.get(group, {})
+        for name, count in rows.items():
+            added = "" if name == base else f"{count - rows[base]:+,.0f}"
+            out.append(f"| {group}: {name} | {count:,.0f} | {added} |")
+    asgi = data.get("asgi", {})
+    names = ("plain ASGI app", "raw floor (dict look-up)", "raw floor appending the same headers")
+    if all(n in asgi for n in names):
+        plain, raw, appending = (asgi[n] for n in names)
+        out += [
+            "",
+            "The raw floor appending the same headers does the least the default "
+            "configuration adds: a send wrapper appending the API header lines unchecked "
+            f"({(appending - plain) / (raw - plain):.2f}x the raw floor's overhead on its own). "
+            "Every one of those lines is on OWASP's REST list, so the default cannot drop "
+            "them; it also checks the app's own headers for clashes and the Content-Type for "
+            "the kind of response, and sets Starlette's `user`, `auth` and `state` where the "
+            "floor sets `user` only.",
+        ]
+    return out
+
+
 def render(
     results: dict[str, Any],
     machine: dict[str, Any],
@@ -722,7 +760,7 @@ def render(
         "| target | measured (median) | best-of-rounds | limit | |",
         "|---|---:|---:|---:|---|",
     ]
-    for group in ("verify", "middleware", "throughput", "dpop", "observability"):
+    for group in ("verify", "middleware", "throughput", "dpop", "observability", "instructions"):
         for t in results.get(group, {}).get("targets", []):
             best = _fmt(t["best_of_rounds"], "x") if "best_of_rounds" in t else ""
             measured = _fmt(t["measured"], t["unit"])
@@ -748,6 +786,7 @@ def render(
             "observability",
             lambda d: _section_observability(d, configurations.get("observability", {})),
         ),
+        ("instructions", _section_instructions),
     ]
     for name, section in sections:
         data = results.get(name)

@@ -43,14 +43,15 @@ def test_every_benchmark_runs_and_the_report_is_written(tiny_run: dict[str, Any]
     results = tiny_run["data"]["results"]
     assert set(results) == {
         "verify", "middleware", "throughput", "scaling", "revocation", "revocation_load",
-        "dpop", "observability",
+        "dpop", "observability", "instructions",
     }  # fmt: skip
     assert not [name for name, r in results.items() if "error" in r]
     report = (tiny_run["dir"] / "docs" / "benchmarks.md").read_text()
     for heading in ("## Headline", "## Targets", "## 1. Verification", "## 2. Middleware",
                     "## 3. HTTP throughput", "## 4. Scaling", "## 5. Revocation",
                     "## 6. Revocation under load", "## 7. DPoP requests",
-                    "## 8. Metrics on a cache hit"):  # fmt: skip
+                    "## 8. Metrics on a cache hit",
+                    "## 9. Instructions per request"):  # fmt: skip
         assert heading in report
     machine = tiny_run["data"]["machine"]
     assert machine["cores"] and machine["python"] and "PyJWT" in machine["libraries"]
@@ -293,7 +294,7 @@ def test_keep_reruns_one_benchmark_and_keeps_the_rest(
     assert merged["results"]["verify"] == tiny_run["data"]["results"]["verify"]  # kept as is
     assert merged["machine"]["kept"]["names"] == [
         "verify", "throughput", "scaling", "revocation", "revocation_load", "dpop",
-        "observability",
+        "observability", "instructions",
     ]  # fmt: skip
     text = report.read_text()
     assert "are kept from the run of" in text and "## 1. Verification" in text
@@ -311,3 +312,25 @@ def test_payload_growth_is_also_reported_against_the_floors_growth() -> None:
     assert [(t["measured"], t["met"]) for t in relative] == [(1.7 / 1.68, True)]
     absolute = [t for name, t in found.items() if "payload <= 1.3x" in name]
     assert [t["met"] for t in absolute] == [False]
+
+
+def test_instruction_counts_are_reported_as_overheads_and_ratios_to_their_floors() -> None:
+    from benchmarks import instructions
+    from benchmarks.report import _section_instructions
+
+    asgi = dict(zip(instructions.ASGI, (10_000, 18_000, 22_000, 20_000, 26_000), strict=True))
+    flask = dict(
+        zip(instructions.FLASK, (300_000, 320_000, 324_000, 330_000, 315_000), strict=True)
+    )
+    targets = {t["target"]: t for t in instructions._targets({"asgi": asgi, "flask": flask})}
+    assert targets["ASGI middleware default / raw floor, by instructions"]["measured"] == 2.0
+    appending = "ASGI middleware default / raw floor appending the same headers, by instructions"
+    assert targets[appending]["measured"] == 16_000 / 12_000
+    assert not targets[appending]["met"]
+    headers_off = targets["ASGI middleware headers off / raw floor, by instructions"]
+    assert (headers_off["measured"], headers_off["met"]) == (1.25, True)
+    assert targets["Flask extension default / plain decorator, by instructions"]["measured"] == 1.5
+    text = "\n".join(_section_instructions({"asgi": asgi, "flask": flask}))
+    assert "| asgi: JWTGuardMiddleware, default | 26,000 | +16,000 |" in text
+    assert "| flask: Flask bare | 300,000 |  |" in text
+    assert "(1.50x the raw floor's overhead on its own)" in text
