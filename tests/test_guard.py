@@ -456,9 +456,11 @@ def test_a_hit_is_promoted_only_when_it_drifted_towards_eviction(
     assert (guard.stats().hits, guard.stats().misses) == (1, 6)
 
 
-@pytest.mark.parametrize("path", ["hot-path", "cache-lookup"])
+@pytest.mark.parametrize("path", ["hot-path", "revocation-checked", "cache-lookup"])
 def test_a_hot_entry_survives_a_stream_of_new_tokens(factory: TokenFactory, path: str) -> None:
-    guard = factory.guard(cache_size=4)
+    guard = factory.guard(
+        cache_size=4, revocation=Revoked() if path == "revocation-checked" else None
+    )
     hit = _hit(guard, path)
     hot = factory.issue(sub="hot")
     guard.verify(hot)
