@@ -689,6 +689,19 @@ def test_has_cached_tells_whether_a_token_is_answered_from_the_cache(
     assert guard.has_cached(token) is False
 
 
+def test_cached_claims_looks_without_counting_or_checking(
+    factory: TokenFactory, clock: FrozenClock
+) -> None:
+    guard = factory.guard(revocation=Revoked())
+    token = factory.issue(sub="1", ttl=60)
+    assert guard.cached_claims(token) is None
+    claims = guard.verify(token)
+    clock.advance(120)  # expired: verify refuses it, the look still finds what was cached
+    assert guard.cached_claims(token) is claims
+    assert guard.cached_claims(token.encode()) is None  # the cache is keyed by text
+    assert (guard.stats().hits, guard.stats().misses, guard.stats().rejected) == (0, 1, {})
+
+
 # -- tenants: the guard's own paths (selection itself: tests/keys/test_tenant.py) -------------
 
 ISS_SYNC, ISS_ASYNC = "https://static.example", "https://remote.example"

@@ -69,6 +69,15 @@ class VerifyPath:
         except TypeError:  # unhashable: never cached
             return False
 
+    def cached_claims(self, token: str | bytes) -> Claims | None:
+        """The claims ``token`` was cached with, or None: a look at the cache that counts
+        nothing and checks neither expiry nor revocation, so it may choose which way a
+        request is decided (a ``cnf`` needs the request's proof or certificate), never
+        allow one: :meth:`verify` does that. The cache is keyed by text: bytes are not
+        looked up."""
+        entry = self._cache.entries.get(token) if type(token) is str else None
+        return None if entry is None else entry[0]
+
     async def averify(self, token: str | bytes) -> Claims:
         """:meth:`verify` for async code; awaits a key-set refresh when one is needed."""
         if not self._awaits or not isinstance(token, (str, bytes)):

@@ -185,15 +185,18 @@ class HeaderStep(RouteStep):
                 token = parse_authorization(text)
             except TokenError:
                 return Pending.AWAIT
-            if token is None or not self.guard.has_cached(token):  # another scheme, or new
+            if token is None:  # another scheme
+                return Pending.AWAIT
+            # a look that counts nothing: a cnf token is the full decision's to verify
+            # (and count), once; remembered tokens never have a cnf
+            cached = self.guard.cached_claims(token)
+            if cached is None or "cnf" in cached:  # new, or bound
                 return Pending.AWAIT
         context = ("Bearer", requirement.binding)
         try:
             claims = self.verify(token)
         except TokenError as exc:  # expired or revoked since it was cached; counted
             return self._refuse(exc, method, path, None, False, context)
-        if "cnf" in claims:
-            return Pending.AWAIT
         if not remembered:  # only verified tokens: junk headers cannot fill memory
             if len(self._parsed) >= _PARSED_CACHE_SIZE:
                 self._parsed.clear()

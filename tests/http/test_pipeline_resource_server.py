@@ -486,3 +486,37 @@ def test_the_fast_path_takes_a_header_given_as_text(issuer: TokenFactory) -> Non
     for given in (header, header.encode()):
         decided = p.decide_on_authorization("GET", "/items", given)
         assert isinstance(decided, Claims) and decided["sub"] == "carol"
+
+
+@pytest.mark.parametrize("cnf", ["jkt", "x5t#S256"], ids=["dpop-bound", "certificate-bound"])
+def test_a_cached_bound_token_sent_as_bearer_is_one_cache_hit(
+    issuer: TokenFactory, client_key: DPoPKey, cnf: str
+) -> None:
+    """The fast path hands a cached cnf token to the full decision without counting it:
+    one request (the fast path's AWAIT, then the full decision) is one hit."""
+    p = pipeline(issuer, dpop=DPoP(), mtls=MTLS(header="X-Client-Cert"))
+    thumbprint = client_key.jkt if cnf == "jkt" else "a" * 43
+    token = issuer.issue(sub="alice", aud=RESOURCE, cnf={cnf: thumbprint})
+    bearer = request(headers=[("Authorization", f"Bearer {token}")])
+    p.decide(bearer)  # a miss: cached, refused
+    for _ in range(2):
+        hits = p.guard.stats().hits
+        assert _on_headers(p, "/items", f"Bearer {token}") is Pending.AWAIT
+        refused = p.decide(bearer)
+        assert isinstance(refused, Denial)
+        assert (refused.status, refused.code) == (401, "token_binding")
+        assert json.loads(refused.body)["error"] == "invalid_token"
+        assert p.guard.stats().hits == hits + 1
+    assert p.guard.stats().misses == 1
+
+
+def test_a_cached_dpop_bound_token_with_its_proof_is_one_cache_hit(
+    issuer: TokenFactory, bound: str, client_key: DPoPKey
+) -> None:
+    p = pipeline(issuer, dpop=DPoP())
+    for hits in (0, 1):  # the first request verifies it, the second is a hit
+        headers = client_key.headers("GET", RESOURCE + "/items", bound)
+        raw = [(k.lower().encode(), v.encode()) for k, v in headers]
+        assert p.decide_on_headers("GET", "/items", raw, wait=True) is Pending.AWAIT
+        assert isinstance(p.decide(request(headers=headers)), Claims)
+        assert (p.guard.stats().hits, p.guard.stats().misses) == (hits, 1)
