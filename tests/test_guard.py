@@ -699,6 +699,7 @@ def test_cached_claims_looks_without_counting_or_checking(
     clock.advance(120)  # expired: verify refuses it, the look still finds what was cached
     assert guard.cached_claims(token) is claims
     assert guard.cached_claims(token.encode()) is None  # the cache is keyed by text
+    assert guard.cached_claims(["unhashable"]) is None  # type: ignore[arg-type]
     assert (guard.stats().hits, guard.stats().misses, guard.stats().rejected) == (0, 1, {})
 
 
