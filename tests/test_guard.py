@@ -912,3 +912,11 @@ def test_a_refusal_after_the_header_names_the_kid_by_its_fingerprint(factory: To
     with pytest.raises(TokenError) as info:
         guard.verify("not.a.token")
     assert info.value.kid is None
+
+
+def test_a_claim_with_a_lone_surrogate_is_kept_as_sent(factory: TokenFactory) -> None:
+    """Valid JSON (RFC 8259 section 8.2): the claim is the sender's, as a DPoP proof's
+    ``jti`` is (tests/oauth/test_dpop.py); revocation stores encode it losslessly."""
+    token = factory.issue(sub="\ud800", jti="\udc00\ud800")
+    claims = factory.guard().verify(token)
+    assert (claims["sub"], claims.jti) == ("\ud800", "\udc00\ud800")  # lone, in either order

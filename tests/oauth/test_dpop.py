@@ -15,6 +15,7 @@ from jwtguard.jose import b64url_encode
 from jwtguard.keys.export import jwk_members
 from jwtguard.oauth import DPoP, DPoPVerifier
 from jwtguard.oauth.dpop import access_token_hash
+from jwtguard.revocation import MemoryReplayCache
 from jwtguard.testing import DPoPKey, FrozenClock
 
 URL = "https://api.example/items"
@@ -321,3 +322,21 @@ def test_bad_options_fail_at_start_up(options: dict[str, Any], message: str) -> 
 def test_a_short_nonce_secret_is_refused(clock: FrozenClock) -> None:
     with pytest.raises(ConfigError, match="32 bytes"):
         DPoPVerifier(DPoP(use_nonce=True, nonce_secret=b"short"), clock)
+
+
+def test_a_lone_surrogate_jti_is_accepted_as_claims_are_and_used_once(
+    verifier: DPoPVerifier, clock: FrozenClock
+) -> None:
+    """Lone surrogates are valid JSON (RFC 8259 section 8.2 leaves their meaning to the
+    receiver; only I-JSON, RFC 7493, forbids them): the core's claims keep them, so a
+    proof's ``jti`` does too, and its single use is still one use each, told apart from
+    its neighbours and from U+FFFD (a lossy encoding would make them one)."""
+    client = DPoPKey("ES256", clock=clock)
+    replay = MemoryReplayCache(clock=clock)
+    keys = []
+    for jti in ('"\\ud800"', '"\\ud801"', '"\\ufffd"', '"\\ud800"'):
+        verified = verifier.verify(
+            _signed(client, _flat(_members(clock, jti=jti))), "GET", URL, TOKEN
+        )
+        keys.append(replay.first_use(verified.replay_key, verified.expires_at))
+    assert keys == [True, True, True, False]
