@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 __all__ = ["headline", "render"]
@@ -774,7 +775,7 @@ def render(
                 f"| {t['target']} | {measured} | {best} | {_limit(t)} | "
                 f"{'met' if t['met'] else '**missed**'} |"
             )
-    sections = [
+    sections: list[tuple[str, Callable[[dict[str, Any]], list[str]]]] = [
         ("verify", lambda d: _section_verify(d, configurations.get("verify", {}))),
         ("middleware", lambda d: _section_middleware(d, configurations.get("middleware", {}))),
         ("throughput", lambda d: _section_throughput(d, configurations.get("throughput", {}))),
