@@ -46,7 +46,7 @@ FLASK = {
 REQUESTS = {"asgi": 1000, "flask": 400}
 WARM_UP = 200
 TARGET = 1.3
-_TIMEOUT_S = 300
+_TIMEOUT_S = 900
 
 
 def _material() -> tuple[Any, str, Any]:
@@ -94,16 +94,18 @@ def build(group: str, variant: str) -> Callable[[int], float]:
     return asgi_runner(app, token, asyncio.new_event_loop())
 
 
-def _child(group: str, variant: str, n: int) -> None:
+def _child(group: str, n: int, variants: list[str]) -> None:
     warnings.simplefilter("ignore")
-    serve = build(group, variant)
-    serve(WARM_UP)
-    os.getppid()  # callgrind: zero the counters here
-    serve(n)
-    os.getpgrp()  # callgrind: dump them here
+    for variant in variants:  # one process: valgrind starts once per group
+        serve = build(group, variant)
+        serve(WARM_UP)
+        os.getppid()  # callgrind: zero the counters here
+        serve(n)
+        os.getpgrp()  # callgrind: dump them here (one numbered dump per variant)
 
 
-def _count(valgrind: str, group: str, variant: str, n: int) -> float:
+def _count(valgrind: str, group: str, variants: list[str], n: int) -> list[float]:
+    """Instructions per request of each variant, in order."""
     with tempfile.TemporaryDirectory() as out:
         command = [
             valgrind,
@@ -116,19 +118,24 @@ def _count(valgrind: str, group: str, variant: str, n: int) -> float:
             "benchmarks.instructions",
             "--child",
             group,
-            variant,
             str(n),
+            *variants,
         ]
         env = {**os.environ, "PYTHONHASHSEED": "0"}
         root = Path(__file__).resolve().parent.parent
         subprocess.run(
             command, cwd=root, env=env, check=True, capture_output=True, timeout=_TIMEOUT_S
         )
-        for dump in Path(out).glob("cg.*.1"):
-            for line in dump.read_text().splitlines():
-                if line.startswith("summary:"):
-                    return int(line.split()[1]) / n
-    raise RuntimeError(f"callgrind wrote no counts for {group} {variant}")
+        counts = []
+        dumps = {int(p.name.rsplit(".", 1)[1]): p for p in Path(out).glob("cg.*.*")}
+        for number in range(1, len(variants) + 1):
+            summary = [
+                line
+                for line in dumps[number].read_text().splitlines()
+                if line.startswith("summary:")
+            ]
+            counts.append(int(summary[0].split()[1]) / n)
+        return counts
 
 
 def run(quick: bool = True, *, tiny: bool = False, progress: Any = None) -> dict[str, Any]:
@@ -144,11 +151,10 @@ def run(quick: bool = True, *, tiny: bool = False, progress: Any = None) -> dict
         return {"error": "valgrind is not installed (apt-get install valgrind)"}
     counted: dict[str, dict[str, float]] = {}
     for group, rows in (("asgi", ASGI), ("flask", FLASK)):
-        counted[group] = {}
-        for name, variant in rows.items():
-            if progress:
-                progress(f"instructions: {group} {name}")
-            counted[group][name] = round(_count(valgrind, group, variant, REQUESTS[group]))
+        if progress:
+            progress(f"instructions: {group} ({len(rows)} apps)")
+        counts = _count(valgrind, group, list(rows.values()), REQUESTS[group])
+        counted[group] = {name: round(c) for name, c in zip(rows, counts, strict=True)}
     return {"requests": REQUESTS, **counted, "targets": _targets(counted)}
 
 
@@ -208,6 +214,6 @@ def table(results: dict[str, Any]) -> str:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--child"]:
-        _child(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+        _child(sys.argv[2], int(sys.argv[3]), sys.argv[4:])
     else:
         print(table(run(progress=lambda m: print(m, file=sys.stderr))))
