@@ -37,7 +37,8 @@ def asgi_runner(app: Any, token: str, loop: asyncio.AbstractEventLoop) -> Runner
     """Serve ``n`` requests in one event-loop run; nanoseconds per request.
 
     Each request gets its own header list and ``Authorization`` bytes, as a server parses
-    them anew: nothing (a cached hash, say) carries over from one request to the next.
+    them anew: nothing (a cached hash, say) carries over from one request to the next; and
+    its own ``state`` dict, as uvicorn copies the lifespan state into every request's scope.
     """
     base = asgi_scope(token)
     *others, (name, value) = base["headers"]
@@ -50,6 +51,7 @@ def asgi_runner(app: Any, token: str, loop: asyncio.AbstractEventLoop) -> Runner
         for _ in repeat(None, n):
             scope = dict(base)
             scope["headers"] = [*others, (name, bytes(raw))]
+            scope["state"] = {}  # as uvicorn's: a fresh copy of the lifespan state
             await app(scope, receive, send)
 
     def run(n: int) -> float:

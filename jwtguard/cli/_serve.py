@@ -37,6 +37,7 @@ def asgi_scope(token: str) -> dict[str, Any]:
         ],
         "client": ("127.0.0.1", 50000),
         "server": ("127.0.0.1", 8000),
+        "state": {},  # uvicorn hands every request a copy of the lifespan state
     }
 
 
@@ -84,7 +85,7 @@ def asgi_runner(app: Any, token: str, loop: asyncio.AbstractEventLoop) -> tuple[
 
     async def batch(n: int) -> None:
         for _ in repeat(None, n):
-            await app(dict(scope), receive, send)
+            await app({**scope, "state": {}}, receive, send)  # uvicorn's: state per request
 
     def run(n: int) -> float:
         start = time.perf_counter_ns()
