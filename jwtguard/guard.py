@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from typing import Any
 
-from jwtguard._guard.fast_path import cache_first, cached_claims
+from jwtguard._guard.fast_path import cache_first, cache_lookup
 from jwtguard._guard.lifecycle import aclose_parts, close_parts
 from jwtguard._guard.options import option_problems
 from jwtguard._guard.stats import GuardStats, Rejections, VerificationListener
@@ -280,7 +280,7 @@ class Guard(VerifyPath):
             or not self._cache.maxsize
         ):
             return None
-        return cached_claims(self, self._cache_get, self._clock, self._cache, token_of, on_hit)
+        return cache_lookup(self, self._cache_get, self._clock, self._cache, token_of, on_hit)
 
     @property
     def clock(self) -> Clock:

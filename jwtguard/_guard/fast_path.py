@@ -9,7 +9,7 @@ from typing import Any, Protocol
 from jwtguard.cache import Entry, VerifiedTokenCache
 from jwtguard.claims import Claims
 
-__all__ = ["cache_first", "cached_claims"]
+__all__ = ["cache_first", "cache_lookup"]
 
 
 class _Counted(Protocol):
@@ -46,7 +46,7 @@ def cache_first(
     return verify
 
 
-def cached_claims(
+def cache_lookup(
     guard: _Counted,
     get: Callable[[Any], Entry | None],
     clock: Callable[[], float],
