@@ -13,6 +13,7 @@ from benchmarks._material import AUDIENCE, ISSUER
 
 __all__ = [
     "DictMiddleware",
+    "appending_headers",
     "dict_decorator",
     "fastapi_apps",
     "flask_apps",
@@ -276,6 +277,21 @@ def dict_decorator(guard: Any, token: str = "", *, learn: bool = False) -> Any:
     return decorator
 
 
+def appending_headers(wsgi_app: Any, lines: Any) -> Any:
+    """``wsgi_app`` appending ``lines`` (``str`` pairs), unchecked, to every response's
+    headers through a ``start_response`` wrapper: the least a WSGI layer adding headers
+    does (the Flask analogue of ``DictMiddleware(headers=...)``)."""
+    extra = list(lines)
+
+    def app(environ: Any, start_response: Any) -> Any:
+        def start(status: str, headers: list[Any], exc_info: Any = None) -> Any:
+            return start_response(status, headers + extra, exc_info)
+
+        return wsgi_app(environ, start)
+
+    return app
+
+
 def flask_jwt_extended_config(secret: str) -> dict[str, Any]:
     """flask-jwt-extended's settings for the benchmarks' tokens: HS256 only, the same
     audience and issuer jwtguard checks, the token from the Authorization header."""
@@ -302,6 +318,16 @@ def flask_apps(guard: Any, secret: str, uncached: Any = None, token: str = "") -
         floor = Flask("floor")
         floor.route("/")(dict_decorator(guard, token)(view))
         apps["Flask + plain dict decorator"] = floor
+        try:
+            from jwtguard import SecurityHeaders
+        except ImportError:
+            pass
+        else:  # the view answers text/html: the lines jwtguard's default adds to it
+            lines = SecurityHeaders().wsgi_headers([], authenticated=True, html=True)
+            floored = Flask("floor_headers")
+            floored.route("/")(dict_decorator(guard, token)(view))
+            floored.wsgi_app = appending_headers(floored.wsgi_app, lines)  # type: ignore[method-assign]
+            apps["Flask + plain dict decorator + headers"] = floored
     try:
         from flask_jwt_extended import JWTManager
         from flask_jwt_extended import jwt_required as fjwt_required
