@@ -39,6 +39,7 @@ ASGI = {
 FLASK = {
     "Flask bare": "Flask bare",
     "plain dict decorator": "Flask + plain dict decorator",
+    "plain dict decorator appending the same headers": "Flask + plain dict decorator + headers",
     "Flask extension, headers off": "Flask + jwtguard extension",
     "Flask extension, default": "Flask + jwtguard extension (default)",
     "WSGI middleware, default": "Flask + jwtguard WSGI middleware (default)",
@@ -190,6 +191,15 @@ def _targets(counted: dict[str, dict[str, float]]) -> list[dict[str, Any]]:
         (
             "Flask extension default / plain decorator, by instructions",
             ratio(flask, "Flask extension, default", "plain dict decorator", bare),
+        ),
+        (
+            "Flask extension default / plain decorator appending the same headers, by instructions",
+            ratio(
+                flask,
+                "Flask extension, default",
+                "plain dict decorator appending the same headers",
+                bare,
+            ),
         ),
         (
             "Flask extension headers off / plain decorator, by instructions",

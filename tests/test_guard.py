@@ -920,3 +920,29 @@ def test_a_claim_with_a_lone_surrogate_is_kept_as_sent(factory: TokenFactory) ->
     token = factory.issue(sub="\ud800", jti="\udc00\ud800")
     claims = factory.guard().verify(token)
     assert (claims["sub"], claims.jti) == ("\ud800", "\udc00\ud800")  # lone, in either order
+
+
+class OwnVerify(Guard):
+    """A subclass whose verify must run on every hit (the cache-only look-up would skip it)."""
+
+    def verify(self, token: str | bytes) -> Any:
+        return super().verify(token)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda f: f.guard(revocation=Revoked()), id="revocation"),
+        pytest.param(lambda f: f.guard(cache_size=0), id="no-cache"),
+        pytest.param(
+            lambda f: OwnVerify(f.key, algorithms=["HS256"], clock=f.clock), id="subclass"
+        ),
+    ],
+)
+def test_no_cache_lookup_where_verify_must_run_on_every_hit(
+    factory: TokenFactory, make: Any
+) -> None:
+    guard = make(factory)
+    guard.verify(factory.issue(sub="1"))
+    assert guard.cache_lookup(lambda key: key, lambda: None) is None
+    assert factory.guard().cache_lookup(lambda key: key, lambda: None) is not None
