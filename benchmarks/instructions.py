@@ -1,9 +1,10 @@
 """Instructions per request, counted by valgrind's callgrind: the in-process middleware rows
 without the shared machine's timing noise.
 
-Each app is built in a child process run under ``valgrind --tool=callgrind``, which serves
-warm-up requests, then counts only the measured ones (``os.getppid()`` zeroes the
-counters, ``os.getpgrp()`` dumps them; ``PYTHONHASHSEED=0``). An instruction count is not
+Each group's apps are built in one child process run under ``valgrind --tool=callgrind``;
+each serves warm-up requests, then only its measured ones are counted (``os.getppid()``
+zeroes the counters, ``os.getpgrp()`` dumps them, one numbered dump per app;
+``PYTHONHASHSEED=0``). An instruction count is not
 a time: C code runs more instructions per cycle than the interpreter, so the timed rows
 stay the measure the targets are judged on; these show how much work each path does,
 and they repeat to within a fraction of a percent from run to run.

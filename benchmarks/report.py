@@ -675,8 +675,9 @@ def _section_instructions(data: dict[str, Any]) -> list[str]:
     out = ["## 9. Instructions per request (callgrind)", ""]
     out.append(
         "The in-process middleware rows counted in instructions instead of time "
-        "(`benchmarks/instructions.py`: each app in a child process under valgrind's "
-        "callgrind, counters zeroed after warm-up requests, `PYTHONHASHSEED=0`). Counts repeat "
+        "(`benchmarks/instructions.py`: each group's apps in one child process under valgrind's "
+        "callgrind, counters zeroed after each app's warm-up requests and dumped after its "
+        "measured ones, `PYTHONHASHSEED=0`). Counts repeat "
         "to within a fraction of a percent where the timed ratios on this shared machine swing "
         "from run to run; they measure work, not time (C code runs more instructions per cycle "
         "than the interpreter), so the timed targets above stay the ones judged. The ASGI "
