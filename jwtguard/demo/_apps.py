@@ -1,4 +1,5 @@
-"""The demo's apps and loopback servers (used by :mod:`jwtguard.demo` and its tests).
+"""The demo's apps, served on loopback by :mod:`jwtguard.demo._servers` (used by
+:mod:`jwtguard.demo` and its tests).
 
 One set of routes, served three ways: a Starlette app behind
 ``JWTGuardMiddleware`` under uvicorn, a plain WSGI app behind
@@ -11,16 +12,13 @@ from __future__ import annotations
 
 import json
 import secrets
-import socket
-import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from socketserver import ThreadingMixIn
 from typing import TYPE_CHECKING, Any, Final
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 from jwtguard.adapters import Requirement
+from jwtguard.demo._servers import LOOPBACK, RunningServer, check_host, serve_asgi, serve_wsgi
 from jwtguard.guard import Guard
 from jwtguard.jose import b64url_decode, b64url_encode
 
@@ -29,11 +27,8 @@ if TYPE_CHECKING:
 
 __all__ = ["LOOPBACK", "VARIANTS", "DemoTokens", "RunningServer", "start_server"]
 
-LOOPBACK: Final = ("127.0.0.1", "::1", "localhost")
 VARIANTS: Final = ("asgi", "wsgi", "flask")
 AUDIENCE: Final = "jwtguard-demo"
-READY_TIMEOUT: Final = 15.0
-GRACEFUL_SHUTDOWN: Final = 5  # seconds an open connection may delay a stop
 
 
 def protection() -> dict[str, Any]:
@@ -157,117 +152,6 @@ def wsgi_app(guard: Guard, *, flask: bool = False) -> WSGIApplication:
     return JWTGuardWSGIMiddleware(_plain_wsgi, guard=guard, **protection())
 
 
-# -- servers -------------------------------------------------------------------------------
-
-
-def _check_host(host: str) -> str:
-    if host not in LOOPBACK:
-        raise ValueError("the demo listens on loopback only (127.0.0.1, ::1 or localhost)")
-    return "127.0.0.1" if host == "localhost" else host
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-    except OSError:
-        sock.close()
-        raise
-    return sock
-
-
-class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        """Requests are not logged: the demo prints its own lines."""
-
-
-@dataclass
-class RunningServer:
-    """A demo server running in a background thread; :meth:`stop` shuts it down and joins."""
-
-    url: str
-    port: int
-    thread: threading.Thread
-    _shutdown: Callable[[], None]
-    _close: Callable[[], None]
-
-    def stop(self, timeout: float = 30.0) -> None:
-        """Stop accepting, finish in-flight requests, wait for the thread, release the port.
-
-        The port is released only once the thread has ended: the server closes its
-        own socket as it shuts down, and closing it under a server still on its way
-        there made uvicorn fail on the closed descriptor. A thread still running
-        after ``timeout`` is a daemon and ends with the process.
-        """
-        self._shutdown()
-        self.thread.join(timeout)
-        if not self.thread.is_alive():
-            self._close()
-
-    def wait(self) -> None:
-        """Block until the server thread ends (Ctrl-C in the caller interrupts the wait)."""
-        while self.thread.is_alive():
-            self.thread.join(0.25)
-
-
-def _url(host: str, port: int) -> str:
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
-
-
-def _serve_asgi(app: Any, host: str, port: int) -> RunningServer:
-    import uvicorn
-
-    sock = _bind(host, port)  # bound here, so a port of 0 is known before uvicorn starts
-    config = uvicorn.Config(
-        app,
-        log_level="warning",
-        lifespan="off",
-        ws="none",
-        http="h11",
-        access_log=False,
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, name="jwtguard-demo", daemon=True
-    )
-    thread.start()
-    deadline = time.monotonic() + READY_TIMEOUT
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            thread.join(5)
-            sock.close()
-            raise RuntimeError("the demo server did not start")
-        time.sleep(0.02)
-
-    def shutdown() -> None:
-        server.should_exit = True
-
-    bound = sock.getsockname()[1]
-    return RunningServer(_url(host, bound), bound, thread, shutdown, sock.close)
-
-
-def _serve_wsgi(app: WSGIApplication, host: str, port: int) -> RunningServer:
-    server_class: type[_ThreadingWSGIServer] = _ThreadingWSGIServer
-    if ":" in host:
-        server_class = type("_V6", (_ThreadingWSGIServer,), {"address_family": socket.AF_INET6})
-    server = server_class((host, port), _QuietHandler)  # bound and listening on return
-    server.set_app(app)
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="jwtguard-demo"
-    )
-    thread.daemon = True
-    thread.start()
-    bound = server.server_address[1]
-    return RunningServer(_url(host, bound), bound, thread, server.shutdown, server.server_close)
-
-
 def start_server(
     variant: str, tokens: DemoTokens, *, host: str = "127.0.0.1", port: int = 0
 ) -> RunningServer:
@@ -278,12 +162,12 @@ def start_server(
     """
     if variant not in VARIANTS:
         raise ValueError(f"variant: one of {', '.join(VARIANTS)}")
-    host = _check_host(host)
+    host = check_host(host)
     guard = tokens.guard
     if variant == "asgi":
-        return _serve_asgi(with_endpoints(asgi_app(guard), guard, asgi=True), host, port)
+        return serve_asgi(with_endpoints(asgi_app(guard), guard, asgi=True), host, port)
     app = wsgi_app(guard, flask=variant == "flask")
-    return _serve_wsgi(with_endpoints(app, guard, asgi=False), host, port)
+    return serve_wsgi(with_endpoints(app, guard, asgi=False), host, port)
 
 
 def with_endpoints(app: Any, guard: Guard, *, asgi: bool) -> Any:
