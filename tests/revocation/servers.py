@@ -105,6 +105,7 @@ class ServerProcess:
         self.options = list(options)
         self.sentinel = sentinel
         self.process: subprocess.Popen[bytes] | None = None
+        self._starts = 0
 
     @property
     def url(self) -> str:
@@ -116,22 +117,50 @@ class ServerProcess:
             return [self.binary, str(self.directory / "sentinel.conf"), "--sentinel", *common]
         return [self.binary, *common, "--daemonize", "no", "--loglevel", "warning", *self.options]
 
+    @property
+    def bus_port(self) -> int | None:
+        """The cluster bus port (``--cluster-port``), for a cluster node."""
+        if "--cluster-port" not in self.options:
+            return None
+        return int(self.options[self.options.index("--cluster-port") + 1])
+
+    def _fresh_ports(self) -> None:
+        # free_port() only promises the port was free when asked: another process (a
+        # client's ephemeral port, say) may take it before the server binds it.
+        self.port = free_port()
+        if "--cluster-port" in self.options:
+            self.options[self.options.index("--cluster-port") + 1] = str(free_port())
+
     def start(self) -> None:
-        with (self.directory / "server.log").open("ab") as log:  # closed even if Popen fails
+        for attempt in range(3):
+            if self._launch(fresh=self._starts == 0 and attempt < 2):
+                self._starts += 1
+                return
+            self._fresh_ports()
+
+    def _launch(self, *, fresh: bool) -> bool:
+        """Start the server; False when a first start found its port taken (retried on
+        fresh ports; a restart keeps its port, which its clients know)."""
+        log_path = self.directory / "server.log"
+        offset = log_path.stat().st_size if log_path.exists() else 0
+        with log_path.open("ab") as log:  # closed even if Popen fails
             self.process = subprocess.Popen(
                 self.command(), stdout=log, stderr=subprocess.STDOUT, cwd=self.directory
             )
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                tail = (self.directory / "server.log").read_text(errors="replace")[-800:]
+                written = log_path.read_bytes()[offset:].decode(errors="replace")
                 self.process = None
-                unavailable(f"{Path(self.binary).name} exited: {tail}")
+                if fresh and "Address already in use" in written:
+                    return False
+                unavailable(f"{Path(self.binary).name} exited: {written[-800:]}")
             if self.ping():
-                return
+                return True
             time.sleep(0.02)
         self.kill()
         unavailable(f"{Path(self.binary).name} did not answer PING within 15 s")
+        return False
 
     def ping(self) -> bool:
         try:
@@ -205,7 +234,7 @@ class RedisCluster:
     def __init__(self, flavour: str, directory: Path, masters: int = 3) -> None:
         self.flavour = flavour
         binary = server_binary(flavour)
-        self.bus_ports = [free_port() for _ in range(masters)]
+        bus_ports = [free_port() for _ in range(masters)]
         self.nodes = [
             ServerProcess(
                 binary,
@@ -225,7 +254,7 @@ class RedisCluster:
                     "2000",
                     # the bus port defaults to port + 10000, which may not exist: pick one
                     "--cluster-port",
-                    str(self.bus_ports[i]),
+                    str(bus_ports[i]),
                 ],
             )
             for i in range(masters)
@@ -248,8 +277,8 @@ class RedisCluster:
             with node.client() as client:
                 client.execute_command("CLUSTER", "ADDSLOTSRANGE", i * size, last)
         with self.nodes[0].client() as client:
-            for node, bus in zip(self.nodes[1:], self.bus_ports[1:], strict=True):
-                client.execute_command("CLUSTER", "MEET", "127.0.0.1", node.port, bus)
+            for node in self.nodes[1:]:
+                client.execute_command("CLUSTER", "MEET", "127.0.0.1", node.port, node.bus_port)
         self.wait_ok()
 
     def wait_ok(self, within: float = 30.0) -> None:
