@@ -1,14 +1,16 @@
 """The apps that ``benchmarks.throughput`` serves over loopback (uvicorn and gunicorn).
 
 Configured from the environment (the runner sets ``JWTGUARD_BENCH_SECRET``). Each
-app has five routes, each its own sub-app of one route behind the same dispatcher (one
+app has seven routes, each its own sub-app of one route behind the same dispatcher (one
 dict look-up for every route, see :class:`Dispatcher`):
 ``/public/`` (the same sub-app without jwtguard), ``/protected/`` (jwtguard in its default
 configuration, security headers on), ``/equal/`` (jwtguard with ``security_headers=None``,
 the peers' work), ``/uncached/`` (default configuration, ``cache_size=0``) and ``/peer/``
 (the common alternative: PyJWT behind Starlette's AuthenticationMiddleware, or
 flask-jwt-extended) and ``/floor/`` (the reference floor: a raw dict middleware, or a
-plain dict decorator, that verifies a user's token once and then only looks it up).
+plain dict decorator, that verifies a user's token once and then only looks it up) and
+``/floor-headers/`` (the same floor appending, unchecked, the header lines jwtguard's default
+adds to that route's response: the least a layer adding those headers can cost).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 from benchmarks._apps import (
     DictMiddleware,
+    appending_headers,
     dict_decorator,
     flask_jwt_extended_config,
     pyjwt_backend,
@@ -43,7 +46,10 @@ def _asgi_app() -> Any:
     from starlette.responses import PlainTextResponse
     from starlette.routing import Route
 
+    from jwtguard import SecurityHeaders
     from jwtguard.adapters.asgi import JWTGuardMiddleware
+
+    api_set = SecurityHeaders().asgi_headers([], authenticated=True)  # text/plain: API
 
     async def endpoint(request: Any) -> Any:
         return PlainTextResponse("ok")
@@ -59,6 +65,7 @@ def _asgi_app() -> Any:
             "/uncached": JWTGuardMiddleware(leaf(), guard=_guard(0)),
             "/peer": AuthenticationMiddleware(leaf(), backend=pyjwt_backend(SECRET)),
             "/floor": DictMiddleware(leaf(), _guard(), learn=True),
+            "/floor-headers": DictMiddleware(leaf(), _guard(), api_set, learn=True),
         }
     )
 
@@ -99,6 +106,7 @@ def _wsgi_app() -> Any:
     from werkzeug.exceptions import NotFound
     from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
+    from jwtguard import SecurityHeaders
     from jwtguard.adapters.flask import JWTGuard, jwt_required
 
     def view() -> str:
@@ -116,6 +124,10 @@ def _wsgi_app() -> Any:
         app.add_url_rule("/", name, view if protect is None else protect(view))
         return app
 
+    floored = leaf("floor_headers", dict_decorator(_guard(), learn=True))
+    html_set = SecurityHeaders().wsgi_headers([], authenticated=True, html=True)  # text/html
+    floored.wsgi_app = appending_headers(floored.wsgi_app, html_set)
+
     return DispatcherMiddleware(
         NotFound(),
         {
@@ -125,6 +137,7 @@ def _wsgi_app() -> Any:
             "/uncached": leaf("uncached", jwt_required, guard=_guard(0)),
             "/peer": leaf("peer", fjwt_required()),
             "/floor": leaf("floor", dict_decorator(_guard(), learn=True)),
+            "/floor-headers": floored,
         },
     )
 

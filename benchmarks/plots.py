@@ -129,10 +129,11 @@ def plot_throughput(data: dict[str, Any], path: Path) -> None:
         "uncached": "jwtguard\ncache off",
         "peer": "peer",
         "floor": "raw dict\nfloor",
+        "floor_headers": "floor +\nsame headers",
     }
     colours = {
         "public": FLOOR, "protected": OURS, "equal": "#9ecae1", "uncached": "#c6dbef",
-        "peer": PEER, "floor": "#bdbdbd",
+        "peer": PEER, "floor": "#bdbdbd", "floor_headers": "#969696",
     }  # fmt: skip
     for ax, (server, routes) in zip(axes, servers.items(), strict=False):
         names = list(routes)

@@ -157,7 +157,8 @@ def headline(results: dict[str, Any]) -> list[str]:
         others = [
             f"{label} {routes[route]['rps_vs_public']:.2f}x"
             for route, label in (("equal", "headers off"), ("uncached", "cache off"),
-                                 ("peer", "peer"), ("floor", "raw dict floor"))
+                                 ("peer", "peer"), ("floor", "raw dict floor"),
+                                 ("floor_headers", "the floor appending the same headers"))
             if route in routes
         ]  # fmt: skip
         parts.append(f"{server} {routes['protected']['rps_vs_public']:.2f}x ({', '.join(others)})")
@@ -433,7 +434,11 @@ def _section_throughput(data: dict[str, Any], configuration: dict[str, str]) -> 
         "the rounds' ratios, with their quartiles and range. Server and load generator share "
         "the machine's cores (and with other work), so absolute numbers are low and single "
         "rounds still stray; the in-process numbers of section 2 are the precise measure of "
-        "per-request cost."
+        "per-request cost. `floor_headers` is the raw floor appending, unchecked, the very "
+        "header lines the default adds to that response (a test compares the two responses "
+        "line by line): the server checks and serialises every header line itself, so its "
+        "ratio to `public` is the most any layer sending the default's headers can keep on "
+        "that server, and the default is judged against it as well."
     )
     out += [
         "",

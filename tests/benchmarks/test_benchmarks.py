@@ -116,10 +116,43 @@ def test_http_runs_served_every_request(tiny_run: dict[str, Any]) -> None:
         "uvicorn", "uvicorn-httptools", "gunicorn"
     }  # fmt: skip
     for routes in servers.values():
-        assert set(routes) == {"public", "protected", "equal", "uncached", "peer", "floor"}
+        assert set(routes) == set(throughput.ROUTES)
         for row in routes.values():
             assert row["requests"] > 0
             assert row["errors"] == 0
+        assert routes["protected"]["rps_vs_floor_headers"] > 0
+
+
+_PER_RESPONSE = {"date", "server", "content-length", "connection", "keep-alive"}
+
+
+@pytest.mark.parametrize("server", ["uvicorn", "gunicorn"])
+def test_the_http_floor_with_headers_sends_what_the_default_adds(server: str) -> None:
+    # served as the benchmark serves it: the floor appending the header lines must be the
+    # default configuration's response, line for line, or the ratio to it measures nothing
+    import http.client
+
+    material = Material.make("HS256")
+    token = material.token(claims_for(5))
+
+    def get(port: int, path: str) -> tuple[int, list[tuple[str, str]]]:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            conn.request("GET", path, headers={"Authorization": f"Bearer {token}"})
+            response = conn.getresponse()
+            response.read()
+            lines = [(k.lower(), v) for k, v in response.getheaders()]
+            return response.status, sorted(kv for kv in lines if kv[0] not in _PER_RESPONSE)
+        finally:
+            conn.close()
+
+    with throughput.serving(server, material.verify_text) as port:
+        protected, floored, floor = (get(port, throughput.ROUTES[r])
+                                     for r in ("protected", "floor_headers", "floor"))  # fmt: skip
+    assert protected[0] == floored[0] == 200
+    assert floored[1] == protected[1]
+    assert "strict-transport-security" in dict(protected[1])
+    assert "strict-transport-security" not in dict(floor[1])
 
 
 def test_python_load_generator_works_without_wrk() -> None:
