@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from flask import Flask, Response, current_app, g, make_response, request
 from werkzeug.exceptions import HTTPException
@@ -59,9 +59,10 @@ class Hooks:
 def state(app: Flask | None = None) -> State:
     """The extension's state on ``app`` (default: the current app)."""
     try:
-        return cast("State", (app or current_app).extensions["jwtguard"])
+        found: State = (app or current_app).extensions["jwtguard"]  # no cast(): a call
     except KeyError:
         raise RuntimeError(_NOT_SET_UP) from None
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +83,13 @@ class State:
 
     def decide(self, requirement: Requirement | None) -> Claims | Denial | None:
         """The decision for the current request, its claims set on ``g`` and the environ."""
-        environ = request.environ
+        # The proxies' objects, not their attributes: an attribute through a LocalProxy
+        # costs a failed look-up and three Python frames, set or read.
+        environ = request._get_current_object().environ  # type: ignore[attr-defined]
         result = decide(self.pipeline, environ, requirement)
         if type(result) is not Denial:
-            g.jwtguard_claims = environ[CLAIMS_KEY] = result
+            namespace = g._get_current_object()
+            namespace.jwtguard_claims = environ[CLAIMS_KEY] = result
         if self.pipeline.dpop_nonces:  # a fresh DPoP nonce for the response (RFC 9449 8.2)
             nonce = dpop_nonce()
             if nonce is not None and type(result) is not Denial:
