@@ -128,7 +128,7 @@ class State:
 def add_dpop_nonce(response: Response) -> Response:
     """The fresh DPoP nonce of this request's decision, if one is due, on its response
     (the ``after_request`` handler of an app whose resource server uses nonces)."""
-    nonce = g.get("jwtguard_dpop_nonce")
+    nonce = g._get_current_object().get("jwtguard_dpop_nonce")  # not through the proxy
     if nonce is not None:
         response.headers["DPoP-Nonce"] = nonce
     return response
