@@ -76,10 +76,7 @@ from jwtguard.http.pipeline import (
 )
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
     from typing_extensions import Unpack
-
-    from jwtguard.http.security_headers import SecurityHeaders
 
 __all__ = [
     "JWTGuard",
@@ -90,36 +87,6 @@ __all__ = [
     "jwt_required",
     "verify_jwt_in_request",
 ]
-
-
-def _with_security_headers(wsgi_app: WSGIApplication, policy: SecurityHeaders) -> Any:
-    """``wsgi_app`` adding ``policy``'s headers to the list it hands to ``start_response``.
-
-    The response counts as authenticated when a token was verified (``environ[CLAIMS_KEY]``
-    set by the time the response starts); the ``Authorization`` header alone does not
-    count. One closure per request and the policy's merger for the kind, chosen when the
-    response starts: the fewest Python frames between Flask and the server.
-    """
-    api = (
-        policy.wsgi_merger(authenticated=False),
-        policy.wsgi_merger(authenticated=True),
-    )
-    html = (
-        policy.wsgi_merger(authenticated=False, html=True),
-        policy.wsgi_merger(authenticated=True, html=True),
-    )
-    html_path = policy.is_html_path if policy.html_paths else None
-
-    def wsgi_app_with_headers(environ: WSGIEnvironment, start_response: StartResponse) -> Any:
-        mergers = html if html_path is not None and html_path(route_path(environ)) else api
-
-        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            merge = mergers[environ.get(CLAIMS_KEY) is not None]
-            return start_response(status, merge(headers, status), exc_info)
-
-        return wsgi_app(environ, start)
-
-    return wsgi_app_with_headers
 
 
 class JWTGuard:
@@ -233,7 +200,11 @@ class JWTGuard:
             app.after_request(add_dpop_nonce)
         if policy is not None:
             # Added to the list Flask hands to start_response: no rebuilt Headers object.
-            app.wsgi_app = _with_security_headers(app.wsgi_app, policy)  # type: ignore[method-assign]
+            # Authenticated when a token was verified (environ[CLAIMS_KEY] set by the time
+            # the response starts); the Authorization header alone does not count.
+            app.wsgi_app = policy.wsgi_app(  # type: ignore[method-assign,assignment]
+                app.wsgi_app, authenticated_key=CLAIMS_KEY, route_path=route_path
+            )
         metadata = pipeline.metadata
         path = pipeline.resource_server.metadata_path if pipeline.resource_server else None
         if metadata is not None and path is not None:  # RFC 9728, also without PROTECT_ALL

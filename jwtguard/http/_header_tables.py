@@ -6,6 +6,10 @@ over the app's few names (a set look-up each, remembered per spelling) to find t
 ``Content-Type``, and a list concatenation with the pairs prepared for that kind.
 Anything else (a name the app set that the policy also sets, a ``Vary``, an
 ``override``) takes the careful path, which compares names case-insensitively.
+
+Kept whole: one table per flavour and the forms of its merge (the merge, the careful
+path, the ASGI ``send`` and the WSGI app that inline its common case) share the
+spellings and types the merge learns; split, they would read each other's state.
 """
 
 from __future__ import annotations
@@ -199,6 +203,43 @@ class Tables:
             return send_with_headers
 
         return wrap
+
+    def wsgi_app(
+        self, app: Any, key: str, html: Callable[[Any], bool] | None
+    ) -> Callable[[Any, Any], Any]:
+        """For WSGI: ``app`` merging the headers (:meth:`merger`) into the list it hands to
+        ``start_response``; authenticated when ``environ[key]`` is not None by then, HTML
+        whatever the type where ``html(environ)``. The merger's common case (names known
+        neutral or ``Content-Type``, a known type, not a 3xx) runs in ``start``'s frame."""
+        neutral, type_names = self._neutral, self._type_names
+        api_values, html_values = self._api_values, self._html_values
+        fast, mergers = self._fast, self._mergers
+
+        def wsgi_app_with_headers(environ: Any, start_response: Any) -> Any:
+            first = HTML if html is not None and html(environ) else API
+
+            def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+                authenticated = environ.get(key) is not None
+                if type(headers) is list and status and status[0] != "3":
+                    kind = first
+                    for name, value in headers:
+                        if name in neutral:
+                            continue
+                        if name not in type_names:
+                            break
+                        if not kind and value not in api_values:
+                            if value not in html_values:
+                                break
+                            kind = HTML
+                    else:
+                        extra = fast[kind + kind + authenticated]
+                        return start_response(status, headers + extra, exc_info)
+                merge = mergers[first + first + authenticated]
+                return start_response(status, merge(headers, status), exc_info)
+
+            return app(environ, start)
+
+        return wsgi_app_with_headers
 
     def _learn(self, name: Any) -> int:
         """The code of a header name (case-insensitive); neutral and type names are

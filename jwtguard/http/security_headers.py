@@ -24,7 +24,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 
 from jwtguard.errors import ConfigError
 from jwtguard.http._header_checks import (
@@ -34,6 +34,9 @@ from jwtguard.http._header_checks import (
     present,
 )
 from jwtguard.http._header_tables import API, HTML, NOT_MODIFIED, Tables
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication, WSGIEnvironment
 
 __all__ = [
     "API_CSP",
@@ -296,6 +299,28 @@ class SecurityHeaders:
     def wsgi_merger(self, *, authenticated: bool, html: bool = False) -> Merger[str]:
         """:meth:`asgi_merger` for WSGI's ``str`` pairs."""
         return self._wsgi.merger(authenticated, html)
+
+    def wsgi_app(
+        self,
+        app: WSGIApplication,
+        *,
+        authenticated_key: str,
+        route_path: Callable[[WSGIEnvironment], str],
+    ) -> WSGIApplication:
+        """The WSGI ``app`` adding this policy's headers to the list it hands to
+        ``start_response`` (as :meth:`wsgi_merger` merges them), one closure per request:
+        authenticated when ``environ[authenticated_key]`` (a verified token's claims) is not
+        None by the time the response starts; HTML whatever the type where
+        ``route_path(environ)`` is one of ``html_paths`` (only called when there are some)."""
+        html: Callable[[Any], bool] | None = None
+        if self.html_paths:
+            is_html_path = self.is_html_path
+
+            def html_route(environ: WSGIEnvironment) -> bool:
+                return is_html_path(route_path(environ))
+
+            html = html_route
+        return self._wsgi.wsgi_app(app, authenticated_key, html)
 
     @property
     def wsgi_merge(self) -> Merge[str]:

@@ -3,6 +3,7 @@ standalone ASGI/WSGI middleware (jwtguard/adapters/headers.py) on real framework
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -74,7 +75,31 @@ def via_wsgi(
     merge = policy.wsgi_merger(authenticated=authenticated, html=kw.get("html", False))
     assert out == merge(existing, kw.get("status", 200))
     assert all(isinstance(n, str) and isinstance(v, str) for n, v in out)
+    assert via_wsgi_app(policy, existing, authenticated, **kw) == out
     return out
+
+
+def via_wsgi_app(
+    policy: SecurityHeaders, existing: list[tuple[str, str]], authenticated: bool, **kw: Any
+) -> list[tuple[str, str]]:
+    """What ``policy.wsgi_app`` hands to ``start_response``: ``html`` by an ``html_paths``
+    route, authenticated by the claims in the environ, the status as a WSGI status line."""
+    html, status = kw.get("html", False), kw.get("status", 200)
+    line = status if isinstance(status, str) else f"{status} Status"
+    routed = dataclasses.replace(policy, html_paths={"/page"}) if html else policy
+
+    def app(environ: Any, start_response: Any) -> list[bytes]:
+        start_response(line, existing)  # as the app hands it over: a list, or not
+        return [b"ok"]
+
+    wrapped = routed.wsgi_app(app, authenticated_key="claims", route_path=lambda e: e["PATH_INFO"])
+    environ = {"PATH_INFO": "/page" if html else "/api", "claims": {} if authenticated else None}
+    started: list[Any] = []
+    for _ in range(2):  # the first response teaches the names; the second takes its shortcut
+        assert wrapped(environ, lambda s, h, exc_info=None: started.append((s, h))) == [b"ok"]
+    assert started[0] == started[1]
+    assert started[0][0] == line
+    return list(started[0][1])
 
 
 @pytest.fixture(params=[via_asgi, via_wsgi], ids=["asgi", "wsgi"])
