@@ -58,8 +58,10 @@ class Hooks:
 
 def state(app: Flask | None = None) -> State:
     """The extension's state on ``app`` (default: the current app)."""
+    if app is None:  # the app itself: its attributes through the proxy cost three frames
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
     try:
-        found: State = (app or current_app).extensions["jwtguard"]  # no cast(): a call
+        found: State = app.extensions["jwtguard"]  # no cast(): a call
     except KeyError:
         raise RuntimeError(_NOT_SET_UP) from None
     return found
@@ -78,7 +80,8 @@ class State:
         """The response to ``denial``: the error handler's, or the refusal as it is."""
         handler = self.hooks.error_handler
         if handler is not None and denial.status >= 400:  # not the RFC 9728 metadata
-            return current_app.ensure_sync(handler)(denial)
+            app = current_app._get_current_object()  # type: ignore[attr-defined]
+            return app.ensure_sync(handler)(denial)
         return Response(denial.body, denial.status, list(denial.headers))
 
     def decide(self, requirement: Requirement | None) -> Claims | Denial | None:
@@ -102,7 +105,9 @@ class State:
 
     def before_request(self) -> Any:
         """``JWTGUARD_PROTECT_ALL``'s hook: decide every request but a decorated view's."""
-        view = current_app.view_functions.get(request.endpoint or "")
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        endpoint = request._get_current_object().endpoint  # type: ignore[attr-defined]
+        view = app.view_functions.get(endpoint or "")
         if getattr(view, "jwtguard_requirement", None) is not None:
             return None  # a @jwt_required view: its own requirement decides, once
         result = self.decide(None)
@@ -117,7 +122,8 @@ class State:
             raise RuntimeError(
                 "current_user needs a user loader: decorate one with @jwt.user_loader"
             )
-        user = current_app.ensure_sync(loader)(claims)
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        user = app.ensure_sync(loader)(claims)
         if user is None:
             error = unknown_user()
             self.pipeline.guard.record_reject(error.code)

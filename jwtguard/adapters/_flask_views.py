@@ -33,6 +33,7 @@ __all__ = [
 F = TypeVar("F", bound=Callable[..., Any])
 _NO_CLAIMS = Claims({})
 _CROSS_ORIGIN_FIX = "put @cross_origin() above @jwt_required, or use CORS(app)"
+_ANY_TOKEN = (Requirement.build(), Requirement.build(optional=True))
 
 
 def _claims() -> Claims:
@@ -142,8 +143,12 @@ def verify_jwt_in_request(
         def admins_only():
             verify_jwt_in_request(roles="admin")
     """
+    if scopes == () and roles == () and predicate is None:  # the defaults: built once
+        requirement = _ANY_TOKEN[bool(optional)]
+    else:
+        requirement = Requirement.build(scopes, roles, predicate, optional)
     found = state()
-    result = found.decide(Requirement.build(scopes, roles, predicate, optional))
+    result = found.decide(requirement)
     if type(result) is Denial:
         raise found.refuse(result)
     return _NO_CLAIMS if result is None else cast(Claims, result)
