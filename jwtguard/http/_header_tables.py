@@ -213,13 +213,15 @@ class Tables:
         neutral or ``Content-Type``, a known type, not a 3xx) runs in ``start``'s frame."""
         neutral, type_names = self._neutral, self._type_names
         api_values, html_values = self._api_values, self._html_values
-        fast, mergers = self._fast, self._mergers
+        # by kind (API, HTML), indexed with exact ints: bool arithmetic and a bool index
+        # take the interpreter's generic paths
+        anonymous, authenticated = (self._fast[0], self._fast[2]), (self._fast[1], self._fast[3])
+        mergers = self._mergers
 
         def wsgi_app_with_headers(environ: Any, start_response: Any) -> Any:
-            first = HTML if html is not None and html(environ) else API
+            first = 1 if html is not None and html(environ) else 0
 
             def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-                authenticated = environ.get(key) is not None
                 if type(headers) is list and status and status[0] != "3":
                     kind = first
                     for name, value in headers:
@@ -230,11 +232,11 @@ class Tables:
                         if not kind and value not in api_values:
                             if value not in html_values:
                                 break
-                            kind = HTML
+                            kind = 1
                     else:
-                        extra = fast[kind + kind + authenticated]
+                        extra = anonymous[kind] if environ.get(key) is None else authenticated[kind]
                         return start_response(status, headers + extra, exc_info)
-                merge = mergers[first + first + authenticated]
+                merge = mergers[first + first + (0 if environ.get(key) is None else 1)]
                 return start_response(status, merge(headers, status), exc_info)
 
             return app(environ, start)
