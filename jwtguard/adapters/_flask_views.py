@@ -10,7 +10,7 @@ import functools
 import inspect
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar, cast, overload
 
 from flask import Flask, current_app, g
 from werkzeug.local import LocalProxy
@@ -86,6 +86,30 @@ def _is_cross_origin(view: object) -> bool:
     return code is not None and "flask_cors" in Path(code.co_filename).parts
 
 
+@overload
+def jwt_required(
+    view: F,
+    *,
+    scopes: str | Iterable[str] = (),
+    roles: str | Iterable[str] = (),
+    predicate: Predicate | None = None,
+    optional: bool = False,
+    binding: Binding | None = None,
+) -> F: ...
+
+
+@overload
+def jwt_required(
+    view: None = None,
+    *,
+    scopes: str | Iterable[str] = (),
+    roles: str | Iterable[str] = (),
+    predicate: Predicate | None = None,
+    optional: bool = False,
+    binding: Binding | None = None,
+) -> Callable[[F], F]: ...
+
+
 def jwt_required(
     view: F | None = None,
     *,
@@ -94,7 +118,7 @@ def jwt_required(
     predicate: Predicate | None = None,
     optional: bool = False,
     binding: Binding | None = None,
-) -> Any:
+) -> F | Callable[[F], F]:
     """Protect a view: a valid token with these scopes and roles (all of them), and
     ``predicate(claims)`` true. ``optional``: no token means anonymous (``current_claims``
     is empty), a bad token is still refused. ``binding``: the sender constraint the token

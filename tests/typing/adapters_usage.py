@@ -6,6 +6,7 @@ not needed, so each one proves mypy refuses that call.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 from fastapi import FastAPI
@@ -17,7 +18,7 @@ from jwtguard import Claims, Guard, SecurityHeaders
 from jwtguard.adapters import Denial, Pipeline, Requirement
 from jwtguard.adapters.asgi import JWTGuardMiddleware, request_from_scope
 from jwtguard.adapters.fastapi import JWTBearer
-from jwtguard.adapters.flask import JWTGuard
+from jwtguard.adapters.flask import JWTGuard, jwt_required
 from jwtguard.adapters.wsgi import JWTGuardWSGIMiddleware, request_from_environ
 from jwtguard.http import DEFAULT, Decision, PipelineOptions, RequestView
 from jwtguard.http.pipeline import Default, Pending
@@ -77,3 +78,17 @@ async def adecide(pipeline: Pipeline) -> Decision:
 def sentinel() -> Literal[Default.DEFAULT]:
     request_from_environ({"PATH_INFO": "/"})
     return DEFAULT
+
+
+def flask_views() -> None:
+    # Both forms of the decorator keep the view's own type.
+    def items(page: int) -> dict[str, int]:
+        return {"page": page}
+
+    bare: Callable[[int], dict[str, int]] = jwt_required(items)
+    called: Callable[[int], dict[str, int]] = jwt_required(scopes="items:read")(items)
+    wrong: Callable[[str], dict[str, int]] = jwt_required(items)  # type: ignore[assignment]
+    jwt_required(items)("one")  # type: ignore[arg-type]
+    jwt_required(roles="admin")(items)("one")  # type: ignore[arg-type]
+    assert bare is not called and wrong is not None
+    jwt_required(optional="yes")  # type: ignore[call-overload]
