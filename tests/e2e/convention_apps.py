@@ -25,9 +25,10 @@ def guard() -> Guard:
 
 
 def flask_extension() -> Any:
-    """A blueprint guarded in ``before_request``, a user loader, an optional feed, and a
-    login route that issues tokens through the extension."""
-    from flask import Blueprint, Flask, request
+    """A blueprint guarded in ``before_request``, a user loader, an error handler, an
+    optional feed, a view verifying in its body, and a login route that issues tokens
+    through the extension."""
+    from flask import Blueprint, Flask, Response, request
 
     from jwtguard.adapters.flask import (
         JWTGuard,
@@ -49,6 +50,10 @@ def flask_extension() -> Any:
     @jwt.user_loader
     def load_user(claims: Any) -> Any:
         return USERS.get(claims["sub"])
+
+    @jwt.error_handler
+    def refused(denial: Any) -> Any:  # the refusal as it is, marked as the handler's
+        return Response(denial.body, denial.status, [*denial.headers, ("X-Refused-By", "app")])
 
     admin = Blueprint("admin", "conventions", url_prefix="/admin")
 
@@ -73,6 +78,11 @@ def flask_extension() -> Any:
     def feed() -> Any:
         user = get_current_user()
         return {"sub": current_claims.get("sub"), "claims": len(current_claims), "user": user}
+
+    @app.get("/me")
+    def me() -> Any:  # verified in the view, with verify_jwt_in_request's defaults
+        verify_jwt_in_request()
+        return {"sub": current_claims["sub"], "has_roles": "roles" in current_claims}
 
     @app.get("/health")
     def health() -> Any:

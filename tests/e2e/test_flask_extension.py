@@ -2,7 +2,8 @@
 
 Tokens issued by ``jwt.issue`` open a blueprint guarded by ``verify_jwt_in_request`` in
 its ``before_request``, which refuses the others with the RFC 6750 answer; ``current_user``
-comes from the user loader; an anonymous ``current_claims`` is empty.
+comes from the user loader; an anonymous ``current_claims`` is empty; the app's error
+handler answers every refusal.
 """
 
 from __future__ import annotations
@@ -69,3 +70,20 @@ def test_current_user_and_anonymous_claims(server: Server) -> None:
         "error": "invalid_token",
         "error_description": "The access token's user is unknown or inactive.",
     }
+
+
+def test_a_view_verifying_in_its_body_reads_the_claims(server: Server) -> None:
+    # verify_jwt_in_request() with its defaults, then current_claims[...] and "in"
+    answer = get(server, "/me", login(server, "ada"))
+    assert answer.status == 200
+    assert json.loads(answer.body) == {"sub": "ada", "has_roles": True}
+    assert get(server, "/me", login(server, "ada") + "x").status == 401
+
+
+@pytest.mark.parametrize("path", ["/me", "/admin/panel"])
+def test_the_error_handler_answers_refusals(server: Server, path: str) -> None:
+    refused = get(server, path)
+    assert refused.status == 401
+    assert refused.header("X-Refused-By") == "app"
+    assert refused.header("WWW-Authenticate") is not None
+    assert get(server, "/feed").header("X-Refused-By") is None  # not on an answer
