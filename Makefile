@@ -35,7 +35,7 @@ lint: $(STAMP)
 	$(BIN)/python -m tools.module_size jwtguard
 
 typecheck: $(STAMP)
-	$(BIN)/mypy --strict jwtguard tests/typing tools noxfile.py docs/_ext
+	$(BIN)/mypy --strict jwtguard tests/typing tools noxfile.py docs/_ext benchmarks
 
 # pytest also builds the sdist and wheel and installs the wheel with each extra in clean
 # virtualenvs (tests/release), and builds the documentation site strictly.

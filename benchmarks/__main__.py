@@ -60,9 +60,9 @@ class Progress:
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--full", action="store_true", help="longer runs, more rounds")
-    mode.add_argument("--tiny", action="store_true", help="each benchmark once (for tests)")
+    length = parser.add_mutually_exclusive_group()
+    length.add_argument("--full", action="store_true", help="longer runs, more rounds")
+    length.add_argument("--tiny", action="store_true", help="each benchmark once (for tests)")
     parser.add_argument("--only", default="", help=f"comma-separated subset of {','.join(SUITE)}")
     parser.add_argument("--json", type=Path, help="raw results (default benchmarks/results/)")
     parser.add_argument("--report", type=Path, help="default docs/benchmarks.md")

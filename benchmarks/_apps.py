@@ -35,7 +35,7 @@ def starlette_apps(guard: Any, secret: str, uncached: Any = None) -> dict[str, A
 
     routes = [Route("/", endpoint)]
 
-    apps = {
+    apps: dict[str, Any] = {
         "Starlette bare": Starlette(routes=routes),
         "Starlette + AuthenticationMiddleware (PyJWT)": Starlette(
             routes=routes,
@@ -205,7 +205,7 @@ def fastapi_apps(guard: Any, secret: str) -> dict[str, Any]:
     async def noop_view(claims: None = Depends(nothing)) -> Any:
         return PlainTextResponse("ok")
 
-    apps = {
+    apps: dict[str, Any] = {
         "FastAPI bare": bare,
         "FastAPI + empty dependency": noop_app,
         "FastAPI + HTTPBearer (PyJWT)": pyjwt_app,

@@ -147,11 +147,11 @@ def _base_of(name: str) -> str:
 def main() -> int:
     job = json.load(sys.stdin)
     _configure(job["secret"])
-    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import User
     from django.core.management import call_command
 
     call_command("migrate", run_syncdb=True, verbosity=0)
-    get_user_model().objects.create_user(id=USER_ID, username="bench", password=None)
+    User.objects.create_user(id=USER_ID, username="bench", password=None)
     _routes()
     token = job["token"]
     runners = {}

@@ -46,7 +46,7 @@ def _wsgi_app() -> Any:
 def _asgi_app() -> Any:
     from jwtguard.adapters.asgi import JWTGuardMiddleware
 
-    async def plain(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def plain(scope: Any, receive: Any, send: Any) -> None:
         headers = [
             (b"content-type", b"text/plain"),
             (b"content-length", b"2"),

@@ -123,6 +123,14 @@ UNPROTECTED = frozenset(
 )  # fmt: skip
 
 
+def _asgi_status_of(app: Any, loop: asyncio.AbstractEventLoop) -> Callable[[str], int]:
+    return lambda token: asgi_status(app, token, loop)
+
+
+def _wsgi_status_of(app: Any) -> Callable[[str], int]:
+    return lambda token: wsgi_call(app, environ(token))
+
+
 def _check(name: str, status_of: Callable[[str], int], token: str) -> None:
     ok, bad = status_of(token), status_of(tamper(token))
     protected = name not in UNPROTECTED
@@ -159,10 +167,10 @@ def run(quick: bool = True, *, tiny: bool = False, progress: Any = None) -> dict
                 for middleware in _middlewares(app):
                     if isinstance(middleware, DictMiddleware):
                         middleware.remember(token)
-                _check(name, lambda t, app=app: asgi_status(app, t, loop), token)
+                _check(name, _asgi_status_of(app, loop), token)
                 groups["asgi"][name] = asgi_runner(app, token, loop)
             for name, app in flask_apps(guard, secret, uncached, token).items():
-                _check(name, lambda t, app=app: wsgi_call(app, environ(t)), token)
+                _check(name, _wsgi_status_of(app), token)
                 groups["wsgi"][name] = wsgi_runner(app, token)
             for group, runners in groups.items():
                 if progress:

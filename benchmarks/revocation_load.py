@@ -373,12 +373,12 @@ async def _propagation(
     await asyncio.gather(*(watch(r, w, o) for (r, w), o in zip(probes, owners, strict=True)))
     for _, writer in probes:
         writer.close()
-    workers = sorted(set(owners) - {""})
+    probed = sorted(set(owners) - {""})
     return {
-        "workers_probed": len(workers),
+        "workers_probed": len(probed),
         "revoke_call_ms": round((acked - sent) * 1000, 3),
-        "to_refusal_ms": {w: round((refused[w] - sent) * 1000, 3) for w in workers if w in refused},
-        "every_worker_refused": all(w in refused for w in workers),
+        "to_refusal_ms": {w: round((refused[w] - sent) * 1000, 3) for w in probed if w in refused},
+        "every_worker_refused": all(w in refused for w in probed),
     }
 
 

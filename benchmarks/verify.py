@@ -152,14 +152,14 @@ def growth(plan: Plan) -> dict[str, Any]:
     small, large = GROWTH_SIZES
     name = "jwtguard (uncached)"
     ours = measured[f"{name} {large}"].ratio_to(measured[f"{name} {small}"])
-    floor = measured[f"floor {large}"].ratio_to(measured[f"floor {small}"])
+    floor_growth = measured[f"floor {large}"].ratio_to(measured[f"floor {small}"])
     return {
         "payload_bytes": list(GROWTH_SIZES),
         "median_ns": {name: r.median_ns for name, r in measured.items()},
         "jwtguard_growth": ours,
-        "floor_growth": floor,
-        "relative_growth": ours / floor,
-        "needed_small_ratio": needed_small_ratio(floor),
+        "floor_growth": floor_growth,
+        "relative_growth": ours / floor_growth,
+        "needed_small_ratio": needed_small_ratio(floor_growth),
         "vs_floor": {
             size: measured[f"jwtguard (uncached) {size}"].ratio_to(measured[f"floor {size}"])
             for size in GROWTH_SIZES
