@@ -178,14 +178,23 @@ class Tables:
 
     def _make_sender(self, authenticated: bool, html: bool) -> Callable[[Any], Any]:
         # The merger's common case in the wrapper's own frame: every name the app set is
-        # known neutral, or the Content-Type of an API response (any kind, for HTML).
-        merge = self._mergers[(2 if html else 0) + (1 if authenticated else 0)]
-        plain = self._fast[(2 if html else 0) + (1 if authenticated else 0)]
-        neutral, type_names, api_values = self._neutral, self._type_names, self._api_values
+        # known neutral, or the Content-Type of an API response (any kind, for HTML). The
+        # tables are one tuple, unpacked at the start only: the closure made per request
+        # holds two cells, not seven.
+        index = (2 if html else 0) + (1 if authenticated else 0)
+        tables = (
+            self._neutral,
+            self._type_names,
+            self._api_values,
+            html,
+            self._fast[index],
+            self._mergers[index],
+        )
 
         def wrap(send: Callable[[Any], Any]) -> Callable[[Any], Any]:
             def send_with_headers(message: Any) -> Any:
                 if message["type"] == "http.response.start":
+                    neutral, type_names, api_values, html, plain, merge = tables
                     existing = message.get("headers", ())
                     status = message["status"]
                     if type(existing) is list and type(status) is int and status != 304:
