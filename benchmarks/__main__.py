@@ -132,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     json_path: Path = args.json
     if args.keep and json_path.is_file():
         results = _kept(json.loads(json_path.read_text()), results, machine)
+        for name in results.keys() - configurations.keys():  # the kept ones: what each ran
+            configurations[name] = _configuration(name)
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(
         json.dumps({"machine": machine, "results": results}, indent=1, default=str) + "\n"
@@ -140,6 +142,15 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_report:
         _write_report(args, results, machine, configurations, json_path)
     return 1 if failed else 0
+
+
+def _configuration(name: str) -> dict[str, str]:
+    """What benchmark ``name``'s contenders were configured to do (its ``CONFIGURATION``)."""
+    try:
+        module = importlib.import_module(f"benchmarks.{name}")
+    except ImportError:
+        return {}
+    return dict(getattr(module, "CONFIGURATION", {}))
 
 
 def _kept(

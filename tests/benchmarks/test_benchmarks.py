@@ -331,6 +331,10 @@ def test_keep_reruns_one_benchmark_and_keeps_the_rest(
     ]  # fmt: skip
     text = report.read_text()
     assert "are kept from the run of" in text and "## 1. Verification" in text
+    # a kept benchmark's contenders are still described, as in the whole run's report
+    described = "| floor: dict + exp | a dict look-up of the token"
+    assert described in (tiny_run["dir"] / "docs" / "benchmarks.md").read_text()
+    assert described in text
 
 
 def test_payload_growth_is_also_reported_against_the_floors_growth() -> None:
