@@ -6,7 +6,9 @@ sharing one list in test_sync.py."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import inspect
 import logging
 import socket
 import time
@@ -20,6 +22,8 @@ import redis.asyncio as aredis
 from jwtguard import ConfigError, RevocationUnavailableError
 from jwtguard.claims import Claims
 from jwtguard.revocation.redis import AsyncRedisRevocationStore, RedisConfig, RedisRevocationStore
+from jwtguard.revocation.redis._client import Session
+from jwtguard.revocation.redis._protocol import GetMessage
 from tests.revocation.servers import RedisServer, free_port
 
 LISTENER = "jwtguard-revocation"
@@ -268,6 +272,94 @@ async def test_closing_leaves_no_subscriber_connection(
         assert await store.client.ping()  # the application's pool is still usable
         await pool.aclose()
     admin.close()
+
+
+def awaiting(task: asyncio.Task[Any]) -> list[str]:
+    """The coroutines ``task`` is suspended in, outermost first (one ``await`` each):
+    how a test knows the listener is in a wait, which shows no other sign."""
+    names: list[str] = []
+    coroutine: Any = task.get_coro()
+    while inspect.iscoroutine(coroutine):
+        names.append(coroutine.cr_code.co_name)
+        coroutine = coroutine.cr_await
+    return names
+
+
+async def test_closing_cuts_short_what_the_listener_waits_for(config: RedisConfig) -> None:
+    """aclose() cancels the listener's pending operation rather than waiting it out: here
+    a young list's grace wait (``loss_grace``, 30 s), at whose end alone the listener
+    would notice the store closing."""
+    store = AsyncRedisRevocationStore(dataclasses.replace(config, loss_grace=30))
+    assert await store.start(wait=0) is False
+    listener = next(t for t in asyncio.all_tasks() if t.get_name() == LISTENER)
+
+    def in_the_grace_wait() -> bool:  # syncing: not a back-off after an error
+        return store.state == "syncing" and awaiting(listener)[-2:] == ["_execute", "sleep"]
+
+    assert await eventually(in_the_grace_wait)
+    closing = asyncio.create_task(store.aclose())
+    done, _ = await asyncio.wait({closing}, timeout=5)  # well within the 30 s
+    assert closing in done and listener.done()
+    assert store.state == "closed"
+
+
+class LosesItsCancellation(Session):
+    """A listener's session whose next pub/sub read, once ``armed``, holds its reply until
+    ``release`` and then returns it even if the listener was cancelled meanwhile: the
+    cancellation is lost, as a redis-py call that catches CancelledError may lose it.
+    ``after`` lists the operations the listener asked for once that read returned."""
+
+    def __init__(self, store: AsyncRedisRevocationStore) -> None:
+        super().__init__(store.client, store.session.scripts, listener=True)
+        self.armed = False
+        self.holding = asyncio.Event()
+        self.release: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.after: list[str] = []
+
+    def call(self, op: Any) -> Any:
+        if self.release.done():
+            self.after.append(type(op).__name__)
+        elif self.armed and isinstance(op, GetMessage):
+            self.armed = False
+            return self._held(super().call(op))
+        return super().call(op)
+
+    async def _held(self, read: Any) -> Any:
+        reply = await read
+        self.holding.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.release
+        return reply
+
+
+async def test_a_listener_that_lost_its_cancellation_stops_at_its_next_operation(
+    config: RedisConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """aclose() cancels the listener, but the cancellation can be lost (a read that
+    returns the reply it holds; Python 3.11's wait_for does it too, when the reply is in
+    by the time the cancellation lands): the listener still stops at its next operation,
+    since the store is closing. It asks Redis for nothing more, and gives back its
+    subscriber connection."""
+    store = AsyncRedisRevocationStore(config)
+    session = LosesItsCancellation(store)
+    monkeypatch.setattr(Session, "for_listener", lambda self: session)
+    assert await store.start()
+    listener = next(t for t in asyncio.all_tasks() if t.get_name() == LISTENER)
+    session.armed = True
+    await asyncio.wait_for(session.holding.wait(), 10)
+    # aclose() runs first (marks the store closing, cancels the listener), then the read
+    # returns its reply all the same
+    closing = asyncio.create_task(store.aclose())
+    session.release.set_result(None)
+    try:
+        done, _ = await asyncio.wait({closing}, timeout=5)
+        assert closing in done
+    finally:  # a listener that carried on (a regression) must not outlive the test
+        while not listener.done():
+            listener.cancel()  # again: any cancellation may be lost, not only the fake's
+            await asyncio.wait({listener}, timeout=0.5)
+    assert session.after == ["Unsubscribe"]
+    assert store.state == "closed"
 
 
 async def test_an_idle_listener_outwaits_a_short_call_timeout(config: RedisConfig) -> None:
