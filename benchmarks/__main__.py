@@ -164,6 +164,7 @@ def _kept(
         machine["kept"] = {
             "names": [n for n in SUITE if n in kept],
             "date": before.get("date"),
+            "cpu": before.get("cpu"),
             "load_average": before.get("load_average"),
         }
     merged = {**kept, **fresh}

@@ -218,12 +218,15 @@ def _kept_note(machine: dict[str, Any]) -> list[str]:
     kept = machine.get("kept")
     if not kept:
         return []
-    load = kept.get("load_average")
+    load, cpu = kept.get("load_average"), kept.get("cpu")
+    about = [f"on {cpu}"] if cpu else []
+    if load:
+        about.append(f"1-minute load average {load[0]:.2f} at its start")
     return [
         "",
         f"Only part of the suite was re-run on {machine['date']}; "
         f"{', '.join(kept['names'])} are kept from the run of {kept['date']}"
-        + (f" (1-minute load average {load[0]:.2f} at its start)" if load else "")
+        + (f" ({', '.join(about)})" if about else "")
         + ".",
     ]
 

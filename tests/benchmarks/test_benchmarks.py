@@ -331,6 +331,9 @@ def test_keep_reruns_one_benchmark_and_keeps_the_rest(
     ]  # fmt: skip
     text = report.read_text()
     assert "are kept from the run of" in text and "## 1. Verification" in text
+    kept_from = tiny_run["data"]["machine"]
+    assert merged["machine"]["kept"]["cpu"] == kept_from["cpu"]  # the kept run's machine
+    assert f"kept from the run of {kept_from['date']} (on {kept_from['cpu']}, " in text
     # a kept benchmark's contenders are still described, as in the whole run's report
     described = "| floor: dict + exp | a dict look-up of the token"
     assert described in (tiny_run["dir"] / "docs" / "benchmarks.md").read_text()
